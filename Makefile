@@ -1,0 +1,57 @@
+# The README's two commands: `make demo` and `make test`. Both build the environment from nothing.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+AS_OF  ?= 2023-02-28
+FROM   ?= 2022-01
+OUT    ?= reports
+
+.PHONY: setup demo test lint typecheck browser lock samples bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## Audit the bundled sample wards (a batch of four wards of the former Bắc Kạn city) and print where results are.
+demo: setup
+	$(VENV)/bin/audit-toolkit audit data/sample --as-of $(AS_OF) --from $(FROM) --out $(OUT)
+
+## Full test suite: unit, property, sample-ward golden files, notebooks and the browser test.
+test: setup browser
+	$(PY) -m ruff check audit_toolkit tests bench data/sample
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: setup
+	$(PY) -m mypy
+
+## Headless Chromium for the browser test (Debian packages). Best effort: the test skips with a message if absent.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian chromium for the browser test…"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "Could not install chromium: the browser test will be skipped."; \
+	fi
+
+## Regenerate the sample wards from their seeded generator.
+samples: setup
+	$(PY) data/sample/generate.py
+
+## Province-sized benchmark (run by hand, not part of the tests).
+bench: setup
+	$(PY) bench/run_bench.py
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned, resolved set (pip freeze). Regenerate: make lock. Direct dependencies: requirements.in' > requirements.lock
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache
