@@ -24,7 +24,7 @@ demo: setup
 
 ## Full test suite: unit, property, sample-ward golden files, notebooks and the browser test.
 test: setup browser
-	$(PY) -m ruff check audit_toolkit tests bench data/sample
+	$(PY) -m ruff check audit_toolkit tests bench data
 	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup
@@ -44,7 +44,7 @@ browser:
 
 ## Regenerate the sample wards from their seeded generator.
 samples: setup
-	$(PY) data/sample/generate.py
+	$(PY) data/generate_samples.py
 
 ## Province-sized benchmark (run by hand, not part of the tests).
 bench: setup

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["month_iso", "month_label", "month_num", "month_of", "month_start", "month_end", "months_between"]
+__all__ = ["age_in_month", "month_iso", "month_label", "month_num", "month_of", "month_start", "month_end", "months_between"]
 
 
 def month_num(year: int, month: int) -> int:
@@ -57,3 +57,21 @@ def month_end(m: int) -> pd.Timestamp:
 def months_between(start: int, end: int) -> np.ndarray:
     """All month numbers from ``start`` to ``end`` inclusive."""
     return np.arange(int(start), int(end) + 1, dtype=np.int64)
+
+
+def age_in_month(birth_month: pd.Series, m: pd.Series | int) -> pd.Series:
+    """Age in completed years on the last day of month ``m`` (checks.md "Age in a month").
+
+    Only the birth *month* matters: whoever has a birthday in ``m`` has already reached the new age
+    in ``m``. A year-only birth date is 1 January, i.e. its birth month is January.
+
+    Args:
+        birth_month: month numbers of the birth dates (``Int64``; NA gives NA).
+        m: month number(s) at which to measure.
+
+    Example:
+        >>> age_in_month(pd.Series([month_num(2019, 6)], dtype="Int64"), month_num(2023, 6)).tolist()
+        [4]
+    """
+    diff = pd.Series(m, index=birth_month.index) - birth_month if isinstance(m, int) else m - birth_month
+    return (diff // 12).astype("Int64")

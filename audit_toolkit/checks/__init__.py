@@ -1,0 +1,97 @@
+"""The checks: a catalogue (``catalogue.yml``) and one module per family that implements it.
+
+``run_checks(ctx)`` runs every implemented ward-level check whose tables are present and returns
+the raw findings plus a status row for every catalogue check: ``run``, or ``not_run`` with the
+reason (table or column not supplied, not implemented). A check never passes by default.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit_toolkit.checks.base import IMPLEMENTATIONS, AuditContext, CheckSpec, catalogue, check
+from audit_toolkit.findings import empty_raw, new_raw
+
+__all__ = ["AuditContext", "CheckSpec", "CheckStatus", "FAMILIES", "catalogue", "check", "run_checks"]
+
+#: Family modules, imported for their ``@check`` registrations.
+FAMILIES = ("identity", "duplicates", "missed", "stale", "entitlement", "process", "quality")
+
+
+def _load_families() -> None:
+    for family in FAMILIES:
+        name = f"audit_toolkit.checks.{family}"
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a family not written yet: its checks report "not implemented"
+            if exc.name != name:
+                raise
+
+
+_load_families()
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    """What happened to one catalogue check in one audit."""
+
+    check_id: str
+    status: str  # "run" or "not_run"
+    reason: str  # why not run ("" when run); a message key + argument, rendered by the report
+    findings: int = 0
+    seconds: float = 0.0
+
+
+def _missing(spec: CheckSpec, ctx: AuditContext) -> str:
+    for table in spec.requires:
+        if not ctx.has(table):
+            return f"missing_table:{table}"
+    for table, columns in spec.columns.items():
+        for column in columns:
+            if not ctx.has_values(table, column):
+                return f"missing_column:{table}.{column}"
+    return ""
+
+
+def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.DataFrame, list[CheckStatus]]:
+    """Run every ward-level check of the catalogue on ``ctx``.
+
+    Args:
+        ctx: the audit context of one ward.
+        only: restrict to these check ids (others are reported as not run: "not selected").
+
+    Returns:
+        ``(raw_findings, statuses)``: raw findings of all checks concatenated, and one
+        :class:`CheckStatus` per catalogue check, in catalogue order.
+    """
+    frames: list[pd.DataFrame] = []
+    statuses: list[CheckStatus] = []
+    for spec in catalogue():
+        if spec.batch:
+            statuses.append(CheckStatus(spec.check_id, "not_run", "batch_only"))
+            continue
+        if only is not None and spec.check_id not in only:
+            statuses.append(CheckStatus(spec.check_id, "not_run", "not_selected"))
+            continue
+        func = IMPLEMENTATIONS.get(spec.check_id)
+        if func is None:
+            statuses.append(CheckStatus(spec.check_id, "not_run", "not_implemented"))
+            continue
+        reason = _missing(spec, ctx)
+        if reason:
+            statuses.append(CheckStatus(spec.check_id, "not_run", reason))
+            continue
+        started = time.perf_counter()
+        raw = func(ctx)
+        raw = new_raw(raw) if len(raw) else empty_raw()
+        if len(raw):
+            raw["check_id"] = spec.check_id
+            frames.append(raw)
+        n = int(raw["person_key"].astype(str).add("|").add(raw["discriminator"].astype(str)).nunique()) if len(raw) else 0
+        statuses.append(CheckStatus(spec.check_id, "run", "", n, time.perf_counter() - started))
+    raw_all = pd.concat(frames, ignore_index=True) if frames else empty_raw()
+    return raw_all, statuses

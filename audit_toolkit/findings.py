@@ -1,0 +1,195 @@
+"""The findings frame: what every check returns and every export reads.
+
+A check returns *raw findings* (see ``RAW_COLUMNS``); :func:`finalize` merges the rows of one person
+per check into one finding, adds severity, ward, legal basis and a stable ``finding_id``, and sorts.
+
+Example:
+    >>> raw = new_raw([{"check_id": "ID_INVALID", "person_key": "nb:an|1950", "national_id": "",
+    ...                 "full_name": "Nguyễn Văn An", "sources": ["beneficiaries:7"],
+    ...                 "detail": "…", "amount_vnd": 0.0, "discriminator": ""}])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "RAW_COLUMNS",
+    "SEVERITY_ORDER",
+    "empty_raw",
+    "finalize",
+    "finding_id",
+    "new_raw",
+    "sort_sources",
+]
+
+#: The columns of findings.csv, in this order (data-contract §5), then the extra ones.
+FINDING_COLUMNS = [
+    "finding_id",
+    "check_id",
+    "severity",
+    "ward",
+    "national_id",
+    "full_name",
+    "source",
+    "detail",
+    "amount_vnd",
+    "legal_basis",
+    "category",
+    "person_key",
+    "evidence",
+]
+
+#: What a check function returns. ``severity`` may override the catalogue severity (ID_INVALID's
+#: outdated CMND is ``low``); ``category`` and ``evidence`` are optional.
+RAW_COLUMNS = [
+    "check_id",
+    "person_key",
+    "national_id",
+    "full_name",
+    "sources",
+    "detail",
+    "amount_vnd",
+    "discriminator",
+    "category",
+    "severity",
+    "evidence",
+]
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+_SOURCE_RE = re.compile(r"^(?P<table>[^:]*):(?P<row>\d+)$")
+
+
+def empty_raw() -> pd.DataFrame:
+    """An empty raw findings frame with the right columns."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in RAW_COLUMNS})
+
+
+def new_raw(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Build a raw findings frame from records or a frame, filling optional columns."""
+    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+    if frame.empty:
+        return empty_raw()
+    for col in RAW_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = "" if col in ("discriminator", "category", "severity", "national_id") else None
+    frame["amount_vnd"] = pd.to_numeric(frame["amount_vnd"], errors="coerce").fillna(0.0).astype("float64")
+    return frame[RAW_COLUMNS + [c for c in frame.columns if c not in RAW_COLUMNS]]
+
+
+def sort_sources(sources: Iterable[str]) -> list[str]:
+    """Unique ``table:row`` references, by table then numeric row."""
+
+    def key(src: str) -> tuple[str, int, str]:
+        m = _SOURCE_RE.match(src)
+        return (m["table"], int(m["row"]), "") if m else (src, 0, src)
+
+    return sorted(set(s for s in sources if s), key=key)
+
+
+def finding_id(ward_id: str, check_id: str, person_key: str, discriminator: str) -> str:
+    """Stable id: the same input and parameters always give the same id.
+
+    Row numbers are deliberately not part of it, so that a finding keeps its id when the ward
+    re-sorts its list between two audits (``audit-toolkit compare`` relies on this).
+    """
+    text = "|".join([ward_id, check_id, person_key or "", discriminator or ""])
+    return "F" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12].upper()
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, str):
+        return [v for v in value.split(";") if v]
+    return [str(v) for v in value]
+
+
+def _first_text(values: pd.Series) -> str:
+    for v in values:
+        if isinstance(v, str) and v:
+            return v
+    return ""
+
+
+def _join_details(values: pd.Series) -> str:
+    seen: list[str] = []
+    for v in values:
+        if isinstance(v, str) and v and v not in seen:
+            seen.append(v)
+    return " ".join(seen)
+
+
+def _merge_evidence(values: pd.Series) -> str:
+    merged: dict[str, Any] = {}
+    for v in values:
+        if isinstance(v, dict):
+            merged.update(v)
+        elif isinstance(v, str) and v:
+            merged.update(json.loads(v))
+    return json.dumps(merged, ensure_ascii=False, sort_keys=True, default=str) if merged else ""
+
+
+def finalize(
+    raw: pd.DataFrame,
+    *,
+    ward: str,
+    ward_id: str,
+    severities: Mapping[str, str],
+    legal_bases: Mapping[str, str],
+    check_order: Sequence[str],
+) -> pd.DataFrame:
+    """Merge raw findings into one finding per person per check and give them their final shape.
+
+    Args:
+        raw: concatenated raw findings of all checks (``RAW_COLUMNS``).
+        ward: the ward label written in the ``ward`` column (code or name).
+        ward_id: the ward's stable identifier, part of every ``finding_id``.
+        severities: default severity per check id (from the catalogue).
+        legal_bases: legal basis per check id in the report language.
+        check_order: catalogue order, used to sort.
+
+    Returns:
+        A frame with ``FINDING_COLUMNS``; ``amount_vnd`` as integer VND.
+    """
+    if raw.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS}).astype(
+            {"amount_vnd": "int64"}
+        )
+    raw = new_raw(raw)
+    raw["discriminator"] = raw["discriminator"].fillna("").astype(str)
+    raw["person_key"] = raw["person_key"].fillna("").astype(str)
+    keys = ["check_id", "person_key", "discriminator"]
+    grouped = raw.groupby(keys, sort=False, dropna=False)
+    out = grouped.agg(
+        national_id=("national_id", _first_text),
+        full_name=("full_name", _first_text),
+        detail=("detail", _join_details),
+        amount_vnd=("amount_vnd", "sum"),
+        category=("category", _first_text),
+        severity=("severity", _first_text),
+        evidence=("evidence", _merge_evidence),
+    ).reset_index()
+    sources = grouped["sources"].agg(lambda s: ";".join(sort_sources(x for v in s for x in _as_list(v))))
+    out["source"] = sources.to_numpy()
+    out["severity"] = out["severity"].where(out["severity"] != "", out["check_id"].map(severities))
+    out["ward"] = ward
+    out["legal_basis"] = out["check_id"].map(legal_bases).fillna("")
+    out["amount_vnd"] = out["amount_vnd"].round().astype("int64")
+    out["finding_id"] = [
+        finding_id(ward_id, c, p, d)
+        for c, p, d in zip(out["check_id"], out["person_key"], out["discriminator"], strict=True)
+    ]
+    order = {c: i for i, c in enumerate(check_order)}
+    out["_sev"] = out["severity"].map(SEVERITY_ORDER).fillna(9)
+    out["_chk"] = out["check_id"].map(order).fillna(len(order))
+    out = out.sort_values(["_sev", "_chk", "source", "finding_id"], kind="stable").reset_index(drop=True)
+    return out[FINDING_COLUMNS]
