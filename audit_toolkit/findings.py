@@ -177,11 +177,13 @@ def finalize(
         category=("category", _first_text),
         severity=("severity", _first_text),
         evidence=("evidence", _merge_evidence),
+        ward_override=("ward", _first_text) if "ward" in raw.columns else ("check_id", lambda s: ""),
     ).reset_index()
     sources = grouped["sources"].agg(lambda s: ";".join(sort_sources(x for v in s for x in _as_list(v))))
     out["source"] = sources.to_numpy()
     out["severity"] = out["severity"].where(out["severity"] != "", out["check_id"].map(severities))
-    out["ward"] = ward
+    # A raw finding may name its own ward(s) (the batch's cross-ward findings list every ward).
+    out["ward"] = out["ward_override"].where(out["ward_override"] != "", ward)
     out["legal_basis"] = out["check_id"].map(legal_bases).fillna("")
     out["amount_vnd"] = out["amount_vnd"].round().astype("int64")
     out["finding_id"] = [

@@ -14,7 +14,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["age_in_month", "month_iso", "month_label", "month_num", "month_of", "month_start", "month_end", "months_between"]
+__all__ = [
+    "age_in_month",
+    "month_iso",
+    "month_label",
+    "month_num",
+    "month_of",
+    "month_start",
+    "month_end",
+    "months_between",
+]
 
 
 def month_num(year: int, month: int) -> int:

@@ -24,31 +24,71 @@ from audit_toolkit.normalize import name_key
 
 COLUMNS: dict[str, dict[str, str]] = {
     "beneficiaries": {
-        "record_id": "id", "full_name": "text", "birth_date": "date", "sex": "text", "national_id": "id",
-        "address": "text", "household_id": "id", "category": "text", "disability_level": "text",
-        "coefficient": "float", "monthly_amount": "float", "decision_no": "text", "decision_date": "date",
-        "application_date": "date", "start_month": "month", "status": "text", "end_month": "month",
-        "end_reason": "text", "studying": "bool", "cared_for_id": "id", "note": "text",
+        "record_id": "id",
+        "full_name": "text",
+        "birth_date": "date",
+        "sex": "text",
+        "national_id": "id",
+        "address": "text",
+        "household_id": "id",
+        "category": "text",
+        "disability_level": "text",
+        "coefficient": "float",
+        "monthly_amount": "float",
+        "decision_no": "text",
+        "decision_date": "date",
+        "application_date": "date",
+        "start_month": "month",
+        "status": "text",
+        "end_month": "month",
+        "end_reason": "text",
+        "studying": "bool",
+        "cared_for_id": "id",
+        "note": "text",
     },
     "payments": {
-        "national_id": "id", "record_id": "id", "full_name": "text", "month": "month", "category": "text",
-        "amount": "float", "paid_date": "date", "paid": "bool",
+        "national_id": "id",
+        "record_id": "id",
+        "full_name": "text",
+        "month": "month",
+        "category": "text",
+        "amount": "float",
+        "paid_date": "date",
+        "paid": "bool",
     },
     "residents": {
-        "national_id": "id", "full_name": "text", "birth_date": "date", "sex": "text", "address": "text",
-        "household_id": "id", "residence_status": "text", "moved_out_date": "date", "poverty_status": "text",
+        "national_id": "id",
+        "full_name": "text",
+        "birth_date": "date",
+        "sex": "text",
+        "address": "text",
+        "household_id": "id",
+        "residence_status": "text",
+        "moved_out_date": "date",
+        "poverty_status": "text",
     },
     "deaths": {
-        "national_id": "id", "full_name": "text", "birth_date": "date", "death_date": "date",
+        "national_id": "id",
+        "full_name": "text",
+        "birth_date": "date",
+        "death_date": "date",
         "registration_date": "date",
     },
     "disability_certificates": {
-        "national_id": "id", "full_name": "text", "birth_date": "date", "disability_level": "text",
-        "issue_date": "date", "disability_type": "text",
+        "national_id": "id",
+        "full_name": "text",
+        "birth_date": "date",
+        "disability_level": "text",
+        "issue_date": "date",
+        "disability_type": "text",
     },
     "pensions": {
-        "national_id": "id", "full_name": "text", "benefit": "text", "start_month": "month",
-        "end_month": "month", "monthly_amount": "float",
+        "national_id": "id",
+        "full_name": "text",
+        "benefit": "text",
+        "start_month": "month",
+        "end_month": "month",
+        "monthly_amount": "float",
     },
     "report": {"category": "text", "reported_count": "int", "as_of": "date"},
 }
@@ -147,7 +187,9 @@ class FakeWard:
     province_name: str | None = "Bắc Kạn"
     path: Path = Path("inline")
     unreadable: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["table", "file", "sheet", "row", "column", "value", "reason"])
+        default_factory=lambda: pd.DataFrame(
+            columns=["table", "file", "sheet", "row", "column", "value", "reason"]
+        )
     )
     sources: list[Any] = field(default_factory=list)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
@@ -162,7 +204,9 @@ def ward(**tables: list[dict[str, Any]] | None) -> FakeWard:
     return FakeWard(tables=frames)
 
 
-def context(w: FakeWard, *, as_of: str = "2023-02-28", period_from: str = "2022-01", lang: str = "vi") -> AuditContext:
+def context(
+    w: FakeWard, *, as_of: str = "2023-02-28", period_from: str = "2022-01", lang: str = "vi"
+) -> AuditContext:
     """An audit context over ``w`` with the packaged rules."""
     from audit_toolkit.rules import load_rules
 
@@ -178,11 +222,19 @@ def context(w: FakeWard, *, as_of: str = "2023-02-28", period_from: str = "2022-
     )
 
 
-def payments_for(line: dict[str, Any], months: list[str], amount: float, **extra: Any) -> list[dict[str, Any]]:
+def payments_for(
+    line: dict[str, Any], months: list[str], amount: float, **extra: Any
+) -> list[dict[str, Any]]:
     """One received payment per month for ``line``'s person."""
     return [
-        {"national_id": line.get("national_id"), "full_name": line.get("full_name"), "month": mo, "amount": amount,
-         "category": line.get("category"), **extra}
+        {
+            "national_id": line.get("national_id"),
+            "full_name": line.get("full_name"),
+            "month": mo,
+            "amount": amount,
+            "category": line.get("category"),
+            **extra,
+        }
         for mo in months
     ]
 

@@ -91,7 +91,11 @@ def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.D
         if len(raw):
             raw["check_id"] = spec.check_id
             frames.append(raw)
-        n = int(raw["person_key"].astype(str).add("|").add(raw["discriminator"].astype(str)).nunique()) if len(raw) else 0
+        n = (
+            int(raw["person_key"].astype(str).add("|").add(raw["discriminator"].astype(str)).nunique())
+            if len(raw)
+            else 0
+        )
         statuses.append(CheckStatus(spec.check_id, "run", "", n, time.perf_counter() - started))
     raw_all = pd.concat(frames, ignore_index=True) if frames else empty_raw()
     return raw_all, statuses

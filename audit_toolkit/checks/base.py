@@ -125,7 +125,9 @@ class AuditContext:
 
     def has_values(self, table: str, column: str) -> bool:
         """Whether ``table`` is supplied and ``column`` holds at least one value."""
-        return self.has(table) and column in self.table(table) and bool(self.table(table)[column].notna().any())
+        return (
+            self.has(table) and column in self.table(table) and bool(self.table(table)[column].notna().any())
+        )
 
     @property
     def asof_month(self) -> int:
@@ -193,7 +195,9 @@ class AuditContext:
         frame["payable"] = mm < susp
         frame = frame.loc[active].reset_index(drop=True)
         birth = lines["birth_m"].to_numpy(dtype="float64", na_value=np.nan)[frame["line_idx"].to_numpy()]
-        frame["age"] = pd.Series(np.floor((frame["m"].to_numpy() - birth) / 12), dtype="Float64").astype("Int64")
+        frame["age"] = pd.Series(np.floor((frame["m"].to_numpy() - birth) / 12), dtype="Float64").astype(
+            "Int64"
+        )
         return frame
 
     @cached_property
@@ -273,7 +277,9 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
                 "yo": yo,
             }
         )
-        return out.loc[usable.to_numpy() & out["name_key"].notna().to_numpy() & out["date"].notna().to_numpy()]
+        return out.loc[
+            usable.to_numpy() & out["name_key"].notna().to_numpy() & out["date"].notna().to_numpy()
+        ]
 
     # Name matching only where one side lacks a usable ID (two valid, different IDs are two people).
     nl = name_frame(left, "left_idx", pd.Series(True, index=left.index))

@@ -1,0 +1,286 @@
+"""Run an audit: load → checks → findings, for one ward or a batch of wards.
+
+Example:
+    >>> from audit_toolkit import load_ward, run_audit
+    >>> result = run_audit(load_ward("data/sample/phung-chi-kien"), as_of="2023-02-28", period_from="2022-01")
+    >>> result.findings[["check_id", "amount_vnd"]].groupby("check_id").sum()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit_toolkit.checks import CheckStatus, catalogue, run_checks
+from audit_toolkit.checks.base import AuditContext
+from audit_toolkit.errors import AuditToolkitError, InputError
+from audit_toolkit.findings import FINDING_COLUMNS, finalize
+from audit_toolkit.io import WardData, discover_wards, is_batch, load_ward
+from audit_toolkit.months import month_iso, month_num
+from audit_toolkit.rules import RuleSet, load_rules
+
+__all__ = ["AuditResult", "BatchResult", "parse_as_of", "parse_period_from", "run_audit", "run_batch"]
+
+
+@dataclass
+class AuditResult:
+    """The outcome of auditing one ward: findings, what ran, and what the reports need."""
+
+    ward: WardData
+    as_of: pd.Timestamp
+    period_start: int
+    period_end: int
+    lang: str
+    findings: pd.DataFrame
+    checks: list[CheckStatus]
+    context: AuditContext
+    quality: Any | None
+    rules_version: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def counts_by_check(self) -> dict[str, int]:
+        """Number of findings per check id (0 for checks that ran and found nothing)."""
+        counts = self.findings["check_id"].value_counts().to_dict() if len(self.findings) else {}
+        return {s.check_id: int(counts.get(s.check_id, 0)) for s in self.checks if s.status == "run"}
+
+    @property
+    def ward_label(self) -> str:
+        """The ward as written in findings: its code when known, else its name."""
+        return self.ward.ward_code or self.ward.ward_name
+
+
+@dataclass
+class BatchResult:
+    """The outcome of auditing every ward of a batch folder."""
+
+    path: Path
+    results: list[AuditResult]
+    errors: dict[str, str]
+    cross_ward: pd.DataFrame
+    cross_ward_status: CheckStatus
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_as_of(value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
+    """The audit date from ``YYYY-MM-DD`` (or a date); ``InputError`` with the fix otherwise."""
+    try:
+        ts = pd.Timestamp(dt.date.fromisoformat(value) if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"--as-of {value!r} is not a date", fix="Write the audit date as YYYY-MM-DD, e.g. 2023-02-28"
+        ) from None
+    return ts.normalize()
+
+
+def parse_period_from(value: str | None, as_of: pd.Timestamp) -> int:
+    """First month of the period from ``YYYY-MM``; default 12 months before ``as_of``'s month."""
+    end = month_num(as_of.year, as_of.month)
+    if value is None:
+        return end - 12
+    text = str(value).strip()
+    try:
+        year, month = (int(p) for p in text.split("-")[:2])
+        if not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        raise InputError(
+            f"--from {value!r} is not a month",
+            fix="Write the first month of the period as YYYY-MM, e.g. 2022-01",
+        ) from None
+    start = month_num(year, month)
+    if start > end:
+        raise InputError(
+            f"--from {month_iso(start)} is after the month of --as-of ({month_iso(end)})",
+            fix="Choose a first month on or before the audit date",
+        )
+    return start
+
+
+def _quality(ward: WardData, lang: str) -> Any:
+    from audit_toolkit.quality import validate_tables
+
+    return validate_tables(ward.tables, lang=lang)
+
+
+def run_audit(
+    ward: WardData | str | Path,
+    *,
+    as_of: str | dt.date | pd.Timestamp,
+    period_from: str | None = None,
+    lang: str = "vi",
+    rules: RuleSet | None = None,
+    only: set[str] | None = None,
+    quality: bool = True,
+) -> AuditResult:
+    """Audit one ward.
+
+    Args:
+        ward: a loaded ward, or the path of a ward folder or workbook.
+        as_of: the audit date; roster state is judged at its month.
+        period_from: first month of the period (``YYYY-MM``); default 12 months before ``as_of``.
+        lang: report language, ``"vi"`` or ``"en"``.
+        rules: a rule set (default: the packaged rules for the ward's province).
+        only: run only these check ids (the others are reported as not run).
+        quality: run the Great Expectations suites (their findings join the checks' findings).
+
+    Returns:
+        An :class:`AuditResult` with one finding per person per check.
+
+    Example:
+        >>> run_audit("data/sample/phung-chi-kien", as_of="2023-02-28", period_from="2022-01")  # doctest: +SKIP
+    """
+    started = dt.datetime.now(dt.UTC)
+    ts = parse_as_of(as_of)
+    start = parse_period_from(period_from, ts)
+    if lang not in ("vi", "en"):
+        raise InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
+    ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
+    rule_set = rules or load_rules(province_code=ward_data.province_code)
+    ctx = AuditContext(
+        ward=ward_data,
+        rules=rule_set,
+        as_of=ts,
+        period_start=start,
+        period_end=month_num(ts.year, ts.month),
+        lang=lang,
+    )
+    raw, statuses = run_checks(ctx, only=only)
+    quality_result = None
+    if quality:
+        quality_result = _quality(ward_data, lang)
+        extra = quality_result.raw_findings()
+        if len(extra):
+            ran = {s.check_id for s in statuses if s.status == "run"}
+            extra = extra.loc[extra["check_id"].isin(ran)]
+            raw = pd.concat([raw, extra], ignore_index=True) if len(raw) else extra
+    specs = catalogue()
+    findings = finalize(
+        raw,
+        ward=ward_data.ward_code or ward_data.ward_name,
+        ward_id=ward_data.ward_id,
+        severities={s.check_id: s.severity for s in specs},
+        legal_bases={s.check_id: rule_set.legal_basis(s.check_id, lang) for s in specs},
+        check_order=[s.check_id for s in specs],
+    )
+    counts = findings["check_id"].value_counts().to_dict() if len(findings) else {}
+    statuses = [
+        CheckStatus(s.check_id, s.status, s.reason, int(counts.get(s.check_id, 0)), s.seconds)
+        for s in statuses
+    ]
+    return AuditResult(
+        ward=ward_data,
+        as_of=ts,
+        period_start=start,
+        period_end=ctx.period_end,
+        lang=lang,
+        findings=findings[FINDING_COLUMNS],
+        checks=statuses,
+        context=ctx,
+        quality=quality_result,
+        rules_version=rule_set.version,
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        parameters={
+            "as_of": ts.date().isoformat(),
+            "period_from": month_iso(start),
+            "period_to": month_iso(ctx.period_end),
+            "lang": lang,
+            "only": sorted(only) if only else None,
+            "quality": quality,
+            "python": platform.python_version(),
+        },
+    )
+
+
+def run_batch(
+    path: str | Path,
+    *,
+    as_of: str | dt.date | pd.Timestamp,
+    period_from: str | None = None,
+    lang: str = "vi",
+    quality: bool = True,
+    on_ward: Callable[[int, int, Path], None] | None = None,
+    on_result: Callable[[AuditResult], None] | None = None,
+) -> BatchResult:
+    """Audit every ward of a batch folder in one process, then look for people listed in several wards.
+
+    A ward whose input is unusable is recorded in ``errors`` and the others go on.
+    ``on_ward(n, total, path)`` is called before each ward (progress); ``on_result(result)`` after
+    each ward that completed (e.g. to write its reports and free memory early).
+    """
+    from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
+
+    started = dt.datetime.now(dt.UTC)
+    root = Path(path)
+    if not is_batch(root):
+        raise InputError(
+            f"{root} is not a batch folder",
+            file=root,
+            fix="Point to a folder whose sub-folders or workbooks are wards",
+        )
+    ts = parse_as_of(as_of)
+    parse_period_from(period_from, ts)
+    wards = discover_wards(root)
+    results: list[AuditResult] = []
+    errors: dict[str, str] = {}
+    for n, ward_path in enumerate(wards, start=1):
+        if on_ward:
+            on_ward(n, len(wards), ward_path)
+        try:
+            result = run_audit(ward_path, as_of=ts, period_from=period_from, lang=lang, quality=quality)
+        except AuditToolkitError as exc:
+            errors[ward_path.name] = str(exc)
+            continue
+        results.append(result)
+        if on_result:
+            on_result(result)
+    cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
+    return BatchResult(
+        path=root,
+        results=results,
+        errors=errors,
+        cross_ward=cross,
+        cross_ward_status=status,
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        parameters={
+            "as_of": ts.date().isoformat(),
+            "period_from": period_from,
+            "lang": lang,
+            "wards": len(wards),
+        },
+    )
+
+
+def _cross_ward(
+    results: Sequence[AuditResult],
+    finder: Callable[[Sequence[AuditContext]], pd.DataFrame],
+    lang: str,
+) -> tuple[pd.DataFrame, CheckStatus]:
+    specs = {s.check_id: s for s in catalogue()}
+    spec = specs["CROSS_WARD_DUPLICATE"]
+    if len(results) < 2:
+        empty = finalize(pd.DataFrame(), ward="", ward_id="", severities={}, legal_bases={}, check_order=[])
+        return empty, CheckStatus(spec.check_id, "not_run", "fewer_than_two_wards")
+    raw = finder([r.context for r in results])
+    rules = results[0].context.rules
+    findings = finalize(
+        raw,
+        ward="*",
+        ward_id="batch",
+        severities={spec.check_id: spec.severity},
+        legal_bases={spec.check_id: rules.legal_basis(spec.check_id, lang)},
+        check_order=[spec.check_id],
+    )
+    return findings, CheckStatus(spec.check_id, "run", "", len(findings))

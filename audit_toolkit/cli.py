@@ -1,0 +1,147 @@
+"""``audit-toolkit``: argument parsing and progress only; the work is in the library.
+
+    audit-toolkit audit PATH --as-of YYYY-MM-DD [--from YYYY-MM] [--out DIR] [--lang vi|en] [--no-mask]
+
+Exit status: 0 when the audit ran (findings are results, not errors); 2 for unusable input or
+arguments, with a message naming the file, sheet, column or row and the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from audit_toolkit.errors import AuditToolkitError, InputError
+
+if TYPE_CHECKING:
+    from audit_toolkit.audit import AuditResult
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser (also used to document the CLI)."""
+    parser = _Parser(
+        prog="audit-toolkit", description="Audit a ward's social-assistance beneficiary records."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    audit = sub.add_parser("audit", help="audit a ward folder, a ward workbook, or a batch folder of wards")
+    audit.add_argument("path", type=Path, help="ward folder, ward workbook (.xlsx) or batch folder")
+    audit.add_argument("--as-of", required=True, help="audit date, YYYY-MM-DD")
+    audit.add_argument(
+        "--from", dest="period_from", help="first month of the period, YYYY-MM (default: 12 months before)"
+    )
+    audit.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    audit.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default: vi)")
+    audit.add_argument("--no-mask", action="store_true", help="show national IDs in full in the shared HTML")
+    audit.add_argument("--no-quality", action="store_true", help="skip the Great Expectations suites")
+    return parser
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _summary_line(result: AuditResult) -> str:
+    from audit_toolkit.messages import fmt_vnd, t
+
+    at_stake = int(result.findings["amount_vnd"].abs().sum()) if len(result.findings) else 0
+    return t(
+        "cli.findings_count",
+        result.lang,
+        ward=result.ward.ward_name,
+        count=len(result.findings),
+        amount=fmt_vnd(at_stake, result.lang),
+    )
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from audit_toolkit.audit import run_audit, run_batch
+    from audit_toolkit.io import is_batch
+    from audit_toolkit.messages import t
+    from audit_toolkit.report import write_batch_summary, write_reports
+
+    path: Path = args.path
+    if not path.exists():
+        raise InputError(
+            f"{path} does not exist",
+            file=path,
+            fix="Give the path of a ward folder, a ward workbook or a batch folder",
+        )
+    mask = not args.no_mask
+    if is_batch(path):
+        from tqdm import tqdm
+
+        folders: dict[str, str] = {}
+        bar = tqdm(total=0, unit="ward", file=sys.stderr, disable=None, dynamic_ncols=True)
+        started = time.perf_counter()
+
+        def on_ward(n: int, total: int, ward_path: Path) -> None:
+            bar.total = total
+            bar.set_description_str(t("cli.ward_progress", args.lang, n=n, total=total, ward=ward_path.name))
+            bar.refresh()
+
+        def on_result(result: AuditResult) -> None:
+            folder = write_reports(result, args.out, mask=mask)
+            folders[result.ward.ward_id] = folder.name
+            bar.update(1)
+            bar.write(_summary_line(result), file=sys.stderr)
+
+        batch = run_batch(
+            path,
+            as_of=args.as_of,
+            period_from=args.period_from,
+            lang=args.lang,
+            quality=not args.no_quality,
+            on_ward=on_ward,
+            on_result=on_result,
+        )
+        bar.close()
+        for ward_name, error in batch.errors.items():
+            sys.stderr.write(t("cli.ward_failed", args.lang, ward=ward_name, error=error) + "\n")
+        summary = write_batch_summary(batch, args.out, folders, mask=mask)
+        _say(t("cli.summary_written", args.lang, path=summary))
+        _say(t("cli.done", args.lang, path=args.out) + f" ({time.perf_counter() - started:.1f} s)")
+        return EXIT_OK
+    result = run_audit(
+        path, as_of=args.as_of, period_from=args.period_from, lang=args.lang, quality=not args.no_quality
+    )
+    folder = write_reports(result, args.out, mask=mask)
+    _say(_summary_line(result))
+    _say(t("cli.done", args.lang, path=folder))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``audit-toolkit``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "audit":
+            return _audit(args)
+    except InputError as exc:
+        from audit_toolkit.messages import t
+
+        sys.stderr.write(t("cli.input_error", getattr(args, "lang", "vi"), error=exc) + "\n")
+        return EXIT_INPUT
+    except AuditToolkitError as exc:
+        sys.stderr.write(f"audit-toolkit: {exc}\n")
+        return 1
+    return EXIT_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
