@@ -1,0 +1,160 @@
+"""Benchmark (run by hand, not in the tests): province-sized audit and a 100-ward batch.
+
+    .venv/bin/python bench/run_bench.py [--lines 75000] [--residents 1000000] [--wards 100] [--keep]
+
+Generates synthetic data with numpy (seeded), runs the real CLI in a subprocess on it, and prints
+wall time and peak memory (RSS of the CLI process tree, sampled). Targets on a 2-core machine:
+province dataset end to end under 60 s and 6 GB; the 100-ward batch under 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+AS_OF = "2023-02-28"
+PERIOD_FROM = "2022-03"  # 12 months of payments
+MONTHS = pd.period_range("2022-03", "2023-02", freq="M")
+
+# Category mix of a typical province roster, with the coefficient for an adult of each.
+CATEGORIES = np.array(["K6", "K6", "K6", "K5c", "K5c", "C2", "K1", "K5a", "K2", "K8"])
+
+
+def _ids(rng: np.random.Generator, n: int, birth_years: np.ndarray, female: np.ndarray) -> pd.Series:
+    century = (birth_years // 100) - 19
+    digit4 = century * 2 + female.astype(int)
+    serial = rng.permutation(n) + 100000
+    return pd.Series(
+        "019" + pd.Series(digit4).astype(str) + pd.Series(birth_years % 100).map("{:02d}".format) + pd.Series(serial).map("{:06d}".format)
+    )
+
+
+def make_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """``n`` synthetic residents with consistent IDs, names and birth dates."""
+    years = rng.integers(1925, 2022, n)
+    months = rng.integers(1, 13, n)
+    days = rng.integers(1, 29, n)
+    female = rng.random(n) < 0.52
+    family = np.array(["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Hà", "Nông", "Ma", "Lục", "Triệu"])
+    middle = np.array(["Văn", "Thị", "Đức", "Minh", "Thu", "Hữu", "Ngọc", "Kim"])
+    given = np.array(["An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Quang", "Sơn", "Thảo", "Tuấn", "Yến"])
+    names = (
+        pd.Series(family[rng.integers(0, len(family), n)])
+        + " "
+        + pd.Series(middle[rng.integers(0, len(middle), n)])
+        + " "
+        + pd.Series(given[rng.integers(0, len(given), n)])
+    )
+    birth = pd.Series(years).map("{:04d}".format) + "-" + pd.Series(months).map("{:02d}".format) + "-" + pd.Series(days).map("{:02d}".format)
+    return pd.DataFrame(
+        {
+            "national_id": _ids(rng, n, years, female),
+            "full_name": names,
+            "birth_date": birth,
+            "sex": np.where(female, "Nữ", "Nam"),
+            "household_id": pd.Series(rng.integers(1, n // 3, n)).map("HK{:07d}".format),
+            "address": "Tổ " + pd.Series(rng.integers(1, 40, n)).astype(str),
+        }
+    )
+
+
+def write_ward(folder: Path, rng: np.random.Generator, *, lines: int, residents: int, code: str, name: str) -> None:
+    """One ward (or a province treated as one unit) as canonical CSV files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ward.yml").write_text(f'ward_code: "{code}"\nward_name: "{name}"\nprovince_code: "19"\nprovince_name: "Thái Nguyên"\n', encoding="utf-8")
+    people = make_people(rng, residents)
+    people.assign(residence_status="thường trú", poverty_status="").to_csv(folder / "residents.csv", index=False)
+    ben_people = people.sample(n=lines, random_state=int(rng.integers(0, 2**31))).reset_index(drop=True)
+    cats = CATEGORIES[rng.integers(0, len(CATEGORIES), lines)]
+    level = np.where(cats == "K6", np.where(rng.random(lines) < 0.4, "đặc biệt nặng", "nặng"), "")
+    coef = np.select([cats == "K6", cats == "K5a", cats == "K1", cats == "K2", cats == "K8"], [2.0, 1.5, 1.5, 1.5, 1.5], 1.0)
+    ben = ben_people.assign(
+        record_id=pd.Series(np.arange(lines)).map("HS{:07d}".format),
+        category=cats,
+        disability_level=level,
+        coefficient=coef,
+        monthly_amount=coef * 360000,
+        start_month="01/2020",
+        status="đang hưởng",
+        decision_date="15/01/2020",
+        application_date="02/01/2020",
+        cared_for_id="",
+    )
+    ben.to_csv(folder / "beneficiaries.csv", index=False)
+    k = len(MONTHS)
+    pay = pd.DataFrame(
+        {
+            "record_id": np.repeat(ben["record_id"].to_numpy(), k),
+            "national_id": np.repeat(ben["national_id"].to_numpy(), k),
+            "month": np.tile(MONTHS.strftime("%m/%Y").to_numpy(), lines),
+            "amount": np.repeat(ben["monthly_amount"].to_numpy(), k).astype(int),
+        }
+    )
+    pay.to_csv(folder / "payments.csv", index=False)
+    dead = people.sample(frac=0.01, random_state=1)[["national_id", "full_name", "birth_date"]]
+    dead.assign(death_date="10/06/2022").to_csv(folder / "deaths.csv", index=False)
+    k6 = ben.loc[ben["category"] == "K6", ["national_id", "full_name", "birth_date", "disability_level"]]
+    k6.assign(issue_date="10/12/2019").to_csv(folder / "disability_certificates.csv", index=False)
+    old = people.loc[people["birth_date"] < "1943"].sample(frac=0.3, random_state=2)[["national_id", "full_name"]]
+    old.assign(benefit="lương hưu", start_month="01/2000", monthly_amount=4500000).to_csv(folder / "pensions.csv", index=False)
+    pd.DataFrame({"category": ["Tổng số"], "reported_count": [ben["national_id"].nunique()]}).to_csv(folder / "report.csv", index=False)
+
+
+def run_cli(path: Path, out: Path) -> tuple[float, float, int]:
+    """Run the CLI; return (seconds, peak RSS in GB of the process tree, exit code)."""
+    cmd = [str(ROOT / ".venv" / "bin" / "audit-toolkit"), "audit", str(path), "--as-of", AS_OF, "--from", PERIOD_FROM, "--out", str(out)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
+    return seconds, peak / 1e9, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=75_000)
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--wards", type=int, default=100)
+    parser.add_argument("--keep", action="store_true", help="keep bench/out/ afterwards")
+    parser.add_argument("--only", choices=("province", "batch"), default=None)
+    args = parser.parse_args()
+    rng = np.random.default_rng(20230228)
+    shutil.rmtree(OUT, ignore_errors=True)
+    if args.only in (None, "province"):
+        t0 = time.perf_counter()
+        write_ward(OUT / "province", rng, lines=args.lines, residents=args.residents, code="19000", name="Tỉnh mẫu")
+        print(f"generated province dataset in {time.perf_counter() - t0:.1f} s")
+        secs, peak, rc = run_cli(OUT / "province", OUT / "reports-province")
+        print(f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments: "
+              f"{secs:.1f} s, peak {peak:.2f} GB, exit {rc}")
+    if args.only in (None, "batch"):
+        for i in range(args.wards):
+            write_ward(OUT / "batch" / f"ward-{i:03d}", rng, lines=150, residents=3000, code=f"{20000 + i:05d}", name=f"Phường {i:03d}")
+        secs, peak, rc = run_cli(OUT / "batch", OUT / "reports-batch")
+        print(f"batch: {args.wards} wards of 150 lines / 3,000 residents: {secs:.1f} s, peak {peak:.2f} GB, exit {rc}")
+    if not args.keep:
+        shutil.rmtree(OUT, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""The command line: exit codes, outputs, messages (data-contract §4–§5)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit_toolkit.cli import main
+from audit_toolkit.findings import FINDING_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+WARD = ROOT / "data" / "sample" / "duc-xuan"
+
+
+def _audit(tmp_path: Path, *extra: str, path: Path = WARD) -> int:
+    return main(["audit", str(path), "--as-of", "2023-02-28", "--from", "2022-01", "--out", str(tmp_path / "out"), *extra])
+
+
+def test_ward_audit_writes_the_contract_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _audit(tmp_path) == 0
+    folders = list((tmp_path / "out").iterdir())
+    assert len(folders) == 1
+    folder = folders[0]
+    raw = (folder / "findings.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel shows Vietnamese intact
+    findings = pd.read_csv(folder / "findings.csv", dtype=str, encoding="utf-8-sig")
+    assert list(findings.columns[: len(FINDING_COLUMNS)]) == FINDING_COLUMNS
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["as_of"] == "2023-02-28"
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert {c["check_id"] for c in manifest["checks"]} >= {"ID_INVALID", "DUPLICATE_ID", "CROSS_WARD_DUPLICATE"}
+    assert str(folder) in capsys.readouterr().out
+
+
+def test_same_input_same_findings(tmp_path: Path) -> None:
+    assert _audit(tmp_path / "a") == 0
+    assert _audit(tmp_path / "b") == 0
+    a = next((tmp_path / "a" / "out").iterdir()) / "findings.csv"
+    b = next((tmp_path / "b" / "out").iterdir()) / "findings.csv"
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_inputs_are_never_modified(tmp_path: Path) -> None:
+    ward = tmp_path / "ward"
+    shutil.copytree(WARD, ward)
+    before = {p.name: p.read_bytes() for p in ward.iterdir()}
+    assert _audit(tmp_path, path=ward) == 0
+    assert {p.name: p.read_bytes() for p in ward.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--as-of", "28/02/2023"], "YYYY-MM-DD"),  # day-first date where ISO is required
+        (["--as-of", "2023-02-28", "--from", "2023-13"], "YYYY-MM"),  # month 13
+        (["--as-of", "2023-02-28", "--from", "2023-05"], "after"),  # period starts after as-of
+    ],
+)
+def test_bad_arguments_exit_2_with_the_fix(args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(WARD), *args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err
+    assert "Traceback" not in err
+
+
+def test_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(tmp_path / "nope"), "--as-of", "2023-02-28"]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+def test_unusable_ward_exits_2_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ward = tmp_path / "ward"
+    ward.mkdir()
+    (ward / "beneficiaries.csv").write_text("Họ và tên,Ngày sinh\nNguyễn Văn An,01/01/1950\n", encoding="utf-8")
+    assert _audit(tmp_path, path=ward) == 2
+    err = capsys.readouterr().err
+    assert "beneficiaries.csv" in err and "category" in err
+
+
+def test_missing_argument_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["audit", str(WARD)])
+    assert exc.value.code == 2
