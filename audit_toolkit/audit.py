@@ -25,7 +25,16 @@ from audit_toolkit.io import WardData, discover_wards, is_batch, load_ward
 from audit_toolkit.months import month_iso, month_num
 from audit_toolkit.rules import RuleSet, load_rules
 
-__all__ = ["AuditResult", "BatchResult", "parse_as_of", "parse_period_from", "run_audit", "run_batch"]
+__all__ = [
+    "AuditResult",
+    "BatchResult",
+    "Parameters",
+    "check_parameters",
+    "parse_as_of",
+    "parse_period_from",
+    "run_audit",
+    "run_batch",
+]
 
 
 @dataclass
@@ -284,3 +293,55 @@ def _cross_ward(
         check_order=[spec.check_id],
     )
     return findings, CheckStatus(spec.check_id, "run", "", len(findings))
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Validated audit parameters (what a notebook's ``parameters`` cell holds)."""
+
+    path: Path
+    as_of: pd.Timestamp
+    period_from: str
+    lang: str
+    mask: bool
+    out_dir: Path
+
+
+def check_parameters(
+    *,
+    ward_path: str | Path,
+    as_of: str,
+    period_from: str | None = None,
+    lang: str = "vi",
+    mask: bool = True,
+    out_dir: str | Path = "reports",
+) -> Parameters:
+    """Validate a notebook's parameters, raising :class:`InputError` with the fix for a wrong one.
+
+    Example:
+        >>> check_parameters(ward_path="data/sample/phung-chi-kien", as_of="2023-02-28").period_from
+        '2022-02'
+    """
+    path = Path(ward_path)
+    if not str(ward_path).strip():
+        raise InputError(
+            "ward_path is empty",
+            fix='Set ward_path to a ward folder or workbook, e.g. "data/sample/phung-chi-kien"',
+        )
+    if not path.exists():
+        raise InputError(
+            f"ward_path {str(path)!r} does not exist",
+            file=path,
+            fix="Set ward_path to a ward folder, a ward workbook or a batch folder",
+        )
+    ts = parse_as_of(as_of)
+    start = parse_period_from(period_from or None, ts)
+    if lang not in ("vi", "en"):
+        raise InputError(f"lang {lang!r} is not supported", fix='Set lang to "vi" or "en"')
+    if not isinstance(mask, bool):
+        raise InputError(
+            f"mask {mask!r} is not True or False", fix="Set mask = True (shared outputs) or False"
+        )
+    return Parameters(
+        path=path, as_of=ts, period_from=month_iso(start), lang=lang, mask=mask, out_dir=Path(out_dir)
+    )

@@ -1,0 +1,144 @@
+"""Run the templated notebooks with papermill and export them to shareable HTML with nbconvert.
+
+``audit-toolkit notebook ward PATH --as-of … --out DIR`` executes ``notebooks/01_ward_audit.ipynb``
+with the given parameters and writes the executed notebook and an HTML export without code cells,
+images embedded and no external URL (it opens offline like report.html). papermill and nbconvert
+load only here, only when a notebook is run.
+
+Example:
+    >>> run_notebook("ward", {"ward_path": "data/sample/phung-chi-kien", "as_of": "2023-02-28"}, "reports/nb")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from audit_toolkit.errors import ExportError, InputError
+from audit_toolkit.report.files import atomic_write_text, safe_name
+
+__all__ = ["NOTEBOOKS", "export_html", "notebook_dir", "run_notebook"]
+
+#: Notebook kinds → template file in ``notebooks/``.
+NOTEBOOKS = {
+    "ward": "01_ward_audit.ipynb",
+    "city": "02_city_summary.ipynb",
+    "follow-up": "03_follow_up.ipynb",
+}
+
+_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #1f2933;
+  max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+h1, h2, h3 {{ color: #102a43; }}
+table {{ border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; }}
+th, td {{ border: 1px solid #d9e2ec; padding: .25rem .5rem; text-align: left; vertical-align: top; }}
+th {{ background: #f0f4f8; }}
+img {{ max-width: 100%; height: auto; }}
+pre {{ white-space: pre-wrap; background: #f7f9fb; padding: .5rem; }}
+.jp-OutputPrompt, .jp-InputPrompt {{ display: none; }}
+@media print {{ body {{ margin: 0; max-width: none; }} }}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+_EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+
+
+def notebook_dir() -> Path:
+    """The folder of the notebook templates (``notebooks/`` of the checkout, or ``AUDIT_TOOLKIT_NOTEBOOKS``)."""
+    env = os.environ.get("AUDIT_TOOLKIT_NOTEBOOKS")
+    folder = Path(env) if env else Path(__file__).resolve().parent.parent / "notebooks"
+    if not (folder / NOTEBOOKS["ward"]).exists():
+        raise InputError(
+            f"Notebook templates not found in {folder}",
+            file=folder,
+            fix="Run from a checkout of audit_toolkit, or set AUDIT_TOOLKIT_NOTEBOOKS to the folder holding the .ipynb templates",
+        )
+    return folder
+
+
+@contextlib.contextmanager
+def _kernel_environment() -> Iterator[None]:
+    # The "python3" kernel spec starts `python` from PATH: make it this interpreter's, so the
+    # kernel sees the same installed packages as the caller (a venv not on PATH, CI, cron).
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + old
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = old
+
+
+def export_html(notebook_path: Path, html_path: Path, *, title: str, lang: str = "vi") -> None:
+    """Export an executed notebook to one self-contained HTML file without code cells."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    exporter = HTMLExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    body, _ = exporter.from_notebook_node(nb)
+    if _EXTERNAL.search(body):
+        # A notebook output pointing outside the file would break offline reading and leak the reader's IP.
+        body = _EXTERNAL.sub(lambda m: m.group(0).split("=")[0] + '="#', body)
+    atomic_write_text(html_path, _PAGE.format(lang=lang, title=html.escape(title), body=body))
+
+
+def run_notebook(kind: str, parameters: Mapping[str, Any], out_dir: str | Path, *, name: str | None = None) -> tuple[Path, Path]:
+    """Execute a notebook template with ``parameters``; return (executed .ipynb, .html).
+
+    Args:
+        kind: ``"ward"``, ``"city"`` or ``"follow-up"``.
+        parameters: values for the template's ``parameters`` cell (paths are made absolute).
+        out_dir: where the executed notebook and its HTML export go.
+        name: file stem of the outputs (default: derived from the kind and the path parameter).
+    """
+    if kind not in NOTEBOOKS:
+        raise InputError(f"Unknown notebook {kind!r}", fix=f"Use one of: {', '.join(NOTEBOOKS)}")
+    import papermill as pm
+
+    template = notebook_dir() / NOTEBOOKS[kind]
+    params = dict(parameters)
+    for key in ("ward_path", "batch_path", "old_dir", "new_dir", "out_dir"):
+        if key in params and params[key]:
+            params[key] = str(Path(params[key]).resolve())
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    stem = name or safe_name(f"{kind} {Path(str(params.get('ward_path') or params.get('batch_path') or params.get('new_dir') or kind)).stem}")
+    executed = out / f"{stem}.ipynb"
+    tmp = out / f".{stem}.running.ipynb"
+    try:
+        with _kernel_environment():
+            pm.execute_notebook(
+                str(template),
+                str(tmp),
+                parameters=params,
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(out),
+            )
+        os.replace(tmp, executed)
+    except pm.PapermillExecutionError as exc:
+        if exc.ename == "InputError":  # a parameter the notebook's validation cell rejected
+            raise InputError(f"{template.name}: {exc.evalue}") from exc
+        raise ExportError(f"Notebook {template.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    html_path = out / f"{stem}.html"
+    export_html(executed, html_path, title=f"{template.stem} – {stem}", lang=str(params.get("lang", "vi")))
+    return executed, html_path
