@@ -1,0 +1,194 @@
+"""Typing a table: raw canonical columns → typed columns, plus the problems of each row.
+
+A problem is a cell that is present but cannot be read, or an empty required value. The loader
+moves rows with problems to ``WardData.unreadable``; nothing here drops a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.contract import VOCABULARIES, CategoryTable, ColumnSpec, TableSpec, map_categories
+from audit_toolkit.normalize import (
+    Parsed,
+    name_key,
+    normalize_coefficients,
+    normalize_counts,
+    normalize_dates,
+    normalize_ids,
+    normalize_money,
+    normalize_months,
+    normalize_text,
+    normalize_vocab,
+    to_text,
+)
+
+__all__ = ["empty_column", "person_keys", "type_table"]
+
+_NUMBER_PARSERS: dict[str, tuple[Callable[[pd.Series], Parsed], str]] = {
+    "month": (normalize_months, "cannot read month"),
+    "money": (normalize_money, "cannot read amount"),
+    "coefficient": (normalize_coefficients, "cannot read coefficient"),
+    "count": (normalize_counts, "cannot read count"),
+}
+
+
+def empty_column(col: ColumnSpec, index: pd.Index) -> pd.Series:
+    """An all-missing column with the dtype of ``col``'s kind."""
+    if col.kind in ("date",):
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if col.kind in ("month", "count"):
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if col.kind in ("money", "coefficient"):
+        return pd.Series(np.nan, index=index, dtype="float64")
+    if col.kind == "vocab" and col.vocab and VOCABULARIES[col.vocab].dtype == "boolean":
+        default = VOCABULARIES[col.vocab].default
+        return pd.Series(pd.NA if default is None else default, index=index, dtype="boolean")
+    if col.kind == "vocab" and col.vocab and VOCABULARIES[col.vocab].default is not None:
+        return pd.Series(VOCABULARIES[col.vocab].default, index=index, dtype="str")
+    return pd.Series(np.nan, index=index, dtype="str")
+
+
+class _Problems:
+    """Collects (row, column, value, reason) for the rows that cannot be read."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self, mask: pd.Series, column: str, raw: pd.Series | None, reason: str, *, quote: bool = True
+    ) -> None:
+        if not mask.any():
+            return
+        idx = mask[mask].index
+        values = (
+            to_text(raw.loc[idx]).fillna("") if raw is not None else pd.Series("", index=idx, dtype="str")
+        )
+        text = (reason + " '" + values + "'") if quote else pd.Series(reason, index=idx, dtype="str")
+        self.parts.append(
+            pd.DataFrame(
+                {"idx": idx, "column": column, "value": values.to_numpy(), "reason": column + ": " + text}
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """One line per row: bad columns, their values and reasons joined."""
+        if not self.parts:
+            return pd.DataFrame(columns=["column", "value", "reason"], index=pd.Index([], name="idx"))
+        long = pd.concat(self.parts, ignore_index=True)
+        return long.groupby("idx", sort=True).agg(
+            column=("column", ", ".join), value=("value", " | ".join), reason=("reason", "; ".join)
+        )
+
+
+def type_table(
+    raw: pd.DataFrame, spec: TableSpec, *, categories: CategoryTable
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed canonical columns of ``raw`` and the problems per row (index = ``raw`` index).
+
+    ``raw`` holds raw cells under canonical names for the columns found; absent optional
+    columns are added all-missing. Unknown columns are not touched here.
+    """
+    out: dict[str, pd.Series] = {}
+    problems = _Problems()
+    empty: dict[str, pd.Series] = {}
+    for col in spec.columns.values():
+        if col.name not in raw.columns:
+            out[col.name] = empty_column(col, raw.index)
+            if col.kind == "date":
+                out[f"{col.name}_year_only"] = pd.Series(False, index=raw.index)
+            if col.kind in ("id", "id12"):
+                out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+            if col.kind == "category":
+                out["category_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+            if col.kind == "vocab" and col.name == "end_reason":
+                out["end_reason_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+            empty[col.name] = pd.Series(True, index=raw.index)
+            continue
+        cells = raw[col.name]
+        text = normalize_text(cells).values
+        empty[col.name] = text.isna()
+        if col.kind == "text":
+            out[col.name] = text
+        elif col.kind in ("id", "id12"):
+            parsed = normalize_ids(cells, width=12 if col.kind == "id12" else None)
+            out[col.name] = parsed.values
+            out[f"{col.name}_raw"] = text
+            problems.add(parsed.bad, col.name, cells, "ID in scientific notation, digits lost")
+        elif col.kind == "date":
+            parsed = normalize_dates(cells)
+            out[col.name] = parsed.values
+            assert parsed.year_only is not None
+            out[f"{col.name}_year_only"] = parsed.year_only
+            problems.add(parsed.bad, col.name, cells, "cannot read date")
+        elif col.kind in _NUMBER_PARSERS:
+            func, reason = _NUMBER_PARSERS[col.kind]
+            parsed = func(cells)
+            out[col.name] = parsed.values
+            problems.add(parsed.bad, col.name, cells, reason)
+        elif col.kind == "category":
+            mapped = map_categories(cells, table=categories, allow_total=spec.keeps_totals)
+            out[col.name] = mapped["category"]
+            out["category_raw"] = text
+            out["_implied_level"] = mapped["implied_level"]
+            problems.add(mapped["bad"], col.name, cells, "unknown category label")
+        elif col.kind == "vocab":
+            assert col.vocab is not None
+            vocab = VOCABULARIES[col.vocab]
+            parsed = normalize_vocab(
+                cells, vocab.mapping, patterns=list(vocab.patterns), fallback=vocab.fallback
+            )
+            values = parsed.values
+            if vocab.default is not None:
+                values = values.where(~text.isna(), vocab.default)
+            out[col.name] = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
+            if col.name == "end_reason":
+                out["end_reason_raw"] = text
+            problems.add(parsed.bad, col.name, cells, f"unknown {col.name} value")
+    typed = pd.DataFrame(out, index=raw.index)
+    implied = typed.pop("_implied_level") if "_implied_level" in typed else None
+    if implied is not None and "disability_level" in typed:
+        # "Người khuyết tật đặc biệt nặng" as a category says the level when the column is empty.
+        typed["disability_level"] = (
+            typed["disability_level"].where(typed["disability_level"].notna(), implied).astype("str")
+        )
+    _required(spec, raw, empty, problems)
+    return typed, problems.frame()
+
+
+def _required(spec: TableSpec, raw: pd.DataFrame, empty: dict[str, pd.Series], problems: _Problems) -> None:
+    for col in spec.columns.values():
+        if col.required:
+            problems.add(empty[col.name], col.name, None, "required value missing", quote=False)
+    for group in spec.one_of:
+        none = pd.concat([empty[c] for c in group], axis=1).all(axis=1)
+        problems.add(none, "/".join(group), None, "one of them is required", quote=False)
+    for col_name, other in spec.required_unless.items():
+        problems.add(
+            empty[col_name] & empty[other], col_name, None, f"required when {other} is empty", quote=False
+        )
+
+
+def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """``name_key`` and ``person_key`` of each row (see docs/architecture.md)."""
+    index = table.index
+    names = table["full_name"] if "full_name" in table else pd.Series(np.nan, index=index, dtype="str")
+    nk = name_key(names)
+    ids = table["national_id"] if "national_id" in table else pd.Series(np.nan, index=index, dtype="str")
+    valid = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
+    key = pd.Series(np.nan, index=index, dtype="str")
+    if "birth_date" in table:
+        birth = table["birth_date"]
+        year_only = table.get("birth_date_year_only", pd.Series(False, index=index)).astype(bool)
+        # Format each distinct birth date once: a million residents share a few tens of thousands.
+        codes, uniques = pd.factorize(birth)
+        iso = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").tolist() + [None], dtype="str")
+        when = pd.Series(iso.to_numpy()[np.where(codes < 0, len(uniques), codes)], index=index, dtype="str")
+        when = when.where(~year_only, when.str.slice(0, 4))
+        by_name = ("nb:" + nk + "|" + when).where(nk.notna() & birth.notna())
+        key = key.where(by_name.isna(), by_name)
+    key = key.where(~valid, "id:" + ids)
+    return nk.astype("str"), key.astype("str")
