@@ -80,7 +80,12 @@ _CONFIDENCE = frozenset({"H", "M", "L"})
 _STACK_RESULTS = frozenset({"stack", "duplicate", "by_cared_for"})
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loader that keeps dates as text, so a bad date is reported with its row (not a crash)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 # --------------------------------------------------------------------------------------- errors
@@ -570,47 +575,64 @@ def _parse_provinces(doc: Mapping[str, Any], file: str) -> dict[str, pd.DataFram
     id_digit4 = pd.DataFrame.from_records(
         digits, columns=["digit", "sex", "century", "legal_basis", "confidence", "file"]
     )
-    for frame, key in ((provinces, "code"), (id_digit4, "digit")):
+    documents = []
+    for where, row in _rows(doc, "id_documents", file):
+        documents.append(
+            {
+                "document": _text(row.get("document"), "document", where),
+                "valid_until": _date(row.get("valid_until"), "valid_until", where, required=True),
+                **_common(row, where, defaults),
+            }
+        )
+    id_documents = pd.DataFrame.from_records(
+        documents, columns=["document", "valid_until", "legal_basis", "confidence", "file"]
+    )
+    id_documents["valid_until"] = pd.to_datetime(id_documents["valid_until"]).astype("datetime64[ns]")
+    for frame, key in ((provinces, "code"), (id_digit4, "digit"), (id_documents, "document")):
         dup = frame[key][frame[key].duplicated()]
         if len(dup):
             raise _fail(f"{key} {dup.iloc[0]!r} is listed twice", file, "keep one row per code")
-    return {"provinces": provinces, "id_digit4": id_digit4}
+    return {"provinces": provinces, "id_digit4": id_digit4, "id_documents": id_documents}
 
 
 # --------------------------------------------------------------------------------------- checks
 
 
-def _overlaps(frame: pd.DataFrame, key: Callable[[pd.Series, pd.Series], bool], what: str) -> None:
+_Row = dict[Any, Any]
+_LO, _HI = pd.Timestamp.min, pd.Timestamp.max
+
+
+def _span(row: _Row) -> tuple[Any, Any]:
+    """[start, end) of a row with open ends replaced by the extreme timestamps."""
+    start: Any = _LO if pd.isna(row["valid_from"]) else row["valid_from"]
+    end: Any = _HI if pd.isna(row["valid_to"]) else row["valid_to"]
+    return start, end
+
+
+def _overlaps(frame: pd.DataFrame, key: Callable[[_Row, _Row], bool], what: str) -> None:
     """Raise when two rows with the same key have overlapping [valid_from, valid_to) periods."""
-    lo, hi = pd.Timestamp.min, pd.Timestamp.max
-    series = [frame.iloc[i] for i in range(len(frame))]
-    for i in range(len(series)):
-        for j in range(i + 1, len(series)):
-            a, b = series[i], series[j]
+    rows: list[_Row] = frame.to_dict("records")
+    for i, a in enumerate(rows):
+        a0, a1 = _span(a)
+        for b in rows[i + 1 :]:
             if not key(a, b):
                 continue
-            a0 = lo if pd.isna(a.valid_from) else a.valid_from
-            a1 = hi if pd.isna(a.valid_to) else a.valid_to
-            b0 = lo if pd.isna(b.valid_from) else b.valid_from
-            b1 = hi if pd.isna(b.valid_to) else b.valid_to
+            b0, b1 = _span(b)
             if a0 < b1 and b0 < a1:
                 raise RuleError(
                     f"Overlapping periods in {what}: {_describe(a)} and {_describe(b)} "
-                    f"(files {a.file} / {b.file})\nFix: end the earlier row (valid_to is exclusive) on or before the "
-                    "later row's valid_from, or put a new rule in an extra file, which supersedes the packaged rows"
+                    f"(files {a['file']} / {b['file']})\nFix: end the earlier row (valid_to is exclusive) on or "
+                    "before the later row's valid_from, or put a new rule in an extra file, which supersedes "
+                    "the packaged rows"
                 )
 
 
-def _describe(row: pd.Series) -> str:
-    start = "open" if pd.isna(row.valid_from) else row.valid_from.date().isoformat()
-    end = "open" if pd.isna(row.valid_to) else row.valid_to.date().isoformat()
-    key = [
-        str(row[c])
-        for c in ("scope", "category", "disability_level")
-        if c in row.index and not pd.isna(row[c])
-    ]
-    if "age_min" in row.index:
-        key.append(f"age {_band(row.age_min, row.age_max)}")
+def _describe(row: _Row) -> str:
+    start: str = "open" if pd.isna(row["valid_from"]) else row["valid_from"].date().isoformat()
+    end: str = "open" if pd.isna(row["valid_to"]) else row["valid_to"].date().isoformat()
+    key = [str(row[c]) for c in ("scope", "category", "disability_level") if c in row and not pd.isna(row[c])]
+    if "age_min" in row:
+        key.append(f"age {_band(row['age_min'], row['age_max'])}")
     return f"[{' '.join(key)}] {start}..{end}".replace("[] ", "")
 
 
@@ -620,32 +642,29 @@ def _band(age_min: float, age_max: float) -> str:
     return f"{a}..{b}"
 
 
-def _same_scope(a: pd.Series, b: pd.Series) -> bool:
-    return bool(a.scope == b.scope)
+def _same_scope(a: _Row, b: _Row) -> bool:
+    return bool(a["scope"] == b["scope"])
 
 
-def _always(a: pd.Series, b: pd.Series) -> bool:
+def _always(a: _Row, b: _Row) -> bool:
     return True
 
 
-def _same_coefficient_key(a: pd.Series, b: pd.Series) -> bool:
+def _same_coefficient_key(a: _Row, b: _Row) -> bool:
     """Same category, same (or wildcard) level, and overlapping age bands."""
-    if a.category != b.category:
+    if a["category"] != b["category"]:
         return False
-    if (
-        not pd.isna(a.disability_level)
-        and not pd.isna(b.disability_level)
-        and a.disability_level != b.disability_level
-    ):
+    la, lb = a["disability_level"], b["disability_level"]
+    if not pd.isna(la) and not pd.isna(lb) and la != lb:
         return False
-    a0 = -1.0 if pd.isna(a.age_min) else a.age_min
-    a1 = 1e9 if pd.isna(a.age_max) else a.age_max
-    b0 = -1.0 if pd.isna(b.age_min) else b.age_min
-    b1 = 1e9 if pd.isna(b.age_max) else b.age_max
+    a0: float = -1.0 if pd.isna(a["age_min"]) else a["age_min"]
+    a1: float = 1e9 if pd.isna(a["age_max"]) else a["age_max"]
+    b0: float = -1.0 if pd.isna(b["age_min"]) else b["age_min"]
+    b1: float = 1e9 if pd.isna(b["age_max"]) else b["age_max"]
     return bool(a0 < b1 and b0 < a1)
 
 
-_DATED: dict[str, tuple[Callable[[pd.Series, pd.Series], bool], str]] = {
+_DATED: dict[str, tuple[Callable[[_Row, _Row], bool], str]] = {
     "standard_level": (_same_scope, "standard_level"),
     "social_pension_level": (_same_scope, "social_pension levels"),
     "social_pension_eligibility": (_always, "social_pension eligibility"),
@@ -654,21 +673,15 @@ _DATED: dict[str, tuple[Callable[[pd.Series, pd.Series], bool], str]] = {
 }
 
 
-def _supersede(
-    base: pd.DataFrame, extra: pd.DataFrame, key: Callable[[pd.Series, pd.Series], bool]
-) -> pd.DataFrame:
+def _supersede(base: pd.DataFrame, extra: pd.DataFrame, key: Callable[[_Row, _Row], bool]) -> pd.DataFrame:
     """Clip every base row around the periods of the extra rows with the same key, then append them."""
-    lo, hi = pd.Timestamp.min, pd.Timestamp.max
-    pieces: list[dict[str, Any]] = [dict(r) for _, r in base.iterrows()]
-    for _, x in extra.iterrows():
-        x0 = lo if pd.isna(x.valid_from) else x.valid_from
-        x1 = hi if pd.isna(x.valid_to) else x.valid_to
-        kept: list[dict[str, Any]] = []
+    pieces: list[_Row] = base.to_dict("records")
+    for x in extra.to_dict("records"):
+        x0, x1 = _span(x)
+        kept: list[_Row] = []
         for piece in pieces:
-            row = pd.Series(piece)
-            p0: Any = lo if pd.isna(row.valid_from) else row.valid_from
-            p1: Any = hi if pd.isna(row.valid_to) else row.valid_to
-            if not key(row, x) or not (p0 < x1 and x0 < p1):
+            p0, p1 = _span(piece)
+            if not key(piece, x) or not (p0 < x1 and x0 < p1):
                 kept.append(piece)
                 continue
             if p0 < x0:  # the part before the extra row
@@ -676,13 +689,16 @@ def _supersede(
             if x1 < p1:  # the part after it
                 kept.append({**piece, "valid_from": x1})
         pieces = kept
-    out = pd.DataFrame.from_records(pieces, columns=list(base.columns)) if pieces else base.iloc[:0]
-    out = pd.concat([out, extra], ignore_index=True) if len(out) else extra.reset_index(drop=True)
+    out = pd.concat(
+        [pd.DataFrame.from_records(pieces, columns=list(base.columns)), extra.astype(object)],
+        ignore_index=True,
+    )
     for col in ("valid_from", "valid_to"):
         out[col] = pd.to_datetime(out[col]).astype("datetime64[ns]")
     for col in base.columns:
-        if isinstance(base[col].dtype, pd.Int64Dtype):
-            out[col] = out[col].astype("Int64")
+        if col in ("valid_from", "valid_to"):
+            continue
+        out[col] = out[col].astype(base[col].dtype) if base[col].dtype != object else out[col]
     return out
 
 

@@ -608,6 +608,13 @@ class RuleSet:
         """Digit 4 of the personal ID number → ``sex`` (M/F) and ``century`` (1900, 2000, …)."""
         return self._data.tables["id_digit4"].drop(columns="file")
 
+    @property
+    def cmnd_valid_until(self) -> pd.Timestamp | None:
+        """Last valid day of a 9-digit CMND (31/12/2024, Luật Căn cước 26/2023/QH15 Điều 46); None if no rule."""
+        frame = self._data.tables["id_documents"]
+        hit = frame.loc[frame["document"] == "cmnd_9_digit", "valid_until"]
+        return None if hit.empty or pd.isna(hit.iloc[0]) else pd.Timestamp(hit.iloc[0])
+
     # ------------------------------------------------------------------ citations
 
     def legal_basis(self, check_id: str, lang: str = "vi") -> str:
@@ -687,6 +694,8 @@ class RuleSet:
         add("stacking", f, f["id"], f["result"], dated=False)
         f = t["categories"]
         add("categories", f, f["code"], f["kind"], dated=False)
+        f = t["id_documents"]
+        add("id_documents", f, f["document"], "valid until " + f["valid_until"].map(_iso), dated=False)
         f = t["legal_basis"]
         parts.append(
             pd.DataFrame(
@@ -864,6 +873,9 @@ def _to_documents(data: RuleData) -> dict[str, dict[str, Any]]:
             "table": "provinces",
             "provinces": _records(t["provinces"], ["code", "name", "legal_basis", "confidence"]),
             "id_digit4": _records(t["id_digit4"], ["digit", "sex", "century", "legal_basis", "confidence"]),
+            "id_documents": _records(
+                t["id_documents"], ["document", "valid_until", "legal_basis", "confidence"]
+            ),
         },
     }
     return docs
