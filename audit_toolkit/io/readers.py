@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from audit_toolkit.errors import InputError
 
@@ -49,7 +49,9 @@ def sheet_names(path: Path) -> list[str]:
     wb = _open_workbook(path)
     try:
         return [
-            m.name for m in wb.sheets_metadata if m.visible.name == "Visible" and m.typ.name == "WorkSheet"
+            m.name
+            for m in wb.sheets_metadata
+            if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
         ]
     finally:
         wb.close()
