@@ -1,0 +1,251 @@
+"""Missed eligible people: residents the registers say qualify but who are on no list.
+
+Three checks (docs/check-semantics.md):
+
+- ``MISSED_ELDERLY``: a living resident, not moved away, old enough for a benefit without a pension
+  at ``as_of`` (the rule in force: ``RuleSet.elderly_thresholds``), with no pension, social
+  insurance or social-pension record active at ``as_of`` and no active line of any category;
+- ``MISSED_DISABILITY``: a living resident whose latest disability certificate (issued by
+  ``as_of``) is severe or especially severe and at least 30 days old, with no active K6 line;
+- ``MISSED_CARE``: an active K6 line at level especially severe with no active C2/C3 care line for
+  that person (by ``cared_for_id``, same household, or on the person's own record): a question.
+
+People are matched across tables with :func:`match_people` (valid ID, else name key + birth date).
+Amounts are 0: what a missed person is owed depends on the application the ward has yet to take.
+
+Example:
+    >>> raw = find_missed_elderly(ctx)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.checks.base import AuditContext, check, match_people, sources_of
+from audit_toolkit.checks.stale import format_dates, months_of, person_label
+from audit_toolkit.findings import empty_raw, new_raw, sort_sources
+from audit_toolkit.messages import render, t
+from audit_toolkit.months import age_in_month, month_label
+
+__all__ = ["find_missed_care", "find_missed_disability", "find_missed_elderly"]
+
+#: checks.md MISSED_DISABILITY: a certificate gives the ward this many days to open a K6 line before a
+#: missing line is reported. An audit tolerance of the catalogue, not a date of the law.
+CERTIFICATE_GRACE_DAYS = 30
+
+_SEVERE_LEVELS = ("severe", "especially_severe")
+_ESPECIALLY_SEVERE = "especially_severe"
+#: Care lines for a person with an especially severe disability (NĐ 20/2021 Art 20(2)(c), (d)).
+_DISABILITY_CARE = ("C2", "C3")
+_DISABILITY_LINE = "K6"
+
+
+def _living_residents(ctx: AuditContext, residents: pd.DataFrame) -> pd.DataFrame:
+    """Residents not moved out and, when a death register is supplied, not found in it."""
+    out = residents.loc[(residents["residence_status"] != "moved_out").fillna(True).astype(bool)]
+    if ctx.has("deaths") and len(out):
+        dead = match_people(out, ctx.table("deaths").reset_index(drop=True))["left_idx"]
+        out = out.loc[~out.index.isin(dead)]
+    return out
+
+
+def _without(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``left`` matched to no record of ``right`` (same person by ID, or name + birth date)."""
+    if left.empty or right.empty:
+        return left
+    hit = match_people(left, right)["left_idx"]
+    return left.loc[~left.index.isin(hit)]
+
+
+def _sources_by_person(frame: pd.DataFrame, table: str) -> pd.Series:
+    src = pd.DataFrame(
+        {"person_key": frame["person_key"].to_numpy(), "source": sources_of(table, frame["_row"])}
+    )
+    return src.groupby("person_key", sort=False)["source"].agg(sort_sources)
+
+
+def _raw(
+    check_id: str,
+    people: pd.DataFrame,
+    detail: pd.Series,
+    sources: list[list[str]],
+    category: pd.Series | str,
+) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "check_id": check_id,
+            "person_key": people["person_key"].to_numpy(),
+            "national_id": people["national_id"].fillna("").astype(str).to_numpy(),
+            "full_name": people["full_name"].fillna("").astype(str).to_numpy(),
+            "sources": sources,
+            "detail": detail.to_numpy(),
+            "amount_vnd": 0.0,
+            "discriminator": "",
+            "category": category.to_numpy() if isinstance(category, pd.Series) else category,
+        }
+    )
+    return new_raw(out)
+
+
+@check("MISSED_ELDERLY")
+def find_missed_elderly(ctx: AuditContext) -> pd.DataFrame:
+    """Living residents old enough for a benefit without a pension who hold neither.
+
+    Ages are completed years at the end of ``month(as_of)`` (birthday in that month counts; a
+    year-only birth date is 1 January). Before 2025-07-01 the rule is ≥ 80; from then ≥ 75, or ≥ 70
+    in a poor or near-poor household (values from the rule tables).
+    """
+    rule = ctx.rules.elderly_thresholds(ctx.as_of)
+    res = ctx.table("residents").reset_index(drop=True)
+    age = age_in_month(months_of(res["birth_date"]), ctx.asof_month)
+    by_age = (age >= rule["min_age"]).fillna(False).astype(bool)
+    poor = res["poverty_status"].isin(list(rule["poor_statuses"])).fillna(False).astype(bool)
+    by_poverty = pd.Series(False, index=res.index)
+    if rule["min_age_poor"] is not None:
+        by_poverty = (poor & (age >= rule["min_age_poor"])).fillna(False).astype(bool)
+    keep = by_age | by_poverty
+    # Assign arrays, not Series: a Series assigned to an empty frame would re-create its rows.
+    cand = res.loc[keep].assign(
+        age=age[keep].to_numpy(), poor_only=(by_poverty & ~by_age)[keep].to_numpy(dtype=bool)
+    )
+    cand = _living_residents(ctx, cand)
+    pensions = ctx.table("pensions").reset_index(drop=True)
+    start = pensions["start_month"].astype("Int64")
+    end = pensions["end_month"].astype("Int64")
+    m = ctx.asof_month
+    pension_active = ((start.isna() | (start <= m)) & (end.isna() | (end > m))).fillna(False).astype(bool)
+    cand = _without(cand, pensions.loc[pension_active])
+    lines = ctx.lines
+    cand = _without(cand, lines.loc[lines["active_asof"]])
+    if cand.empty:
+        return empty_raw()
+    sources = _sources_by_person(cand, "residents")
+    people = cand.sort_index().drop_duplicates("person_key")
+    lang = ctx.lang
+    fields = pd.DataFrame(index=people.index)
+    fields["who"] = person_label(people["full_name"], people["sex"], people["age"], lang)
+    fields["birth"] = format_dates(people["birth_date"], people["birth_date_year_only"])
+    fields["age"] = people["age"].astype(str)
+    fields["asof_month"] = month_label(ctx.asof_month)
+    scheme = str(rule["scheme"])
+    fields["scheme"] = t(f"missed.scheme.{scheme}", lang)
+    poverty = (
+        people["poverty_status"]
+        .map({s: t(f"missed.poverty.{s}", lang) for s in rule["poor_statuses"]})
+        .fillna("")
+    )
+    fields["poverty"] = np.where(
+        people["poor_only"].to_numpy(dtype=bool),
+        pd.Series(
+            [t("missed.elderly.poverty_clause", lang, poverty=p) for p in poverty], dtype="str"
+        ).to_numpy(),
+        "",
+    )
+    detail = render("missed.elderly", lang, fields)
+    return _raw("MISSED_ELDERLY", people, detail, [sources[k] for k in people["person_key"]], scheme)
+
+
+@check("MISSED_DISABILITY")
+def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
+    """Living residents with a severe/especially severe certificate (≥ 30 days old) and no active K6.
+
+    The certificate that counts is the latest issued on or before ``as_of``; when two share that
+    date, the milder one counts (the finding must hold whichever is right).
+    """
+    res = _living_residents(ctx, ctx.table("residents").reset_index(drop=True))
+    certs = ctx.table("disability_certificates").reset_index(drop=True)
+    certs = certs.loc[certs["issue_date"].notna() & (certs["issue_date"] <= ctx.as_of)]
+    if res.empty or certs.empty:
+        return empty_raw()
+    pairs = match_people(res, certs)
+    if pairs.empty:
+        return empty_raw()
+    pairs["person_key"] = res["person_key"].reindex(pairs["left_idx"]).to_numpy()
+    pairs["issue_date"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
+    pairs["level"] = certs["disability_level"].reindex(pairs["right_idx"]).to_numpy()
+    pairs["severe"] = pairs["level"].isin(_SEVERE_LEVELS).to_numpy(dtype=bool)
+    # Latest certificate per person; on a tie of dates the non-severe one sorts last and wins.
+    latest = pairs.sort_values(["issue_date", "severe"], ascending=[True, False], kind="stable")
+    latest = latest.drop_duplicates("person_key", keep="last")
+    deadline = ctx.as_of.normalize() - pd.Timedelta(days=CERTIFICATE_GRACE_DAYS)
+    latest = latest.loc[latest["severe"] & (latest["issue_date"] <= deadline)]
+    if latest.empty:
+        return empty_raw()
+    lines = ctx.lines
+    k6 = lines.loc[lines["active_asof"] & (lines["category"] == _DISABILITY_LINE)]
+    people = res.loc[res["person_key"].isin(latest["person_key"])]
+    if len(k6):
+        covered = set(people.loc[match_people(people, k6)["left_idx"].unique(), "person_key"])
+        cert_rows = certs.loc[latest["right_idx"].unique()]
+        by_cert = match_people(cert_rows, k6)["left_idx"].unique()
+        covered |= set(latest.loc[latest["right_idx"].isin(by_cert), "person_key"])
+        latest = latest.loc[~latest["person_key"].isin(covered)]
+        people = people.loc[people["person_key"].isin(latest["person_key"])]
+    if latest.empty:
+        return empty_raw()
+    res_src = _sources_by_person(people, "residents")
+    cert_src = sources_of("disability_certificates", certs["_row"].reindex(latest["right_idx"]))
+    cert_by_person = dict(zip(latest["person_key"], cert_src, strict=True))
+    people = people.sort_index().drop_duplicates("person_key")
+    lang = ctx.lang
+    latest = latest.set_index("person_key").reindex(people["person_key"])
+    age = age_in_month(months_of(people["birth_date"]), ctx.asof_month)
+    fields = pd.DataFrame(index=people.index)
+    fields["who"] = person_label(people["full_name"], people["sex"], age, lang)
+    fields["level"] = [t(f"missed.level.{lv}", lang) for lv in latest["level"]]
+    fields["issue_date"] = format_dates(pd.Series(latest["issue_date"].to_numpy(), index=people.index))
+    fields["asof_month"] = month_label(ctx.asof_month)
+    detail = render("missed.disability", lang, fields)
+    sources = [sort_sources([*res_src[k], cert_by_person[k]]) for k in people["person_key"]]
+    return _raw("MISSED_DISABILITY", people, detail, sources, _DISABILITY_LINE)
+
+
+@check("MISSED_CARE")
+def find_missed_care(ctx: AuditContext) -> pd.DataFrame:
+    """Active K6 especially-severe lines with no active C2/C3 care line for that person: a question.
+
+    A care line counts when its ``cared_for_id`` is the person's ID; a care line without
+    ``cared_for_id`` also counts when its holder is of the person's ``household_id`` or when it sits
+    on the person's own record (same person key: wards often list the household's C2 support on the
+    disabled person's row). People found in a supplied death register are left to
+    ``DECEASED_ACTIVE``.
+    """
+    lines = ctx.lines
+    k6 = lines.loc[
+        lines["active_asof"]
+        & (lines["category"] == _DISABILITY_LINE)
+        & (lines["disability_level"] == _ESPECIALLY_SEVERE).fillna(False).astype(bool)
+    ]
+    if k6.empty:
+        return empty_raw()
+    care = lines.loc[lines["active_asof"] & lines["category"].isin(_DISABILITY_CARE)]
+    # A care line designated for someone else (cared_for_id of another person) does not cover this one.
+    cared_for = care["cared_for_id"]
+    undesignated = care.loc[cared_for.isna()]
+    cared_ids = set(cared_for.dropna())
+    households = set(undesignated["household_id"].dropna())
+    holders = set(undesignated["person_key"].dropna())
+    covered = (
+        (
+            k6["national_id"].isin(cared_ids)
+            | k6["household_id"].isin(households)
+            | k6["person_key"].isin(holders)
+        )
+        .fillna(False)
+        .astype(bool)
+    )
+    # A person with several K6 lines is covered when any of them is.
+    covered_people = set(k6.loc[covered, "person_key"])
+    k6 = k6.loc[~k6["person_key"].isin(covered_people)]
+    if ctx.has("deaths") and len(k6):
+        k6 = _without(k6, ctx.table("deaths").reset_index(drop=True))
+    if k6.empty:
+        return empty_raw()
+    src = k6.groupby("person_key", sort=False)["source"].agg(sort_sources)
+    people = k6.sort_values("line_idx").drop_duplicates("person_key")
+    fields = pd.DataFrame(index=people.index)
+    fields["who"] = person_label(people["full_name"], people["sex"], people["age_asof"], ctx.lang)
+    fields["asof_month"] = month_label(ctx.asof_month)
+    detail = render("missed.care", ctx.lang, fields)
+    return _raw("MISSED_CARE", people, detail, [src[k] for k in people["person_key"]], _DISABILITY_LINE)
