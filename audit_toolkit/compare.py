@@ -42,15 +42,27 @@ def read_findings(folder: Path) -> pd.DataFrame:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder of audit results", file=folder, fix="Give the --out folder of an earlier audit")
-    files = [folder / "findings.csv"] if (folder / "findings.csv").exists() else sorted(folder.glob("*/findings.csv"))
+        raise InputError(
+            f"{folder} is not a folder of audit results",
+            file=folder,
+            fix="Give the --out folder of an earlier audit",
+        )
+    files = (
+        [folder / "findings.csv"]
+        if (folder / "findings.csv").exists()
+        else sorted(folder.glob("*/findings.csv"))
+    )
     files = [f for f in files if f.parent.name != "summary"]
     if not files:
-        raise InputError(f"No findings.csv under {folder}", file=folder, fix="Give the --out folder of an earlier audit")
+        raise InputError(
+            f"No findings.csv under {folder}", file=folder, fix="Give the --out folder of an earlier audit"
+        )
     frames = []
     for f in files:
         frame = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        missing = {"finding_id", "check_id", "ward", "national_id", "full_name", "amount_vnd"} - set(frame.columns)
+        missing = {"finding_id", "check_id", "ward", "national_id", "full_name", "amount_vnd"} - set(
+            frame.columns
+        )
         if missing:
             raise InputError(
                 f"{f} is not a findings.csv of audit_toolkit (missing {', '.join(sorted(missing))})",
@@ -89,14 +101,18 @@ def compare_audits(old: str | Path, new: str | Path) -> Comparison:
     )
     left_b = before.loc[~before["finding_id"].isin(by_id["finding_id"])]
     left_a = after.loc[~after["finding_id"].isin(by_id["finding_id"])]
-    by_person = (
-        left_b.drop_duplicates("_person")[["_person", "finding_id", "amount_vnd"]]
-        .merge(left_a.drop_duplicates("_person")[["_person", "finding_id", "amount_vnd"]], on="_person", suffixes=("_old", "_new"))
+    by_person = left_b.drop_duplicates("_person")[["_person", "finding_id", "amount_vnd"]].merge(
+        left_a.drop_duplicates("_person")[["_person", "finding_id", "amount_vnd"]],
+        on="_person",
+        suffixes=("_old", "_new"),
     )
     matched_old = set(by_id["finding_id"]) | set(by_person["finding_id_old"])
     matched_new = set(by_id["finding_id"]) | set(by_person["finding_id_new"])
     then_amount = pd.concat(
-        [by_id.set_index("finding_id")["amount_vnd_then"], by_person.set_index("finding_id_new")["amount_vnd_old"]]
+        [
+            by_id.set_index("finding_id")["amount_vnd_then"],
+            by_person.set_index("finding_id_new")["amount_vnd_old"],
+        ]
     )
     open_rows = after.loc[after["finding_id"].isin(matched_new)].copy()
     open_rows["status"] = "open"
@@ -112,10 +128,16 @@ def compare_audits(old: str | Path, new: str | Path) -> Comparison:
     resolved["amount_now"] = 0
     findings = pd.concat([open_rows, new_rows, resolved], ignore_index=True).drop(columns=["_person"])
     findings["status"] = pd.Categorical(findings["status"], categories=list(STATUS_ORDER), ordered=True)
-    findings = findings.sort_values(["ward", "status", "check_id", "finding_id"], kind="stable").reset_index(drop=True)
+    findings = findings.sort_values(["ward", "status", "check_id", "finding_id"], kind="stable").reset_index(
+        drop=True
+    )
     by_ward = (
         findings.groupby(["ward", "status"], observed=False)
-        .agg(findings=("finding_id", "count"), amount_then=("amount_then", "sum"), amount_now=("amount_now", "sum"))
+        .agg(
+            findings=("finding_id", "count"),
+            amount_then=("amount_then", "sum"),
+            amount_now=("amount_now", "sum"),
+        )
         .reset_index()
     )
     by_ward = by_ward.loc[by_ward["ward"].isin(findings["ward"].unique())]

@@ -35,7 +35,10 @@ def _ids(rng: np.random.Generator, n: int, birth_years: np.ndarray, female: np.n
     digit4 = century * 2 + female.astype(int)
     serial = rng.permutation(n) + 100000
     return pd.Series(
-        "019" + pd.Series(digit4).astype(str) + pd.Series(birth_years % 100).map("{:02d}".format) + pd.Series(serial).map("{:06d}".format)
+        "019"
+        + pd.Series(digit4).astype(str)
+        + pd.Series(birth_years % 100).map("{:02d}".format)
+        + pd.Series(serial).map("{:06d}".format)
     )
 
 
@@ -47,7 +50,25 @@ def make_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
     female = rng.random(n) < 0.52
     family = np.array(["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Hà", "Nông", "Ma", "Lục", "Triệu"])
     middle = np.array(["Văn", "Thị", "Đức", "Minh", "Thu", "Hữu", "Ngọc", "Kim"])
-    given = np.array(["An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Quang", "Sơn", "Thảo", "Tuấn", "Yến"])
+    given = np.array(
+        [
+            "An",
+            "Bình",
+            "Chi",
+            "Dũng",
+            "Hà",
+            "Hùng",
+            "Lan",
+            "Mai",
+            "Nam",
+            "Phúc",
+            "Quang",
+            "Sơn",
+            "Thảo",
+            "Tuấn",
+            "Yến",
+        ]
+    )
     names = (
         pd.Series(family[rng.integers(0, len(family), n)])
         + " "
@@ -55,7 +76,13 @@ def make_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
         + " "
         + pd.Series(given[rng.integers(0, len(given), n)])
     )
-    birth = pd.Series(years).map("{:04d}".format) + "-" + pd.Series(months).map("{:02d}".format) + "-" + pd.Series(days).map("{:02d}".format)
+    birth = (
+        pd.Series(years).map("{:04d}".format)
+        + "-"
+        + pd.Series(months).map("{:02d}".format)
+        + "-"
+        + pd.Series(days).map("{:02d}".format)
+    )
     return pd.DataFrame(
         {
             "national_id": _ids(rng, n, years, female),
@@ -68,16 +95,27 @@ def make_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
-def write_ward(folder: Path, rng: np.random.Generator, *, lines: int, residents: int, code: str, name: str) -> None:
+def write_ward(
+    folder: Path, rng: np.random.Generator, *, lines: int, residents: int, code: str, name: str
+) -> None:
     """One ward (or a province treated as one unit) as canonical CSV files."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "ward.yml").write_text(f'ward_code: "{code}"\nward_name: "{name}"\nprovince_code: "19"\nprovince_name: "Thái Nguyên"\n', encoding="utf-8")
+    (folder / "ward.yml").write_text(
+        f'ward_code: "{code}"\nward_name: "{name}"\nprovince_code: "19"\nprovince_name: "Thái Nguyên"\n',
+        encoding="utf-8",
+    )
     people = make_people(rng, residents)
-    people.assign(residence_status="thường trú", poverty_status="").to_csv(folder / "residents.csv", index=False)
+    people.assign(residence_status="thường trú", poverty_status="").to_csv(
+        folder / "residents.csv", index=False
+    )
     ben_people = people.sample(n=lines, random_state=int(rng.integers(0, 2**31))).reset_index(drop=True)
     cats = CATEGORIES[rng.integers(0, len(CATEGORIES), lines)]
     level = np.where(cats == "K6", np.where(rng.random(lines) < 0.4, "đặc biệt nặng", "nặng"), "")
-    coef = np.select([cats == "K6", cats == "K5a", cats == "K1", cats == "K2", cats == "K8"], [2.0, 1.5, 1.5, 1.5, 1.5], 1.0)
+    coef = np.select(
+        [cats == "K6", cats == "K5a", cats == "K1", cats == "K2", cats == "K8"],
+        [2.0, 1.5, 1.5, 1.5, 1.5],
+        1.0,
+    )
     ben = ben_people.assign(
         record_id=pd.Series(np.arange(lines)).map("HS{:07d}".format),
         category=cats,
@@ -105,14 +143,30 @@ def write_ward(folder: Path, rng: np.random.Generator, *, lines: int, residents:
     dead.assign(death_date="10/06/2022").to_csv(folder / "deaths.csv", index=False)
     k6 = ben.loc[ben["category"] == "K6", ["national_id", "full_name", "birth_date", "disability_level"]]
     k6.assign(issue_date="10/12/2019").to_csv(folder / "disability_certificates.csv", index=False)
-    old = people.loc[people["birth_date"] < "1943"].sample(frac=0.3, random_state=2)[["national_id", "full_name"]]
-    old.assign(benefit="lương hưu", start_month="01/2000", monthly_amount=4500000).to_csv(folder / "pensions.csv", index=False)
-    pd.DataFrame({"category": ["Tổng số"], "reported_count": [ben["national_id"].nunique()]}).to_csv(folder / "report.csv", index=False)
+    old = people.loc[people["birth_date"] < "1943"].sample(frac=0.3, random_state=2)[
+        ["national_id", "full_name"]
+    ]
+    old.assign(benefit="lương hưu", start_month="01/2000", monthly_amount=4500000).to_csv(
+        folder / "pensions.csv", index=False
+    )
+    pd.DataFrame({"category": ["Tổng số"], "reported_count": [ben["national_id"].nunique()]}).to_csv(
+        folder / "report.csv", index=False
+    )
 
 
 def run_cli(path: Path, out: Path) -> tuple[float, float, int]:
     """Run the CLI; return (seconds, peak RSS in GB of the process tree, exit code)."""
-    cmd = [str(ROOT / ".venv" / "bin" / "audit-toolkit"), "audit", str(path), "--as-of", AS_OF, "--from", PERIOD_FROM, "--out", str(out)]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "audit-toolkit"),
+        "audit",
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--from",
+        PERIOD_FROM,
+        "--out",
+        str(out),
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
@@ -142,16 +196,29 @@ def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     if args.only in (None, "province"):
         t0 = time.perf_counter()
-        write_ward(OUT / "province", rng, lines=args.lines, residents=args.residents, code="19000", name="Tỉnh mẫu")
+        write_ward(
+            OUT / "province", rng, lines=args.lines, residents=args.residents, code="19000", name="Tỉnh mẫu"
+        )
         print(f"generated province dataset in {time.perf_counter() - t0:.1f} s")
         secs, peak, rc = run_cli(OUT / "province", OUT / "reports-province")
-        print(f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments: "
-              f"{secs:.1f} s, peak {peak:.2f} GB, exit {rc}")
+        print(
+            f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments: "
+            f"{secs:.1f} s, peak {peak:.2f} GB, exit {rc}"
+        )
     if args.only in (None, "batch"):
         for i in range(args.wards):
-            write_ward(OUT / "batch" / f"ward-{i:03d}", rng, lines=150, residents=3000, code=f"{20000 + i:05d}", name=f"Phường {i:03d}")
+            write_ward(
+                OUT / "batch" / f"ward-{i:03d}",
+                rng,
+                lines=150,
+                residents=3000,
+                code=f"{20000 + i:05d}",
+                name=f"Phường {i:03d}",
+            )
         secs, peak, rc = run_cli(OUT / "batch", OUT / "reports-batch")
-        print(f"batch: {args.wards} wards of 150 lines / 3,000 residents: {secs:.1f} s, peak {peak:.2f} GB, exit {rc}")
+        print(
+            f"batch: {args.wards} wards of 150 lines / 3,000 residents: {secs:.1f} s, peak {peak:.2f} GB, exit {rc}"
+        )
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)
 

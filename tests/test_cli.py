@@ -17,7 +17,19 @@ WARD = ROOT / "data" / "sample" / "duc-xuan"
 
 
 def _audit(tmp_path: Path, *extra: str, path: Path = WARD) -> int:
-    return main(["audit", str(path), "--as-of", "2023-02-28", "--from", "2022-01", "--out", str(tmp_path / "out"), *extra])
+    return main(
+        [
+            "audit",
+            str(path),
+            "--as-of",
+            "2023-02-28",
+            "--from",
+            "2022-01",
+            "--out",
+            str(tmp_path / "out"),
+            *extra,
+        ]
+    )
 
 
 def test_ward_audit_writes_the_contract_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,7 +44,11 @@ def test_ward_audit_writes_the_contract_files(tmp_path: Path, capsys: pytest.Cap
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["as_of"] == "2023-02-28"
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert {c["check_id"] for c in manifest["checks"]} >= {"ID_INVALID", "DUPLICATE_ID", "CROSS_WARD_DUPLICATE"}
+    assert {c["check_id"] for c in manifest["checks"]} >= {
+        "ID_INVALID",
+        "DUPLICATE_ID",
+        "CROSS_WARD_DUPLICATE",
+    }
     assert str(folder) in capsys.readouterr().out
 
 
@@ -60,7 +76,9 @@ def test_inputs_are_never_modified(tmp_path: Path) -> None:
         (["--as-of", "2023-02-28", "--from", "2023-05"], "after"),  # period starts after as-of
     ],
 )
-def test_bad_arguments_exit_2_with_the_fix(args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_exit_2_with_the_fix(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["audit", str(WARD), *args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert needle in err
@@ -75,7 +93,9 @@ def test_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_unusable_ward_exits_2_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ward = tmp_path / "ward"
     ward.mkdir()
-    (ward / "beneficiaries.csv").write_text("Họ và tên,Ngày sinh\nNguyễn Văn An,01/01/1950\n", encoding="utf-8")
+    (ward / "beneficiaries.csv").write_text(
+        "Họ và tên,Ngày sinh\nNguyễn Văn An,01/01/1950\n", encoding="utf-8"
+    )
     assert _audit(tmp_path, path=ward) == 2
     err = capsys.readouterr().err
     assert "beneficiaries.csv" in err and "category" in err

@@ -19,7 +19,14 @@ def _write(folder: Path, rows: list[dict[str, object]]) -> None:
 
 
 def _f(fid: str, check: str, nid: str, amount: int, name: str = "Nguyễn Văn An") -> dict[str, object]:
-    return {"finding_id": fid, "check_id": check, "ward": "01843", "national_id": nid, "full_name": name, "amount_vnd": amount}
+    return {
+        "finding_id": fid,
+        "check_id": check,
+        "ward": "01843",
+        "national_id": nid,
+        "full_name": name,
+        "amount_vnd": amount,
+    }
 
 
 def test_new_open_resolved(tmp_path: Path) -> None:

@@ -57,5 +57,6 @@ def test_environment_yml_uses_the_lock_file() -> None:
         name = direct.split("#")[0].split(">")[0].split("<")[0].split("=")[0].strip()
         if name:
             assert any(
-                line.lower().replace("_", "-").startswith(name.lower().replace("_", "-") + "==") for line in lock.splitlines()
+                line.lower().replace("_", "-").startswith(name.lower().replace("_", "-") + "==")
+                for line in lock.splitlines()
             ), f"{name} is not pinned in requirements.lock"

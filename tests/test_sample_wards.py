@@ -56,7 +56,9 @@ def _compare(actual: pd.DataFrame, expected: pd.DataFrame, label: str) -> list[s
     both = exp.merge(act, on="_k", suffixes=("_exp", "_act"))
     for _, row in both.iterrows():
         if int(row["amount_vnd_exp"]) != int(row["amount_vnd_act"]):
-            problems.append(f"{label}: {row['_k']} amount {row['amount_vnd_act']} != expected {row['amount_vnd_exp']}")
+            problems.append(
+                f"{label}: {row['_k']} amount {row['amount_vnd_act']} != expected {row['amount_vnd_exp']}"
+            )
         wanted = [r for r in str(row.get("rows", "")).split(";") if r]
         have = set(str(row["source"]).split(";"))
         lacking = [r for r in wanted if r not in have]
@@ -87,7 +89,9 @@ def test_cross_ward_findings_equal_the_planted_ones(batch: BatchResult) -> None:
 
 def test_every_check_runs_on_every_sample_ward(batch: BatchResult) -> None:
     for result in batch.results:
-        not_run = [(s.check_id, s.reason) for s in result.checks if s.status != "run" and s.reason != "batch_only"]
+        not_run = [
+            (s.check_id, s.reason) for s in result.checks if s.status != "run" and s.reason != "batch_only"
+        ]
         assert not_run == [], result.ward.ward_name
     assert batch.cross_ward_status.status == "run"
 
