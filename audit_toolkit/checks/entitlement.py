@@ -1,0 +1,946 @@
+"""Entitlement checks: is the person entitled to the line, at the right coefficient and amount, and paid?
+
+Four checks (docs/check-semantics.md):
+
+- ``INELIGIBLE``: a line active at ``as_of`` whose person does not meet its category (a level the
+  rules give nothing for, such as K6 ``mild``; under the category's minimum age; started before
+  reaching it; a child's line started at its age limit; K5c with a pension; K6 started before the
+  disability certificate);
+- ``WRONG_COEFFICIENT``: a recorded coefficient the rules do not give for the category, level and
+  age at ``month(as_of)``; the money is summed month by month against the expected coefficient;
+- ``WRONG_AMOUNT``: a roster ``monthly_amount`` or a received payment that differs from
+  standard level × coefficient of its month (e.g. the 2024-07 raise not applied);
+- ``UNPAID_MONTHS``: months of the period in which an active, payable line received nothing.
+
+Rates, coefficients, ages and dates all come from the ``RuleSet``. Money is never counted twice
+across checks: months whose payment another check counts as wholly overpaid (after a death, a
+move, an age limit, ``end_month``, during a suspension, or in a month INELIGIBLE counts) are left
+out of WRONG_COEFFICIENT and WRONG_AMOUNT, and are not "owed" for UNPAID_MONTHS. Everything is
+computed over whole frames; the only per-row Python work formats the sentence of each finding.
+
+Example:
+    >>> raw = find_wrong_coefficients(ctx)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.checks.base import AuditContext, check, match_people, sources_of
+from audit_toolkit.checks.stale import person_label
+from audit_toolkit.findings import empty_raw, new_raw, sort_sources
+from audit_toolkit.messages import fmt_vnd, render, t
+from audit_toolkit.months import age_in_month, month_label, month_of
+
+__all__ = [
+    "CERTIFICATE_CATEGORIES",
+    "NO_PENSION_CATEGORIES",
+    "SUSPEND_AFTER_UNPAID_MONTHS",
+    "find_ineligible",
+    "find_unpaid_months",
+    "find_wrong_amounts",
+    "find_wrong_coefficients",
+]
+
+#: Circular 02/2021/TT-BLĐTBXH Art. 2(3)(a): a benefit not collected for 3 or more consecutive months
+#: is to be suspended. Not yet a rule-table value (rules/data has no such row); kept here, cited.
+SUSPEND_AFTER_UNPAID_MONTHS = 3
+
+#: Categories that require having no pension, monthly social-insurance benefit or social pension
+#: (NĐ 20/2021/NĐ-CP Art. 5(5)(c): "không có lương hưu, trợ cấp BHXH hằng tháng").
+NO_PENSION_CATEGORIES = ("K5c",)
+
+#: Categories paid from the month of the disability certificate (NĐ 20/2021/NĐ-CP Art. 8(1)(đ)).
+CERTIFICATE_CATEGORIES = ("K6",)
+
+# Amounts are whole VND; a difference under one đồng is rounding, not a finding.
+_TOLERANCE_VND = 1.0
+_KEY = ["person_key", "category"]
+_INF = np.iinfo(np.int64).max
+
+
+# ----------------------------------------------------------------------------------- formatting
+def _money(values: pd.Series, lang: str) -> pd.Series:
+    return pd.Series([fmt_vnd(float(v), lang) for v in values], index=values.index, dtype="str")
+
+
+def _months_text(values: pd.Series) -> pd.Series:
+    return pd.Series(
+        ["" if pd.isna(v) else month_label(int(v)) for v in values], index=values.index, dtype="str"
+    )
+
+
+def _coef_text(value: float, lang: str) -> str:
+    text = f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-9 else f"{value:.2f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _coefs_text(values: pd.Series, lang: str) -> pd.Series:
+    return pd.Series(
+        ["" if pd.isna(v) else _coef_text(float(v), lang) for v in values], index=values.index, dtype="str"
+    )
+
+
+def _labels(lines: pd.DataFrame, lang: str) -> pd.Series:
+    return person_label(lines["full_name"], lines["sex"], lines["age_asof"], lang)
+
+
+# ----------------------------------------------------------------------------------- shared facts
+@dataclass(frozen=True)
+class _Facts:
+    """Per-line facts the four checks share (arrays aligned with ``ctx.lines``, NaN = unknown)."""
+
+    coef_birth_m: np.ndarray  # birth month of the person whose age sets the coefficient
+    stop_m: np.ndarray  # last payable month (death, move, age limit); NaN = none
+    limit_m: np.ndarray  # month the category's age limit is reached
+    limit: np.ndarray  # that age limit
+    minage: np.ndarray  # the category's minimum age
+    minage_m: np.ndarray  # month that minimum age is reached
+    cert_m: np.ndarray  # month of the earliest qualifying disability certificate
+    cert_source: np.ndarray  # its "disability_certificates:row" (object, None when none)
+
+
+def _facts(ctx: AuditContext) -> _Facts:
+    cache = ctx.extras.setdefault("_entitlement", {})
+    if "facts" not in cache:
+        cache["facts"] = _compute_facts(ctx)
+    facts: _Facts = cache["facts"]
+    return facts
+
+
+def _birth_months_by_id(ctx: AuditContext) -> pd.Series:
+    """``national_id`` → birth month, from the roster first, then the register tables."""
+    parts = []
+    for table in ("beneficiaries", "residents", "disability_certificates", "deaths"):
+        if ctx.has(table) and {"national_id", "birth_date"}.issubset(ctx.table(table).columns):
+            frame = ctx.table(table)
+            ok = frame["national_id"].notna() & frame["birth_date"].notna()
+            parts.append(
+                pd.DataFrame(
+                    {"id": frame.loc[ok, "national_id"], "birth_m": month_of(frame.loc[ok, "birth_date"])}
+                )
+            )
+    if not parts:
+        return pd.Series(dtype="Int64")
+    both = pd.concat(parts, ignore_index=True).drop_duplicates("id")
+    return both.set_index("id")["birth_m"]
+
+
+def _event_month_by_person(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
+    """``person_key`` → month of the (latest) matched register event, as the stale checks read it."""
+    lines = ctx.lines
+    if register.empty or lines.empty:
+        return pd.Series(dtype="float64")
+    pairs = match_people(lines, register)
+    if pairs.empty:
+        return pd.Series(dtype="float64")
+    frame = pd.DataFrame(
+        {
+            "person_key": lines["person_key"].to_numpy()[pairs["left_idx"].to_numpy()],
+            "event": register[date_col].reindex(pairs["right_idx"]).to_numpy(),
+        }
+    )
+    latest = frame.groupby("person_key", sort=False)["event"].max()
+    return month_of(latest).astype("float64")
+
+
+def _compute_facts(ctx: AuditContext) -> _Facts:
+    lines = ctx.lines
+    rules = ctx.rules
+    n = len(lines)
+    birth_m = lines["birth_m"].to_numpy(dtype="float64", na_value=np.nan)
+
+    # Whose age sets the coefficient: C3/C4 take the cared-for person's (found by cared_for_id).
+    cared = (rules.age_of(lines["category"]) == "cared_for").to_numpy()
+    coef_birth_m = birth_m.copy()
+    if cared.any():
+        by_id = _birth_months_by_id(ctx)
+        other = lines["cared_for_id"].map(by_id).to_numpy(dtype="float64", na_value=np.nan)
+        coef_birth_m = np.where(cared, other, birth_m)
+
+    # Age limit (a K1 holder who is studying continues to the limit of K2, as AGE_OUT reads it).
+    limit = rules.age_limit(lines["category"]).to_numpy(dtype="float64", na_value=np.nan)
+    table = rules.age_limits
+    for row in table.loc[table["continues_as"].notna() & table["continues_when"].notna()].itertuples():
+        flag_col = str(row.continues_when)
+        if flag_col not in lines:
+            continue
+        further = rules.age_limit(str(row.continues_as))
+        on = ((lines["category"] == row.category) & lines[flag_col].fillna(False).astype(bool)).to_numpy()
+        if further is not None:
+            limit = np.where(on, float(further), limit)
+    limit_m = birth_m + 12 * limit
+
+    # Minimum age of the category. A category that another one continues into (K2 from K1 at 16)
+    # has a continuation age, not an entitlement age: a K2 line under 16 is a K1 child mislabelled
+    # at the same coefficient, not an ineligible person.
+    continuation = set(table["continues_as"].dropna().astype(str))
+    cats = lines["category"].astype(str)
+    minage = rules.min_age(cats).to_numpy(dtype="float64", na_value=np.nan)
+    minage = np.where(cats.isin(continuation).to_numpy(), np.nan, minage)
+    minage_m = birth_m + 12 * minage
+
+    # Stop month: death, move (the later matched record, as the stale checks), age limit.
+    stop_m = limit_m.copy()
+    if ctx.has("deaths"):
+        deaths = ctx.table("deaths").reset_index(drop=True)
+        deaths = deaths.loc[deaths["death_date"].notna()]
+        death_m = lines["person_key"].map(_event_month_by_person(ctx, deaths, "death_date"))
+        stop_m = np.fmin(stop_m, death_m.to_numpy(dtype="float64", na_value=np.nan))
+    if ctx.has("residents"):
+        residents = ctx.table("residents").reset_index(drop=True)
+        moved = residents.loc[
+            (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
+        ]
+        current = residents.loc[residents["residence_status"].isin(["permanent", "temporary"])]
+        if len(moved) and len(current):
+            back = match_people(moved, current)["left_idx"].unique()
+            moved = moved.drop(index=back)
+        move_m = lines["person_key"].map(_event_month_by_person(ctx, moved, "moved_out_date"))
+        stop_m = np.fmin(stop_m, move_m.to_numpy(dtype="float64", na_value=np.nan))
+
+    # Earliest certificate at a level the rules pay K6 for.
+    cert_m = np.full(n, np.nan)
+    cert_source = np.full(n, None, dtype=object)
+    if ctx.has("disability_certificates"):
+        coefs = rules.tables["coefficients"]
+        paid_levels = set(
+            coefs.loc[
+                coefs["category"].isin(CERTIFICATE_CATEGORIES) & coefs["coefficient"].notna(),
+                "disability_level",
+            ]
+            .dropna()
+            .astype(str)
+        )
+        certs = ctx.table("disability_certificates").reset_index(drop=True)
+        certs = certs.loc[certs["disability_level"].isin(paid_levels) & certs["issue_date"].notna()]
+        want = lines.loc[lines["category"].isin(CERTIFICATE_CATEGORIES)]
+        if len(certs) and len(want):
+            pairs = match_people(want, certs)
+            pairs["issue"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
+            pairs["source"] = sources_of(
+                "disability_certificates", certs["_row"].reindex(pairs["right_idx"])
+            ).to_numpy()
+            first = pairs.sort_values("issue", kind="stable").drop_duplicates("left_idx")
+            idx = first["left_idx"].to_numpy(dtype=np.int64)
+            cert_m[idx] = month_of(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
+            cert_source[idx] = first["source"].to_numpy()
+
+    return _Facts(
+        coef_birth_m=coef_birth_m,
+        stop_m=stop_m,
+        limit_m=limit_m,
+        limit=limit,
+        minage=minage,
+        minage_m=minage_m,
+        cert_m=cert_m,
+        cert_source=cert_source,
+    )
+
+
+def _expected(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> pd.DataFrame:
+    """The rules' answer for each (line, month): ``expected``, ``allowed``, ``per_child_unit``, ``ruled``.
+
+    Asked once per distinct (category, level, age, month), not once per row: a province has far
+    fewer of those than line-months. ``ruled`` is False where no rule row matched.
+    """
+    facts = _facts(ctx)
+    lines = ctx.lines
+    birth = facts.coef_birth_m[line_idx]
+    age = np.floor((m - birth) / 12)
+    frame = pd.DataFrame(
+        {
+            "category": lines["category"].to_numpy()[line_idx],
+            "level": lines["disability_level"].astype("object").to_numpy()[line_idx],
+            "age": age,
+            "m": m,
+        }
+    )
+    keys = ["category", "level", "age", "m"]
+    distinct = frame.drop_duplicates(keys).reset_index(drop=True)
+    ages = pd.Series(distinct["age"].to_numpy(), dtype="Float64")
+    answer = ctx.rules.allowed_coefficients(distinct["category"], distinct["level"], ages, distinct["m"])
+    distinct["expected"] = answer["expected"].to_numpy(dtype="float64")
+    distinct["allowed"] = answer["allowed"].to_numpy()
+    distinct["per_child_unit"] = answer["per_child_unit"].to_numpy(dtype="float64")
+    distinct["ruled"] = answer["legal_basis"].notna().to_numpy()
+    out = frame.merge(distinct, on=keys, how="left", sort=False)
+    return out[["expected", "allowed", "per_child_unit", "ruled"]]
+
+
+def _due_coefficient(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Coefficient a payment is due at: the recorded one, else the one the rules give (NaN if none)."""
+    recorded = ctx.lines["coefficient"].to_numpy(dtype="float64", na_value=np.nan)[line_idx]
+    need = np.isnan(recorded)
+    if not need.any():
+        return recorded
+    out = recorded.copy()
+    out[need] = _expected(ctx, line_idx[need], m[need])["expected"].to_numpy(dtype="float64")
+    return out
+
+
+def _due(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray, coefficient: np.ndarray) -> np.ndarray:
+    if len(line_idx) == 0:
+        return np.zeros(0)
+    return ctx.due_amount(
+        pd.Series(line_idx, dtype="int64"),
+        pd.Series(m, dtype="int64"),
+        pd.Series(coefficient, dtype="float64"),
+    ).to_numpy(dtype="float64")
+
+
+def _judged_months(ctx: AuditContext) -> pd.DataFrame:
+    """Active, payable line-months of the period up to each line's stop month (``line_idx``, ``m``).
+
+    Months after a death, a move or an age limit, on or after ``end_month`` and during a
+    suspension are the stale checks' money; they are judged nowhere in this module.
+    """
+    lm = ctx.line_months
+    lm = lm.loc[lm["payable"].to_numpy(dtype=bool), ["line_idx", "m"]]
+    stop = _facts(ctx).stop_m[lm["line_idx"].to_numpy()]
+    keep = np.isnan(stop) | (lm["m"].to_numpy(dtype="float64") <= stop)
+    return lm.loc[keep].reset_index(drop=True)
+
+
+def _received(ctx: AuditContext) -> pd.DataFrame:
+    """Received payments for months of the period, with ``line_idx`` (``Int64``) and ``person_key``."""
+    p = ctx.payments_linked
+    inside = p["m"].notna() & (p["m"] >= ctx.period_start) & (p["m"] <= ctx.period_end)
+    keep = (p["received"] & inside).fillna(False).astype(bool)
+    out = p.loc[keep, ["pay_idx", "m", "line_idx", "person_key", "amount", "source"]].copy()
+    out["amount"] = out["amount"].fillna(0.0).astype("float64")
+    out["m"] = out["m"].astype("int64")
+    return out
+
+
+# ----------------------------------------------------------------------------------- ineligibility
+@dataclass(frozen=True)
+class _Ineligibility:
+    reasons: pd.DataFrame  # per line (index line_idx): one bool column per reason
+    months: pd.DataFrame  # line_idx, m: line-months of the period in which the line was not due
+    pension_rows: pd.DataFrame  # line_idx, benefit, source: pension records that disqualify
+
+
+_REASONS = ("level", "under_age", "early", "at_limit", "pension", "certificate")
+
+
+def _ineligibility(ctx: AuditContext) -> _Ineligibility:
+    cache = ctx.extras.setdefault("_entitlement", {})
+    if "ineligibility" not in cache:
+        cache["ineligibility"] = _compute_ineligibility(ctx)
+    result: _Ineligibility = cache["ineligibility"]
+    return result
+
+
+def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
+    lines = ctx.lines
+    facts = _facts(ctx)
+    n = len(lines)
+    asof = ctx.asof_month
+    start = lines["start_m"].to_numpy(dtype="float64", na_value=np.nan)
+    lm = ctx.line_months[["line_idx", "m"]]
+    li = lm["line_idx"].to_numpy()
+    mm = lm["m"].to_numpy(dtype="float64")
+    first_m = np.full(n, np.nan)
+    if len(lm):
+        firsts = lm.groupby("line_idx")["m"].min()
+        first_m[firsts.index.to_numpy()] = firsts.to_numpy(dtype="float64")
+
+    # A level the rules name but pay nothing for (K6 mild): a rule row matched, with no value.
+    idx_all = np.arange(n, dtype=np.int64)
+    at_asof = _expected(ctx, idx_all, np.full(n, asof, dtype=np.int64))
+    no_value = (
+        at_asof["ruled"].to_numpy(dtype=bool)
+        & np.isnan(at_asof["expected"].to_numpy(dtype="float64"))
+        & pd.isna(at_asof["allowed"]).to_numpy()
+        & np.isnan(at_asof["per_child_unit"].to_numpy(dtype="float64"))
+    )
+
+    age_asof = lines["age_asof"].to_numpy(dtype="float64", na_value=np.nan)
+    under_age = age_asof < facts.minage
+    early = (start < facts.minage_m) | (first_m < facts.minage_m)
+    at_limit = start >= facts.limit_m
+    before_cert = (start < facts.cert_m) | (first_m < facts.cert_m)
+
+    month_bad = no_value[li] | (mm < facts.minage_m[li]) | at_limit[li] | (mm < facts.cert_m[li])
+
+    # Pension records active in a month the K5c line is active.
+    pension = np.zeros(n, dtype=bool)
+    pension_rows = pd.DataFrame(
+        {
+            "line_idx": pd.Series(dtype="int64"),
+            "benefit": pd.Series(dtype="str"),
+            "source": pd.Series(dtype="str"),
+        }
+    )
+    want = lines.loc[lines["category"].isin(NO_PENSION_CATEGORIES)]
+    if ctx.has("pensions") and len(want) and len(ctx.table("pensions")):
+        pens = ctx.table("pensions").reset_index(drop=True)
+        pairs = match_people(want, pens)
+        if len(pairs):
+            pairs["p_start"] = (
+                pens["start_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=-np.inf)
+            )
+            pairs["p_end"] = (
+                pens["end_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=np.inf)
+            )
+            pairs["benefit"] = pens["benefit"].reindex(pairs["right_idx"]).astype("object").to_numpy()
+            pairs["source"] = sources_of("pensions", pens["_row"].reindex(pairs["right_idx"])).to_numpy()
+            pairs["line_idx"] = want["line_idx"].reindex(pairs["left_idx"]).to_numpy()
+            both = lm.merge(pairs[["line_idx", "p_start", "p_end", "source", "benefit"]], on="line_idx")
+            hit = (both["m"] >= both["p_start"]) & (both["m"] < both["p_end"])
+            both = both.loc[hit]
+            pension[both["line_idx"].unique()] = True
+            pension_rows = both[["line_idx", "benefit", "source"]].drop_duplicates().reset_index(drop=True)
+            bad_pairs = both[["line_idx", "m"]].drop_duplicates()
+            key = pd.MultiIndex.from_arrays([li, lm["m"].to_numpy()])
+            month_bad |= key.isin(pd.MultiIndex.from_frame(bad_pairs))
+
+    reasons = pd.DataFrame(
+        {
+            "level": no_value,
+            "under_age": under_age,
+            "early": early,
+            "at_limit": at_limit,
+            "pension": pension,
+            "certificate": before_cert,
+        },
+        index=lines.index,
+    )
+    months = lm.loc[month_bad, ["line_idx", "m"]].reset_index(drop=True)
+    return _Ineligibility(reasons=reasons, months=months, pension_rows=pension_rows)
+
+
+def _flagged_ineligible(ctx: AuditContext) -> np.ndarray:
+    """Line indices INELIGIBLE reports: active at as_of with at least one reason."""
+    inel = _ineligibility(ctx)
+    flagged = inel.reasons.any(axis=1).to_numpy() & ctx.lines["active_asof"].to_numpy(dtype=bool)
+    return np.flatnonzero(flagged)
+
+
+def _ineligible_counted(ctx: AuditContext) -> pd.DataFrame:
+    """``line_idx, m`` of the months whose payment INELIGIBLE counts as wholly overpaid."""
+    inel = _ineligibility(ctx)
+    months = inel.months.loc[inel.months["line_idx"].isin(_flagged_ineligible(ctx))]
+    judged = _judged_months(ctx)
+    return months.merge(judged, on=["line_idx", "m"])
+
+
+def _drop_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the (line_idx, m) pairs of ``pairs``."""
+    if pairs.empty or frame.empty:
+        return frame
+    key = pd.MultiIndex.from_arrays([frame["line_idx"].to_numpy(), frame["m"].to_numpy()])
+    drop = key.isin(pd.MultiIndex.from_frame(pairs[["line_idx", "m"]]))
+    return frame.loc[~drop].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------- assembling
+def _assemble(
+    ctx: AuditContext,
+    check_id: str,
+    per_line: pd.DataFrame,
+    extra_sources: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One raw finding per (person, category) from per-line rows ``line_idx, text, amount``.
+
+    ``extra_sources`` (``line_idx, source``) adds payment and register rows to the line's own row.
+    """
+    if per_line.empty:
+        return empty_raw()
+    lines = ctx.lines
+    rows = per_line.merge(lines[["line_idx", *_KEY, "national_id", "full_name", "source"]], on="line_idx")
+    src = rows[["line_idx", *_KEY, "source"]]
+    if extra_sources is not None and len(extra_sources):
+        extra = extra_sources.merge(lines[["line_idx", *_KEY]], on="line_idx")[["line_idx", *_KEY, "source"]]
+        src = pd.concat([src, extra], ignore_index=True)
+    sources = src.groupby(_KEY, sort=False)["source"].agg(sort_sources).rename("sources")
+    rows = rows.sort_values("line_idx", kind="stable")
+    grouped = rows.groupby(_KEY, sort=False).agg(
+        national_id=("national_id", "first"),
+        full_name=("full_name", "first"),
+        detail=("text", lambda s: " ".join(dict.fromkeys(s))),
+        amount_vnd=("amount", "sum"),
+    )
+    out = grouped.join(sources).reset_index()
+    return new_raw(
+        pd.DataFrame(
+            {
+                "check_id": check_id,
+                "person_key": out["person_key"].astype(str),
+                "national_id": out["national_id"].fillna("").astype(str),
+                "full_name": out["full_name"].fillna("").astype(str),
+                "sources": out["sources"],
+                "detail": out["detail"].astype(str),
+                "amount_vnd": out["amount_vnd"].astype("float64"),
+                "discriminator": out["category"].astype(str),
+                "category": out["category"].astype(str),
+            }
+        )
+    )
+
+
+# ----------------------------------------------------------------------------------- INELIGIBLE
+@check("INELIGIBLE")
+def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
+    """Lines active at ``as_of`` whose person does not meet the category.
+
+    Reasons: a disability level the rules pay nothing for (K6 ``mild``); under the category's
+    minimum age at ``month(as_of)`` (K5c 80, K5a 60, …); active before the month that age was
+    reached; a K1/K3/K7 (and K2) line started when the holder was already at its age limit; a K5c
+    holder with a pension, social-insurance or social-pension record active in a month of the line
+    in the period; a K6 line active before the month of the earliest severe or especially severe
+    certificate (when certificates are given).
+
+    Amount: for the months of the period in which the line was not due (not counting months the
+    stale checks own: after death, move, age limit, end or during a suspension), the received
+    payments tied to the line; without a payments table, the amounts due by the roster.
+    One finding per person and category.
+    """
+    lines = ctx.lines
+    flagged = _flagged_ineligible(ctx)
+    if len(flagged) == 0:
+        return empty_raw()
+    inel = _ineligibility(ctx)
+    facts = _facts(ctx)
+    lang = ctx.lang
+    sub = lines.iloc[flagged]
+    r = inel.reasons.iloc[flagged]
+    label = _labels(sub, lang)
+    texts: list[pd.DataFrame] = []
+
+    def add(mask: pd.Series, key: str, params: dict[str, pd.Series]) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        frame = pd.DataFrame({"name": label, "category": sub["category"].astype(str), **params}).loc[mask]
+        texts.append(pd.DataFrame({"line_idx": sub.loc[mask, "line_idx"], "text": render(key, lang, frame)}))
+
+    idx = sub["line_idx"].to_numpy()
+    level_text = sub["disability_level"].map(
+        lambda v: t(f"entitlement.level.{v}", lang) if isinstance(v, str) else ""
+    )
+    add(r["level"], "entitlement.ineligible.level", {"level": level_text})
+    minage = pd.Series(facts.minage[idx], index=sub.index)
+    minage_text = minage.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    add(
+        r["under_age"],
+        "entitlement.ineligible.under_age",
+        {
+            "age": sub["age_asof"].astype("string").fillna(""),
+            "min_age": minage_text,
+            "month": _months_text(pd.Series(ctx.asof_month, index=sub.index)),
+        },
+    )
+    start_or_first = sub["start_m"].astype("float64")
+    add(
+        r["early"] & ~r["under_age"],
+        "entitlement.ineligible.early",
+        {
+            "start": _months_text(start_or_first),
+            "min_age": minage_text,
+            "reach": _months_text(pd.Series(facts.minage_m[idx], index=sub.index)),
+        },
+    )
+    limit = pd.Series(facts.limit[idx], index=sub.index)
+    age_start = age_in_month(sub["birth_m"], sub["start_m"].fillna(0).astype("int64"))
+    add(
+        r["at_limit"],
+        "entitlement.ineligible.at_limit",
+        {
+            "start": _months_text(start_or_first),
+            "age": age_start.astype("string").fillna(""),
+            "limit": limit.map(lambda v: "" if pd.isna(v) else str(int(v))),
+        },
+    )
+    if r["pension"].any():
+        benefit = inel.pension_rows.drop_duplicates("line_idx").set_index("line_idx")["benefit"]
+        benefit_text = (
+            sub["line_idx"]
+            .map(benefit)
+            .map(
+                lambda v: (
+                    t(f"entitlement.benefit.{v}", lang)
+                    if isinstance(v, str)
+                    else t("entitlement.benefit.pension", lang)
+                )
+            )
+        )
+        add(r["pension"], "entitlement.ineligible.pension", {"benefit": benefit_text})
+    add(
+        r["certificate"],
+        "entitlement.ineligible.certificate",
+        {
+            "start": _months_text(start_or_first.fillna(pd.Series(ctx.period_start, index=sub.index))),
+            "cert": _months_text(pd.Series(facts.cert_m[idx], index=sub.index)),
+        },
+    )
+    reason_text = pd.concat(texts, ignore_index=True).groupby("line_idx", sort=False)["text"].agg(" ".join)
+
+    # Money: the months counted, from payments when the ward gave them, else from the roster.
+    counted = _ineligible_counted(ctx)
+    extra_sources = pd.DataFrame(columns=["line_idx", "source"])
+    if ctx.has("payments"):
+        pay = _received(ctx)
+        pay = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
+        pay = pay.merge(counted, on=["line_idx", "m"])
+        amount = pay.groupby("line_idx")["amount"].sum()
+        extra_sources = pay[["line_idx", "source"]]
+        amount_key = "entitlement.ineligible.amount_paid"
+    else:
+        li = counted["line_idx"].to_numpy(dtype=np.int64)
+        mm = counted["m"].to_numpy(dtype=np.int64)
+        coef = _due_coefficient(ctx, li, mm)
+        due = _due(ctx, li, mm, coef)
+        roster = lines["monthly_amount"].to_numpy(dtype="float64", na_value=np.nan)[li]
+        due = np.where(np.isnan(due), roster, due)
+        amount = pd.Series(np.nan_to_num(due), index=li).groupby(level=0).sum()
+        amount_key = "entitlement.ineligible.amount_due"
+    amounts = sub["line_idx"].map(amount).fillna(0.0).astype("float64")
+    money_text = render(amount_key, lang, pd.DataFrame({"amount": _money(amounts, lang)}))
+    detail = sub["line_idx"].map(reason_text).fillna("") + np.where(
+        amounts.to_numpy() != 0, " " + money_text, ""
+    )
+
+    register = [extra_sources]
+    if len(inel.pension_rows):
+        register.append(
+            inel.pension_rows.loc[
+                inel.pension_rows["line_idx"].isin(idx[r["pension"].to_numpy()]), ["line_idx", "source"]
+            ]
+        )
+    cert_rows = pd.DataFrame({"line_idx": idx, "source": facts.cert_source[idx]})
+    register.append(cert_rows.loc[r["certificate"].to_numpy() & cert_rows["source"].notna().to_numpy()])
+    per_line = pd.DataFrame({"line_idx": idx, "text": detail.to_numpy(), "amount": amounts.to_numpy()})
+    return _assemble(ctx, "INELIGIBLE", per_line, pd.concat(register, ignore_index=True))
+
+
+# ----------------------------------------------------------------------------------- WRONG_COEFFICIENT
+def _nearest_lawful(
+    recorded: np.ndarray, expected: np.ndarray, allowed: np.ndarray, unit: np.ndarray
+) -> np.ndarray:
+    """The coefficient the money is measured against, month by month.
+
+    One expected value: that value. An allowed set (C1) or whole multiples of a unit (K4): the facts
+    that decide (pregnancy, number of children) are not in the data, so only the certain part is
+    counted: a recorded value above the highest lawful one is measured against the highest, one
+    below the lowest against the lowest, one in between against itself (no amount). No rule: itself.
+    """
+    out = np.where(np.isnan(expected), recorded, expected)
+    has_set = np.array([isinstance(a, tuple) for a in allowed], dtype=bool)
+    if has_set.any():
+        lo = np.array([min(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
+        hi = np.array([max(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
+        out = np.where(has_set, np.clip(recorded, lo, hi), out)
+    per_child = ~np.isnan(unit)
+    out = np.where(per_child, np.maximum(recorded, unit), out)
+    return out
+
+
+def _lawful_text(expected: float, allowed: object, unit: float, lang: str) -> str:
+    if not np.isnan(expected):
+        return _coef_text(expected, lang)
+    if isinstance(allowed, tuple):
+        return t(
+            "entitlement.coef.one_of",
+            lang,
+            values=t("entitlement.coef.or", lang).join(_coef_text(a, lang) for a in allowed),
+        )
+    if not np.isnan(unit):
+        return t("entitlement.coef.per_child", lang, unit=_coef_text(unit, lang))
+    return ""
+
+
+@check("WRONG_COEFFICIENT")
+def find_wrong_coefficients(ctx: AuditContext) -> pd.DataFrame:
+    """Recorded coefficients the rules do not give for the category, level and age at ``month(as_of)``.
+
+    C3/C4 take the cared-for person's age (``cared_for_id``, looked up in the roster and registers);
+    C1 accepts its allowed set; K4 any whole multiple of its unit (one per child). A line whose
+    rules cannot judge it (no rule for the age or level) is left to INELIGIBLE / AGE_OUT.
+
+    Amount: Σ over the line's payable months m of the period of (recorded − expected(m)) ×
+    standard(m), with the expected coefficient taken month by month (a child who turned 4 counts
+    from the birthday month). Months the stale checks or INELIGIBLE count as wholly overpaid are
+    left out. For C1/K4 only the certain part is counted (see ``_nearest_lawful``).
+    One finding per person and category.
+    """
+    lines = ctx.lines
+    lang = ctx.lang
+    recorded_all = lines["coefficient"].to_numpy(dtype="float64", na_value=np.nan)
+    cand = np.flatnonzero(lines["active_asof"].to_numpy(dtype=bool) & ~np.isnan(recorded_all))
+    if len(cand) == 0:
+        return empty_raw()
+    facts = _facts(ctx)
+    asof = ctx.asof_month
+    age = pd.Series(np.floor((asof - facts.coef_birth_m[cand]) / 12), dtype="Float64")
+    ok = ctx.rules.coefficient_ok(
+        lines["category"].to_numpy()[cand],
+        lines["disability_level"].astype("object").to_numpy()[cand],
+        age,
+        asof,
+        recorded_all[cand],
+    ).to_numpy(dtype=bool)
+    bad = cand[~ok]
+    if len(bad) == 0:
+        return empty_raw()
+
+    # Money, month by month.
+    months = _judged_months(ctx)
+    months = months.loc[months["line_idx"].isin(bad)]
+    months = _drop_pairs(months, _ineligible_counted(ctx))
+    li = months["line_idx"].to_numpy(dtype=np.int64)
+    mm = months["m"].to_numpy(dtype=np.int64)
+    rules_m = _expected(ctx, li, mm)
+    recorded = recorded_all[li]
+    lawful = _nearest_lawful(
+        recorded,
+        rules_m["expected"].to_numpy(dtype="float64"),
+        rules_m["allowed"].to_numpy(),
+        rules_m["per_child_unit"].to_numpy(dtype="float64"),
+    )
+    per_month = _due(ctx, li, mm, recorded - lawful)
+    amount = pd.Series(np.nan_to_num(per_month), index=li).groupby(level=0).sum()
+
+    sub = lines.iloc[bad]
+    at_asof = _expected(ctx, bad, np.full(len(bad), asof, dtype=np.int64))
+    lawful_text = [
+        _lawful_text(e, a, u, lang)
+        for e, a, u in zip(
+            at_asof["expected"].to_numpy(dtype="float64"),
+            at_asof["allowed"].to_numpy(),
+            at_asof["per_child_unit"].to_numpy(dtype="float64"),
+            strict=True,
+        )
+    ]
+    cared = (ctx.rules.age_of(sub["category"]) == "cared_for").to_numpy()
+    age_bad = np.floor((asof - facts.coef_birth_m[bad]) / 12)
+    who = np.where(
+        np.isnan(age_bad),
+        "",
+        np.where(cared, "entitlement.coef.age_cared_for", "entitlement.coef.age_self"),
+    )
+    age_note = [t(w, lang, age=int(a)) if w else "" for w, a in zip(who, np.nan_to_num(age_bad), strict=True)]
+    amounts = sub["line_idx"].map(amount).fillna(0.0).astype("float64")
+    params = pd.DataFrame(
+        {
+            "name": _labels(sub, lang),
+            "category": sub["category"].astype(str),
+            "recorded": _coefs_text(sub["coefficient"], lang),
+            "lawful": lawful_text,
+            "age_note": age_note,
+            "month": _months_text(pd.Series(asof, index=sub.index)),
+            "amount": _money(amounts, lang),
+        },
+        index=sub.index,
+    )
+    detail = render("entitlement.wrong_coefficient", lang, params)
+    per_line = pd.DataFrame({"line_idx": bad, "text": detail.to_numpy(), "amount": amounts.to_numpy()})
+    return _assemble(ctx, "WRONG_COEFFICIENT", per_line)
+
+
+# ----------------------------------------------------------------------------------- WRONG_AMOUNT
+@check("WRONG_AMOUNT")
+def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
+    """Roster amounts and received payments that differ from standard level × coefficient.
+
+    Roster: a line active at ``as_of`` whose ``monthly_amount`` differs from the amount due in
+    ``month(as_of)`` (amount 0: nothing is paid by the roster figure itself). Payments: the
+    received payments tied to a line, added up per line and month (two instalments of one month are
+    one payment; a month paid twice is overpaid), against the amount due in that month; judged only
+    for the line's payable months up to its stop month, and not for months INELIGIBLE counts.
+    Due = standard level (social-pension level for HTXH) of the month × the recorded coefficient,
+    else the one the rules give. Amount = Σ (paid − due) over the mismatching months.
+    One finding per person and category.
+    """
+    lines = ctx.lines
+    lang = ctx.lang
+    asof = ctx.asof_month
+    parts: list[pd.DataFrame] = []
+    extra_sources: list[pd.DataFrame] = []
+
+    # Roster figure at month(as_of).
+    roster = lines["monthly_amount"].to_numpy(dtype="float64", na_value=np.nan)
+    cand = np.flatnonzero(lines["active_asof"].to_numpy(dtype=bool) & ~np.isnan(roster))
+    if len(cand):
+        mm = np.full(len(cand), asof, dtype=np.int64)
+        coef = _due_coefficient(ctx, cand, mm)
+        due = _due(ctx, cand, mm, coef)
+        level = _due(ctx, cand, mm, np.ones(len(cand)))
+        bad = ~np.isnan(due) & (np.abs(roster[cand] - due) >= _TOLERANCE_VND)
+        if bad.any():
+            sub = lines.iloc[cand[bad]]
+            params = pd.DataFrame(
+                {
+                    "recorded": _money(pd.Series(roster[cand][bad], index=sub.index), lang),
+                    "level": _money(pd.Series(level[bad], index=sub.index), lang),
+                    "coef": _coefs_text(pd.Series(coef[bad], index=sub.index), lang),
+                    "due": _money(pd.Series(due[bad], index=sub.index), lang),
+                    "month": _months_text(pd.Series(asof, index=sub.index)),
+                },
+                index=sub.index,
+            )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "line_idx": cand[bad],
+                        "order": 0,
+                        "text": render("entitlement.wrong_amount.roster", lang, params).to_numpy(),
+                        "amount": 0.0,
+                    }
+                )
+            )
+
+    # Payments, per line and month.
+    if ctx.has("payments"):
+        pay = _received(ctx)
+        pay = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
+        judged = _drop_pairs(_judged_months(ctx), _ineligible_counted(ctx))
+        pay = pay.merge(judged, on=["line_idx", "m"])
+        if len(pay):
+            per = pay.groupby(["line_idx", "m"], sort=True).agg(paid=("amount", "sum")).reset_index()
+            li = per["line_idx"].to_numpy(dtype=np.int64)
+            mm = per["m"].to_numpy(dtype=np.int64)
+            per["due"] = _due(ctx, li, mm, _due_coefficient(ctx, li, mm))
+            per = per.loc[per["due"].notna() & ((per["paid"] - per["due"]).abs() >= _TOLERANCE_VND)]
+            if len(per):
+                per["diff"] = per["paid"] - per["due"]
+                by_line = per.groupby("line_idx", sort=False).agg(
+                    n=("m", "size"), amount=("diff", "sum"), first_m=("m", "min")
+                )
+                first = per.drop_duplicates("line_idx").set_index("line_idx")
+                by_line["paid"] = first["paid"]
+                by_line["due"] = first["due"]
+                by_line = by_line.reset_index()
+                params = pd.DataFrame(
+                    {
+                        "n": by_line["n"].astype(int),
+                        "month": _months_text(by_line["first_m"]),
+                        "paid": _money(by_line["paid"], lang),
+                        "due": _money(by_line["due"], lang),
+                        "amount": _money(by_line["amount"], lang),
+                    }
+                )
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "line_idx": by_line["line_idx"].to_numpy(),
+                            "order": 1,
+                            "text": render("entitlement.wrong_amount.payments", lang, params).to_numpy(),
+                            "amount": by_line["amount"].to_numpy(dtype="float64"),
+                        }
+                    )
+                )
+                bad_pay = pay.merge(per[["line_idx", "m"]], on=["line_idx", "m"])
+                extra_sources.append(bad_pay[["line_idx", "source"]])
+    if not parts:
+        return empty_raw()
+    found = pd.concat(parts, ignore_index=True).sort_values(["line_idx", "order"], kind="stable")
+    per_line = (
+        found.groupby("line_idx", sort=False)
+        .agg(text=("text", " ".join), amount=("amount", "sum"))
+        .reset_index()
+    )
+    sub = lines.set_index("line_idx").loc[per_line["line_idx"]]
+    prefix = render(
+        "entitlement.prefix",
+        lang,
+        pd.DataFrame(
+            {"name": _labels(sub, lang).to_numpy(), "category": sub["category"].astype(str).to_numpy()}
+        ),
+    )
+    per_line["text"] = prefix.to_numpy() + per_line["text"]
+    extra = pd.concat(extra_sources, ignore_index=True) if extra_sources else None
+    return _assemble(ctx, "WRONG_AMOUNT", per_line, extra)
+
+
+# ----------------------------------------------------------------------------------- UNPAID_MONTHS
+@check("UNPAID_MONTHS")
+def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
+    """Payable months of the period for which a line received nothing.
+
+    A month is judged when the line is active and not suspended, at or after its start, not after
+    the person's death, move or age limit, and not one in which the person was not entitled
+    (INELIGIBLE's months). Only months the payment list covers are judged: from its first to its
+    last month (a list that starts later or ends earlier than the period was not supplied for the
+    other months; nobody is "unpaid" there). A payment tied to the person but not to one line (two
+    lines, no category to tell them apart) counts as paying each of the person's lines for that
+    month: we do not accuse a ward of non-payment we cannot show.
+
+    Amount = − Σ due of the unpaid months. The detail says when 3 or more consecutive months are
+    unpaid (Circular 02/2021: the line should have been suspended). One finding per person and
+    category.
+    """
+    lines = ctx.lines
+    lang = ctx.lang
+    p = ctx.payments_linked
+    listed = p["m"].dropna().astype("int64")
+    if listed.empty:
+        return empty_raw()
+    first_m = max(ctx.period_start, int(listed.min()))
+    last_m = min(ctx.period_end, int(listed.max()))
+    judged = _judged_months(ctx)
+    judged = judged.loc[(judged["m"] >= first_m) & (judged["m"] <= last_m)]
+    judged = _drop_pairs(judged, _ineligibility(ctx).months)
+    if judged.empty:
+        return empty_raw()
+
+    pay = _received(ctx)
+    by_line = pay.loc[pay["line_idx"].notna(), ["line_idx", "m"]].astype("int64").drop_duplicates()
+    unpaid = _drop_pairs(judged, by_line)
+    loose = pay.loc[pay["line_idx"].isna() & pay["person_key"].notna(), ["person_key", "m"]].drop_duplicates()
+    if len(loose) and len(unpaid):
+        unpaid = unpaid.assign(person_key=lines["person_key"].to_numpy()[unpaid["line_idx"].to_numpy()])
+        key = pd.MultiIndex.from_frame(unpaid[["person_key", "m"]])
+        covered = key.isin(pd.MultiIndex.from_frame(loose))
+        unpaid = unpaid.loc[~covered, ["line_idx", "m"]].reset_index(drop=True)
+    if unpaid.empty:
+        return empty_raw()
+
+    li = unpaid["line_idx"].to_numpy(dtype=np.int64)
+    mm = unpaid["m"].to_numpy(dtype=np.int64)
+    unpaid["due"] = np.nan_to_num(_due(ctx, li, mm, _due_coefficient(ctx, li, mm)))
+    unpaid = unpaid.sort_values(["line_idx", "m"], kind="stable").reset_index(drop=True)
+    new_run = (unpaid["line_idx"] != unpaid["line_idx"].shift()) | (unpaid["m"] != unpaid["m"].shift() + 1)
+    unpaid["run"] = new_run.cumsum()
+    runs = unpaid.groupby("run", sort=False).agg(
+        line_idx=("line_idx", "first"), first=("m", "min"), last=("m", "max"), n=("m", "size")
+    )
+    runs["text"] = [
+        month_label(a)
+        if a == b
+        else t("entitlement.unpaid.range", lang, start=month_label(a), end=month_label(b))
+        for a, b in zip(runs["first"], runs["last"], strict=True)
+    ]
+    longest = runs.sort_values(["n", "first"], ascending=[False, True], kind="stable").drop_duplicates(
+        "line_idx"
+    )
+    longest = longest.set_index("line_idx")
+    per = unpaid.groupby("line_idx", sort=True).agg(n=("m", "size"), due=("due", "sum"))
+    per["months"] = runs.groupby("line_idx", sort=True)["text"].agg(", ".join)
+    per["run"] = longest["n"]
+    per["run_text"] = longest["text"]
+    per = per.reset_index()
+    sub = lines.set_index("line_idx").loc[per["line_idx"]]
+    amount = -per["due"].astype("float64")
+    params = pd.DataFrame(
+        {
+            "name": _labels(sub, lang).to_numpy(),
+            "category": sub["category"].astype(str).to_numpy(),
+            "n": per["n"].astype(int).to_numpy(),
+            "months": per["months"].to_numpy(),
+            "amount": _money(amount, lang).to_numpy(),
+        }
+    )
+    text = render("entitlement.unpaid", lang, params)
+    long_run = (per["run"] >= SUSPEND_AFTER_UNPAID_MONTHS).to_numpy()
+    if long_run.any():
+        run_params = pd.DataFrame({"run": per["run"].astype(int), "months": per["run_text"]}).loc[long_run]
+        text.loc[long_run] = text.loc[long_run] + " " + render("entitlement.unpaid.suspend", lang, run_params)
+    per_line = pd.DataFrame(
+        {"line_idx": per["line_idx"].to_numpy(), "text": text.to_numpy(), "amount": amount.to_numpy()}
+    )
+    return _assemble(ctx, "UNPAID_MONTHS", per_line)

@@ -1,0 +1,242 @@
+"""Process and reporting checks: ``LATE_DECISION`` and ``REPORT_MISMATCH``.
+
+``LATE_DECISION`` counts Vietnamese working days from the application to the decision and compares
+them with the legal deadline in force on the application date (both from the ``RuleSet``: no date,
+day count or holiday lives in this module). ``REPORT_MISMATCH`` reconciles the ward's reported
+counts with the roster: each category row with the distinct people holding an active line of that
+category, the ``TOTAL`` row with the distinct people holding any active line, and the category
+rows' sum with the ``TOTAL`` row.
+
+Example:
+    >>> raw = find_late_decisions(ctx)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.checks.base import AuditContext, check, sources_of
+from audit_toolkit.checks.stale import person_label
+from audit_toolkit.findings import empty_raw, new_raw, sort_sources
+from audit_toolkit.messages import fmt_date, render
+from audit_toolkit.months import month_of
+
+__all__ = ["TOTAL", "find_late_decisions", "find_report_mismatches"]
+
+#: The report table's code for its total row (docs/architecture.md, "category").
+TOTAL = "TOTAL"
+
+
+def _dates_text(values: pd.Series, lang: str) -> pd.Series:
+    return pd.Series([fmt_date(v, lang) for v in values], index=values.index, dtype="str")
+
+
+@check("LATE_DECISION")
+def find_late_decisions(ctx: AuditContext) -> pd.DataFrame:
+    """Lines decided later than the legal number of working days after the application.
+
+    Working days are counted in ``(application_date, decision_date]`` by
+    ``ctx.rules.working_days_between`` (weekends and Vietnamese public holidays off); the deadline
+    is ``ctx.rules.decision_deadline_days`` of the application date (it changed on 2025-07-01).
+    Only lines with both dates are judged; a decision dated before its application is not "late"
+    (it is a data error for the quality suite). One finding per person and line category.
+
+    Args:
+        ctx: the audit context.
+
+    Returns:
+        Raw findings (``RAW_COLUMNS``), amount 0.
+    """
+    lines = ctx.lines
+    both = lines["application_date"].notna() & lines["decision_date"].notna()
+    cand = lines.loc[both]
+    if cand.empty:
+        return empty_raw()
+    app = cand["application_date"].reset_index(drop=True)
+    dec = cand["decision_date"].reset_index(drop=True)
+    worked = ctx.rules.working_days_between(app, dec).to_numpy(dtype="int64")
+    deadline = ctx.rules.decision_deadline_days(app).to_numpy(dtype="int64")
+    late = worked > deadline
+    if not late.any():
+        return empty_raw()
+    hits = cand.loc[late].copy()
+    hits["worked"] = worked[late]
+    hits["deadline"] = deadline[late]
+    # One finding per person and category: every line's row in the sources, the latest one in the text.
+    hits = hits.sort_values(["person_key", "category", "worked"], ascending=[True, True, False])
+    keys = ["person_key", "category"]
+    sources = hits.groupby(keys, sort=False)["source"].agg(sort_sources).rename("sources").reset_index()
+    first = hits.drop_duplicates(keys).merge(sources, on=keys, how="left").reset_index(drop=True)
+    params = pd.DataFrame(
+        {
+            "name": person_label(first["full_name"], first["sex"], first["age_asof"], ctx.lang),
+            "category": first["category"].astype(str),
+            "applied": _dates_text(first["application_date"], ctx.lang),
+            "decided": _dates_text(first["decision_date"], ctx.lang),
+            "days": first["worked"].astype(int),
+            "deadline": first["deadline"].astype(int),
+            "over": (first["worked"] - first["deadline"]).astype(int),
+        }
+    )
+    return new_raw(
+        pd.DataFrame(
+            {
+                "check_id": "LATE_DECISION",
+                "person_key": first["person_key"].astype(str),
+                "national_id": first["national_id"].fillna("").astype(str),
+                "full_name": first["full_name"].fillna("").astype(str),
+                "sources": first["sources"],
+                "detail": render("process.late_decision", ctx.lang, params),
+                "amount_vnd": 0.0,
+                "discriminator": first["category"].astype(str),
+                "category": first["category"].astype(str),
+            }
+        )
+    )
+
+
+def _people_active(ctx: AuditContext, months: np.ndarray) -> pd.DataFrame:
+    """Distinct ``(m, category, person_key)`` with a line active in month ``m``, for each month asked."""
+    lines = ctx.lines
+    frames = [
+        pd.DataFrame(
+            {
+                "m": pd.Series(dtype="int64"),
+                "category": pd.Series(dtype="str"),
+                "person_key": pd.Series(dtype="str"),
+            }
+        )
+    ]
+    for m in np.unique(months):  # one pass per distinct report date: a report has one or two
+        active = ctx.active_in(lines, int(m))
+        sub = lines.loc[active, ["category", "person_key"]].drop_duplicates()
+        sub.insert(0, "m", int(m))
+        frames.append(sub)
+    return pd.concat(frames, ignore_index=True)
+
+
+@check("REPORT_MISMATCH")
+def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
+    """Reported counts that differ from the roster, or category counts that do not add up to the total.
+
+    Each report row is judged at the month of its own ``as_of`` when it gives one (the date the ward
+    reported for: a report "as of 31/12" is not contradicted by a person who joined in January),
+    else at ``month(as_of)`` of the audit. Rows of one category (a category split over several
+    rows, e.g. two disability levels) are added up first. Three comparisons:
+
+    * a category row vs the distinct people (``person_key``) with a line of that category active then;
+    * the ``TOTAL`` row vs the distinct people with any active line;
+    * the sum of the category rows vs the ``TOTAL`` row (reported on the ``TOTAL`` row's finding).
+
+    One finding per mismatching row, ``person_key = "report:<category>"``, ``sources`` the row(s)
+    of that category, amount 0.
+
+    Args:
+        ctx: the audit context.
+
+    Returns:
+        Raw findings (``RAW_COLUMNS``).
+    """
+    rep = ctx.table("report")
+    rep = rep.loc[rep["category"].notna() & rep["reported_count"].notna()].copy()
+    if rep.empty:
+        return empty_raw()
+    dates = rep["as_of"] if "as_of" in rep else pd.Series(pd.NaT, index=rep.index)
+    rep["date"] = dates.fillna(ctx.as_of).to_numpy(dtype="datetime64[ns]")
+    rep["m"] = month_of(rep["date"]).astype("int64").to_numpy()
+    rep["source"] = sources_of("report", rep["_row"]).to_numpy()
+    rep["category"] = rep["category"].astype(str)
+    rep["reported"] = rep["reported_count"].astype("int64")
+    agg = (
+        rep.groupby(["m", "category"], sort=False)
+        .agg(date=("date", "first"), reported=("reported", "sum"), sources=("source", list))
+        .reset_index()
+    )
+
+    people = _people_active(ctx, agg["m"].to_numpy())
+    by_cat = people.groupby(["m", "category"]).size().rename("actual").reset_index()
+    by_total = people.groupby("m")["person_key"].nunique().rename("actual_total").reset_index()
+    # People counted in several categories (a K4 parent who is also K6; a K6 person with a C1 line).
+    overlap = (by_cat.groupby("m")["actual"].sum() - by_total.set_index("m")["actual_total"]).rename(
+        "overlap"
+    )
+    agg = agg.merge(by_cat, on=["m", "category"], how="left")
+    agg = agg.merge(by_total, on="m", how="left")
+    agg = agg.merge(overlap.reset_index(), on="m", how="left")
+    is_total = agg["category"] == TOTAL
+    agg["actual"] = agg["actual"].where(~is_total, agg["actual_total"]).fillna(0).astype("int64")
+    agg["overlap"] = agg["overlap"].fillna(0).astype("int64")
+
+    cats = agg.loc[~is_total]
+    sums = cats.groupby("m").agg(cat_sum=("reported", "sum")).reset_index()
+    agg = agg.merge(sums, on="m", how="left")
+    has_sum = is_total & agg["cat_sum"].notna()
+    agg["cat_sum"] = agg["cat_sum"].fillna(0).astype("int64")
+    agg["count_bad"] = agg["reported"] != agg["actual"]
+    agg["sum_bad"] = has_sum & (agg["cat_sum"] != agg["reported"])
+    bad = agg.loc[agg["count_bad"] | agg["sum_bad"]].copy()
+    if bad.empty:
+        return empty_raw()
+
+    lang = ctx.lang
+    params = pd.DataFrame(
+        {
+            "category": bad["category"],
+            "reported": bad["reported"].astype(int),
+            "actual": bad["actual"].astype(int),
+            "date": _dates_text(bad["date"], lang),
+            "parts": bad["m"].map(_parts_text(cats)).fillna(""),
+            "sum": bad["cat_sum"].astype(int),
+            "total": bad["reported"].astype(int),
+            "overlap": bad["overlap"].astype(int),
+        },
+        index=bad.index,
+    )
+    total_row = (bad["category"] == TOTAL).to_numpy()
+    count_bad = bad["count_bad"].to_numpy(dtype=bool)
+    sum_bad = bad["sum_bad"].to_numpy(dtype=bool)
+    # The sum of rows exceeds the total by exactly the people the roster holds in two categories.
+    explained = (
+        sum_bad
+        & (params["sum"] - params["total"] == params["overlap"]).to_numpy()
+        & (params["overlap"] > 0).to_numpy()
+    )
+    detail = pd.Series("", index=bad.index, dtype="str")
+    for key, mask in (
+        ("process.report_category", count_bad & ~total_row),
+        ("process.report_total", count_bad & total_row),
+        ("process.report_sum", sum_bad),
+        ("process.report_overlap", explained),
+    ):
+        if mask.any():
+            detail.loc[mask] = (detail.loc[mask] + " " + render(key, lang, params.loc[mask])).str.strip()
+
+    return new_raw(
+        pd.DataFrame(
+            {
+                "check_id": "REPORT_MISMATCH",
+                "person_key": "report:" + bad["category"],
+                "national_id": "",
+                "full_name": "",
+                "sources": bad["sources"].map(sort_sources),
+                "detail": detail,
+                "amount_vnd": 0.0,
+                "discriminator": "",
+                "category": bad["category"],
+                "evidence": [
+                    {"reported": int(r), "actual": int(a), "category_sum": int(s) if sb else None}
+                    for r, a, s, sb in zip(
+                        bad["reported"], bad["actual"], bad["cat_sum"], sum_bad, strict=True
+                    )
+                ],
+            }
+        )
+    )
+
+
+def _parts_text(cats: pd.DataFrame) -> dict[int, str]:
+    """``"94 + 26 + 2 + 3 + 26"`` per report month, in the report's row order."""
+    return {
+        int(m): " + ".join(str(int(v)) for v in grp["reported"]) for m, grp in cats.groupby("m", sort=False)
+    }
