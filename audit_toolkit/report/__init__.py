@@ -25,28 +25,66 @@ def ward_folder_name(result: AuditResult) -> str:
     return safe_name(" ".join(parts), default=safe_name(ward.ward_id))
 
 
-def write_reports(result: AuditResult, out: str | Path = "reports", *, mask: bool = True) -> Path:
+def write_reports(
+    result: AuditResult,
+    out: str | Path = "reports",
+    *,
+    mask: bool = True,
+    sample_size: int = 10,
+    seed: int = 0,
+) -> Path:
     """Write every output of one ward audit into ``out/<ward>/`` and return that folder.
+
+    Writes ``findings.csv``, ``findings.xlsx``, ``report.html`` and ``manifest.json``.
 
     Args:
         result: what :func:`audit_toolkit.run_audit` returned.
         out: the parent folder (created if missing).
         mask: mask national IDs in the shared HTML (``--no-mask`` turns it off); the CSV and
             workbook always carry IDs as in the input (they are the ward's working files).
+        sample_size: people drawn at random for the field-visit sample (everyone with a
+            high-severity finding is added on top when needed).
+        seed: seed of the field-visit draw (the same seed gives the same sample).
     """
+    from audit_toolkit.report.html import write_html
+    from audit_toolkit.report.xlsx import write_xlsx
+    from audit_toolkit.sampling import field_visit_sample
+
     folder = Path(out) / ward_folder_name(result)
     folder.mkdir(parents=True, exist_ok=True)
     write_findings_csv(result.findings, folder / "findings.csv")
-    write_json(manifest(result, extra={"outputs": {"mask_ids_in_html": mask}}), folder / "manifest.json")
+    sample = field_visit_sample(result, result.findings, n=sample_size, seed=seed)
+    write_xlsx(result, folder / "findings.xlsx", sample=sample, sample_size=sample_size, seed=seed)
+    write_html(result, folder / "report.html", mask=mask, sample=sample, sample_size=sample_size, seed=seed)
+    extra = {
+        "parameters": {**result.parameters, "sample_size": sample_size, "sample_seed": seed},
+        "outputs": {
+            "files": ["findings.csv", "findings.xlsx", "report.html", "manifest.json"],
+            "mask_ids_in_html": mask,
+            "field_visit_sample": {
+                "size": sample_size,
+                "seed": seed,
+                "people": int(len(sample)),
+                "high_severity": int((sample["reason"] == "high_finding").sum()) if len(sample) else 0,
+            },
+        },
+    }
+    write_json(manifest(result, extra=extra), folder / "manifest.json")
     return folder
 
 
 def write_batch_summary(
     batch: BatchResult, out: str | Path, ward_folders: dict[str, str], *, mask: bool = True
 ) -> Path:
-    """Write ``out/summary/``: cross-ward findings.csv and manifest.json."""
+    """Write ``out/summary/``: index.html (every ward side by side), cross-ward findings.csv and manifest.json.
+
+    ``ward_folders`` maps each ward's ``ward_id`` to its folder name in ``out`` (for the links).
+    """
+    from audit_toolkit.report.summary import write_summary_html
+
     folder = Path(out) / "summary"
     folder.mkdir(parents=True, exist_ok=True)
     write_findings_csv(batch.cross_ward, folder / "findings.csv")
+    write_summary_html(batch, folder / "index.html", ward_folders, mask=mask)
     write_json(batch_manifest(batch, ward_folders), folder / "manifest.json")
     return folder

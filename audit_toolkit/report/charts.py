@@ -1,0 +1,272 @@
+"""Charts for the shared reports, as inline SVG text (no file, no network).
+
+matplotlib is imported lazily (reports are optional for library users) and used through
+``matplotlib.figure.Figure`` only: no pyplot, so no global backend state is touched in a user's
+notebook, and rendering is headless (the SVG canvas, like Agg, needs no display). Text stays text
+in the SVG (``svg.fonttype = none``): the browser draws it with the page's system fonts, so
+Vietnamese diacritics render as well as in the rest of the page, and the figure stays small.
+
+Each function takes plain frames/series and returns an SVG string, or ``None`` when there is
+nothing to draw (the template then says so).
+
+Example:
+    >>> svg = bar_chart(pd.Series({"AGE_OUT": 3, "ID_INVALID": 5}), title="Findings")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "age_histogram",
+    "bar_chart",
+    "grouped_bars",
+    "monthly_line",
+    "signed_bars",
+    "svg_of",
+]
+
+SEVERITY_COLOURS = {"high": "#b42318", "medium": "#b54708", "low": "#475467"}
+PRIMARY = "#1d4e89"
+SECONDARY = "#98a2b3"
+OVER = "#b42318"
+UNDER = "#1570ef"
+
+_RC: dict[str, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "audit-toolkit",  # stable element ids: the same data gives the same file
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Liberation Sans"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+}
+
+
+def _figure(width: float, height: float, *, left: float = 0.7, bottom: float = 0.45) -> Figure:
+    """A figure with fixed margins in inches (a layout engine costs more time than the drawing)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(
+        left=min(left / width, 0.6),
+        right=1 - 0.25 / width,
+        bottom=min(bottom / height, 0.6),
+        top=1 - 0.15 / height,
+    )
+    return fig
+
+
+def _label_inches(labels: Sequence[str]) -> float:
+    """Room for horizontal-bar labels at 9 pt (about 0.075 inch per character)."""
+    return 0.25 + 0.075 * max((len(s) for s in labels), default=4)
+
+
+def svg_of(fig: Figure, label: str = "") -> str:
+    """The figure as an ``<svg>`` element for inline use in HTML.
+
+    The XML prolog, DOCTYPE, metadata and namespace declarations (URLs that would look like
+    external references) are removed: an inline ``<svg>`` in HTML needs none of them.
+    """
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(
+            buffer, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None}
+        )
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
+    text = text.replace("xlink:href", "href")
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # Let CSS size the chart: keep the viewBox, drop the fixed size.
+    text = re.sub(r'(<svg[^>]*?)\s+width="[^"]*"\s+height="[^"]*"', r"\1", text, count=1)
+    from html import escape
+
+    return text.replace("<svg", f'<svg role="img" class="chart-svg" aria-label="{escape(label)}"', 1)
+
+
+def _styled(func: Any) -> Any:
+    """Run a chart builder under the report's rc settings."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> str | None:
+        import matplotlib
+
+        with matplotlib.rc_context(_RC):
+            result: str | None = func(*args, **kwargs)
+            return result
+
+    wrapper.__doc__ = func.__doc__
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+def _hbar_height(n: int) -> float:
+    return max(1.6, 0.32 * n + 0.9)
+
+
+def _plain_int_axis(ax: Axes, axis: str = "x") -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    locator = MaxNLocator(integer=True)
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(locator)
+
+
+@_styled
+def bar_chart(
+    values: pd.Series,
+    *,
+    title: str,
+    colours: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str | None:
+    """Horizontal bars of counts (index = label), first item on top.
+
+    Args:
+        values: counts per label (zeros are drawn as empty bars, so every label shows).
+        title: chart title.
+        colours: one colour per bar (default: the primary colour).
+        labels: display text per index value.
+    """
+    if values.empty or not (values > 0).any():
+        return None
+    names = [labels.get(str(k), str(k)) if labels else str(k) for k in values.index]
+    fig = _figure(7.2, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
+    ax = fig.subplots()
+    y = np.arange(len(values))[::-1]
+    ax.barh(y, values.to_numpy(dtype=float), color=list(colours) if colours else PRIMARY, height=0.65)
+    ax.set_yticks(y, names)
+    for yi, v in zip(y, values.to_numpy(), strict=True):
+        if v:
+            ax.text(v, yi, f" {int(v)}", va="center", fontsize=8)
+    _plain_int_axis(ax)
+    ax.margins(x=0.12)
+    return svg_of(fig, title)
+
+
+@_styled
+def signed_bars(
+    over: pd.Series,
+    under: pd.Series,
+    *,
+    title: str,
+    over_label: str,
+    under_label: str,
+    unit_label: str,
+) -> str | None:
+    """Money at stake per label: overpaid to the right, underpaid to the left, in millions of VND."""
+    frame = pd.DataFrame({"over": over, "under": under}).fillna(0)
+    frame = frame.loc[(frame["over"] != 0) | (frame["under"] != 0)]
+    if frame.empty:
+        return None
+    fig = _figure(
+        7.2, _hbar_height(len(frame)), left=_label_inches([str(k) for k in frame.index]), bottom=0.6
+    )
+    ax = fig.subplots()
+    y = np.arange(len(frame))[::-1]
+    ax.barh(y, frame["over"].to_numpy() / 1e6, color=OVER, height=0.65, label=over_label)
+    ax.barh(y, -frame["under"].abs().to_numpy() / 1e6, color=UNDER, height=0.65, label=under_label)
+    ax.axvline(0, color="#344054", linewidth=0.8)
+    ax.set_yticks(y, [str(k) for k in frame.index])
+    ax.set_xlabel(unit_label)
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.margins(x=0.1)
+    return svg_of(fig, title)
+
+
+@_styled
+def grouped_bars(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    series_labels: Mapping[str, str],
+    ylabel: str,
+) -> str | None:
+    """Vertical bars, one group per index value, one bar per column (NaN = no bar)."""
+    if frame.empty or not frame.fillna(0).to_numpy().any():
+        return None
+    cols = list(frame.columns)
+    fig = _figure(7.2, 2.8)
+    ax = fig.subplots()
+    x = np.arange(len(frame))
+    width = 0.8 / len(cols)
+    palette = [PRIMARY, SECONDARY, OVER]
+    for i, col in enumerate(cols):
+        vals = frame[col].to_numpy(dtype=float)
+        ax.bar(
+            x + (i - (len(cols) - 1) / 2) * width, vals, width, color=palette[i % 3], label=series_labels[col]
+        )
+    ax.set_xticks(x, [str(k) for k in frame.index])
+    ax.set_ylabel(ylabel)
+    _plain_int_axis(ax, "y")
+    if len(cols) > 1:
+        ax.legend(frameon=False, fontsize=8)
+    return svg_of(fig, title)
+
+
+@_styled
+def age_histogram(
+    ages: pd.Series,
+    *,
+    title: str,
+    thresholds: Sequence[int],
+    threshold_label: str,
+    xlabel: str,
+    ylabel: str,
+) -> str | None:
+    """Histogram of ages (5-year bins) with vertical lines at the legal thresholds."""
+    ages = pd.to_numeric(ages, errors="coerce").dropna()
+    if ages.empty:
+        return None
+    top = max(int(ages.max()) + 5, max(thresholds) + 10)
+    bins = np.arange(0, top + 5, 5)
+    counts, edges = np.histogram(ages.to_numpy(dtype=float), bins=bins)
+    fig = _figure(7.2, 2.8)
+    ax = fig.subplots()
+    ax.bar(edges[:-1], counts, width=5, align="edge", color=PRIMARY, edgecolor="white", linewidth=0.6)
+    for age in thresholds:
+        ax.axvline(age, color=OVER, linestyle="--", linewidth=1)
+        ax.text(
+            age,
+            ax.get_ylim()[1],
+            " " + threshold_label.format(age=age),
+            color=OVER,
+            va="top",
+            fontsize=8,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85},
+        )
+    ax.set_xlim(0, top)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _plain_int_axis(ax, "y")
+    return svg_of(fig, title)
+
+
+@_styled
+def monthly_line(amounts: pd.Series, *, title: str, ylabel: str) -> str | None:
+    """Amount per month (index = ``mm/yyyy`` labels, in order), in millions of VND."""
+    if amounts.empty:
+        return None
+    fig = _figure(7.2, 2.8, bottom=0.8)
+    ax = fig.subplots()
+    x = np.arange(len(amounts))
+    vals = amounts.to_numpy(dtype=float) / 1e6
+    ax.bar(x, vals, color=PRIMARY, width=0.7)
+    step = max(1, len(amounts) // 12)
+    ax.set_xticks(x[::step], [str(k) for k in amounts.index[::step]], rotation=45, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    return svg_of(fig, title)

@@ -1,0 +1,537 @@
+"""report.html: one self-contained page per ward, meant to be shared (e-mail, USB stick, print to PDF).
+
+Everything the page needs is inside the file: CSS, a few lines of vanilla JS (filter and sort the
+findings tables; every table reads and prints in full with scripts off), and the charts as inline
+SVG. No request leaves the file: no CDN, no web font, no image URL. Jinja2 autoescapes every value,
+so data such as a name ``<script>…`` shows as text. National IDs are masked unless ``mask=False``,
+in the ID column and wherever an ID appears inside a sentence.
+
+Example:
+    >>> write_html(result, Path("reports/01843/report.html"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import re
+import socket
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
+from audit_toolkit.report.files import atomic_write_text, mask_id, mask_ids
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from audit_toolkit.audit import AuditResult
+
+__all__ = [
+    "CATEGORY_ORDER",
+    "active_by_category",
+    "compact_source",
+    "finding_rows",
+    "mask_text",
+    "reason_text",
+    "render_html",
+    "write_html",
+]
+
+#: Category codes in the order of the data contract (§3); the report lists categories this way.
+CATEGORY_ORDER = [
+    "K1",
+    "K2",
+    "K3",
+    "K4",
+    "K5a",
+    "K5b",
+    "K5c",
+    "K5d",
+    "K6",
+    "K7",
+    "K8",
+    "C1",
+    "C2",
+    "C3",
+    "C4",
+    "HTXH",
+]
+
+#: Ages marked on the age chart: end of childhood benefits, old age (K5a), 80 (K5c).
+AGE_THRESHOLDS = (16, 60, 80)
+
+_ID_IN_TEXT = re.compile(r"(?<!\d)\d{9}(?:\d{3})?(?!\d)")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the report templates: autoescape on, undefined names are errors."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("audit_toolkit.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t`` bound to ``lang``, for templates: ``{{ t("report.heading") }}``."""
+
+    def tr(key: str, **params: Any) -> str:
+        return t(key, lang, **params)
+
+    return tr
+
+
+def mask_text(text: Any) -> str:
+    """Mask every 9- or 12-digit number (a national ID) inside a sentence."""
+    if not isinstance(text, str):
+        return "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A not-run reason code (``missing_table:payments``, ``not_implemented``…) in words."""
+    code, _, arg = (reason or "").partition(":")
+    if code == "missing_table":
+        return t("report.reason.missing_table", lang, table=t(f"report.table.{arg}", lang))
+    if code == "missing_column":
+        table, _, column = arg.partition(".")
+        return t("report.reason.missing_column", lang, table=t(f"report.table.{table}", lang), column=column)
+    key = f"report.reason.{code}"
+    text = t(key, lang)
+    return reason if text == key else text
+
+
+def category_label(code: Any, lang: str) -> str:
+    """The category's name in the report language (the code itself when unknown)."""
+    if code is None or (isinstance(code, float) and np.isnan(code)) or code == "":
+        return t("report.category.unknown", lang)
+    key = f"report.category.{code}"
+    text = t(key, lang)
+    return str(code) if text == key else text
+
+
+def _clean(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def compact_source(source: Any, *, keep: int = 5) -> str:
+    """``beneficiaries:27;payments:234;…`` → ``beneficiaries: 27 · payments: 234, 248, … (+15)``.
+
+    Rows are grouped by table and long lists shortened for reading; the full list stays in
+    findings.csv / findings.xlsx (and in the cell's tooltip).
+    """
+    groups: dict[str, list[str]] = {}
+    for ref in _clean(source).split(";"):
+        if not ref:
+            continue
+        table, sep, row = ref.rpartition(":")
+        groups.setdefault(table if sep else "", []).append(row if sep else ref)
+    parts = []
+    for table, rows in groups.items():
+        shown = ", ".join(rows[:keep]) + (f", … (+{len(rows) - keep})" if len(rows) > keep else "")
+        parts.append(f"{table}: {shown}" if table else shown)
+    return " · ".join(parts)
+
+
+def finding_rows(findings: pd.DataFrame, lang: str, *, mask: bool) -> list[dict[str, Any]]:
+    """The findings as display rows (masked IDs when ``mask``), in the frame's order."""
+    if findings.empty:
+        return []
+    ids = findings["national_id"].astype("object").where(findings["national_id"].notna(), "")
+    ids_shown = mask_ids(findings["national_id"]) if mask else ids.astype(str)
+    details = findings["detail"].map(mask_text) if mask else findings["detail"].map(_clean)
+    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0).astype("int64")
+    severity = findings["severity"].fillna("").astype(str)
+    frame = pd.DataFrame(
+        {
+            "no": np.arange(1, len(findings) + 1),
+            "finding_id": findings["finding_id"].map(_clean).to_numpy(),
+            "severity": severity.to_numpy(),
+            "severity_label": severity.map(lambda s: t(f"report.severity.{s}", lang) if s else "").to_numpy(),
+            "national_id": ids_shown.to_numpy(),
+            "full_name": findings["full_name"].map(_clean).to_numpy(),
+            "category": findings["category"].map(_clean).to_numpy()
+            if "category" in findings
+            else np.full(len(findings), ""),
+            "detail": details.to_numpy(),
+            "amount": amounts.to_numpy(),
+            "amount_text": amounts.map(lambda a: fmt_vnd(a, lang) if a else "").to_numpy(),
+            "source": findings["source"].map(compact_source).to_numpy(),
+            "source_full": findings["source"].map(_clean).str.replace(";", "; ", regex=False).to_numpy(),
+            "ward": findings["ward"].map(_clean).to_numpy(),
+        }
+    )
+    return frame.to_dict("records")  # type: ignore[return-value]
+
+
+def active_by_category(result: AuditResult) -> pd.DataFrame:
+    """People with a line active at ``as_of`` per category, beside the ward's reported counts.
+
+    Returns a frame indexed by category code (contract order, then others), columns ``records``
+    (distinct people) and ``reported`` (``NaN`` where the report gives none), plus a ``TOTAL`` row.
+    """
+    lines = result.context.lines
+    active = lines.loc[lines["active_asof"].fillna(False).astype(bool)]
+    records = active.groupby("category")["person_key"].nunique()
+    total_records = int(active["person_key"].nunique())
+    reported = pd.Series(dtype="float64")
+    total_reported: float = np.nan
+    report = result.ward.tables.get("report")
+    if report is not None and len(report):
+        counts = pd.to_numeric(report["reported_count"], errors="coerce")
+        cats = report["category"].astype(str)
+        is_total = cats.str.upper() == "TOTAL"
+        reported = counts.loc[~is_total].groupby(cats.loc[~is_total]).sum(min_count=1).astype("float64")
+        if is_total.any():
+            total_reported = float(counts.loc[is_total].sum(min_count=1))
+    codes = [c for c in CATEGORY_ORDER if c in records.index or c in reported.index]
+    codes += sorted(set(records.index).union(reported.index) - set(CATEGORY_ORDER), key=str)
+    frame = pd.DataFrame(
+        {
+            "records": records.reindex(codes).fillna(0).astype("int64"),
+            "reported": reported.reindex(codes),
+        },
+        index=pd.Index(codes, name="category", dtype="object"),
+    )
+    frame.loc["TOTAL"] = [total_records, total_reported]
+    frame["records"] = frame["records"].astype("int64")
+    return frame
+
+
+def _money(findings: pd.DataFrame) -> tuple[int, int]:
+    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0)
+    return int(amounts.clip(lower=0).sum()), int(-amounts.clip(upper=0).sum())
+
+
+def _legal_basis(result: AuditResult, check_id: str, from_findings: dict[str, str]) -> str:
+    if from_findings.get(check_id):
+        return from_findings[check_id]
+    rules = getattr(result.context, "rules", None)
+    if rules is None:
+        return ""
+    try:
+        return str(rules.legal_basis(check_id, result.lang))
+    except Exception:  # noqa: BLE001 — a citation missing from the rules must not stop the report
+        return ""
+
+
+def check_overview(result: AuditResult) -> list[dict[str, Any]]:
+    """One row per catalogue check (catalogue order): title, status, reason, counts, money, legal basis."""
+    from audit_toolkit.checks.base import catalogue
+
+    lang = result.lang
+    findings = result.findings
+    severities = {s.check_id: s.severity for s in catalogue()}
+    counts = findings["check_id"].value_counts()
+    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0)
+    over = amounts.clip(lower=0).groupby(findings["check_id"]).sum()
+    under = (-amounts.clip(upper=0)).groupby(findings["check_id"]).sum()
+    bases = (
+        findings.loc[findings["legal_basis"].fillna("") != ""]
+        .drop_duplicates("check_id")
+        .set_index("check_id")["legal_basis"]
+        .to_dict()
+    )
+    rows = []
+    for status in result.checks:
+        cid = status.check_id
+        rows.append(
+            {
+                "check_id": cid,
+                "anchor": "check-" + cid.lower().replace("_", "-"),
+                "title": t(f"report.check.{cid}.title", lang),
+                "explain": t(f"report.check.{cid}.explain", lang),
+                "severity": severities.get(cid, ""),
+                "severity_label": t(f"report.severity.{severities[cid]}", lang) if cid in severities else "",
+                "run": status.status == "run",
+                "reason": reason_text(status.reason, lang) if status.status != "run" else "",
+                "count": int(counts.get(cid, 0)),
+                "overpaid": int(over.get(cid, 0)),
+                "underpaid": int(under.get(cid, 0)),
+                "legal_basis": _legal_basis(result, cid, bases),
+            }
+        )
+    return rows
+
+
+def _charts(result: AuditResult, overview: list[dict[str, Any]], by_category: pd.DataFrame) -> dict[str, Any]:
+    from audit_toolkit.report import charts
+
+    lang = result.lang
+    tr = translator(lang)
+    ran = [r for r in overview if r["run"] and r["count"]]
+    counts = pd.Series({r["check_id"]: r["count"] for r in ran}, dtype="int64")
+    colours = [charts.SEVERITY_COLOURS.get(r["severity"], charts.PRIMARY) for r in ran]
+    out: dict[str, Any] = {
+        "findings_by_check": charts.bar_chart(
+            counts, title=tr("report.charts.findings_by_check"), colours=colours
+        ),
+        "money_by_check": charts.signed_bars(
+            pd.Series({r["check_id"]: r["overpaid"] for r in ran}, dtype="float64"),
+            pd.Series({r["check_id"]: r["underpaid"] for r in ran}, dtype="float64"),
+            title=tr("report.charts.money_by_check"),
+            over_label=tr("report.charts.overpaid"),
+            under_label=tr("report.charts.underpaid"),
+            unit_label=tr("report.charts.million"),
+        ),
+    }
+    cats = by_category.drop(index="TOTAL")
+    series = {"records": tr("report.charts.records"), "reported": tr("report.charts.reported")}
+    frame = cats[["records", "reported"]] if cats["reported"].notna().any() else cats[["records"]]
+    out["by_category"] = charts.grouped_bars(
+        frame,
+        title=tr("report.charts.by_category"),
+        series_labels=series,
+        ylabel=tr("report.charts.people_axis"),
+    )
+    lines = result.context.lines
+    active = lines.loc[lines["active_asof"].fillna(False).astype(bool)].drop_duplicates("person_key")
+    out["age"] = charts.age_histogram(
+        active["age_asof"],
+        title=tr("report.charts.age"),
+        thresholds=AGE_THRESHOLDS,
+        threshold_label=tr("report.charts.threshold"),
+        xlabel=tr("report.charts.age_axis"),
+        ylabel=tr("report.charts.people_axis"),
+    )
+    out["has_payments"] = "payments" in result.ward.tables
+    out["paid_by_month"] = None
+    if out["has_payments"]:
+        pay = result.context.payments_linked
+        months = np.arange(result.period_start, result.period_end + 1)
+        inside = pay.loc[pay["received"] & pay["m"].isin(months)]
+        per_month = (
+            pd.to_numeric(inside["amount"], errors="coerce").groupby(inside["m"].astype("int64")).sum()
+        )
+        per_month = per_month.reindex(months, fill_value=0.0)
+        per_month.index = [fmt_month(m, lang) for m in months]
+        if per_month.any():
+            out["paid_by_month"] = charts.monthly_line(
+                per_month, title=tr("report.charts.paid_by_month"), ylabel=tr("report.charts.million")
+            )
+    return out
+
+
+def _no_charts(result: AuditResult) -> dict[str, Any]:
+    keys = ("findings_by_check", "money_by_check", "by_category", "age", "paid_by_month")
+    return {**dict.fromkeys(keys), "has_payments": "payments" in result.ward.tables}
+
+
+def _inputs(result: AuditResult) -> list[dict[str, Any]]:
+    rows = []
+    for src in result.ward.sources:
+        path = getattr(src, "path", "")
+        rows.append(
+            {
+                "file": Path(str(path)).name if path else "",
+                "sheet": _clean(getattr(src, "sheet", "")),
+                "table": _clean(getattr(src, "table", "")),
+                "rows": _clean(getattr(src, "rows_read", "")),
+                "unreadable": _clean(getattr(src, "rows_unreadable", "")),
+                "sha256": _clean(getattr(src, "sha256", "")),
+            }
+        )
+    return rows
+
+
+def quality_tables(quality: Any, lang: str) -> dict[str, Any] | None:
+    """The GX summary condensed for the appendix: per table counts, and the failing expectations."""
+    summary = getattr(quality, "summary", None) if quality is not None else None
+    if not isinstance(summary, pd.DataFrame):
+        return None
+    if summary.empty:
+        return {"tables": [], "failing": []}
+    success = summary["success"].fillna(False).astype(bool)
+    per_table = (
+        pd.DataFrame({"table": summary["table"].astype(str), "ok": success})
+        .groupby("table", sort=False)["ok"]
+        .agg(expectations="size", passed="sum")
+        .reset_index()
+    )
+    per_table["failed"] = per_table["expectations"] - per_table["passed"]
+    per_table["label"] = per_table["table"].map(lambda name: t(f"report.table.{name}", lang))
+    failing = summary.loc[~success].copy()
+    for col in ("column", "description", "check_id"):
+        failing[col] = failing[col].map(_clean) if col in failing else ""
+    failing["label"] = failing["table"].map(lambda name: t(f"report.table.{name}", lang))
+    for col in ("unexpected", "evaluated"):
+        failing[col] = pd.to_numeric(failing[col], errors="coerce").astype("Int64").map(_clean)
+    return {
+        "tables": per_table.to_dict("records"),
+        "failing": failing[["label", "column", "description", "unexpected", "evaluated"]].to_dict("records"),
+    }
+
+
+def sample_rows(sample: pd.DataFrame, lang: str, *, mask: bool) -> list[dict[str, Any]]:
+    """The field-visit sample as display rows."""
+    if sample.empty:
+        return []
+    ids = mask_ids(sample["national_id"]) if mask else sample["national_id"].map(_clean)
+    born = [
+        fmt_date(d, lang, year_only=bool(y) if isinstance(y, (bool, np.bool_)) else False)
+        for d, y in zip(sample["birth_date"], sample["birth_date_year_only"], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "no": np.arange(1, len(sample) + 1),
+            "national_id": ids.to_numpy(),
+            "full_name": sample["full_name"].map(_clean).to_numpy(),
+            "birth_date": born,
+            "category": sample["category"].map(_clean).to_numpy(),
+            "address": sample["address"].map(_clean).to_numpy(),
+            "source": sample["source"].map(compact_source).to_numpy(),
+            "reason": sample["reason"].map(lambda r: t(f"report.sample.reason.{r}", lang)).to_numpy(),
+            "checks": sample["checks"].map(_clean).to_numpy(),
+        }
+    )
+    return frame.to_dict("records")  # type: ignore[return-value]
+
+
+def _who() -> tuple[str, str]:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers: not worth failing a report
+        user = ""
+    return user, socket.gethostname()
+
+
+def _local(ts: dt.datetime) -> str:
+    return ts.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+def _chunks(rows: list[dict[str, Any]], checks: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {c: [] for c in checks}
+    for row in rows:
+        out.setdefault(row["check_id"], []).append(row)
+    return out
+
+
+def render_html(
+    result: AuditResult,
+    *,
+    mask: bool = True,
+    sample: pd.DataFrame | None = None,
+    sample_size: int = 10,
+    seed: int = 0,
+    charts: bool = True,
+) -> str:
+    """The report page as text (see :func:`write_html`); ``charts=False`` leaves the charts out."""
+    from audit_toolkit import __version__
+    from audit_toolkit.sampling import field_visit_sample
+
+    lang = result.lang
+    findings = result.findings
+    overview = check_overview(result)
+    rows = finding_rows(findings, lang, mask=mask)
+    for row, cid in zip(rows, findings["check_id"], strict=True):
+        row["check_id"] = cid
+    by_check = _chunks(rows, (r["check_id"] for r in overview))
+    by_category = active_by_category(result)
+    if sample is None:
+        sample = field_visit_sample(result, findings, n=sample_size, seed=seed)
+    over, under = _money(findings)
+    severity_counts = findings["severity"].value_counts()
+    user, host = _who()
+    ward = result.ward
+    cat_rows = [
+        {
+            "code": code,
+            "label": category_label(code, lang) if code != "TOTAL" else t("report.key.total", lang),
+            "records": int(rec),
+            "reported": None if pd.isna(rep) else int(rep),
+            "difference": None if pd.isna(rep) else int(rec) - int(rep),
+        }
+        for code, rec, rep in zip(
+            by_category.index, by_category["records"], by_category["reported"], strict=True
+        )
+    ]
+    context = {
+        "lang": lang,
+        "t": translator(lang),
+        "vnd": lambda amount: fmt_vnd(amount, lang),
+        "ward_title": " ".join(
+            p for p in (ward.ward_name, f"({ward.ward_code})" if ward.ward_code else "") if p
+        ),
+        "ward": ward,
+        "period": t(
+            "report.header.period_value",
+            lang,
+            start=fmt_month(result.period_start, lang),
+            end=fmt_month(result.period_end, lang),
+        ),
+        "as_of": fmt_date(result.as_of, lang),
+        "ran_by": f"{user}@{host}" if user else host,
+        "ran_at": _local(result.finished_at),
+        "version": __version__,
+        "rules_version": result.rules_version,
+        "mask": mask,
+        "inputs": _inputs(result),
+        "warnings": list(ward.warnings),
+        "beneficiaries": int(by_category.loc["TOTAL", "records"]),
+        "has_report": "report" in ward.tables,
+        "categories": cat_rows,
+        "n_findings": len(findings),
+        "severities": [
+            {"key": s, "label": t(f"report.severity.{s}", lang), "count": int(severity_counts.get(s, 0))}
+            for s in ("high", "medium", "low")
+        ],
+        "overpaid": over,
+        "underpaid": under,
+        "overview": overview,
+        "run_checks": [r for r in overview if r["run"]],
+        "not_run": [r for r in overview if not r["run"]],
+        "findings_by_check": by_check,
+        "charts": _charts(result, overview, by_category) if charts else _no_charts(result),
+        "quality": quality_tables(result.quality, lang),
+        "sample": sample_rows(sample, lang, mask=mask),
+        "sample_random": int((sample["reason"] == "random").sum()) if len(sample) else 0,
+        "sample_size": sample_size,
+        "seed": seed,
+    }
+    return environment().get_template("report.html.j2").render(**context)
+
+
+def write_html(
+    result: AuditResult,
+    path: str | Path,
+    *,
+    mask: bool = True,
+    sample: pd.DataFrame | None = None,
+    sample_size: int = 10,
+    seed: int = 0,
+) -> Path:
+    """Write the ward's self-contained ``report.html`` atomically.
+
+    Args:
+        result: what :func:`audit_toolkit.run_audit` returned.
+        path: the file to write.
+        mask: mask national IDs (``006*****1234``); ``False`` shows them in full (``--no-mask``).
+        sample: a field-visit sample already drawn (:func:`audit_toolkit.sampling.field_visit_sample`);
+            drawn here with ``sample_size`` and ``seed`` when not given.
+        sample_size: people to draw at random for the field-visit sample.
+        seed: seed of the field-visit draw.
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> write_html(result, "reports/01843/report.html", mask=True)  # doctest: +SKIP
+    """
+    target = Path(path)
+    html = render_html(result, mask=mask, sample=sample, sample_size=sample_size, seed=seed)
+    atomic_write_text(target, html)
+    return target

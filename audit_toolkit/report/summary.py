@@ -1,0 +1,166 @@
+"""summary/index.html: every ward of a batch side by side, self-contained like the ward report.
+
+One row per ward (active beneficiaries, findings by check, money at stake, a relative link to the
+ward's ``report.html``), the wards whose input was unusable with their error, the people found in
+several wards (``CROSS_WARD_DUPLICATE``, IDs masked unless ``mask=False``) and a chart.
+
+Example:
+    >>> write_summary_html(batch, Path("reports/summary/index.html"), {"01843": "01843-phuong-a"})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import pandas as pd
+
+from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
+from audit_toolkit.report.files import atomic_write_text
+from audit_toolkit.report.html import (
+    _local,
+    _who,
+    active_by_category,
+    environment,
+    finding_rows,
+    reason_text,
+    translator,
+)
+
+if TYPE_CHECKING:
+    from audit_toolkit.audit import BatchResult
+
+__all__ = ["render_summary_html", "ward_rows", "write_summary_html"]
+
+
+def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str, Any]]:
+    """One display row per audited ward: counts by check, money, and the link to its report.
+
+    Args:
+        batch: the batch result.
+        ward_folders: ``ward_id`` → the ward's output folder name beside ``summary/``.
+    """
+    rows = []
+    for result in batch.results:
+        ward = result.ward
+        amounts = pd.to_numeric(result.findings["amount_vnd"], errors="coerce").fillna(0)
+        folder = ward_folders.get(ward.ward_id)
+        rows.append(
+            {
+                "ward_id": ward.ward_id,
+                "name": ward.ward_name,
+                "code": ward.ward_code or "",
+                "beneficiaries": int(active_by_category(result).loc["TOTAL", "records"]),
+                "findings": int(len(result.findings)),
+                "high": int((result.findings["severity"] == "high").sum()),
+                "by_check": result.counts_by_check,
+                "overpaid": int(amounts.clip(lower=0).sum()),
+                "underpaid": int(-amounts.clip(upper=0).sum()),
+                "href": f"../{quote(folder)}/report.html" if folder else None,
+            }
+        )
+    return rows
+
+
+def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mask: bool = True) -> str:
+    """The summary page as text (see :func:`write_summary_html`)."""
+    from audit_toolkit import __version__
+    from audit_toolkit.checks.base import catalogue
+    from audit_toolkit.report import charts
+
+    lang = str(batch.parameters.get("lang") or (batch.results[0].lang if batch.results else "vi"))
+    tr = translator(lang)
+    rows = ward_rows(batch, ward_folders)
+    order = [s.check_id for s in catalogue()]
+    with_findings = {cid for r in rows for cid, n in r["by_check"].items() if n}
+    check_cols = [
+        {"check_id": cid, "title": t(f"report.check.{cid}.title", lang)}
+        for cid in order
+        if cid in with_findings
+    ]
+    totals = {
+        "beneficiaries": sum(r["beneficiaries"] for r in rows),
+        "findings": sum(r["findings"] for r in rows),
+        "high": sum(r["high"] for r in rows),
+        "overpaid": sum(r["overpaid"] for r in rows),
+        "underpaid": sum(r["underpaid"] for r in rows),
+        "by_check": {
+            c["check_id"]: sum(r["by_check"].get(c["check_id"], 0) for r in rows) for c in check_cols
+        },
+    }
+    labels = [r["code"] or r["name"] for r in rows]
+    chart_findings = charts.bar_chart(
+        pd.Series([r["findings"] for r in rows], index=labels, dtype="int64"),
+        title=tr("report.charts.findings_by_check"),
+    )
+    chart_money = charts.signed_bars(
+        pd.Series([r["overpaid"] for r in rows], index=labels, dtype="float64"),
+        pd.Series([r["underpaid"] for r in rows], index=labels, dtype="float64"),
+        title=tr("report.summary.chart"),
+        over_label=tr("report.charts.overpaid"),
+        under_label=tr("report.charts.underpaid"),
+        unit_label=tr("report.charts.million"),
+    )
+    cross = batch.cross_ward
+    status = batch.cross_ward_status
+    cross_rows = finding_rows(cross, lang, mask=mask) if len(cross) else []
+    first = batch.results[0] if batch.results else None
+    period = ""
+    if first is not None:
+        period = t(
+            "report.header.period_value",
+            lang,
+            start=fmt_month(first.period_start, lang),
+            end=fmt_month(first.period_end, lang),
+        )
+    user, host = _who()
+    context = {
+        "lang": lang,
+        "t": tr,
+        "vnd": lambda amount: fmt_vnd(amount, lang),
+        "version": __version__,
+        "batch_name": Path(batch.path).name,
+        "period": period,
+        "as_of": fmt_date(pd.Timestamp(batch.parameters["as_of"]), lang)
+        if batch.parameters.get("as_of")
+        else "",
+        "ran_by": f"{user}@{host}" if user else host,
+        "ran_at": _local(batch.finished_at),
+        "mask": mask,
+        "wards": rows,
+        "check_cols": check_cols,
+        "totals": totals,
+        "errors": [{"ward": k, "error": v} for k, v in sorted(batch.errors.items())],
+        "cross_run": status.status == "run",
+        "cross_reason": reason_text(status.reason, lang),
+        "cross_rows": cross_rows,
+        "cross_title": t("report.check.CROSS_WARD_DUPLICATE.title", lang),
+        "cross_explain": t("report.check.CROSS_WARD_DUPLICATE.explain", lang),
+        "cross_legal": next((b for b in cross.get("legal_basis", pd.Series(dtype="str")) if b), ""),
+        "chart_findings": chart_findings,
+        "chart_money": chart_money,
+    }
+    return environment().get_template("summary.html.j2").render(**context)
+
+
+def write_summary_html(
+    batch: BatchResult, path: str | Path, ward_folders: dict[str, str], *, mask: bool = True
+) -> Path:
+    """Write the batch's ``summary/index.html`` atomically.
+
+    Args:
+        batch: what :func:`audit_toolkit.audit.run_batch` returned.
+        path: the file to write (``<out>/summary/index.html``: ward folders are its siblings' children).
+        ward_folders: ``ward_id`` → the ward's output folder name in ``<out>/`` (for the links).
+        mask: mask national IDs in the cross-ward table (``--no-mask`` turns it off).
+
+    Returns:
+        The path written.
+
+    Example:
+        >>> write_summary_html(batch, "reports/summary/index.html", folders)  # doctest: +SKIP
+    """
+    target = Path(path)
+    atomic_write_text(target, render_summary_html(batch, ward_folders, mask=mask))
+    return target

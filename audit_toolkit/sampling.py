@@ -1,0 +1,191 @@
+"""Field-visit sample: which beneficiaries the committee visits at home.
+
+A reproducible random sample of the people with a line active at ``as_of``, stratified by category
+with proportional allocation (every category gets at least one visit while ``n`` allows), plus
+everyone with a high-severity finding, always, on top of ``n`` when needed. The same data and seed
+always give the same sample, whatever the order of the rows (people are ordered by ``person_key``
+before the draw).
+
+Example:
+    >>> sample = field_visit_sample(result, result.findings, n=10, seed=0)  # doctest: +SKIP
+    >>> sample[["full_name", "category", "reason"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from audit_toolkit.audit import AuditResult
+
+__all__ = ["SAMPLE_COLUMNS", "allocate", "field_visit_sample"]
+
+#: Columns of the sample frame, in this order.
+SAMPLE_COLUMNS = [
+    "person_key",
+    "national_id",
+    "full_name",
+    "birth_date",
+    "birth_date_year_only",
+    "sex",
+    "address",
+    "household_id",
+    "category",
+    "source",
+    "reason",
+    "checks",
+]
+
+_PERSON_FIELDS = [
+    "national_id",
+    "full_name",
+    "birth_date",
+    "birth_date_year_only",
+    "sex",
+    "address",
+    "household_id",
+    "category",
+]
+
+# Monthly allowance lines first: a person's K line names their stratum, not their care-support line.
+_KIND_ORDER = {"K": 0, "HTXH": 1, "C": 2}
+
+
+def allocate(sizes: pd.Series, n: int) -> pd.Series:
+    """Split ``n`` draws between strata proportionally to ``sizes`` (largest remainder).
+
+    Every stratum gets at least one draw while ``n`` allows (when ``n`` is smaller than the number
+    of strata, the largest strata get one each); no stratum gets more than its size.
+
+    Args:
+        sizes: people per stratum (index = stratum), all positive.
+        n: draws to allocate.
+
+    Returns:
+        Draws per stratum (same index), summing to ``min(n, sizes.sum())``.
+
+    Example:
+        >>> allocate(pd.Series({"K1": 2, "K5c": 10, "K6": 8}), 5).to_dict()
+        {'K1': 1, 'K5c': 2, 'K6': 2}
+    """
+    sizes = sizes.astype("int64")
+    n = int(min(max(n, 0), int(sizes.sum())))
+    alloc = pd.Series(0, index=sizes.index, dtype="int64")
+    if n == 0 or sizes.empty:
+        return alloc
+    # Stable order: largest stratum first, then by name, so ties break the same way every time.
+    order = sorted(sizes.index, key=lambda k: (-int(sizes[k]), str(k)))
+    if n < len(sizes):
+        alloc[order[:n]] = 1
+        return alloc
+    quota = sizes * n / sizes.sum()
+    alloc = np.minimum(np.maximum(np.floor(quota).astype("int64"), 1), sizes)
+    # Settle the rounding one draw at a time (at most a few per stratum): take back from the
+    # strata most above their quota, hand out to those most below it, never below 1 nor above size.
+    while int(alloc.sum()) > n:
+        over = (alloc - quota).where(alloc > 1)
+        alloc[over.idxmax()] -= 1
+    while int(alloc.sum()) < n:
+        under = (quota - alloc).where(alloc < sizes)
+        alloc[under.idxmax()] += 1
+    return alloc
+
+
+def _people(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per person: their first monthly-allowance line, with every row of theirs as source."""
+    frame = lines.copy()
+    if "kind" not in frame:
+        care = frame["category"].isin(["C1", "C2", "C3", "C4"])
+        frame["kind"] = np.where(care, "C", np.where(frame["category"] == "HTXH", "HTXH", "K"))
+    if "source" not in frame:
+        frame["source"] = "beneficiaries:" + frame["_row"].astype("int64").astype(str)
+    frame["_kind_order"] = frame["kind"].map(_KIND_ORDER).fillna(9)
+    frame["_order"] = np.arange(len(frame))
+    frame = frame.sort_values(["person_key", "_kind_order", "_order"], kind="stable")
+    sources = frame.groupby("person_key", sort=True)["source"].agg(lambda s: ";".join(dict.fromkeys(s)))
+    first = frame.drop_duplicates("person_key").set_index("person_key")
+    people = first.reindex(columns=_PERSON_FIELDS)
+    people["source"] = sources
+    return people
+
+
+def field_visit_sample(
+    result_or_lines: AuditResult | pd.DataFrame,
+    findings: pd.DataFrame,
+    *,
+    n: int = 10,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Draw the people to visit at home.
+
+    Args:
+        result_or_lines: an :class:`~audit_toolkit.audit.AuditResult`, or the roster lines
+            (``AuditContext.lines``: needs ``person_key``, ``category`` and ``active_asof``; a frame
+            without ``active_asof`` is taken as all active).
+        findings: the findings frame (``person_key``, ``severity``, ``check_id``).
+        n: people to draw at random (everyone with a high-severity finding comes on top if needed).
+        seed: seed of the random generator; the same seed gives the same sample.
+
+    Returns:
+        A frame with :data:`SAMPLE_COLUMNS`, one row per person: ``reason`` is ``"high_finding"``
+        (with the high-severity ``checks`` joined by ``", "``) or ``"random"``. Sorted by reason
+        (high findings first), category, then name.
+
+    Example:
+        >>> field_visit_sample(result, result.findings, n=5, seed=1)  # doctest: +SKIP
+    """
+    if isinstance(result_or_lines, pd.DataFrame):
+        lines = result_or_lines
+    else:
+        lines = result_or_lines.context.lines
+    lines = lines.loc[lines["person_key"].notna() & (lines["person_key"].astype(str) != "")]
+    active = lines["active_asof"].fillna(False).astype(bool) if "active_asof" in lines else True
+    everyone = _people(lines) if len(lines) else pd.DataFrame(columns=[*_PERSON_FIELDS, "source"])
+    population = _people(lines.loc[active]) if len(lines) else everyone
+
+    # Everyone with a high-severity finding: their roster details where known, else the finding's.
+    high = findings.loc[
+        (findings["severity"] == "high")
+        & findings["person_key"].notna()
+        & (findings["person_key"].astype(str) != "")
+        & ~findings["person_key"].astype(str).str.startswith("report:")
+    ]
+    high_checks = high.groupby("person_key", sort=True)["check_id"].agg(lambda s: ", ".join(dict.fromkeys(s)))
+    forced = everyone.reindex(high_checks.index)
+    from_findings = high.drop_duplicates("person_key").set_index("person_key")
+    unknown = forced["full_name"].isna()
+    if unknown.any():
+        keys = forced.index[unknown]
+        for col in ("national_id", "full_name", "source", "category"):
+            if col in from_findings:
+                values = from_findings.loc[keys, col].map(lambda v: v if isinstance(v, str) and v else np.nan)
+                forced.loc[keys, col] = values.astype(forced[col].dtype) if col in forced else values
+    forced["reason"] = "high_finding"
+    forced["checks"] = high_checks
+
+    # The random draw: the rest of the population, stratified by category.
+    pool = population.loc[~population.index.isin(forced.index)].sort_index()
+    draws = max(int(n) - len(forced), 0)
+    strata = pool["category"].fillna("").astype(str)
+    alloc = allocate(strata.value_counts(), draws)
+    rng = np.random.default_rng(seed)
+    keys = pd.Series(rng.random(len(pool)), index=pool.index)
+    rank = keys.groupby(strata.to_numpy()).rank(method="first").astype("int64")
+    chosen = pool.loc[(rank <= strata.map(alloc).fillna(0).astype("int64")).to_numpy()].copy()
+    chosen["reason"] = "random"
+    chosen["checks"] = ""
+
+    parts = [f for f in (forced, chosen) if len(f)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SAMPLE_COLUMNS})
+    sample = pd.concat(parts)
+    sample.index.name = "person_key"
+    sample = sample.reset_index()
+    sample["_reason"] = (sample["reason"] != "high_finding").astype("int64")
+    sample = sample.sort_values(
+        ["_reason", "category", "full_name", "person_key"], kind="stable", na_position="last"
+    )
+    return sample.reindex(columns=SAMPLE_COLUMNS).reset_index(drop=True)
