@@ -315,7 +315,12 @@ def _lookup_label(folded: str, table: CategoryTable) -> tuple[Any, Any]:
         m = entry.pattern.search(folded)
         if m is None:
             continue
-        code = _GROUP_REF.sub(lambda r, m=m: m.group(int(r.group(1))) or "", entry.code)
+        groups = m.groups()
+
+        def group(ref: re.Match[str], groups: tuple[str | None, ...] = groups) -> str:
+            return groups[int(ref.group(1)) - 1] or ""
+
+        code = _GROUP_REF.sub(group, entry.code)
         # A substituted code that is not a real code maps to nothing rather than to a guess.
         return (code, entry.disability_level) if code in CATEGORY_CODES else (None, None)
     return None, None

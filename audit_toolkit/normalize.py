@@ -215,13 +215,13 @@ def normalize_ids(raw: pd.Series, *, width: int | None = None) -> Parsed:
     def parse(u: pd.Series) -> pd.DataFrame:
         plain = u.str.fullmatch("[0-9]+").fillna(False).astype(bool)
         if plain.all():  # the usual CSV column: nothing to clean
-            return pd.DataFrame({"v": u.replace("", np.nan), "sci": False, "flt": False})
+            return pd.DataFrame({"v": u.where(u.ne("")), "sci": False, "flt": False})
         s = _clean_spaces(u)
         sci = s.str.match(_SCI)
         float_text = s.str.fullmatch("[0-9]+[.]0+")
         s = s.where(~float_text, s.str.replace("[.]0+$", "", regex=True))
         s = s.str.replace("[ .\u00a0\\-–_]+", "", regex=True)
-        return pd.DataFrame({"v": s.where(~sci).replace("", np.nan), "sci": sci, "flt": float_text})
+        return pd.DataFrame({"v": s.where(~sci & s.ne("")), "sci": sci, "flt": float_text})
 
     parsed = _on_uniques(text, parse)
     values = parsed["v"].astype("str")
@@ -385,7 +385,7 @@ def normalize_months(raw: pd.Series) -> Parsed:
         if serial_ok.any():
             days = np.floor(nums[serial_ok].to_numpy(dtype="float64")).astype("int64")
             d = pd.Series(_EXCEL_EPOCH + pd.to_timedelta(days, unit="D"), index=nums[serial_ok].index)
-            values[serial_ok] = d.dt.year * 12 + d.dt.month - 1
+            values[serial_ok] = (d.dt.year * 12 + d.dt.month - 1).astype("float64")
         # Other numbers (e.g. 3.2023 typed as "03.2023" and turned into a number) are ambiguous.
         bad = bad | (nums.notna() & ~serial_ok)
         rest = raw.where(~(dates.notna() | nums.notna()))

@@ -175,11 +175,12 @@ def _required(spec: TableSpec, raw: pd.DataFrame, empty: dict[str, pd.Series], p
 def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """``name_key`` and ``person_key`` of each row (see docs/architecture.md)."""
     index = table.index
-    names = table["full_name"] if "full_name" in table else pd.Series(np.nan, index=index, dtype="str")
+    missing: pd.Series = pd.Series(np.nan, index=index, dtype="str")
+    names: pd.Series = table["full_name"] if "full_name" in table else missing
     nk = name_key(names)
-    ids = table["national_id"] if "national_id" in table else pd.Series(np.nan, index=index, dtype="str")
+    ids: pd.Series = table["national_id"] if "national_id" in table else missing
     valid = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
-    key = pd.Series(np.nan, index=index, dtype="str")
+    key: pd.Series = pd.Series(np.nan, index=index, dtype="str")
     if "birth_date" in table:
         birth = table["birth_date"]
         year_only = table.get("birth_date_year_only", pd.Series(False, index=index)).astype(bool)
@@ -188,7 +189,7 @@ def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         iso = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").tolist() + [None], dtype="str")
         when = pd.Series(iso.to_numpy()[np.where(codes < 0, len(uniques), codes)], index=index, dtype="str")
         when = when.where(~year_only, when.str.slice(0, 4))
-        by_name = ("nb:" + nk + "|" + when).where(nk.notna() & birth.notna())
+        by_name: pd.Series = ("nb:" + nk + "|" + when).where(nk.notna() & birth.notna())
         key = key.where(by_name.isna(), by_name)
     key = key.where(~valid, "id:" + ids)
     return nk.astype("str"), key.astype("str")

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from audit_toolkit.contract import (
@@ -278,9 +277,10 @@ def _raw_frame(records: pd.DataFrame, layout: HeaderLayout) -> tuple[pd.DataFram
             cols["birth_date"] = m.where(m_set, f)
         if "sex" not in cols:
             f_set = f.map(lambda v: v is not None and str(v).strip() != "").astype(bool)
-            cols["sex"] = pd.Series(
-                np.where(m_set, "Nam", np.where(f_set, "Nữ", None)), index=records.index, dtype=object
-            )
+            sex = pd.Series(None, index=records.index, dtype=object)
+            sex[f_set] = "Nữ"
+            sex[m_set] = "Nam"
+            cols["sex"] = sex
     extras: list[str] = []
     for c, header in layout.extra.items():
         name = header

@@ -75,7 +75,7 @@ def read_sheet_grid(path: Path, sheet: str) -> RawSheet:
         wb.close()
     grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
     # calamine writes empty cells as "": make them missing so every reader agrees.
-    grid = grid.mask(grid.eq(""), None) if len(grid) else grid
+    grid = grid.mask(grid == "", None) if len(grid) else grid
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     grid.columns = pd.RangeIndex(grid.shape[1])
     return RawSheet(grid, merges)
