@@ -1,0 +1,720 @@
+"""Duplicates: one person on lines that may not be paid together, in one ward or across wards.
+
+Checks (``../shared/spec/checks.md``, read as in ``docs/check-semantics.md``):
+
+- ``DUPLICATE_ID``: one usable ID on two or more lines, active in a common month of the period,
+  that do not stack (``RuleSet.stackable``).
+- ``DUPLICATE_PERSON``: the same person under different or missing IDs: ``name_key``s equal or
+  one edit apart AND the same full birth date, or (a year-only birth date) the same year and the
+  same household or normalised address.
+- ``CROSS_WARD_DUPLICATE`` (batch, not registered with ``@check``): either rule on lines of
+  different wards active in the same month: :func:`find_cross_ward_duplicates`.
+
+Pairs are never built all-against-all: same-ID pairs come from a join on the ID; name pairs from
+joins inside blocks (birth date; year + household; year + address), further split by the first or
+last ``_PIECE`` letters of the name (one edit leaves one of them intact), and only those candidate
+pairs are measured with rapidfuzz's Levenshtein distance in one vectorised call.
+
+Money: in each overlapping month, of two lines that may not stack the lower one (lower due amount,
+i.e. coefficient × level; ties: the one that received less) is the one that should not have been
+paid; ``amount_vnd`` sums what it received (payments when the ward supplied them and the line can
+be tied to payments, else its due amount) over the months of the period where it overlaps.
+
+Example:
+    >>> raw = find_duplicate_ids(ctx)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.identity import born_text, group_lists, isin_fast, render, usable_id
+from audit_toolkit.findings import empty_raw, new_raw
+from audit_toolkit.messages import fmt_month, fmt_vnd, t
+from audit_toolkit.normalize import fold_series
+from audit_toolkit.rules import RuleSet
+
+__all__ = [
+    "find_cross_ward_duplicates",
+    "find_duplicate_ids",
+    "find_duplicate_people",
+    "person_rule_pairs",
+]
+
+#: Letters of the name's start / end used to split a block; names shorter than twice this are
+#: compared with every short name of their block (a single edit cannot touch both ends otherwise).
+_PIECE = 4
+
+_LINE_COLS = [
+    "key",
+    "ward",
+    "line_idx",
+    "national_id",
+    "usable",
+    "full_name",
+    "name_key",
+    "birth_date",
+    "yo",
+    "year",
+    "household_id",
+    "address",
+    "category",
+    "cared_for_id",
+    "coefficient",
+    "start_m",
+    "person_key",
+    "source",
+]
+
+
+# ------------------------------------------------------------------------------------ line frames
+
+
+def _line_frame(ctx: AuditContext, *, offset: int = 0, prefix: str = "") -> pd.DataFrame:
+    """The roster as the pair finders need it; ``key`` = ``offset + line_idx`` (unique in a batch)."""
+    lines = ctx.lines
+    yo = lines["birth_date_year_only"].fillna(False).astype(bool)
+    address = lines["address"] if "address" in lines else pd.Series(np.nan, index=lines.index, dtype="str")
+    out = pd.DataFrame(
+        {
+            "key": lines["line_idx"].to_numpy(dtype=np.int64) + offset,
+            "ward": ctx.ward.ward_id,
+            "line_idx": lines["line_idx"].to_numpy(dtype=np.int64),
+            "national_id": lines["national_id"],
+            "usable": usable_id(lines["national_id"]),
+            "full_name": lines["full_name"],
+            "name_key": lines["name_key"],
+            "birth_date": lines["birth_date"],
+            "yo": yo,
+            "year": lines["birth_date"].dt.year.astype("Int64"),
+            "household_id": lines["household_id"],
+            "address": address,
+            "category": lines["category"],
+            "cared_for_id": lines["cared_for_id"],
+            "coefficient": lines["coefficient"],
+            "start_m": lines["start_m"],
+            "person_key": lines["person_key"],
+            "source": prefix + lines["source"],
+        },
+        index=lines.index,
+    )
+    return out[_LINE_COLS].reset_index(drop=True)
+
+
+def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs with ``a < b``, each once."""
+    a = np.minimum(pairs["a"].to_numpy(), pairs["b"].to_numpy())
+    b = np.maximum(pairs["a"].to_numpy(), pairs["b"].to_numpy())
+    out = pd.DataFrame({"a": a, "b": b})
+    return out.loc[out["a"] != out["b"]].drop_duplicates().reset_index(drop=True)
+
+
+def same_id_pairs(lines: pd.DataFrame) -> pd.DataFrame:
+    """Pairs ``(a, b)`` of lines carrying the same usable ID (a join on the ID, never all pairs)."""
+    with_id = lines.loc[lines["usable"], ["key", "national_id"]]
+    with_id = with_id.loc[with_id["national_id"].duplicated(keep=False)]
+    if with_id.empty:
+        return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64")})
+    pairs = with_id.merge(with_id, on="national_id", suffixes=("_a", "_b"))
+    return _ordered(pairs.rename(columns={"key_a": "a", "key_b": "b"}))
+
+
+def _block_pairs(frame: pd.DataFrame, block: list[str]) -> pd.DataFrame:
+    """Candidate pairs inside ``block``: same start or same end of the name (or both names short)."""
+    lengths = frame["name_key"].str.len()
+    long_names = frame.loc[lengths >= 2 * _PIECE].assign(
+        pre=lambda f: f["name_key"].str[:_PIECE], suf=lambda f: f["name_key"].str[-_PIECE:]
+    )
+    short_names = frame.loc[lengths <= 2 * _PIECE]
+    found = []
+    for part, on in ((long_names, [*block, "pre"]), (long_names, [*block, "suf"]), (short_names, block)):
+        if len(part) < 2:
+            continue
+        sub = part[["key", *on]]
+        merged = sub.merge(sub, on=on, suffixes=("_a", "_b"))
+        merged = merged.loc[merged["key_a"] < merged["key_b"], ["key_a", "key_b"]]
+        found.append(merged.rename(columns={"key_a": "a", "key_b": "b"}))
+    if not found:
+        return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64")})
+    return pd.concat(found, ignore_index=True)
+
+
+def person_rule_pairs(lines: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of lines that the DUPLICATE_PERSON rule calls one person (IDs not considered).
+
+    ``name_key``s equal or within one edit (rapidfuzz Levenshtein ≤ 1), AND the same full birth
+    date, or, when either birth date is year-only, the same year and the same ``household_id`` or
+    the same normalised address. Compared only inside blocks (birth date; year + household; year +
+    address), so the work follows the block sizes, not the square of the list.
+
+    Args:
+        lines: a frame with ``key, name_key, birth_date, yo, year, household_id, address``.
+
+    Returns:
+        ``a, b`` (keys, ``a < b``).
+    """
+    named = lines.loc[lines["name_key"].notna() & lines["birth_date"].notna()]
+    named = named.assign(date=named["birth_date"])
+    # Addresses matter only in years that have a year-only birth date: fold only those.
+    years = named.loc[named["yo"], "year"].unique()
+    near = named["year"].isin(years).to_numpy(dtype=bool) & named["address"].notna().to_numpy(dtype=bool)
+    address_key = pd.Series(np.nan, index=named.index, dtype="str")
+    if near.any():
+        address_key.loc[near] = fold_series(named.loc[near, "address"])
+    named = named.assign(address_key=address_key)
+    candidates = [_block_pairs(named.loc[~named["yo"]], ["date"])]
+    for col in ("household_id", "address_key"):
+        part = named.loc[named[col].notna()]
+        if len(part) < 2 or not part["yo"].any():
+            continue
+        pairs = _block_pairs(part, ["year", col])
+        yo = named.set_index("key")["yo"]
+        either = yo.reindex(pairs["a"]).to_numpy() | yo.reindex(pairs["b"]).to_numpy()
+        candidates.append(pairs.loc[either])
+    pairs = pd.concat(candidates, ignore_index=True).drop_duplicates()
+    if pairs.empty:
+        return pairs.reset_index(drop=True)
+    names = named.set_index("key")["name_key"]
+    dist = process.cpdist(
+        names.reindex(pairs["a"]).tolist(),
+        names.reindex(pairs["b"]).tolist(),
+        scorer=Levenshtein.distance,
+        score_cutoff=2,
+        workers=1,
+    )
+    return _ordered(pairs.loc[np.asarray(dist) <= 1])
+
+
+def _not_stacking(pairs: pd.DataFrame, lines: pd.DataFrame, ctx: AuditContext) -> pd.DataFrame:
+    """Keep the pairs whose two lines may not both be paid (rules: ``stackable``)."""
+    if pairs.empty:
+        return pairs
+    by_key = lines.set_index("key")
+    a, b = by_key.loc[pairs["a"]], by_key.loc[pairs["b"]]
+    ok = ctx.rules.stackable(
+        a["category"].to_numpy(dtype=object),
+        b["category"].to_numpy(dtype=object),
+        a["cared_for_id"].to_numpy(dtype=object),
+        b["cared_for_id"].to_numpy(dtype=object),
+    ).to_numpy(dtype=bool)
+    return pairs.loc[~ok].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ months and money
+
+
+def _assign_ambiguous(ctx: AuditContext, lm: pd.DataFrame, pay: pd.DataFrame) -> pd.DataFrame:
+    """Tie payments the shared linking left ambiguous (same ID and category on two lines) to lines.
+
+    Within one ID, category (when the payment has one) and month, the largest payment goes to the
+    line with the highest due amount, the next to the next, …; payments beyond the lines stay
+    unassigned. Which of two equal lines gets which payment cannot change any amount here.
+    """
+    amb = pay.loc[pay["line_idx"].isna() & pay["received"] & pay["national_id"].notna() & pay["m"].notna()]
+    if amb.empty:
+        return pd.DataFrame(columns=["pay_idx", "line_idx"])
+    lines = ctx.lines
+    cand = lm[["line_idx", "m", "due_nominal"]].copy()
+    cand["national_id"] = lines["national_id"].to_numpy(dtype=object)[
+        cand["line_idx"].to_numpy(dtype=np.int64)
+    ]
+    cand["category"] = lines["category"].to_numpy(dtype=object)[cand["line_idx"].to_numpy(dtype=np.int64)]
+    cand = cand.loc[isin_fast(cand["national_id"], amb["national_id"].to_numpy(dtype=object))]
+    amb = amb.assign(m=amb["m"].astype("int64"), amount=amb["amount"].fillna(0.0))
+    out = []
+    has_cat = amb["category"].notna()
+    for keys, part in (
+        (["national_id", "category", "m"], amb.loc[has_cat]),
+        (["national_id", "m"], amb.loc[~has_cat]),
+    ):
+        if part.empty:
+            continue
+        c = cand.sort_values([*keys, "due_nominal", "line_idx"], ascending=[True] * len(keys) + [False, True])
+        c = c.assign(k=c.groupby(keys, sort=False).cumcount())
+        p = part.sort_values([*keys, "amount", "pay_idx"], ascending=[True] * len(keys) + [False, True])
+        p = p.assign(k=p.groupby(keys, sort=False).cumcount())
+        merged = p[[*keys, "k", "pay_idx"]].merge(c[[*keys, "k", "line_idx"]], on=[*keys, "k"])
+        out.append(merged[["pay_idx", "line_idx"]])
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["pay_idx", "line_idx"])
+
+
+_CARED_FOR: dict[str, frozenset[str]] = {}
+
+
+def _cared_for_categories(rules: RuleSet) -> frozenset[str]:
+    """Categories whose coefficient follows the cared-for person's age (C3, C4), per rule version."""
+    version = str(getattr(rules, "version", id(rules)))
+    if version not in _CARED_FOR:
+        cats = pd.Series(list(rules.tables["categories"]["code"]), dtype=object)
+        whose = rules.age_of(cats).to_numpy()
+        _CARED_FOR[version] = frozenset(cats[whose == "cared_for"])
+    return _CARED_FOR[version]
+
+
+def _months_of(ctx: AuditContext, line_idx: np.ndarray) -> pd.DataFrame:
+    """The active months of the period of the given lines, with what pricing them needs.
+
+    Columns: ``line_idx, m, payable``, ``category``, ``level`` (disability level), ``age`` (age that
+    sets the coefficient: the cared-for person's for C3/C4, when that person is on the list) and
+    ``recorded`` (recorded coefficient).
+    """
+    lines = ctx.lines
+    lm = ctx.line_months
+    lm = lm.loc[np.isin(lm["line_idx"].to_numpy(dtype=np.int64), line_idx)].reset_index(drop=True)
+    idx = lm["line_idx"].to_numpy(dtype=np.int64)
+    lm["category"] = lines["category"].to_numpy(dtype=object)[idx]
+    lm["level"] = lines["disability_level"].to_numpy(dtype=object)[idx]
+    lm["recorded"] = lines["coefficient"].to_numpy(dtype="float64", na_value=np.nan)[idx]
+    age = lm["age"].to_numpy(dtype="float64", na_value=np.nan)
+    cared = lm["category"].isin(_cared_for_categories(ctx.rules)).to_numpy(dtype=bool)
+    if cared.any():
+        births = lines.loc[lines["national_id"].notna()].drop_duplicates("national_id")
+        birth_of = births.set_index("national_id")["birth_m"]
+        cared_ids = lines["cared_for_id"].to_numpy(dtype=object)[idx]
+        cb = pd.Series(cared_ids).map(birth_of).to_numpy(dtype="float64", na_value=np.nan)
+        age = np.where(cared, np.floor((lm["m"].to_numpy(dtype="float64") - cb) / 12), age)
+    lm["age"] = age
+    return lm
+
+
+def _price(lm: pd.DataFrame, rules: RuleSet, province_code: str | None) -> pd.DataFrame:
+    """Add ``due_nominal`` (coefficient × level: recorded coefficient, else the one the rules give),
+    ``due`` (0 in suspended months), and ``value``/``basis`` = due (replaced by :func:`_paid`)."""
+    coef = lm["recorded"].to_numpy(dtype="float64", copy=True)
+    need = np.isnan(coef)
+    if need.any():
+        sub = lm.loc[need]
+        coef[need] = rules.expected_coefficient(
+            sub["category"], sub["level"], sub["age"], sub["m"].astype("int64")
+        ).to_numpy(dtype="float64")
+    level = rules.base_level(lm["category"], lm["m"].astype("int64"), province_code).to_numpy(dtype="float64")
+    due = np.nan_to_num(coef * level, nan=0.0)
+    lm["due_nominal"] = due
+    lm["due"] = np.where(lm["payable"].to_numpy(dtype=bool), due, 0.0)
+    lm["value"] = lm["due"]
+    lm["basis"] = "due"
+    return lm
+
+
+def _paid(ctx: AuditContext, lm: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replace ``value`` by what was received when the ward supplied payments.
+
+    Returns ``(lm, pays)``; ``pays`` has ``line_idx, m, source`` of the payment rows counted.
+    """
+    pays = pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64"), "source": []})
+    if not ctx.has("payments") or lm.empty:
+        return lm, pays
+    pay = ctx.payments_linked
+    lines = ctx.lines
+    idx = lm["line_idx"].to_numpy(dtype=np.int64)
+    # A line can be tied to payments by its ID or its record id; one that cannot (no ID, no record id
+    # found in the payments) is valued at its due amount: what was paid on it is unknowable here.
+    has_id = lines["national_id"].notna().to_numpy(dtype=bool)[idx]
+    rec = lines["record_id"].to_numpy(dtype=object)[idx]
+    use_paid = has_id.copy()
+    ask = ~has_id & pd.notna(rec)
+    if ask.any() and "record_id" in pay:
+        # Look the few record ids up in the payments (isin over the small side: fast on a province).
+        wanted = pd.unique(rec[ask])
+        found = pay.loc[pay["record_id"].isin(wanted), "record_id"].unique()
+        use_paid[ask] = pd.Series(rec[ask]).isin(found).to_numpy(dtype=bool)
+    assigned = _assign_ambiguous(ctx, lm, pay)
+    line_of = pay["line_idx"].copy()
+    if len(assigned):
+        line_of.loc[assigned["pay_idx"].to_numpy(dtype=np.int64)] = assigned["line_idx"].to_numpy(
+            dtype=np.int64
+        )
+    got = pay.assign(line_idx=line_of).loc[lambda p: p["line_idx"].notna() & p["received"] & p["m"].notna()]
+    got = got.assign(line_idx=got["line_idx"].astype("int64"), m=got["m"].astype("int64"))
+    got = got.merge(lm[["line_idx", "m"]].astype("int64"), on=["line_idx", "m"])
+    received = got.groupby(["line_idx", "m"], as_index=False)["amount"].sum()
+    paid_value = (
+        lm[["line_idx", "m"]].astype("int64").merge(received, on=["line_idx", "m"], how="left")["amount"]
+    ).to_numpy(dtype="float64", na_value=np.nan)
+    lm["value"] = np.where(use_paid, np.nan_to_num(paid_value, nan=0.0), lm["due"])
+    lm["basis"] = np.where(use_paid, "paid", "due")
+    pays = got[["line_idx", "m", "source"]].reset_index(drop=True)
+    return lm, pays
+
+
+def _month_values(ctx: AuditContext, line_idx: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For the given lines of one ward, one row per active month of the period, priced and paid.
+
+    Returns:
+        ``(lm, pays)``: ``lm`` has ``line_idx, m, due_nominal`` (coefficient × level, for ranking),
+        ``value`` (what counts as received: payments when the ward supplied them and the line can
+        be tied to payments, else the due amount of payable months) and ``basis`` (``paid``/``due``);
+        ``pays`` has ``line_idx, m, source`` of the payment rows counted.
+    """
+    lm = _price(_months_of(ctx, line_idx), ctx.rules, ctx.ward.province_code)
+    return _paid(ctx, lm)
+
+
+def _overlaps(pairs: pd.DataFrame, lm: pd.DataFrame) -> pd.DataFrame:
+    """Pair-month rows ``a, b, m`` where both lines of a pair are active (months of the period)."""
+    months = lm[["key", "m"]]
+    step = pairs.merge(months.rename(columns={"key": "a"}), on="a")
+    return step.merge(months.rename(columns={"key": "b"}), on=["b", "m"]).reset_index(drop=True)
+
+
+def _losers(rows: pd.DataFrame, rank: pd.Series) -> pd.DataFrame:
+    """Distinct ``(key, m)`` of the lower line of each pair-month (``rank``: lower = kept)."""
+    ra = rank.reindex(pd.MultiIndex.from_frame(rows[["a", "m"]].set_axis(["key", "m"], axis=1))).to_numpy()
+    rb = rank.reindex(pd.MultiIndex.from_frame(rows[["b", "m"]].set_axis(["key", "m"], axis=1))).to_numpy()
+    loser = np.where(ra > rb, rows["a"].to_numpy(), rows["b"].to_numpy())
+    return pd.DataFrame({"key": loser, "m": rows["m"].to_numpy()}).drop_duplicates().reset_index(drop=True)
+
+
+def _line_rank(lm: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:
+    """Rank of each (line, month): higher due first, then the one that received more, then stable
+    line attributes (so that the result never depends on the row order of the file)."""
+    attrs = lines.set_index("key")
+    frame = lm[["key", "m", "due_nominal", "value"]].copy()
+    frame["category"] = attrs["category"].reindex(frame["key"]).fillna("").to_numpy()
+    frame["start"] = attrs["start_m"].reindex(frame["key"]).fillna(-1).astype("int64").to_numpy()
+    frame["source"] = attrs["source"].reindex(frame["key"]).to_numpy()
+    frame = frame.sort_values(
+        ["m", "due_nominal", "value", "start", "category", "source"],
+        ascending=[True, False, False, True, True, True],
+        kind="stable",
+    )
+    frame["rank"] = np.arange(len(frame))
+    return frame.set_index(["key", "m"])["rank"]
+
+
+def _components(a: np.ndarray, b: np.ndarray) -> dict[int, int]:
+    """Connected components of the graph of edges ``a–b``: node → smallest node of its component."""
+    nodes = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    label = np.arange(len(nodes))
+    while True:
+        low = np.minimum(label[ia], label[ib])
+        new = label.copy()
+        np.minimum.at(new, ia, low)
+        np.minimum.at(new, ib, low)
+        new = new[new]  # pointer jumping: converges in few rounds on the small components here
+        if np.array_equal(new, label):
+            break
+        label = new
+    return dict(zip(nodes.tolist(), nodes[label].tolist(), strict=True))
+
+
+# --------------------------------------------------------------------------------------- findings
+
+
+def _coef_text(values: pd.Series, lang: str) -> pd.Series:
+    missing = t("duplicates.no_coefficient", lang)
+    text = values.map(lambda v: missing if pd.isna(v) else f"{float(v):g}")
+    return text.str.replace(".", ",", regex=False) if lang == "vi" else text
+
+
+def _line_items(lines: pd.DataFrame, lang: str, *, with_person: bool) -> pd.Series:
+    """One short description per line (category, coefficient, start, row; optionally who)."""
+    fields = pd.DataFrame(
+        {
+            "category": lines["category"].fillna("?").astype("str"),
+            "coef": _coef_text(lines["coefficient"], lang),
+            "start": lines["start_m"].map(lambda m: fmt_month(m, lang) if pd.notna(m) else "?"),
+            "source": lines["source"],
+            "name": lines["full_name"].fillna("?").astype("str"),
+            "id": lines["national_id"]
+            .astype("object")
+            .where(lines["national_id"].notna(), t("duplicates.no_id", lang)),
+            "born": born_text(lines.rename(columns={"yo": "birth_date_year_only"}), lang),
+        },
+        index=lines.index,
+    )
+    key = "duplicates.line.person" if with_person else "duplicates.line"
+    return render(key, lang, fields)
+
+
+def _findings(
+    group: pd.Series,
+    rows: pd.DataFrame,
+    losers: pd.DataFrame,
+    lines: pd.DataFrame,
+    values: pd.DataFrame,
+    pays: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group (an ID, or a component): months, amount, basis and sources, and the member lines.
+
+    ``group`` maps a line key to its group; ``rows`` are the pair-month rows, ``losers`` the
+    ``(key, m)`` whose value counts, ``values`` the ``key, m, value, basis`` rows, ``pays`` the
+    ``key, m, source`` payment rows. Returns ``(out, members)``: ``out`` has one row per group
+    (index = group) with ``months``, ``amount_vnd``, ``basis`` (paid / due / mixed) and ``sources``;
+    ``members`` has ``group, key`` of every line involved.
+    """
+    involved = pd.concat(
+        [rows[["a", "m"]].set_axis(["key", "m"], axis=1), rows[["b", "m"]].set_axis(["key", "m"], axis=1)]
+    ).drop_duplicates()
+    involved["group"] = involved["key"].map(group)
+    lost = losers.merge(values[["key", "m", "value", "basis"]], on=["key", "m"], how="left")
+    lost["group"] = lost["key"].map(group)
+    lost["value"] = lost["value"].fillna(0.0)
+    out = pd.DataFrame({"months": involved.groupby("group")["m"].nunique()})
+    out["amount_vnd"] = lost.groupby("group")["value"].sum().reindex(out.index).fillna(0.0)
+    kinds = lost.drop_duplicates(["group", "basis"]).groupby("group")["basis"]
+    basis = kinds.first().where(kinds.nunique() == 1, "mixed")
+    out["basis"] = basis.reindex(out.index).fillna("due")
+    members = involved[["group", "key"]].drop_duplicates().sort_values(["group", "key"])
+    line_src = members.assign(source=members["key"].map(lines.set_index("key")["source"]))[
+        ["group", "source"]
+    ]
+    pay_src = pays.merge(involved, on=["key", "m"])[["group", "source"]]
+    src = (
+        pd.concat([line_src, pay_src], ignore_index=True)
+        .drop_duplicates()
+        .sort_values("group", kind="stable")
+    )
+    out["sources"] = group_lists(src["group"], src["source"]).reindex(out.index)
+    return out, members.reset_index(drop=True)
+
+
+def _finish(
+    found: tuple[pd.DataFrame, pd.DataFrame],
+    lines: pd.DataFrame,
+    lang: str,
+    *,
+    check_id: str,
+    detail_key: str,
+    with_person: bool,
+    others: str = "lines",
+    ward_names: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Render the details and shape the raw findings frame (one row per group), vectorised."""
+    out, members = found
+    mem = members.join(lines.set_index("key"), on="key")
+    mem = mem.assign(item=_line_items(mem, lang, with_person=with_person))
+    first = mem.sort_values(["group", "person_key", "source"], kind="stable").groupby("group", sort=False)
+    cats = mem.loc[mem["category"].notna()].drop_duplicates(["group", "category"])
+    cats = cats.sort_values(["group", "category"])
+    by_group = mem.groupby("group", sort=False)
+    fields = pd.DataFrame(index=out.index)
+    fields["name"] = first["full_name"].first().reindex(out.index)
+    fields["id"] = first["national_id"].first().reindex(out.index)
+    person_key = first["person_key"].min().reindex(out.index)
+    category = group_lists(cats["group"], cats["category"]).map(", ".join).reindex(out.index).fillna("")
+    fields["n"] = by_group.size().reindex(out.index)
+    mem = mem.sort_values(["group", "key"], kind="stable")
+    fields["lines"] = group_lists(mem["group"], mem["item"]).map("; ".join).reindex(out.index)
+    amount_fields = pd.DataFrame(
+        {
+            "months": out["months"].astype("int64"),
+            "amount": out["amount_vnd"].map(lambda v: fmt_vnd(v, lang)),
+            "others": t(f"duplicates.others.{others}", lang),
+        },
+        index=out.index,
+    )
+    amount_text = pd.Series("", index=out.index, dtype="str")
+    for basis in ("paid", "due", "mixed"):
+        mask = out["basis"] == basis
+        if mask.any():
+            amount_text.loc[mask] = render(f"duplicates.amount.{basis}", lang, amount_fields.loc[mask])
+    fields["amount_text"] = amount_text
+    if ward_names is not None:
+        wards = mem.drop_duplicates(["group", "ward"]).sort_values(["group", "key"])
+        wards = wards.assign(label=wards["ward"].map(lambda w: f"{ward_names.get(w, w)} ({w})"))
+        fields["wards"] = group_lists(wards["group"], wards["label"]).map(", ".join).reindex(out.index)
+        fields["n_wards"] = wards.groupby("group").size().reindex(out.index)
+    national_id = fields["id"].astype("object").where(fields["id"].notna(), "").astype("str")
+    full_name = fields["name"].astype("object").where(fields["name"].notna(), "").astype("str")
+    fields["name"] = full_name.replace("", "?")
+    fields["id"] = national_id.replace("", t("duplicates.no_id", lang))
+    raw = pd.DataFrame(
+        {
+            "check_id": check_id,
+            "person_key": person_key.astype("str"),
+            "national_id": national_id,
+            "full_name": full_name,
+            "sources": out["sources"],
+            "detail": render(detail_key, lang, fields),
+            "amount_vnd": out["amount_vnd"].astype("float64"),
+            "discriminator": "",
+            "category": category,
+        },
+        index=out.index,
+    )
+    return new_raw(raw.reset_index(drop=True))
+
+
+def _pair_money(
+    ctx: AuditContext, lines: pd.DataFrame, pairs: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Overlap rows, values and payment rows of the lines in ``pairs`` (one ward), and the rank."""
+    keys = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
+    lm, pays = _month_values(ctx, lines.set_index("key").loc[keys, "line_idx"].to_numpy())
+    lm = lm.rename(columns={"line_idx": "key"})  # one ward: key == line_idx
+    pays = pays.rename(columns={"line_idx": "key"})
+    rows = _overlaps(pairs, lm)
+    return rows, lm, pays, _line_rank(lm, lines)
+
+
+def _same_id_losers(ctx: AuditContext, lines: pd.DataFrame) -> tuple[pd.DataFrame, ...] | None:
+    pairs = _not_stacking(same_id_pairs(lines), lines, ctx)
+    if pairs.empty:
+        return None
+    rows, lm, pays, rank = _pair_money(ctx, lines, pairs)
+    if rows.empty:
+        return None
+    return rows, lm, pays, _losers(rows, rank)
+
+
+@check("DUPLICATE_ID")
+def find_duplicate_ids(ctx: AuditContext) -> pd.DataFrame:
+    """One usable ID on two or more lines, active in a common month of the period, that do not stack.
+
+    One finding per ID. ``amount_vnd``: what the lower line of each non-stacking pair received
+    (else its due amount) in the months where both are active.
+    """
+    lines = _line_frame(ctx)
+    found = _same_id_losers(ctx, lines)
+    if found is None:
+        return empty_raw()
+    rows, lm, pays, losers = found
+    group = lines.set_index("key")["national_id"]
+    found = _findings(group, rows, losers, lines, lm, pays)
+    raw = _finish(
+        found, lines, ctx.lang, check_id="DUPLICATE_ID", detail_key="duplicates.same_id", with_person=False
+    )
+    ids = found[0].index.astype("str")
+    raw["person_key"] = "id:" + ids
+    raw["national_id"] = ids
+    return raw
+
+
+@check("DUPLICATE_PERSON")
+def find_duplicate_people(ctx: AuditContext) -> pd.DataFrame:
+    """The same person (by the name and birth rule) on non-stacking lines under different or missing IDs.
+
+    Pairs of lines carrying the same usable ID are left to DUPLICATE_ID, and so are the months a
+    line is already counted there. One finding per group of lines (connected pairs);
+    ``person_key`` is the smallest person key of the group.
+    """
+    lines = _line_frame(ctx)
+    pairs = person_rule_pairs(lines)
+    if pairs.empty:
+        return empty_raw()
+    by_key = lines.set_index("key")
+    ida, idb = (
+        by_key["national_id"].reindex(pairs["a"]).to_numpy(),
+        by_key["national_id"].reindex(pairs["b"]).to_numpy(),
+    )
+    ua, ub = by_key["usable"].reindex(pairs["a"]).to_numpy(), by_key["usable"].reindex(pairs["b"]).to_numpy()
+    pairs = pairs.loc[~(ua & ub & (ida == idb))].reset_index(drop=True)
+    pairs = _not_stacking(pairs, lines, ctx)
+    if pairs.empty:
+        return empty_raw()
+    rows, lm, pays, rank = _pair_money(ctx, lines, pairs)
+    if rows.empty:
+        return empty_raw()
+    losers = _losers(rows, rank)
+    same_id = _same_id_losers(ctx, lines)
+    if same_id is not None:
+        counted = same_id[3].assign(_c=True)
+        losers = losers.merge(counted, on=["key", "m"], how="left")
+        losers = losers.loc[losers["_c"].isna(), ["key", "m"]]
+    comp = _components(rows["a"].to_numpy(), rows["b"].to_numpy())
+    group = pd.Series(comp)
+    found = _findings(group, rows, losers, lines, lm, pays)
+    return _finish(
+        found, lines, ctx.lang, check_id="DUPLICATE_PERSON", detail_key="duplicates.person", with_person=True
+    )
+
+
+# ------------------------------------------------------------------------------------- cross-ward
+
+
+def find_cross_ward_duplicates(contexts: Sequence[AuditContext]) -> pd.DataFrame:
+    """``CROSS_WARD_DUPLICATE``: one person on non-stacking lines of two or more wards in the same month.
+
+    The same usable ID, or the DUPLICATE_PERSON rule, on lines of different wards that are active
+    in a common month (each ward's own period). One finding per person (connected lines across
+    wards); ``sources`` are prefixed with the ward id (``01843/beneficiaries:12``) and the detail
+    names every ward. ``amount_vnd``: in each overlapping month, what the later ward received (else
+    its due amount), the ward whose lines for the person start earliest being kept (ties: ward id).
+
+    Args:
+        contexts: the audit contexts of the wards of one batch (same rules and as-of date).
+
+    Returns:
+        Raw findings (``findings.RAW_COLUMNS``) with ``check_id = CROSS_WARD_DUPLICATE``.
+
+    Example:
+        >>> raw = find_cross_ward_duplicates([ctx_a, ctx_b])  # doctest: +SKIP
+    """
+    if len(contexts) < 2:
+        return empty_raw()
+    frames, offset = [], 0
+    for ctx in contexts:
+        frames.append(_line_frame(ctx, offset=offset, prefix=f"{ctx.ward.ward_id}/"))
+        offset += len(ctx.lines)
+    lines = pd.concat(frames, ignore_index=True)
+    pairs = pd.concat([same_id_pairs(lines), person_rule_pairs(lines)], ignore_index=True)
+    ward = lines.set_index("key")["ward"]
+    pairs = pairs.loc[ward.reindex(pairs["a"]).to_numpy() != ward.reindex(pairs["b"]).to_numpy()]
+    pairs = _ordered(pairs)
+    if pairs.empty:
+        return empty_raw()
+    pairs = _not_stacking(pairs, lines, contexts[0])
+    if pairs.empty:
+        return empty_raw()
+    keys = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
+    parts: dict[tuple[str, str | None], list[tuple[int, int, pd.DataFrame]]] = {}
+    off = 0
+    for i, (ctx, frame) in enumerate(zip(contexts, frames, strict=True)):
+        mine = keys[(keys >= off) & (keys < off + len(frame))]
+        if len(mine):
+            group_key = (str(getattr(ctx.rules, "version", id(ctx.rules))), ctx.ward.province_code)
+            parts.setdefault(group_key, []).append((i, off, _months_of(ctx, mine - off)))
+        off += len(frame)
+    # Price once per rule set and province: the rules' fixed cost per call is paid once, not per ward.
+    lms, pays_all = [], []
+    for (_, province), items in parts.items():
+        big = pd.concat([lm.assign(_w=i) for i, _, lm in items], ignore_index=True)
+        big = _price(big, contexts[items[0][0]].rules, province)
+        for i, off_i, _ in items:
+            lm, pays = _paid(contexts[i], big.loc[big["_w"] == i].drop(columns="_w").reset_index(drop=True))
+            lms.append(lm.assign(key=lm["line_idx"] + off_i))
+            prefix = f"{contexts[i].ward.ward_id}/"
+            pays_all.append(
+                pays.assign(key=pays["line_idx"] + off_i, source=prefix + pays["source"].astype("str"))
+            )
+    lm = pd.concat(lms, ignore_index=True)
+    pays = pd.concat(pays_all, ignore_index=True)
+    rows = _overlaps(pairs, lm)
+    if rows.empty:
+        return empty_raw()
+    comp = pd.Series(_components(rows["a"].to_numpy(), rows["b"].to_numpy()))
+    # Rank by ward: the ward whose lines for this person start earliest is kept (no start = earliest).
+    attrs = lines.set_index("key")
+    member = pd.DataFrame({"key": comp.index, "group": comp.to_numpy()})
+    member["ward"] = attrs["ward"].reindex(member["key"]).to_numpy()
+    member["start"] = attrs["start_m"].reindex(member["key"]).fillna(-1).astype("int64").to_numpy()
+    first = member.groupby(["group", "ward"])["start"].min().rename("ward_start").reset_index()
+    first = first.sort_values(["group", "ward_start", "ward"])
+    first["ward_rank"] = first.groupby("group").cumcount()
+    member = member.merge(first[["group", "ward", "ward_rank"]], on=["group", "ward"])
+    ward_rank = member.set_index("key")["ward_rank"]
+    lm = lm.loc[lm["key"].isin(ward_rank.index)].reset_index(drop=True)
+    rank = pd.Series(
+        ward_rank.reindex(lm["key"]).to_numpy(dtype="int64"),
+        index=pd.MultiIndex.from_frame(lm[["key", "m"]]),
+    )
+    losers = _losers(rows, rank)
+    found = _findings(comp, rows, losers, lines, lm, pays)
+    return _finish(
+        found,
+        lines,
+        contexts[0].lang,
+        check_id="CROSS_WARD_DUPLICATE",
+        detail_key="duplicates.cross",
+        with_person=True,
+        others="wards",
+        ward_names={ctx.ward.ward_id: ctx.ward.ward_name for ctx in contexts},
+    )

@@ -1,0 +1,457 @@
+"""Identity and record validity: rows that could not be read, and national IDs that are missing,
+malformed, contradict the record, or are shared by different people.
+
+Checks (``../shared/spec/checks.md``, read as in ``docs/check-semantics.md``):
+
+- ``UNREADABLE_ROW``: one finding per row the loader could not read.
+- ``ID_INVALID``: a beneficiary without a usable ID: missing, not 12 digits, an unknown province
+  code, or a 9-digit CMND after the date it stopped being valid (severity low).
+- ``ID_MISMATCH``: a 12-digit ID whose 4th digit (sex, century) or 5th-6th digits (birth year)
+  contradict the recorded sex or birth year.
+- ``ID_CONFLICT``: one ID carried by records (beneficiaries and the registers) that show
+  different people: names more than one edit apart, or different birth dates.
+
+Example:
+    >>> raw = find_invalid_ids(ctx)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.findings import empty_raw, new_raw
+from audit_toolkit.messages import catalogue as messages
+from audit_toolkit.messages import fmt_date, t
+from audit_toolkit.messages import render as _render
+
+__all__ = [
+    "REGISTER_TABLES",
+    "born_text",
+    "cmnd_valid_until",
+    "find_id_conflicts",
+    "find_id_mismatches",
+    "find_invalid_ids",
+    "find_unreadable_rows",
+    "group_lists",
+    "isin_fast",
+    "one_per_person",
+    "render",
+    "usable_id",
+]
+
+#: Register tables whose records can carry a national ID (besides the beneficiaries).
+REGISTER_TABLES = ("residents", "deaths", "disability_certificates", "pensions")
+
+_ID12 = r"\d{12}"
+_USABLE = r"\d{12}|\d{9}"
+
+
+def usable_id(ids: pd.Series) -> pd.Series:
+    """Whether each ID identifies a person: a 12-digit personal ID or a 9-digit CMND."""
+    return ids.astype("str").str.fullmatch(_USABLE).fillna(False).astype(bool)
+
+
+def born_text(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """Birth dates as readers write them: ``dd/mm/yyyy``, ``yyyy`` when year-only, ``?`` when missing."""
+    if "birth_date" not in frame:
+        return pd.Series("?", index=frame.index, dtype="str")
+    date = frame["birth_date"]
+    yo = _year_only(frame)
+    full = date.dt.strftime("%d/%m/%Y")
+    year = date.dt.strftime("%Y")
+    return full.where(~yo, year).fillna("?").astype("str")
+
+
+def render(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
+    """:func:`audit_toolkit.messages.render` on object columns (iterating arrow strings is slow)."""
+    return _render(key, lang, rows.astype(object))
+
+
+def isin_fast(values: pd.Series, wanted: pd.Series | np.ndarray) -> np.ndarray:
+    """``values.isin(wanted)`` for text keys, as one arrow hash lookup.
+
+    pandas' ``isin`` on arrow-backed strings loops in Python over ``wanted``: seconds for the 75,000
+    IDs of a province against a million residents. Missing values never match.
+    """
+    arr = pa.array(pd.Series(values, dtype="str"))
+    want = pa.array(pd.Series(np.asarray(wanted, dtype=object), dtype="str").dropna().unique()).cast(arr.type)
+    return np.asarray(pc.is_in(arr, value_set=want).fill_null(False), dtype=bool)
+
+
+def group_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` gathered per key, in order, as Python lists (``keys`` must be sorted).
+
+    A split at the key boundaries: no per-group pandas call, so thousands of findings stay cheap.
+    """
+    k = keys.to_numpy(dtype=object)
+    if len(k) == 0:
+        return pd.Series([], dtype=object)
+    v = values.to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    parts = np.split(v, starts[1:])
+    return pd.Series([p.tolist() for p in parts], index=pd.Index(k[starts], dtype=object), dtype=object)
+
+
+def _year_only(frame: pd.DataFrame) -> pd.Series:
+    if "birth_date_year_only" not in frame:
+        return pd.Series(False, index=frame.index)
+    return frame["birth_date_year_only"].fillna(False).astype(bool)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """A text column with missing values as ``""`` (for findings and messages)."""
+    return series.astype("object").where(series.notna(), "").astype("str")
+
+
+# --------------------------------------------------------------------------------- UNREADABLE_ROW
+
+
+def _translate_reasons(reasons: pd.Series, lang: str) -> pd.Series:
+    """Loader reasons (English, several joined by ``"; "``) in the report language.
+
+    A reason is translated when its English text (case-insensitive) is one of the
+    ``identity.reason.*`` messages; anything else is kept verbatim, never guessed.
+    """
+    en = messages("en")
+    table = {v.casefold(): k for k, v in en.items() if k.startswith("identity.reason.")}
+    uniques = pd.Series(reasons.fillna("").astype("str").unique())
+
+    def one(text: str) -> str:
+        parts = [p.strip() for p in text.split(";") if p.strip()]
+        out = []
+        for part in parts:
+            key = table.get(part.casefold())
+            out.append(t(key, lang) if key else part)
+        return "; ".join(out)
+
+    mapping = dict(zip(uniques, uniques.map(one), strict=True))
+    return reasons.fillna("").astype("str").map(mapping)
+
+
+@check("UNREADABLE_ROW")
+def find_unreadable_rows(ctx: AuditContext) -> pd.DataFrame:
+    """One finding per row of ``ctx.ward.unreadable`` (a row the loader removed from its table).
+
+    ``source`` is ``table:row``, ``person_key`` is ``row:<table>:<row>`` (the row is the subject,
+    not a person), and the detail names file, sheet, row, column, value and reason. Amount 0.
+    """
+    bad = ctx.ward.unreadable
+    if bad is None or len(bad) == 0:
+        return empty_raw()
+    bad = bad.reset_index(drop=True)
+    row = pd.to_numeric(bad["row"], errors="coerce").astype("Int64")
+    row_text = row.astype("str").where(row.notna(), "?")
+    table = _text(bad["table"])
+    sheet = _text(bad["sheet"])
+    sheet_part = pd.Series("", index=bad.index, dtype="str")
+    has_sheet = sheet != ""
+    if has_sheet.any():
+        sheet_part.loc[has_sheet] = render(
+            "identity.unreadable.sheet", ctx.lang, pd.DataFrame({"sheet": sheet.loc[has_sheet]})
+        )
+    fields = pd.DataFrame(
+        {
+            "file": _text(bad["file"]),
+            "sheet_part": sheet_part,
+            "row": row_text,
+            "column": _text(bad["column"]),
+            "value": _text(bad["value"]),
+            "reason": _translate_reasons(bad["reason"], ctx.lang),
+        }
+    )
+    out = pd.DataFrame(
+        {
+            "check_id": "UNREADABLE_ROW",
+            "person_key": "row:" + table + ":" + row_text,
+            "national_id": _text(bad["national_id"]) if "national_id" in bad else "",
+            "full_name": _text(bad["full_name"]) if "full_name" in bad else "",
+            "sources": (table + ":" + row_text).map(lambda s: [s]),
+            "detail": render("identity.unreadable", ctx.lang, fields),
+            "amount_vnd": 0.0,
+            "discriminator": "",
+        }
+    )
+    return new_raw(out)
+
+
+# ------------------------------------------------------------------------------------ ID_INVALID
+
+
+def cmnd_valid_until(ctx: AuditContext) -> pd.Timestamp | None:
+    """Last day a 9-digit CMND is valid, from the rules (``RuleSet.cmnd_valid_until``), else None.
+
+    The date is law (Luật Căn cước 26/2023/QH15 Điều 46), so it comes from the rule tables; while the
+    RuleSet does not provide it, 9-digit CMNDs are not reported as outdated (never guessed).
+    """
+    value = getattr(ctx.rules, "cmnd_valid_until", None)
+    if callable(value):
+        value = value()
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value)
+
+
+@check("ID_INVALID")
+def find_invalid_ids(ctx: AuditContext) -> pd.DataFrame:
+    """Beneficiaries whose ``national_id`` is missing, malformed, of an unknown province, or an
+    outdated 9-digit CMND (reported with severity ``low``). One finding per person.
+    """
+    lines = ctx.lines
+    if lines.empty:
+        return empty_raw()
+    ids = lines["national_id"]
+    present = ids.notna() & (ids.astype("str").str.len() > 0)
+    id12 = ids.astype("str").str.fullmatch(_ID12).fillna(False).astype(bool) & present
+    id9 = ids.astype("str").str.fullmatch(r"\d{9}").fillna(False).astype(bool) & present
+    unknown_province = id12 & ~ids.astype("str").str[:3].isin(ctx.rules.province_codes)
+    cmnd_until = cmnd_valid_until(ctx)
+    outdated = id9 & (cmnd_until is not None and ctx.as_of > cmnd_until)
+    kind = pd.Series("", index=lines.index, dtype="str")
+    kind = kind.mask(~present, "missing")
+    kind = kind.mask(present & ~id12 & ~id9, "format")
+    kind = kind.mask(unknown_province, "province")
+    kind = kind.mask(outdated, "cmnd")
+    hit = lines.loc[kind != ""].copy()
+    if hit.empty:
+        return empty_raw()
+    hit["kind"] = kind.loc[hit.index]
+    fields = pd.DataFrame(
+        {
+            "name": _text(hit["full_name"]),
+            "born": born_text(hit, ctx.lang),
+            "id": _text(hit["national_id"]),
+            "code": _text(hit["national_id"]).str[:3],
+            "date": fmt_date(cmnd_until, ctx.lang) if cmnd_until is not None else "",
+        },
+        index=hit.index,
+    )
+    detail = pd.Series("", index=hit.index, dtype="str")
+    for k in ("missing", "format", "province", "cmnd"):
+        mask = hit["kind"] == k
+        if mask.any():
+            detail.loc[mask] = render(f"identity.invalid.{k}", ctx.lang, fields.loc[mask])
+    hit["detail"] = detail
+    # One finding per person: a person's lines may carry different problems (one line without an
+    # ID, another with a CMND); severity is low only when every problem is an outdated CMND.
+    out = one_per_person(hit)
+    not_cmnd = (hit["kind"] != "cmnd").groupby(hit["person_key"]).any()
+    out["severity"] = np.where(out["person_key"].map(not_cmnd).to_numpy(dtype=bool), "", "low")
+    out["check_id"] = "ID_INVALID"
+    out["amount_vnd"] = 0.0
+    out["discriminator"] = ""
+    return new_raw(out)
+
+
+def one_per_person(hit: pd.DataFrame, key: str = "person_key") -> pd.DataFrame:
+    """Collapse lines to one row per ``key``: first ID and name, sources, distinct details and
+    categories joined. Vectorised, fast with many findings.
+    """
+    hit = hit.sort_values([key, "_row"], kind="stable").reset_index(drop=True)
+    grouped = hit.groupby(key, sort=True)
+    out = pd.DataFrame(
+        {
+            "national_id": grouped["national_id"].first(),
+            "full_name": grouped["full_name"].first(),
+        }
+    )
+    out["sources"] = group_lists(hit[key], hit["source"]).reindex(out.index)
+    details = hit.drop_duplicates([key, "detail"])
+    out["detail"] = group_lists(details[key], details["detail"]).map(" ".join).reindex(out.index)
+    cats = hit.loc[hit["category"].notna()].drop_duplicates([key, "category"]).sort_values([key, "category"])
+    out["category"] = group_lists(cats[key], cats["category"]).map(", ".join).reindex(out.index).fillna("")
+    out["national_id"] = _text(out["national_id"])
+    out["full_name"] = _text(out["full_name"])
+    return out.rename_axis(key).reset_index()
+
+
+# ----------------------------------------------------------------------------------- ID_MISMATCH
+
+
+@check("ID_MISMATCH")
+def find_id_mismatches(ctx: AuditContext) -> pd.DataFrame:
+    """Beneficiaries whose 12-digit ID contradicts the recorded sex or birth year.
+
+    Digit 4 gives sex and century, digits 5-6 the year within the century (the decoding table is
+    rule data: ``rules.id_digit4``). Sex is compared only when recorded, the year only when a
+    birth date (full or year-only) is recorded. One finding per person.
+    """
+    lines = ctx.lines
+    ids = lines["national_id"].astype("str")
+    id12 = ids.str.fullmatch(_ID12).fillna(False).astype(bool)
+    cand = lines.loc[id12].copy()
+    if cand.empty:
+        return empty_raw()
+    digits = ctx.rules.id_digit4.set_index("digit")
+    d4 = cand["national_id"].str[3].astype("int64")
+    id_sex = d4.map(digits["sex"])
+    id_year = d4.map(digits["century"]).astype("Int64") + cand["national_id"].str[4:6].astype("int64")
+    rec_year = cand["birth_date"].dt.year.astype("Int64")
+    rec_sex = cand["sex"]
+    sex_bad = (rec_sex.notna() & id_sex.notna() & (rec_sex != id_sex)).fillna(False).astype(bool)
+    year_bad = (rec_year.notna() & id_year.notna() & (rec_year != id_year)).fillna(False).astype(bool)
+    bad = sex_bad | year_bad
+    if not bad.any():
+        return empty_raw()
+    cand = cand.loc[bad]
+    sex_bad, year_bad = sex_bad.loc[bad], year_bad.loc[bad]
+    lang = ctx.lang
+    sex_label = {s: t(f"identity.sex.{s}", lang) for s in ("M", "F")}
+    fields = pd.DataFrame(
+        {
+            "id": cand["national_id"],
+            "id_sex": id_sex.loc[bad].map(sex_label).fillna("?"),
+            "rec_sex": rec_sex.map(sex_label).fillna("?"),
+            "id_year": id_year.loc[bad].astype("str"),
+            "rec_year": rec_year.loc[bad].astype("str"),
+        },
+        index=cand.index,
+    )
+    part_sex = pd.Series("", index=cand.index, dtype="str")
+    part_year = pd.Series("", index=cand.index, dtype="str")
+    if sex_bad.any():
+        part_sex.loc[sex_bad] = render("identity.mismatch.sex", lang, fields.loc[sex_bad])
+    if year_bad.any():
+        part_year.loc[year_bad] = render("identity.mismatch.year", lang, fields.loc[year_bad])
+    parts = (part_sex + "; " + part_year).str.strip("; ")
+    detail = render(
+        "identity.mismatch",
+        lang,
+        pd.DataFrame({"name": _text(cand["full_name"]), "id": cand["national_id"], "parts": parts}),
+    )
+    out = one_per_person(cand.assign(detail=detail))
+    out["check_id"] = "ID_MISMATCH"
+    out["amount_vnd"] = 0.0
+    out["discriminator"] = ""
+    return new_raw(out)
+
+
+# ----------------------------------------------------------------------------------- ID_CONFLICT
+
+
+def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
+    """Records of beneficiaries and registers that carry one of ``ids``, in one frame."""
+    frames = []
+    for table in ("beneficiaries", *REGISTER_TABLES):
+        if not ctx.has(table):
+            continue
+        df = ctx.table(table)
+        if "national_id" not in df or len(df) == 0:
+            continue
+        keep = isin_fast(df["national_id"], ids.to_numpy())
+        if not keep.any():
+            continue
+        sub = df.loc[keep]
+        n = len(sub)
+        empty_dates = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "row": sub["_row"].astype("int64"),
+                    "national_id": sub["national_id"].astype("str"),
+                    "full_name": sub["full_name"]
+                    if "full_name" in sub
+                    else pd.Series([np.nan] * n, dtype="str"),
+                    "name_key": sub["name_key"]
+                    if "name_key" in sub
+                    else pd.Series([np.nan] * n, dtype="str"),
+                    "birth_date": sub["birth_date"].astype("datetime64[ns]")
+                    if "birth_date" in sub
+                    else empty_dates,
+                    "birth_date_year_only": _year_only(sub),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    out["source"] = out["table"] + ":" + out["row"].astype("str")
+    return out
+
+
+def _name_conflicts(records: pd.DataFrame) -> pd.Index:
+    """IDs whose records carry two ``name_key``s more than one edit apart (compared within the ID)."""
+    names = records.loc[records["name_key"].notna(), ["national_id", "name_key"]].drop_duplicates()
+    multi = names["national_id"].duplicated(keep=False)
+    names = names.loc[multi]
+    if names.empty:
+        return pd.Index([], dtype="str")
+    pairs = names.merge(names, on="national_id", suffixes=("_a", "_b"))
+    pairs = pairs.loc[pairs["name_key_a"] < pairs["name_key_b"]]
+    dist = process.cpdist(
+        pairs["name_key_a"].tolist(), pairs["name_key_b"].tolist(), scorer=Levenshtein.distance, workers=1
+    )
+    return pd.Index(pairs.loc[np.asarray(dist) > 1, "national_id"].unique(), dtype="str")
+
+
+def _date_conflicts(records: pd.DataFrame) -> pd.Index:
+    """IDs whose records carry different birth years, or different full birth dates."""
+    dated = records.loc[records["birth_date"].notna()]
+    if dated.empty:
+        return pd.Index([], dtype="str")
+    years = dated.assign(year=dated["birth_date"].dt.year).groupby("national_id")["year"].nunique()
+    full = dated.loc[~dated["birth_date_year_only"]].groupby("national_id")["birth_date"].nunique()
+    bad = years.index[years > 1].union(full.index[full > 1])
+    return pd.Index(bad, dtype="str")
+
+
+@check("ID_CONFLICT")
+def find_id_conflicts(ctx: AuditContext) -> pd.DataFrame:
+    """One usable ID carried by records that show different people.
+
+    Records: the beneficiaries and the registers supplied (residents, deaths, disability
+    certificates, pensions). Only IDs carried by at least one beneficiary line are examined (the
+    audit is of the beneficiary list; registers are read for evidence). Different people =
+    ``name_key``s more than one edit apart (rapidfuzz Levenshtein, compared only within the ID),
+    or different full birth dates (a year-only date conflicts only with a different year).
+    One finding per ID; ``source`` lists every record carrying it.
+    """
+    lines = ctx.lines
+    ben_ids = lines.loc[usable_id(lines["national_id"]), "national_id"].astype("str")
+    if ben_ids.empty:
+        return empty_raw()
+    records = _records(ctx, pd.Index(ben_ids.unique()))
+    if records.empty or not records["national_id"].duplicated().any():
+        return empty_raw()
+    # Only IDs with two or more records can conflict: shrink before comparing.
+    records = records.loc[records["national_id"].duplicated(keep=False)]
+    bad = _name_conflicts(records).union(_date_conflicts(records))
+    if bad.empty:
+        return empty_raw()
+    rec = records.loc[isin_fast(records["national_id"], bad.to_numpy())].copy()
+    lang = ctx.lang
+    table_label = {tb: t(f"identity.table.{tb}", lang) for tb in rec["table"].unique()}
+    rec["born"] = born_text(rec, lang)
+    rec["name"] = _text(rec["full_name"]).replace("", "?")
+    rec["where"] = (
+        rec["table"].map(table_label) + " " + t("identity.row", lang) + " " + rec["row"].astype("str")
+    )
+    rec = rec.sort_values(["national_id", "table", "row"], kind="stable")
+    # One description per distinct (name, birth date) of the ID, with every row that carries it.
+    people = rec.drop_duplicates(["national_id", "name", "born"])[["national_id", "name", "born"]]
+    wheres = rec.sort_values(["national_id", "name", "born", "table", "row"], kind="stable")
+    where = group_lists(wheres["national_id"] + "|" + wheres["name"] + "|" + wheres["born"], wheres["where"])
+    people["where"] = (people["national_id"] + "|" + people["name"] + "|" + people["born"]).map(
+        where.map(", ".join)
+    )
+    people["item"] = render("identity.conflict.record", lang, people[["name", "born", "where"]])
+    listing = group_lists(people["national_id"], people["item"]).map("; ".join)
+    ben_name = rec.loc[rec["table"] == "beneficiaries"].groupby("national_id")["full_name"].first()
+    srcs = group_lists(rec["national_id"], rec["source"])
+    out = pd.DataFrame({"national_id": listing.index, "records": listing.to_numpy()})
+    out["full_name"] = out["national_id"].map(ben_name).fillna("")
+    out["sources"] = out["national_id"].map(srcs)
+    out["detail"] = render(
+        "identity.conflict", lang, out[["national_id", "records"]].rename(columns={"national_id": "id"})
+    )
+    out["person_key"] = "id:" + out["national_id"]
+    out["check_id"] = "ID_CONFLICT"
+    out["amount_vnd"] = 0.0
+    out["discriminator"] = ""
+    return new_raw(out.drop(columns=["records"]))
