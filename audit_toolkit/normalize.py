@@ -31,6 +31,7 @@ __all__ = [
     "fold",
     "fold_key",
     "fold_series",
+    "is_blank",
     "name_key",
     "normalize_coefficients",
     "normalize_counts",
@@ -175,6 +176,12 @@ def normalize_text(raw: pd.Series) -> Parsed:
     out = _on_uniques(text, lambda u: _clean_spaces(u).replace("", np.nan).to_frame("v"))["v"]
     out = out.astype("str")
     return Parsed(out, pd.Series(False, index=raw.index))
+
+
+def is_blank(raw: pd.Series) -> pd.Series:
+    """``True`` where a cell is missing, empty or whitespace only (cheap: no per-cell Python for CSV)."""
+    text = to_text(raw)
+    return (text.isna() | text.str.fullmatch("[ \t\n\r\f\v\u00a0]*")).fillna(True).astype(bool)
 
 
 def name_key(names: pd.Series) -> pd.Series:
@@ -490,23 +497,21 @@ def normalize_vocab(
         >>> normalize_vocab(pd.Series(["Nữ", "nam", "?"]), {"nu": "F", "nam": "M"}).values.tolist()
         ['F', 'M', nan]
     """
-    folded = fold_series(raw)
     text = to_text(raw)
     present = (text.notna() & text.str.strip().ne("")).astype(bool)
 
-    def lookup(u: pd.Series) -> pd.DataFrame:
+    def lookup(raw_u: pd.Series) -> pd.DataFrame:
+        # One pass over distinct raw labels: fold, then exact labels, then patterns.
+        u = _fold_uniques(raw_u)
         known = u.isin(list(mapping))
         out = u.map(lambda k: mapping.get(k)).where(known).astype(object)
         for pattern, code in patterns or []:
             hit = ~known & u.map(lambda k, p=pattern: p.search(k) is not None).astype(bool)
             out[hit] = code
             known = known | hit
-        if fallback is not None:
-            out[~known] = fallback
-            known = pd.Series(True, index=u.index)
         return pd.DataFrame({"v": out, "known": known})
 
-    parsed = _on_uniques(folded, lookup)
+    parsed = _on_uniques(text, lookup)
     # A present label that folds to nothing ("?", "-") is not recognised either.
     known = parsed["known"].fillna(False).astype(bool)
     values = parsed["v"].astype(object)

@@ -14,6 +14,7 @@ import pandas as pd
 from audit_toolkit.contract import VOCABULARIES, CategoryTable, ColumnSpec, TableSpec, map_categories
 from audit_toolkit.normalize import (
     Parsed,
+    is_blank,
     name_key,
     normalize_coefficients,
     normalize_counts,
@@ -109,8 +110,12 @@ def type_table(
             empty[col.name] = pd.Series(True, index=raw.index)
             continue
         cells = raw[col.name]
-        text = normalize_text(cells).values
-        empty[col.name] = text.isna()
+        # Only text, IDs (their _raw) and labels need the cleaned text; the rest only need emptiness.
+        needs_text = col.kind in ("text", "id", "id12", "category") or col.name == "end_reason"
+        text: pd.Series = (
+            normalize_text(cells).values if needs_text else pd.Series(np.nan, index=raw.index, dtype="str")
+        )
+        empty[col.name] = text.isna() if needs_text else is_blank(cells)
         if col.kind == "text":
             out[col.name] = text
         elif col.kind in ("id", "id12"):
@@ -143,7 +148,7 @@ def type_table(
             )
             values = parsed.values
             if vocab.default is not None:
-                values = values.where(~text.isna(), vocab.default)
+                values = values.where(~empty[col.name], vocab.default)
             out[col.name] = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
             if col.name == "end_reason":
                 out["end_reason_raw"] = text
@@ -181,15 +186,20 @@ def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     ids: pd.Series = table["national_id"] if "national_id" in table else missing
     valid = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
     key: pd.Series = pd.Series(np.nan, index=index, dtype="str")
-    if "birth_date" in table:
-        birth = table["birth_date"]
-        year_only = table.get("birth_date_year_only", pd.Series(False, index=index)).astype(bool)
+    need = ~valid & nk.notna()
+    if "birth_date" in table and need.any():
+        # Only rows without a valid ID need the name + birth date key.
+        birth = table["birth_date"][need]
+        nk_need = nk[need]
+        year_only = table.get("birth_date_year_only", pd.Series(False, index=index))[need].astype(bool)
         # Format each distinct birth date once: a million residents share a few tens of thousands.
         codes, uniques = pd.factorize(birth)
         iso = pd.Series(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").tolist() + [None], dtype="str")
-        when = pd.Series(iso.to_numpy()[np.where(codes < 0, len(uniques), codes)], index=index, dtype="str")
+        when = pd.Series(
+            iso.to_numpy()[np.where(codes < 0, len(uniques), codes)], index=birth.index, dtype="str"
+        )
         when = when.where(~year_only, when.str.slice(0, 4))
-        by_name: pd.Series = ("nb:" + nk + "|" + when).where(nk.notna() & birth.notna())
-        key = key.where(by_name.isna(), by_name)
+        by_name: pd.Series = ("nb:" + nk_need + "|" + when).where(birth.notna())
+        key[by_name.index] = by_name
     key = key.where(~valid, "id:" + ids)
     return nk.astype("str"), key.astype("str")
