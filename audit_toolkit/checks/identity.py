@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -112,26 +114,52 @@ def _text(series: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------------- UNREADABLE_ROW
 
 
-def _translate_reasons(reasons: pd.Series, lang: str) -> pd.Series:
-    """Loader reasons (English, several joined by ``"; "``) in the report language.
+_PART = re.compile(r"^(?P<column>[^:;]+): (?P<phrase>.*?)(?: '(?P<value>.*)')?$", re.DOTALL)
 
-    A reason is translated when its English text (case-insensitive) is one of the
-    ``identity.reason.*`` messages; anything else is kept verbatim, never guessed.
+
+def _reason_patterns() -> list[tuple[re.Pattern[str], str]]:
+    """English reason templates of the catalogue as regexes (``{other}`` fields become groups)."""
+    patterns = []
+    for key, text in messages("en").items():
+        if key.startswith("identity.reason."):
+            regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(text))
+            patterns.append((re.compile(f"^{regex}$", re.IGNORECASE), key))
+    return patterns
+
+
+def _translate_reasons(reasons: pd.Series, lang: str) -> pd.Series:
+    """Loader reasons in the report language.
+
+    The loader writes ``"<column>: <reason> '<value>'"`` parts (English) joined by ``"; "``. Each
+    reason that matches an ``identity.reason.*`` message (its English text) is translated; the
+    column name and the value are kept verbatim; anything unknown is kept as written, never guessed.
     """
-    en = messages("en")
-    table = {v.casefold(): k for k, v in en.items() if k.startswith("identity.reason.")}
-    uniques = pd.Series(reasons.fillna("").astype("str").unique())
+    patterns = _reason_patterns()
+
+    def phrase(text: str) -> str:
+        for regex, key in patterns:
+            m = regex.match(text)
+            if m:
+                return t(key, lang, **m.groupdict())
+        return text
 
     def one(text: str) -> str:
-        parts = [p.strip() for p in text.split(";") if p.strip()]
         out = []
-        for part in parts:
-            key = table.get(part.casefold())
-            out.append(t(key, lang) if key else part)
+        for part in (p.strip() for p in text.split("; ")):
+            if not part:
+                continue
+            m = _PART.match(part)
+            if m is None:
+                out.append(phrase(part))
+                continue
+            said = f"{m['column']}: {phrase(m['phrase'])}"
+            out.append(said if m["value"] is None else f"{said} “{m['value']}”")
         return "; ".join(out)
 
-    mapping = dict(zip(uniques, uniques.map(one), strict=True))
-    return reasons.fillna("").astype("str").map(mapping)
+    text = reasons.astype("object").where(reasons.notna(), "").astype(str)
+    uniques = pd.unique(text)
+    mapping = {u: one(u) for u in uniques}
+    return text.map(mapping)
 
 
 @check("UNREADABLE_ROW")
