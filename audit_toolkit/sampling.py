@@ -91,7 +91,7 @@ def allocate(sizes: pd.Series, n: int) -> pd.Series:
     while int(alloc.sum()) < n:
         under = (quota - alloc).where(alloc < sizes)
         alloc[under.idxmax()] += 1
-    return alloc
+    return pd.Series(alloc, dtype="int64")
 
 
 def _people(lines: pd.DataFrame) -> pd.DataFrame:
@@ -144,7 +144,9 @@ def field_visit_sample(
     lines = lines.loc[lines["person_key"].notna() & (lines["person_key"].astype(str) != "")]
     active = lines["active_asof"].fillna(False).astype(bool) if "active_asof" in lines else True
     everyone = _people(lines) if len(lines) else pd.DataFrame(columns=[*_PERSON_FIELDS, "source"])
-    population = _people(lines.loc[active]) if len(lines) else everyone
+    population = (
+        _people(lines.loc[active] if isinstance(active, pd.Series) else lines) if len(lines) else everyone
+    )
 
     # Everyone with a high-severity finding: their roster details where known, else the finding's.
     high = findings.loc[
@@ -172,8 +174,8 @@ def field_visit_sample(
     strata = pool["category"].fillna("").astype(str)
     alloc = allocate(strata.value_counts(), draws)
     rng = np.random.default_rng(seed)
-    keys = pd.Series(rng.random(len(pool)), index=pool.index)
-    rank = keys.groupby(strata.to_numpy()).rank(method="first").astype("int64")
+    draw = pd.Series(rng.random(len(pool)), index=pool.index)
+    rank = draw.groupby(strata.to_numpy()).rank(method="first").astype("int64")
     chosen = pool.loc[(rank <= strata.map(alloc).fillna(0).astype("int64")).to_numpy()].copy()
     chosen["reason"] = "random"
     chosen["checks"] = ""
@@ -188,4 +190,5 @@ def field_visit_sample(
     sample = sample.sort_values(
         ["_reason", "category", "full_name", "person_key"], kind="stable", na_position="last"
     )
-    return sample.reindex(columns=SAMPLE_COLUMNS).reset_index(drop=True)
+    out: pd.DataFrame = sample.reindex(columns=SAMPLE_COLUMNS).reset_index(drop=True)
+    return out

@@ -83,7 +83,7 @@ def svg_of(fig: Figure, label: str = "") -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         fig.savefig(
             buffer, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None}
         )
@@ -105,7 +105,7 @@ def _styled(func: Any) -> Any:
     def wrapper(*args: Any, **kwargs: Any) -> str | None:
         import matplotlib
 
-        with matplotlib.rc_context(_RC):
+        with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
             result: str | None = func(*args, **kwargs)
             return result
 
@@ -144,7 +144,7 @@ def bar_chart(
     if values.empty or not (values > 0).any():
         return None
     names = [labels.get(str(k), str(k)) if labels else str(k) for k in values.index]
-    fig = _figure(7.2, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
+    fig = _figure(6.0, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
     ax = fig.subplots()
     y = np.arange(len(values))[::-1]
     ax.barh(y, values.to_numpy(dtype=float), color=list(colours) if colours else PRIMARY, height=0.65)
@@ -172,17 +172,17 @@ def signed_bars(
     frame = frame.loc[(frame["over"] != 0) | (frame["under"] != 0)]
     if frame.empty:
         return None
-    fig = _figure(
-        7.2, _hbar_height(len(frame)), left=_label_inches([str(k) for k in frame.index]), bottom=0.6
-    )
+    labels = [str(k) for k in frame.index]
+    fig = _figure(6.0, _hbar_height(len(frame)) + 0.3, left=_label_inches(labels), bottom=0.6)
+    fig.subplots_adjust(top=1 - 0.4 / fig.get_figheight())  # room for the legend above the bars
     ax = fig.subplots()
     y = np.arange(len(frame))[::-1]
     ax.barh(y, frame["over"].to_numpy() / 1e6, color=OVER, height=0.65, label=over_label)
     ax.barh(y, -frame["under"].abs().to_numpy() / 1e6, color=UNDER, height=0.65, label=under_label)
     ax.axvline(0, color="#344054", linewidth=0.8)
-    ax.set_yticks(y, [str(k) for k in frame.index])
+    ax.set_yticks(y, labels)
     ax.set_xlabel(unit_label)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, fontsize=8)
     ax.margins(x=0.1)
     return svg_of(fig, title)
 
@@ -199,7 +199,8 @@ def grouped_bars(
     if frame.empty or not frame.fillna(0).to_numpy().any():
         return None
     cols = list(frame.columns)
-    fig = _figure(7.2, 2.8)
+    fig = _figure(6.0, 2.8)
+    fig.subplots_adjust(top=1 - 0.35 / fig.get_figheight())
     ax = fig.subplots()
     x = np.arange(len(frame))
     width = 0.8 / len(cols)
@@ -213,7 +214,7 @@ def grouped_bars(
     ax.set_ylabel(ylabel)
     _plain_int_axis(ax, "y")
     if len(cols) > 1:
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(cols), frameon=False, fontsize=8)
     return svg_of(fig, title)
 
 
@@ -234,7 +235,7 @@ def age_histogram(
     top = max(int(ages.max()) + 5, max(thresholds) + 10)
     bins = np.arange(0, top + 5, 5)
     counts, edges = np.histogram(ages.to_numpy(dtype=float), bins=bins)
-    fig = _figure(7.2, 2.8)
+    fig = _figure(6.0, 2.8)
     ax = fig.subplots()
     ax.bar(edges[:-1], counts, width=5, align="edge", color=PRIMARY, edgecolor="white", linewidth=0.6)
     for age in thresholds:
@@ -260,7 +261,7 @@ def monthly_line(amounts: pd.Series, *, title: str, ylabel: str) -> str | None:
     """Amount per month (index = ``mm/yyyy`` labels, in order), in millions of VND."""
     if amounts.empty:
         return None
-    fig = _figure(7.2, 2.8, bottom=0.8)
+    fig = _figure(6.0, 2.8, bottom=0.8)
     ax = fig.subplots()
     x = np.arange(len(amounts))
     vals = amounts.to_numpy(dtype=float) / 1e6

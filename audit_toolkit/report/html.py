@@ -240,12 +240,13 @@ def check_overview(result: AuditResult) -> list[dict[str, Any]]:
     amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0)
     over = amounts.clip(lower=0).groupby(findings["check_id"]).sum()
     under = (-amounts.clip(upper=0)).groupby(findings["check_id"]).sum()
-    bases = (
+    first_bases = (
         findings.loc[findings["legal_basis"].fillna("") != ""]
         .drop_duplicates("check_id")
         .set_index("check_id")["legal_basis"]
         .to_dict()
     )
+    bases = {str(k): str(v) for k, v in first_bases.items()}
     rows = []
     for status in result.checks:
         cid = status.check_id
@@ -481,7 +482,7 @@ def render_html(
         "mask": mask,
         "inputs": _inputs(result),
         "warnings": list(ward.warnings),
-        "beneficiaries": int(by_category.loc["TOTAL", "records"]),
+        "beneficiaries": int(by_category.at["TOTAL", "records"]),  # type: ignore[arg-type]
         "has_report": "report" in ward.tables,
         "categories": cat_rows,
         "n_findings": len(findings),

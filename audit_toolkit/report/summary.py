@@ -51,7 +51,7 @@ def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str
                 "ward_id": ward.ward_id,
                 "name": ward.ward_name,
                 "code": ward.ward_code or "",
-                "beneficiaries": int(active_by_category(result).loc["TOTAL", "records"]),
+                "beneficiaries": int(active_by_category(result).at["TOTAL", "records"]),  # type: ignore[arg-type]
                 "findings": int(len(result.findings)),
                 "high": int((result.findings["severity"] == "high").sum()),
                 "by_check": result.counts_by_check,

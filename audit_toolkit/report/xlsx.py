@@ -196,6 +196,7 @@ def _summary_sheet(
     wb: Workbook, result: AuditResult, titles: dict[str, str], overview: list[dict[str, Any]]
 ) -> None:
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     lang = result.lang
     ws = wb.active
@@ -281,7 +282,8 @@ def _summary_sheet(
         ws.cell(r, 7).number_format = VND_FORMAT
         if row["check_id"] in titles:
             # An in-workbook link to the check's sheet (no external reference).
-            ws.cell(r, 1).hyperlink = f"#'{titles[row['check_id']]}'!A1"
+            cell = ws.cell(r, 1)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{titles[row['check_id']]}'!A1")
             ws.cell(r, 1).style = "Hyperlink"
     not_run = [r for r in overview if not r["run"]]
     if not_run:
@@ -389,7 +391,7 @@ def write_xlsx(
     wb = Workbook()
     taken = [t("report.xlsx.summary_sheet", lang), t("report.xlsx.sample_sheet", lang)]
     titles: dict[str, str] = {}
-    groups = {cid: frame for cid, frame in result.findings.groupby("check_id", sort=False)}
+    groups = {str(cid): frame for cid, frame in result.findings.groupby("check_id", sort=False)}
     for row in overview:
         if row["check_id"] in groups:
             titles[row["check_id"]] = sheet_title(row["check_id"], taken + list(titles.values()))

@@ -167,3 +167,52 @@ def make_result(
         finished_at=now,
         parameters={"as_of": "2023-02-28", "lang": lang},
     )
+
+
+def make_batch(*, lang: str = "vi", cross: bool = True) -> tuple[Any, dict[str, str]]:
+    """A batch of two wards (one with no findings), one unusable ward, and one cross-ward finding.
+
+    Returns the BatchResult and the ``ward_id → folder`` map the CLI would pass.
+    """
+    from audit_toolkit.audit import BatchResult
+    from audit_toolkit.findings import finalize
+
+    first = make_result(lang=lang)
+    second = make_result(lang=lang, findings=[])
+    second.ward.ward_id = second.ward.ward_code = "01840"
+    second.ward.ward_name = "Phường Đức Xuân"
+    raw = pd.DataFrame(
+        [
+            {
+                "check_id": "CROSS_WARD_DUPLICATE",
+                "person_key": "id:" + HOSTILE_ID,
+                "national_id": HOSTILE_ID,
+                "full_name": HOSTILE,
+                "sources": ["01843/beneficiaries:2", "01840/beneficiaries:5"],
+                "detail": f"{HOSTILE_ID} được chi trả ở 01843 và 01840.",
+                "amount_vnd": 1080000.0,
+                "discriminator": "",
+                "ward": "01843;01840",
+            }
+        ]
+    )
+    findings = finalize(
+        raw if cross else raw.iloc[:0],
+        ward="*",
+        ward_id="batch",
+        severities={"CROSS_WARD_DUPLICATE": "high"},
+        legal_bases={"CROSS_WARD_DUPLICATE": "NĐ 20/2021/NĐ-CP Điều 6 khoản 2"},
+        check_order=["CROSS_WARD_DUPLICATE"],
+    )
+    now = dt.datetime(2023, 3, 1, 9, 0, tzinfo=dt.UTC)
+    batch = BatchResult(
+        path=__import__("pathlib").Path("data/sample"),
+        results=[first, second],
+        errors={"song-cau.xlsx": "Thiếu cột bắt buộc <full_name> trong Danh sách đối tượng"},
+        cross_ward=findings,
+        cross_ward_status=CheckStatus("CROSS_WARD_DUPLICATE", "run", "", len(findings)),
+        started_at=now,
+        finished_at=now,
+        parameters={"as_of": "2023-02-28", "period_from": "2022-01", "lang": lang, "wards": 3},
+    )
+    return batch, {"01843": "01843-phuong-phung-chi-kien", "01840": "01840-phuong-duc-xuan"}
