@@ -88,7 +88,7 @@ SUMMARY_COLUMNS = [
     "success",
     "note",
 ]
-FAILURE_COLUMNS = ["table", "_row", "rule", "expectation", "column", "value", "check_id"]
+FAILURE_COLUMNS = ["table", "_row", "rule", "expectation", "column", "value", "check_id", "_file", "_sheet"]
 
 _SCOPES = ("all", "active_at_as_of")
 _DISCRIMINATORS = ("", "category")
@@ -418,7 +418,8 @@ class QualityResult:
         summary: one row per rule of every suite of a supplied table (``SUMMARY_COLUMNS``):
             ``evaluated`` rows (non-null, inside the ``row_condition``), ``unexpected`` count,
             ``success`` (``<NA>`` when the table was not validated; ``note`` says why).
-        failures: one row per failing row and rule (``FAILURE_COLUMNS``), ``value`` as displayed.
+        failures: one row per failing row and rule (``FAILURE_COLUMNS``), ``value`` as displayed;
+            ``_file`` / ``_sheet`` tell rows apart when a table was read from several sheets.
         skipped: table → reason (in the report language) for supplied tables not validated.
         suites_dir: the folder the suites came from (``None``: none found).
         lang: the report language of descriptions and details.
@@ -650,6 +651,9 @@ def _validate_one(
         parts.append(part)
     fails = pd.concat(parts, ignore_index=True)
     fails["table"] = suite.table
+    for c in ("_file", "_sheet"):
+        if c not in fails.columns:
+            fails[c] = ""
     fails = fails.sort_values(["rule", *keys], kind="stable").reset_index(drop=True)
     failures = fails[FAILURE_COLUMNS]
     with_check = fails.loc[fails["check_id"] != ""]

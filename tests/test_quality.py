@@ -221,6 +221,21 @@ def test_rows_come_back_by_spreadsheet_row_number() -> None:
     assert sorted(s for sources in raw["sources"] for s in sources) == ["beneficiaries:30", "beneficiaries:7"]
 
 
+def test_rows_of_several_sheets_stay_apart() -> None:
+    # one payment table read from two monthly sheets: row 2 of "T1" and row 3 of "T2" fail
+    sheet = ward(
+        payments=[
+            {"national_id": "006050000001", "month": "2023-01", "amount": 0.0},
+            {"national_id": "006050000001", "month": "2023-02", "amount": 5.0},
+        ]
+    ).tables["payments"]
+    second = sheet.assign(_sheet="T2", amount=[5.0, -1.0])
+    table = pd.concat([sheet.assign(_sheet="T1"), second], ignore_index=True)
+    result = validate_tables({"payments": table}, suites_dir=SUITES, lang="en")
+    got = result.failures[["_sheet", "_row", "value"]].sort_values("_sheet").values.tolist()
+    assert got == [["T1", 2, "0"], ["T2", 3, "-1"]]
+
+
 def test_other_tables() -> None:
     tables = ward(
         beneficiaries=[person()],
