@@ -1,8 +1,9 @@
 """Field-visit sample: which beneficiaries the committee visits at home.
 
-A reproducible random sample of the people with a line active at ``as_of``, stratified by category
+A reproducible random sample of ``n`` people with a line active at ``as_of``, stratified by category
 with proportional allocation (every category gets at least one visit while ``n`` allows), plus
-everyone with a high-severity finding, always, on top of ``n`` when needed. The same data and seed
+everyone with a high-severity finding, always, on top of the ``n`` (the random draw is taken from the
+other people, so known problems never crowd out the random visits that find unknown ones). The same data and seed
 always give the same sample, whatever the order of the rows (people are ordered by ``person_key``
 before the draw).
 
@@ -126,7 +127,8 @@ def field_visit_sample(
             (``AuditContext.lines``: needs ``person_key``, ``category`` and ``active_asof``; a frame
             without ``active_asof`` is taken as all active).
         findings: the findings frame (``person_key``, ``severity``, ``check_id``).
-        n: people to draw at random (everyone with a high-severity finding comes on top if needed).
+        n: people to draw at random among those without a high-severity finding (everyone with a
+            high-severity finding comes on top).
         seed: seed of the random generator; the same seed gives the same sample.
 
     Returns:
@@ -165,12 +167,14 @@ def field_visit_sample(
             if col in from_findings:
                 values = from_findings.loc[keys, col].map(lambda v: v if isinstance(v, str) and v else np.nan)
                 forced.loc[keys, col] = values.astype(forced[col].dtype) if col in forced else values
+    # A finding without a name (an unreadable row) cannot be visited: it is fixed in the file.
+    forced = forced.loc[forced["full_name"].notna() & (forced["full_name"].astype(str) != "")]
     forced["reason"] = "high_finding"
     forced["checks"] = high_checks
 
     # The random draw: the rest of the population, stratified by category.
     pool = population.loc[~population.index.isin(forced.index)].sort_index()
-    draws = max(int(n) - len(forced), 0)
+    draws = max(int(n), 0)
     strata = pool["category"].fillna("").astype(str)
     alloc = allocate(strata.value_counts(), draws)
     rng = np.random.default_rng(seed)

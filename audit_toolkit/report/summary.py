@@ -105,6 +105,11 @@ def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mas
     cross = batch.cross_ward
     status = batch.cross_ward_status
     cross_rows = finding_rows(cross, lang, mask=mask) if len(cross) else []
+    for row, source in zip(cross_rows, cross.get("source", pd.Series(dtype="str")), strict=False):
+        if row["ward"] in ("", "*"):
+            # Cross-ward sources read "<ward>/<table>:<row>": name the wards involved.
+            wards = dict.fromkeys(s.split("/", 1)[0] for s in str(source).split(";") if "/" in s)
+            row["ward"] = ", ".join(wards) or row["ward"]
     first = batch.results[0] if batch.results else None
     period = ""
     if first is not None:

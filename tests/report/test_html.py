@@ -251,5 +251,6 @@ def test_write_reports_writes_every_file_and_records_the_sample(tmp_path) -> Non
     ]
     data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert data["parameters"]["sample_size"] == 3 and data["parameters"]["sample_seed"] == 7
-    assert data["outputs"]["field_visit_sample"] == {"size": 3, "seed": 7, "people": 3, "high_severity": 2}
+    # Two people with a high-severity finding, plus three drawn at random among the others.
+    assert data["outputs"]["field_visit_sample"] == {"size": 3, "seed": 7, "people": 5, "high_severity": 2}
     assert data["outputs"]["mask_ids_in_html"] is True

@@ -100,21 +100,24 @@ def test_high_severity_people_always_included_on_top_of_n() -> None:
             (keys["Người K6 005"], "medium", "WRONG_AMOUNT"),  # medium: not forced in
         ]
     )
-    sample = field_visit_sample(lines, findings, n=2, seed=0)
-    assert sorted(sample["person_key"]) == sorted(high)  # all three, although n = 2
+    sample = field_visit_sample(lines, findings, n=0, seed=0)
+    assert sorted(sample["person_key"]) == sorted(high)  # all three, although n = 0
     assert (sample["reason"] == "high_finding").all()
     checks = sample.set_index("person_key")["checks"]
     assert checks[high[0]] == "DECEASED_ACTIVE, PAID_AFTER_END"
-    # With room left, the random part fills up to n without drawing the forced people twice.
+    # The n random visits come on top, drawn among the others: nobody twice.
     bigger = field_visit_sample(lines, findings, n=10, seed=0)
-    assert len(bigger) == 10 and bigger["person_key"].is_unique
+    assert len(bigger) == 13 and bigger["person_key"].is_unique
     assert set(high) <= set(bigger["person_key"])
     assert list(bigger["reason"]).count("high_finding") == 3
 
 
 def test_high_finding_outside_the_roster_uses_the_finding() -> None:
     lines = _lines({"K5c": 3})
-    findings = _findings([("nb:ai do|1950", "high", "UNREADABLE_ROW")])
+    findings = _findings(
+        [("nb:ai do|1950", "high", "DECEASED_ACTIVE"), ("row:beneficiaries:9", "high", "UNREADABLE_ROW")]
+    )
+    findings.loc[1, "full_name"] = ""  # an unreadable row without a name: nobody to visit
     sample = field_visit_sample(lines, findings, n=0, seed=0)
     assert sample["person_key"].tolist() == ["nb:ai do|1950"]
     assert sample["full_name"].tolist() == ["X"]

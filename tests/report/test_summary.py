@@ -79,3 +79,10 @@ def test_errors_and_names_are_escaped_and_nothing_is_fetched() -> None:
 def test_cross_ward_section(cross: bool, lang: str, expected: str) -> None:
     batch, folders = make_batch(cross=cross, lang=lang)
     assert expected in render_summary_html(batch, folders)
+
+
+def test_cross_ward_rows_name_the_wards_from_their_sources() -> None:
+    batch, folders = make_batch()
+    batch.cross_ward["ward"] = "*"  # the batch check writes "*" and names wards in the sources
+    html = render_summary_html(batch, folders)
+    assert "<td>01840, 01843</td>" in html
