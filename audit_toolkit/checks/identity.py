@@ -67,7 +67,8 @@ def born_text(frame: pd.DataFrame, lang: str) -> pd.Series:
     yo = _year_only(frame)
     full = date.dt.strftime("%d/%m/%Y")
     year = date.dt.strftime("%Y")
-    return full.where(~yo, year).fillna("?").astype("str")
+    out: pd.Series = full.where(~yo, year).fillna("?").astype("str")
+    return out
 
 
 def render(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
@@ -415,7 +416,8 @@ def _name_conflicts(records: pd.DataFrame) -> pd.Index:
     dist = process.cpdist(
         pairs["name_key_a"].tolist(), pairs["name_key_b"].tolist(), scorer=Levenshtein.distance, workers=1
     )
-    return pd.Index(pairs.loc[np.asarray(dist) > 1, "national_id"].unique(), dtype="str")
+    bad: pd.Index = pd.Index(pairs.loc[np.asarray(dist) > 1, "national_id"].unique(), dtype="str")
+    return bad
 
 
 def _date_conflicts(records: pd.DataFrame) -> pd.Index:
@@ -425,8 +427,8 @@ def _date_conflicts(records: pd.DataFrame) -> pd.Index:
         return pd.Index([], dtype="str")
     years = dated.assign(year=dated["birth_date"].dt.year).groupby("national_id")["year"].nunique()
     full = dated.loc[~dated["birth_date_year_only"]].groupby("national_id")["birth_date"].nunique()
-    bad = years.index[years > 1].union(full.index[full > 1])
-    return pd.Index(bad, dtype="str")
+    bad: pd.Index = pd.Index(years.index[years > 1].union(full.index[full > 1]), dtype="str")
+    return bad
 
 
 @check("ID_CONFLICT")
