@@ -24,15 +24,16 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, check, match_people, sources_of
+from audit_toolkit.checks.base import AuditContext, check, match_people
 from audit_toolkit.checks.stale import person_label
-from audit_toolkit.findings import empty_raw, new_raw, sort_sources
-from audit_toolkit.messages import fmt_vnd, render, t
+from audit_toolkit.findings import empty_raw, new_raw
+from audit_toolkit.messages import catalogue, fmt_vnd, t
 from audit_toolkit.months import age_in_month, month_label, month_of
 
 __all__ = [
@@ -63,14 +64,20 @@ _INF = np.iinfo(np.int64).max
 
 
 # ----------------------------------------------------------------------------------- formatting
+def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
+    """``fmt`` applied once per distinct value (findings share few months and amounts)."""
+    numbers = pd.Series(values).astype("float64")
+    uniq = numbers.dropna().unique()
+    table = {float(u): fmt(float(u)) for u in uniq}
+    return pd.Series(numbers.map(table).fillna("").to_numpy(), index=values.index, dtype="str")
+
+
 def _money(values: pd.Series, lang: str) -> pd.Series:
-    return pd.Series([fmt_vnd(float(v), lang) for v in values], index=values.index, dtype="str")
+    return _per_value(values, lambda v: fmt_vnd(v, lang))
 
 
 def _months_text(values: pd.Series) -> pd.Series:
-    return pd.Series(
-        ["" if pd.isna(v) else month_label(int(v)) for v in values], index=values.index, dtype="str"
-    )
+    return _per_value(values, lambda v: month_label(int(v)))
 
 
 def _coef_text(value: float, lang: str) -> str:
@@ -79,9 +86,22 @@ def _coef_text(value: float, lang: str) -> str:
 
 
 def _coefs_text(values: pd.Series, lang: str) -> pd.Series:
-    return pd.Series(
-        ["" if pd.isna(v) else _coef_text(float(v), lang) for v in values], index=values.index, dtype="str"
-    )
+    return _per_value(values, lambda v: _coef_text(v, lang))
+
+
+def _render(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
+    """``messages.render`` without building a dict per row (tens of thousands of findings at province scale)."""
+    template = catalogue(lang).get(key) or catalogue("en").get(key, key)
+    columns = list(rows.columns)
+    values = [rows[c].to_numpy(dtype=object) for c in columns]
+    text = [template.format_map(dict(zip(columns, row, strict=True))) for row in zip(*values, strict=True)]
+    return pd.Series(text, index=rows.index, dtype="str")
+
+
+def _vocab_text(values: pd.Series, prefix: str, lang: str, *, default: str) -> pd.Series:
+    """The message ``<prefix>.<value>`` of each vocabulary value (``default`` when missing)."""
+    text = {v: t(f"{prefix}.{v}", lang) for v in values.dropna().unique()}
+    return pd.Series(values.map(text).fillna(default).to_numpy(), index=values.index, dtype="str")
 
 
 def _labels(lines: pd.DataFrame, lang: str) -> pd.Series:
@@ -100,7 +120,7 @@ class _Facts:
     minage: np.ndarray  # the category's minimum age
     minage_m: np.ndarray  # month that minimum age is reached
     cert_m: np.ndarray  # month of the earliest qualifying disability certificate
-    cert_source: np.ndarray  # its "disability_certificates:row" (object, None when none)
+    cert_row: np.ndarray  # its row in disability_certificates (NaN when none)
 
 
 def _facts(ctx: AuditContext) -> _Facts:
@@ -111,13 +131,14 @@ def _facts(ctx: AuditContext) -> _Facts:
     return facts
 
 
-def _birth_months_by_id(ctx: AuditContext) -> pd.Series:
-    """``national_id`` → birth month, from the roster first, then the register tables."""
+def _birth_months_by_id(ctx: AuditContext, wanted: pd.Series) -> pd.Series:
+    """``national_id`` → birth month for the ``wanted`` IDs, from the roster first, then the registers."""
+    wanted = pd.Series(wanted.dropna().unique(), dtype="str")
     parts = []
     for table in ("beneficiaries", "residents", "disability_certificates", "deaths"):
         if ctx.has(table) and {"national_id", "birth_date"}.issubset(ctx.table(table).columns):
             frame = ctx.table(table)
-            ok = frame["national_id"].notna() & frame["birth_date"].notna()
+            ok = frame["national_id"].isin(wanted) & frame["birth_date"].notna()
             parts.append(
                 pd.DataFrame(
                     {"id": frame.loc[ok, "national_id"], "birth_m": month_of(frame.loc[ok, "birth_date"])}
@@ -157,7 +178,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
     cared = (rules.age_of(lines["category"]) == "cared_for").to_numpy()
     coef_birth_m = birth_m.copy()
     if cared.any():
-        by_id = _birth_months_by_id(ctx)
+        by_id = _birth_months_by_id(ctx, lines.loc[cared, "cared_for_id"])
         other = lines["cared_for_id"].map(by_id).to_numpy(dtype="float64", na_value=np.nan)
         coef_birth_m = np.where(cared, other, birth_m)
 
@@ -195,7 +216,15 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         moved = residents.loc[
             (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
         ]
-        current = residents.loc[residents["residence_status"].isin(["permanent", "temporary"])]
+        # Only moved records of beneficiaries matter; only their namesakes can be current records.
+        moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
+        current = residents.loc[
+            residents["residence_status"].isin(["permanent", "temporary"])
+            & (
+                residents["national_id"].isin(moved["national_id"].dropna())
+                | residents["name_key"].isin(moved["name_key"].dropna())
+            )
+        ]
         if len(moved) and len(current):
             back = match_people(moved, current)["left_idx"].unique()
             moved = moved.drop(index=back)
@@ -204,7 +233,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
 
     # Earliest certificate at a level the rules pay K6 for.
     cert_m = np.full(n, np.nan)
-    cert_source = np.full(n, None, dtype=object)
+    cert_row = np.full(n, np.nan)
     if ctx.has("disability_certificates"):
         coefs = rules.tables["coefficients"]
         paid_levels = set(
@@ -221,13 +250,11 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         if len(certs) and len(want):
             pairs = match_people(want, certs)
             pairs["issue"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
-            pairs["source"] = sources_of(
-                "disability_certificates", certs["_row"].reindex(pairs["right_idx"])
-            ).to_numpy()
+            pairs["row"] = certs["_row"].reindex(pairs["right_idx"]).to_numpy(dtype="float64")
             first = pairs.sort_values("issue", kind="stable").drop_duplicates("left_idx")
             idx = first["left_idx"].to_numpy(dtype=np.int64)
             cert_m[idx] = month_of(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
-            cert_source[idx] = first["source"].to_numpy()
+            cert_row[idx] = first["row"].to_numpy(dtype="float64")
 
     return _Facts(
         coef_birth_m=coef_birth_m,
@@ -237,7 +264,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         minage=minage,
         minage_m=minage_m,
         cert_m=cert_m,
-        cert_source=cert_source,
+        cert_row=cert_row,
     )
 
 
@@ -248,27 +275,48 @@ def _expected(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> pd.Data
     fewer of those than line-months. ``ruled`` is False where no rule row matched.
     """
     facts = _facts(ctx)
-    lines = ctx.lines
-    birth = facts.coef_birth_m[line_idx]
-    age = np.floor((m - birth) / 12)
-    frame = pd.DataFrame(
+    cat_codes, cat_values = _codes(ctx, "category")
+    lvl_codes, lvl_values = _codes(ctx, "disability_level")
+    li = np.asarray(line_idx, dtype=np.int64)
+    mm = np.asarray(m, dtype=np.int64)
+    age = np.floor((mm - facts.coef_birth_m[li]) / 12)
+    # One int64 key per (category, level, age, month): category and level codes are small, ages
+    # are shifted to be non-negative (unknown = 0), months fit in 20 bits.
+    age_code = np.where(np.isnan(age), 0, np.clip(age, -1, 1000) + 2).astype(np.int64)
+    key = (((cat_codes[li] * 8 + lvl_codes[li] + 1) * 2048 + age_code) << 20) + mm
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    pick = li[first]
+    ages = pd.Series(age[first], dtype="Float64")
+    answer = ctx.rules.allowed_coefficients(
+        pd.Series(cat_values[cat_codes[pick]], dtype=object),
+        pd.Series(lvl_values[lvl_codes[pick]], dtype=object),
+        ages,
+        pd.Series(mm[first], dtype="int64"),
+    )
+    allowed = answer["allowed"].to_numpy(dtype=object)
+    lo = np.array([min(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
+    hi = np.array([max(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
+    return pd.DataFrame(
         {
-            "category": lines["category"].to_numpy()[line_idx],
-            "level": lines["disability_level"].astype("object").to_numpy()[line_idx],
-            "age": age,
-            "m": m,
+            "expected": answer["expected"].to_numpy(dtype="float64")[inverse],
+            "allowed": allowed[inverse],
+            "allowed_lo": lo[inverse],
+            "allowed_hi": hi[inverse],
+            "per_child_unit": answer["per_child_unit"].to_numpy(dtype="float64")[inverse],
+            "ruled": answer["legal_basis"].notna().to_numpy()[inverse],
         }
     )
-    keys = ["category", "level", "age", "m"]
-    distinct = frame.drop_duplicates(keys).reset_index(drop=True)
-    ages = pd.Series(distinct["age"].to_numpy(), dtype="Float64")
-    answer = ctx.rules.allowed_coefficients(distinct["category"], distinct["level"], ages, distinct["m"])
-    distinct["expected"] = answer["expected"].to_numpy(dtype="float64")
-    distinct["allowed"] = answer["allowed"].to_numpy()
-    distinct["per_child_unit"] = answer["per_child_unit"].to_numpy(dtype="float64")
-    distinct["ruled"] = answer["legal_basis"].notna().to_numpy()
-    out = frame.merge(distinct, on=keys, how="left", sort=False)
-    return out[["expected", "allowed", "per_child_unit", "ruled"]]
+
+
+def _codes(ctx: AuditContext, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a roster column (-1 = missing) and the values they stand for (cached)."""
+    cache = ctx.extras.setdefault("_entitlement", {})
+    key = f"codes:{column}"
+    if key not in cache:
+        codes, values = pd.factorize(ctx.lines[column].astype("object"), use_na_sentinel=True)
+        cache[key] = (codes.astype(np.int64), np.append(np.asarray(values, dtype=object), None))
+    result: tuple[np.ndarray, np.ndarray] = cache[key]
+    return result
 
 
 def _due_coefficient(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -305,14 +353,30 @@ def _judged_months(ctx: AuditContext) -> pd.DataFrame:
     return lm.loc[keep].reset_index(drop=True)
 
 
-def _received(ctx: AuditContext) -> pd.DataFrame:
-    """Received payments for months of the period, with ``line_idx`` (``Int64``) and ``person_key``."""
+def _received(ctx: AuditContext, *, linked_only: bool = True) -> pd.DataFrame:
+    """Received payments for months of the period: ``pay_idx, m, line_idx, amount, row``.
+
+    ``linked_only``: only payments tied to one line (``line_idx`` int64); otherwise all, with
+    ``line_idx`` as ``Int64`` and the payment's ``person_key``.
+    """
     p = ctx.payments_linked
-    inside = p["m"].notna() & (p["m"] >= ctx.period_start) & (p["m"] <= ctx.period_end)
-    keep = (p["received"] & inside).fillna(False).astype(bool)
-    out = p.loc[keep, ["pay_idx", "m", "line_idx", "person_key", "amount", "source"]].copy()
-    out["amount"] = out["amount"].fillna(0.0).astype("float64")
-    out["m"] = out["m"].astype("int64")
+    m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = p["received"].to_numpy(dtype=bool) & (m >= ctx.period_start) & (m <= ctx.period_end)
+    if linked_only:
+        keep &= p["line_idx"].notna().to_numpy()
+    out = pd.DataFrame(
+        {
+            "pay_idx": p["pay_idx"].to_numpy()[keep],
+            "m": m[keep].astype(np.int64),
+            "line_idx": p["line_idx"].to_numpy(dtype="float64", na_value=np.nan)[keep],
+            "amount": np.nan_to_num(p["amount"].to_numpy(dtype="float64", na_value=np.nan)[keep]),
+            "row": p["_row"].to_numpy(dtype=np.int64)[keep],
+        }
+    )
+    if linked_only:
+        out["line_idx"] = out["line_idx"].astype(np.int64)
+    else:
+        out["person_key"] = p["person_key"].to_numpy(dtype=object)[keep]
     return out
 
 
@@ -321,7 +385,7 @@ def _received(ctx: AuditContext) -> pd.DataFrame:
 class _Ineligibility:
     reasons: pd.DataFrame  # per line (index line_idx): one bool column per reason
     months: pd.DataFrame  # line_idx, m: line-months of the period in which the line was not due
-    pension_rows: pd.DataFrame  # line_idx, benefit, source: pension records that disqualify
+    pension_rows: pd.DataFrame  # line_idx, benefit, row: pension records that disqualify
 
 
 _REASONS = ("level", "under_age", "early", "at_limit", "pension", "certificate")
@@ -373,7 +437,7 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
         {
             "line_idx": pd.Series(dtype="int64"),
             "benefit": pd.Series(dtype="str"),
-            "source": pd.Series(dtype="str"),
+            "row": pd.Series(dtype="int64"),
         }
     )
     want = lines.loc[lines["category"].isin(NO_PENSION_CATEGORIES)]
@@ -388,16 +452,15 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
                 pens["end_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=np.inf)
             )
             pairs["benefit"] = pens["benefit"].reindex(pairs["right_idx"]).astype("object").to_numpy()
-            pairs["source"] = sources_of("pensions", pens["_row"].reindex(pairs["right_idx"])).to_numpy()
+            pairs["row"] = pens["_row"].reindex(pairs["right_idx"]).to_numpy(dtype=np.int64)
             pairs["line_idx"] = want["line_idx"].reindex(pairs["left_idx"]).to_numpy()
-            both = lm.merge(pairs[["line_idx", "p_start", "p_end", "source", "benefit"]], on="line_idx")
+            both = lm.merge(pairs[["line_idx", "p_start", "p_end", "row", "benefit"]], on="line_idx")
             hit = (both["m"] >= both["p_start"]) & (both["m"] < both["p_end"])
             both = both.loc[hit]
             pension[both["line_idx"].unique()] = True
-            pension_rows = both[["line_idx", "benefit", "source"]].drop_duplicates().reset_index(drop=True)
+            pension_rows = both[["line_idx", "benefit", "row"]].drop_duplicates().reset_index(drop=True)
             bad_pairs = both[["line_idx", "m"]].drop_duplicates()
-            key = pd.MultiIndex.from_arrays([li, lm["m"].to_numpy()])
-            month_bad |= key.isin(pd.MultiIndex.from_frame(bad_pairs))
+            month_bad |= pd.Series(_pair_key(lm)).isin(_pair_key(bad_pairs)).to_numpy()
 
     reasons = pd.DataFrame(
         {
@@ -423,64 +486,152 @@ def _flagged_ineligible(ctx: AuditContext) -> np.ndarray:
 
 def _ineligible_counted(ctx: AuditContext) -> pd.DataFrame:
     """``line_idx, m`` of the months whose payment INELIGIBLE counts as wholly overpaid."""
-    inel = _ineligibility(ctx)
-    months = inel.months.loc[inel.months["line_idx"].isin(_flagged_ineligible(ctx))]
-    judged = _judged_months(ctx)
-    return months.merge(judged, on=["line_idx", "m"])
+    cache = ctx.extras.setdefault("_entitlement", {})
+    if "counted" not in cache:
+        inel = _ineligibility(ctx)
+        months = inel.months.loc[inel.months["line_idx"].isin(_flagged_ineligible(ctx))]
+        cache["counted"] = _keep_pairs(months, _judged_months(ctx))
+    counted: pd.DataFrame = cache["counted"]
+    return counted
+
+
+def _pair_key(frame: pd.DataFrame) -> np.ndarray:
+    """One int64 per (line_idx, m): fast set operations on line-months."""
+    return (frame["line_idx"].to_numpy(dtype=np.int64) << 20) + frame["m"].to_numpy(dtype=np.int64)
 
 
 def _drop_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """``frame`` without the (line_idx, m) pairs of ``pairs``."""
     if pairs.empty or frame.empty:
         return frame
-    key = pd.MultiIndex.from_arrays([frame["line_idx"].to_numpy(), frame["m"].to_numpy()])
-    drop = key.isin(pd.MultiIndex.from_frame(pairs[["line_idx", "m"]]))
+    drop = pd.Series(_pair_key(frame)).isin(_pair_key(pairs)).to_numpy()
     return frame.loc[~drop].reset_index(drop=True)
 
 
+def _keep_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` restricted to the (line_idx, m) pairs of ``pairs``."""
+    if frame.empty:
+        return frame
+    keep = pd.Series(_pair_key(frame)).isin(_pair_key(pairs)).to_numpy()
+    return frame.loc[keep].reset_index(drop=True)
+
+
 # ----------------------------------------------------------------------------------- assembling
+def _line_groups(ctx: AuditContext) -> np.ndarray:
+    """Integer code of each line's (person, category): the unit of one finding (cached)."""
+    cache = ctx.extras.setdefault("_entitlement", {})
+    if "groups" not in cache:
+        lines = ctx.lines
+        codes, _ = pd.factorize(pd.MultiIndex.from_arrays([lines["person_key"], lines["category"]]))
+        cache["groups"] = codes.astype(np.int64)
+    groups: np.ndarray = cache["groups"]
+    return groups
+
+
+def _rows(line_idx: np.ndarray | pd.Series, table: str, row: np.ndarray | pd.Series) -> pd.DataFrame:
+    """Evidence rows ``line_idx, table, row`` (a payment or register row tied to a line)."""
+    return pd.DataFrame(
+        {
+            "line_idx": np.asarray(line_idx, dtype=np.int64),
+            "table": table,
+            "row": np.asarray(row, dtype=np.int64),
+        }
+    )
+
+
 def _assemble(
     ctx: AuditContext,
     check_id: str,
     per_line: pd.DataFrame,
-    extra_sources: pd.DataFrame | None = None,
+    evidence: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One raw finding per (person, category) from per-line rows ``line_idx, text, amount``.
 
-    ``extra_sources`` (``line_idx, source``) adds payment and register rows to the line's own row.
+    ``evidence`` (frames of :func:`_rows`) adds payment and register rows to the lines' own rows.
+    Texts of one group are joined once each, in line order; amounts are summed.
     """
     if per_line.empty:
         return empty_raw()
     lines = ctx.lines
-    rows = per_line.merge(lines[["line_idx", *_KEY, "national_id", "full_name", "source"]], on="line_idx")
-    src = rows[["line_idx", *_KEY, "source"]]
-    if extra_sources is not None and len(extra_sources):
-        extra = extra_sources.merge(lines[["line_idx", *_KEY]], on="line_idx")[["line_idx", *_KEY, "source"]]
-        src = pd.concat([src, extra], ignore_index=True)
-    sources = src.groupby(_KEY, sort=False)["source"].agg(sort_sources).rename("sources")
-    rows = rows.sort_values("line_idx", kind="stable")
-    grouped = rows.groupby(_KEY, sort=False).agg(
-        national_id=("national_id", "first"),
-        full_name=("full_name", "first"),
-        detail=("text", lambda s: " ".join(dict.fromkeys(s))),
-        amount_vnd=("amount", "sum"),
+    groups = _line_groups(ctx)
+    idx = per_line["line_idx"].to_numpy(dtype=np.int64)
+    order = np.argsort(idx, kind="stable")
+    rows = pd.DataFrame(
+        {
+            "g": groups[idx[order]],
+            "line_idx": idx[order],
+            "text": per_line["text"].to_numpy(dtype=object)[order],
+            "amount": per_line["amount"].to_numpy(dtype="float64")[order],
+        }
     )
-    out = grouped.join(sources).reset_index()
+    texts = grouped_lists(rows.drop_duplicates(["g", "text"]), ["g"], "text")
+    texts["detail"] = [" ".join(v) for v in texts.pop("text")]
+    amounts = rows.groupby("g", sort=False)["amount"].sum().rename("amount").reset_index()
+    first = rows.drop_duplicates("g")[["g", "line_idx"]]
+    frames = [_rows(lines["line_idx"].to_numpy()[idx], "beneficiaries", lines["_row"].to_numpy()[idx])]
+    frames += [f for f in (evidence or []) if len(f)]
+    sources = _grouped_sources(pd.concat(frames, ignore_index=True), groups)
+    out = first.merge(amounts, on="g").merge(texts, on="g").merge(sources, on="g")
+    out_idx = out["line_idx"].to_numpy(dtype=np.int64)
+    category = lines["category"].to_numpy(dtype=object)[out_idx]
     return new_raw(
         pd.DataFrame(
             {
                 "check_id": check_id,
-                "person_key": out["person_key"].astype(str),
-                "national_id": out["national_id"].fillna("").astype(str),
-                "full_name": out["full_name"].fillna("").astype(str),
+                "person_key": pd.Series(lines["person_key"].to_numpy(dtype=object)[out_idx], dtype="str"),
+                "national_id": pd.Series(
+                    lines["national_id"].to_numpy(dtype=object)[out_idx], dtype="str"
+                ).fillna(""),
+                "full_name": pd.Series(
+                    lines["full_name"].to_numpy(dtype=object)[out_idx], dtype="str"
+                ).fillna(""),
                 "sources": out["sources"],
                 "detail": out["detail"].astype(str),
-                "amount_vnd": out["amount_vnd"].astype("float64"),
-                "discriminator": out["category"].astype(str),
-                "category": out["category"].astype(str),
+                "amount_vnd": out["amount"].astype("float64"),
+                "discriminator": pd.Series(category, dtype="str"),
+                "category": pd.Series(category, dtype="str"),
             }
         )
     )
+
+
+def _grouped_sources(evidence: pd.DataFrame, groups: np.ndarray) -> pd.DataFrame:
+    """``g, sources``: per finding group, its unique ``table:row`` strings by table then row number.
+
+    The order of ``findings.sort_sources``, from one integer sort (no string parsing, no Python
+    call per group): the key packs group, table rank (alphabetical) and row number.
+    """
+    tables = np.array(sorted(evidence["table"].unique()), dtype=object)
+    rank = np.searchsorted(tables, evidence["table"].to_numpy(dtype=object)).astype(np.int64)
+    g = groups[evidence["line_idx"].to_numpy(dtype=np.int64)]
+    key = np.unique((g << 40) | (rank << 32) | evidence["row"].to_numpy(dtype=np.int64))
+    g_sorted = key >> 40
+    text = pd.Series(tables[(key >> 32) & 0xFF], dtype="str") + ":" + pd.Series(key & 0xFFFFFFFF).astype(str)
+    cuts = np.flatnonzero(np.diff(g_sorted)) + 1
+    return pd.DataFrame(
+        {
+            "g": g_sorted[np.r_[0, cuts]] if len(key) else np.zeros(0, dtype=np.int64),
+            "sources": [part.tolist() for part in np.split(text.to_numpy(dtype=object), cuts)]
+            if len(key)
+            else [],
+        }
+    )
+
+
+def grouped_lists(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """``keys`` + ``column`` as a list per group, in row order, without a Python call per group."""
+    if frame.empty:
+        return pd.DataFrame(
+            {**{k: pd.Series(dtype="object") for k in keys}, column: pd.Series(dtype="object")}
+        )
+    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    values = frame[column].to_numpy(dtype=object)[order]
+    heads = frame.iloc[order[np.r_[0, cuts]]][keys].reset_index(drop=True)
+    heads[column] = [part.tolist() for part in np.split(values, cuts)]
+    return heads
 
 
 # ----------------------------------------------------------------------------------- INELIGIBLE
@@ -517,12 +668,10 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         if not mask.any():
             return
         frame = pd.DataFrame({"name": label, "category": sub["category"].astype(str), **params}).loc[mask]
-        texts.append(pd.DataFrame({"line_idx": sub.loc[mask, "line_idx"], "text": render(key, lang, frame)}))
+        texts.append(pd.DataFrame({"line_idx": sub.loc[mask, "line_idx"], "text": _render(key, lang, frame)}))
 
     idx = sub["line_idx"].to_numpy()
-    level_text = sub["disability_level"].map(
-        lambda v: t(f"entitlement.level.{v}", lang) if isinstance(v, str) else ""
-    )
+    level_text = _vocab_text(sub["disability_level"], "entitlement.level", lang, default="")
     add(r["level"], "entitlement.ineligible.level", {"level": level_text})
     minage = pd.Series(facts.minage[idx], index=sub.index)
     minage_text = minage.map(lambda v: "" if pd.isna(v) else str(int(v)))
@@ -558,16 +707,11 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
     )
     if r["pension"].any():
         benefit = inel.pension_rows.drop_duplicates("line_idx").set_index("line_idx")["benefit"]
-        benefit_text = (
-            sub["line_idx"]
-            .map(benefit)
-            .map(
-                lambda v: (
-                    t(f"entitlement.benefit.{v}", lang)
-                    if isinstance(v, str)
-                    else t("entitlement.benefit.pension", lang)
-                )
-            )
+        benefit_text = _vocab_text(
+            sub["line_idx"].map(benefit),
+            "entitlement.benefit",
+            lang,
+            default=t("entitlement.benefit.pension", lang),
         )
         add(r["pension"], "entitlement.ineligible.pension", {"benefit": benefit_text})
     add(
@@ -578,17 +722,18 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
             "cert": _months_text(pd.Series(facts.cert_m[idx], index=sub.index)),
         },
     )
-    reason_text = pd.concat(texts, ignore_index=True).groupby("line_idx", sort=False)["text"].agg(" ".join)
+    joined = grouped_lists(pd.concat(texts, ignore_index=True), ["line_idx"], "text")
+    reason_text = pd.Series(
+        [" ".join(v) for v in joined["text"]], index=joined["line_idx"].to_numpy(), dtype="str"
+    )
 
     # Money: the months counted, from payments when the ward gave them, else from the roster.
     counted = _ineligible_counted(ctx)
-    extra_sources = pd.DataFrame(columns=["line_idx", "source"])
+    evidence: list[pd.DataFrame] = []
     if ctx.has("payments"):
-        pay = _received(ctx)
-        pay = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
-        pay = pay.merge(counted, on=["line_idx", "m"])
+        pay = _keep_pairs(_received(ctx), counted)
         amount = pay.groupby("line_idx")["amount"].sum()
-        extra_sources = pay[["line_idx", "source"]]
+        evidence.append(_rows(pay["line_idx"], "payments", pay["row"]))
         amount_key = "entitlement.ineligible.amount_paid"
     else:
         li = counted["line_idx"].to_numpy(dtype=np.int64)
@@ -600,28 +745,21 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         amount = pd.Series(np.nan_to_num(due), index=li).groupby(level=0).sum()
         amount_key = "entitlement.ineligible.amount_due"
     amounts = sub["line_idx"].map(amount).fillna(0.0).astype("float64")
-    money_text = render(amount_key, lang, pd.DataFrame({"amount": _money(amounts, lang)}))
+    money_text = _render(amount_key, lang, pd.DataFrame({"amount": _money(amounts, lang)}))
     detail = sub["line_idx"].map(reason_text).fillna("") + np.where(
         amounts.to_numpy() != 0, " " + money_text, ""
     )
 
-    register = [extra_sources]
-    if len(inel.pension_rows):
-        register.append(
-            inel.pension_rows.loc[
-                inel.pension_rows["line_idx"].isin(idx[r["pension"].to_numpy()]), ["line_idx", "source"]
-            ]
-        )
-    cert_rows = pd.DataFrame({"line_idx": idx, "source": facts.cert_source[idx]})
-    register.append(cert_rows.loc[r["certificate"].to_numpy() & cert_rows["source"].notna().to_numpy()])
+    pens = inel.pension_rows.loc[inel.pension_rows["line_idx"].isin(idx[r["pension"].to_numpy()])]
+    evidence.append(_rows(pens["line_idx"], "pensions", pens["row"]))
+    with_cert = r["certificate"].to_numpy() & ~np.isnan(facts.cert_row[idx])
+    evidence.append(_rows(idx[with_cert], "disability_certificates", facts.cert_row[idx][with_cert]))
     per_line = pd.DataFrame({"line_idx": idx, "text": detail.to_numpy(), "amount": amounts.to_numpy()})
-    return _assemble(ctx, "INELIGIBLE", per_line, pd.concat(register, ignore_index=True))
+    return _assemble(ctx, "INELIGIBLE", per_line, evidence)
 
 
 # ----------------------------------------------------------------------------------- WRONG_COEFFICIENT
-def _nearest_lawful(
-    recorded: np.ndarray, expected: np.ndarray, allowed: np.ndarray, unit: np.ndarray
-) -> np.ndarray:
+def _nearest_lawful(recorded: np.ndarray, answer: pd.DataFrame) -> np.ndarray:
     """The coefficient the money is measured against, month by month.
 
     One expected value: that value. An allowed set (C1) or whole multiples of a unit (K4): the facts
@@ -629,12 +767,13 @@ def _nearest_lawful(
     counted: a recorded value above the highest lawful one is measured against the highest, one
     below the lowest against the lowest, one in between against itself (no amount). No rule: itself.
     """
+    expected = answer["expected"].to_numpy(dtype="float64")
+    lo = answer["allowed_lo"].to_numpy(dtype="float64")
+    hi = answer["allowed_hi"].to_numpy(dtype="float64")
+    unit = answer["per_child_unit"].to_numpy(dtype="float64")
     out = np.where(np.isnan(expected), recorded, expected)
-    has_set = np.array([isinstance(a, tuple) for a in allowed], dtype=bool)
-    if has_set.any():
-        lo = np.array([min(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
-        hi = np.array([max(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
-        out = np.where(has_set, np.clip(recorded, lo, hi), out)
+    has_set = ~np.isnan(lo)
+    out = np.where(has_set, np.clip(recorded, lo, hi), out)
     per_child = ~np.isnan(unit)
     out = np.where(per_child, np.maximum(recorded, unit), out)
     return out
@@ -696,26 +835,24 @@ def find_wrong_coefficients(ctx: AuditContext) -> pd.DataFrame:
     mm = months["m"].to_numpy(dtype=np.int64)
     rules_m = _expected(ctx, li, mm)
     recorded = recorded_all[li]
-    lawful = _nearest_lawful(
-        recorded,
-        rules_m["expected"].to_numpy(dtype="float64"),
-        rules_m["allowed"].to_numpy(),
-        rules_m["per_child_unit"].to_numpy(dtype="float64"),
-    )
+    lawful = _nearest_lawful(recorded, rules_m)
     per_month = _due(ctx, li, mm, recorded - lawful)
     amount = pd.Series(np.nan_to_num(per_month), index=li).groupby(level=0).sum()
 
     sub = lines.iloc[bad]
     at_asof = _expected(ctx, bad, np.full(len(bad), asof, dtype=np.int64))
-    lawful_text = [
-        _lawful_text(e, a, u, lang)
-        for e, a, u in zip(
-            at_asof["expected"].to_numpy(dtype="float64"),
-            at_asof["allowed"].to_numpy(),
-            at_asof["per_child_unit"].to_numpy(dtype="float64"),
-            strict=True,
-        )
-    ]
+    texts: dict[tuple[float | None, object, float | None], str] = {}
+    lawful_text = []
+    for e, a, u in zip(
+        at_asof["expected"].to_numpy(dtype="float64"),
+        at_asof["allowed"].to_numpy(dtype=object),
+        at_asof["per_child_unit"].to_numpy(dtype="float64"),
+        strict=True,
+    ):
+        k = (None if np.isnan(e) else float(e), a, None if np.isnan(u) else float(u))
+        if k not in texts:
+            texts[k] = _lawful_text(e, a, u, lang)
+        lawful_text.append(texts[k])
     cared = (ctx.rules.age_of(sub["category"]) == "cared_for").to_numpy()
     age_bad = np.floor((asof - facts.coef_birth_m[bad]) / 12)
     who = np.where(
@@ -723,7 +860,11 @@ def find_wrong_coefficients(ctx: AuditContext) -> pd.DataFrame:
         "",
         np.where(cared, "entitlement.coef.age_cared_for", "entitlement.coef.age_self"),
     )
-    age_note = [t(w, lang, age=int(a)) if w else "" for w, a in zip(who, np.nan_to_num(age_bad), strict=True)]
+    notes = pd.Series(who, dtype="str") + "|" + pd.Series(np.nan_to_num(age_bad).astype(np.int64)).astype(str)
+    note_of = {
+        k: (t(k.split("|")[0], lang, age=int(k.split("|")[1])) if k[0] != "|" else "") for k in notes.unique()
+    }
+    age_note = notes.map(note_of).to_numpy()
     amounts = sub["line_idx"].map(amount).fillna(0.0).astype("float64")
     params = pd.DataFrame(
         {
@@ -737,7 +878,7 @@ def find_wrong_coefficients(ctx: AuditContext) -> pd.DataFrame:
         },
         index=sub.index,
     )
-    detail = render("entitlement.wrong_coefficient", lang, params)
+    detail = _render("entitlement.wrong_coefficient", lang, params)
     per_line = pd.DataFrame({"line_idx": bad, "text": detail.to_numpy(), "amount": amounts.to_numpy()})
     return _assemble(ctx, "WRONG_COEFFICIENT", per_line)
 
@@ -760,7 +901,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
     lang = ctx.lang
     asof = ctx.asof_month
     parts: list[pd.DataFrame] = []
-    extra_sources: list[pd.DataFrame] = []
+    evidence: list[pd.DataFrame] = []
 
     # Roster figure at month(as_of).
     roster = lines["monthly_amount"].to_numpy(dtype="float64", na_value=np.nan)
@@ -788,7 +929,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
                     {
                         "line_idx": cand[bad],
                         "order": 0,
-                        "text": render("entitlement.wrong_amount.roster", lang, params).to_numpy(),
+                        "text": _render("entitlement.wrong_amount.roster", lang, params).to_numpy(),
                         "amount": 0.0,
                     }
                 )
@@ -797,9 +938,8 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
     # Payments, per line and month.
     if ctx.has("payments"):
         pay = _received(ctx)
-        pay = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
         judged = _drop_pairs(_judged_months(ctx), _ineligible_counted(ctx))
-        pay = pay.merge(judged, on=["line_idx", "m"])
+        pay = _keep_pairs(pay, judged)
         if len(pay):
             per = pay.groupby(["line_idx", "m"], sort=True).agg(paid=("amount", "sum")).reset_index()
             li = per["line_idx"].to_numpy(dtype=np.int64)
@@ -829,23 +969,22 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
                         {
                             "line_idx": by_line["line_idx"].to_numpy(),
                             "order": 1,
-                            "text": render("entitlement.wrong_amount.payments", lang, params).to_numpy(),
+                            "text": _render("entitlement.wrong_amount.payments", lang, params).to_numpy(),
                             "amount": by_line["amount"].to_numpy(dtype="float64"),
                         }
                     )
                 )
-                bad_pay = pay.merge(per[["line_idx", "m"]], on=["line_idx", "m"])
-                extra_sources.append(bad_pay[["line_idx", "source"]])
+                bad_pay = _keep_pairs(pay, per)
+                evidence.append(_rows(bad_pay["line_idx"], "payments", bad_pay["row"]))
     if not parts:
         return empty_raw()
     found = pd.concat(parts, ignore_index=True).sort_values(["line_idx", "order"], kind="stable")
-    per_line = (
-        found.groupby("line_idx", sort=False)
-        .agg(text=("text", " ".join), amount=("amount", "sum"))
-        .reset_index()
-    )
+    per_line = grouped_lists(found, ["line_idx"], "text")
+    per_line["text"] = [" ".join(v) for v in per_line["text"]]
+    amounts = found.groupby("line_idx", sort=False)["amount"].sum()
+    per_line["amount"] = amounts.reindex(per_line["line_idx"].to_numpy()).to_numpy()
     sub = lines.set_index("line_idx").loc[per_line["line_idx"]]
-    prefix = render(
+    prefix = _render(
         "entitlement.prefix",
         lang,
         pd.DataFrame(
@@ -853,8 +992,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
         ),
     )
     per_line["text"] = prefix.to_numpy() + per_line["text"]
-    extra = pd.concat(extra_sources, ignore_index=True) if extra_sources else None
-    return _assemble(ctx, "WRONG_AMOUNT", per_line, extra)
+    return _assemble(ctx, "WRONG_AMOUNT", per_line, evidence)
 
 
 # ----------------------------------------------------------------------------------- UNPAID_MONTHS
@@ -888,15 +1026,18 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
     if judged.empty:
         return empty_raw()
 
-    pay = _received(ctx)
-    by_line = pay.loc[pay["line_idx"].notna(), ["line_idx", "m"]].astype("int64").drop_duplicates()
+    pay = _received(ctx, linked_only=False)
+    linked = pay["line_idx"].notna()
+    by_line = pay.loc[linked, ["line_idx", "m"]].astype("int64").drop_duplicates()
     unpaid = _drop_pairs(judged, by_line)
-    loose = pay.loc[pay["line_idx"].isna() & pay["person_key"].notna(), ["person_key", "m"]].drop_duplicates()
+    loose = pay.loc[~linked & pay["person_key"].notna(), ["person_key", "m"]].drop_duplicates()
     if len(loose) and len(unpaid):
-        unpaid = unpaid.assign(person_key=lines["person_key"].to_numpy()[unpaid["line_idx"].to_numpy()])
-        key = pd.MultiIndex.from_frame(unpaid[["person_key", "m"]])
-        covered = key.isin(pd.MultiIndex.from_frame(loose))
-        unpaid = unpaid.loc[~covered, ["line_idx", "m"]].reset_index(drop=True)
+        people = lines["person_key"].to_numpy()[unpaid["line_idx"].to_numpy()]
+        codes, _ = pd.factorize(np.concatenate([people, loose["person_key"].to_numpy(dtype=object)]))
+        codes = codes.astype(np.int64)
+        mine = (codes[: len(unpaid)] << 20) + unpaid["m"].to_numpy(dtype=np.int64)
+        theirs = (codes[len(unpaid) :] << 20) + loose["m"].to_numpy(dtype=np.int64)
+        unpaid = unpaid.loc[~pd.Series(mine).isin(theirs).to_numpy()].reset_index(drop=True)
     if unpaid.empty:
         return empty_raw()
 
@@ -920,7 +1061,10 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
     )
     longest = longest.set_index("line_idx")
     per = unpaid.groupby("line_idx", sort=True).agg(n=("m", "size"), due=("due", "sum"))
-    per["months"] = runs.groupby("line_idx", sort=True)["text"].agg(", ".join)
+    run_lists = grouped_lists(runs, ["line_idx"], "text")
+    per["months"] = pd.Series(
+        [", ".join(v) for v in run_lists["text"]], index=run_lists["line_idx"].to_numpy()
+    )
     per["run"] = longest["n"]
     per["run_text"] = longest["text"]
     per = per.reset_index()
@@ -935,11 +1079,13 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
             "amount": _money(amount, lang).to_numpy(),
         }
     )
-    text = render("entitlement.unpaid", lang, params)
+    text = _render("entitlement.unpaid", lang, params)
     long_run = (per["run"] >= SUSPEND_AFTER_UNPAID_MONTHS).to_numpy()
     if long_run.any():
         run_params = pd.DataFrame({"run": per["run"].astype(int), "months": per["run_text"]}).loc[long_run]
-        text.loc[long_run] = text.loc[long_run] + " " + render("entitlement.unpaid.suspend", lang, run_params)
+        text.loc[long_run] = (
+            text.loc[long_run] + " " + _render("entitlement.unpaid.suspend", lang, run_params)
+        )
     per_line = pd.DataFrame(
         {"line_idx": per["line_idx"].to_numpy(), "text": text.to_numpy(), "amount": amount.to_numpy()}
     )

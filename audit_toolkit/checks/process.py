@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, sources_of
+from audit_toolkit.checks.entitlement import grouped_lists
 from audit_toolkit.checks.stale import person_label
 from audit_toolkit.findings import empty_raw, new_raw, sort_sources
-from audit_toolkit.messages import fmt_date, render
+from audit_toolkit.messages import render
 from audit_toolkit.months import month_of
 
 __all__ = ["TOTAL", "find_late_decisions", "find_report_mismatches"]
@@ -29,7 +30,9 @@ TOTAL = "TOTAL"
 
 
 def _dates_text(values: pd.Series, lang: str) -> pd.Series:
-    return pd.Series([fmt_date(v, lang) for v in values], index=values.index, dtype="str")
+    """``dd/mm/yyyy`` as ``messages.fmt_date`` writes it (both languages), vectorised."""
+    text = pd.to_datetime(values).dt.strftime("%d/%m/%Y")
+    return pd.Series(text.fillna("").to_numpy(), index=values.index, dtype="str")
 
 
 @check("LATE_DECISION")
@@ -66,7 +69,8 @@ def find_late_decisions(ctx: AuditContext) -> pd.DataFrame:
     # One finding per person and category: every line's row in the sources, the latest one in the text.
     hits = hits.sort_values(["person_key", "category", "worked"], ascending=[True, True, False])
     keys = ["person_key", "category"]
-    sources = hits.groupby(keys, sort=False)["source"].agg(sort_sources).rename("sources").reset_index()
+    by_row = hits.sort_values("_row", kind="stable")
+    sources = grouped_lists(by_row, keys, "source").rename(columns={"source": "sources"})
     first = hits.drop_duplicates(keys).merge(sources, on=keys, how="left").reset_index(drop=True)
     params = pd.DataFrame(
         {
