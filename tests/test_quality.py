@@ -154,6 +154,38 @@ def test_province_pattern_lists_the_rule_table_codes() -> None:
     assert codes == set(load_rules().province_codes)
 
 
+def test_coefficient_rules_with_a_check_id_agree_with_the_rule_tables() -> None:
+    # A rule carries WRONG_COEFFICIENT only if its set is exactly what the rules allow for the family,
+    # and the rules judge every age (else the check would not flag a failing line: no finding).
+    rules = load_rules()
+    month = 2023 * 12 + 0
+    grid = [x / 2 for x in range(1, 11)]  # 0.5 .. 5.0
+    ages = list(range(0, 101))
+    checked = 0
+    for rule in load_suites(SUITES)["beneficiaries"].rules:
+        if rule.check_id != "WRONG_COEFFICIENT":
+            continue
+        condition = str(rule.kwargs["row_condition"])
+        categories = re.findall(r'"(K\w+|C\d|HTXH)"', condition)
+        level = re.search(r'disability_level == "(\w+)"', condition)
+        for category in categories:
+            n = len(grid) * len(ages)
+            ok = rules.coefficient_ok(
+                pd.Series([category] * n),
+                pd.Series([level.group(1) if level else None] * n, dtype=object),
+                pd.Series([a for _ in grid for a in ages], dtype="Float64"),
+                month,
+                pd.Series([c for c in grid for _ in ages]),
+            ).to_numpy()
+            per_value = ok.reshape(len(grid), len(ages))
+            lawful = {c for c, row in zip(grid, per_value, strict=True) if row.any()}
+            assert lawful == set(rule.kwargs["value_set"]), (category, lawful)
+            unlawful = [row for c, row in zip(grid, per_value, strict=True) if c not in lawful]
+            assert all(not row.any() for row in unlawful), f"{category}: some age is not judged"
+            checked += 1
+    assert checked == 5  # K6 severe, K6 especially severe, K8, C1, C2
+
+
 @pytest.mark.parametrize(
     ("case", "overrides", "expected"), BENEFICIARY_CASES, ids=[c[0] for c in BENEFICIARY_CASES]
 )
@@ -324,14 +356,15 @@ def test_raw_findings_only_for_catalogue_rules(
     # the scoped rules, per line category
     assert by_source[f"beneficiaries:{row_of['k6_mild']}"]["check_id"] == "INELIGIBLE"
     assert by_source[f"beneficiaries:{row_of['k6_mild']}"]["discriminator"] == "K6"
-    assert by_source[f"beneficiaries:{row_of['k1_20']}"]["check_id"] == "WRONG_COEFFICIENT"
+    assert by_source[f"beneficiaries:{row_of['c1_10']}"]["check_id"] == "WRONG_COEFFICIENT"
     assert by_source[f"beneficiaries:{row_of['c1_10']}"]["discriminator"] == "C1"
-    # K4 and the appendix-only rules give no findings
-    for case in ("k4_15", "amount_zero", "decision_before", "k6_no_level", "ended_undated"):
+    assert by_source[f"beneficiaries:{row_of['k6_severe_25']}"]["discriminator"] == "K6"
+    # age-banded families (K1), K4 and the appendix-only rules give no findings
+    for case in ("k1_20", "k4_15", "amount_zero", "decision_before", "k6_no_level", "ended_undated"):
         assert f"beneficiaries:{row_of[case]}" not in by_source
 
 
-# (line overrides, as_of, whether the K1 line's wrong coefficient becomes a WRONG_COEFFICIENT finding)
+# (line overrides, as_of, whether the C1 line's wrong coefficient becomes a WRONG_COEFFICIENT finding)
 SCOPE_CASES: list[tuple[dict[str, Any], str | None, bool]] = [
     # open line: active at as_of
     ({}, "2023-02-28", True),
@@ -350,7 +383,7 @@ SCOPE_CASES: list[tuple[dict[str, Any], str | None, bool]] = [
 
 @pytest.fixture(scope="module")
 def scoped_result() -> tuple[pd.DataFrame, QualityResult]:
-    base = {"category": "K1", "birth_date": "2021-03-01", "coefficient": 2.0, "start_month": "2022-01"}
+    base = {"category": "C1", "coefficient": 1.0, "start_month": "2022-01"}
     table = ward(beneficiaries=[person(**{**base, **line}) for line, _, _ in SCOPE_CASES]).tables[
         "beneficiaries"
     ]
@@ -369,7 +402,7 @@ def test_scoped_findings_need_an_active_line(
     hits = raw.loc[(raw["check_id"] == "WRONG_COEFFICIENT") & raw["sources"].map(lambda s: source in s)]
     assert len(hits) == int(found)
     if found:
-        assert hits["discriminator"].tolist() == ["K1"]
+        assert hits["discriminator"].tolist() == ["C1"]
 
 
 def test_vietnamese_detail(beneficiaries_result: tuple[pd.DataFrame, QualityResult]) -> None:
