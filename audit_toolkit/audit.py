@@ -116,10 +116,10 @@ def parse_period_from(value: str | None, as_of: pd.Timestamp) -> int:
     return start
 
 
-def _quality(ward: WardData, lang: str) -> Any:
+def _quality(ward: WardData, lang: str, expectations: Path | None) -> Any:
     from audit_toolkit.quality import validate_tables
 
-    return validate_tables(ward.tables, lang=lang)
+    return validate_tables(ward.tables, lang=lang, suites_dir=expectations)
 
 
 def run_audit(
@@ -131,6 +131,7 @@ def run_audit(
     rules: RuleSet | None = None,
     only: set[str] | None = None,
     quality: bool = True,
+    expectations: str | Path | None = None,
 ) -> AuditResult:
     """Audit one ward.
 
@@ -142,6 +143,8 @@ def run_audit(
         rules: a rule set (default: the packaged rules for the ward's province).
         only: run only these check ids (the others are reported as not run).
         quality: run the Great Expectations suites (their findings join the checks' findings).
+        expectations: folder of the suites (default: ``expectations/`` of the checkout, or the
+            ``AUDIT_TOOLKIT_EXPECTATIONS`` environment variable).
 
     Returns:
         An :class:`AuditResult` with one finding per person per check.
@@ -167,8 +170,8 @@ def run_audit(
     raw, statuses = run_checks(ctx, only=only)
     quality_result = None
     if quality:
-        quality_result = _quality(ward_data, lang)
-        extra = quality_result.raw_findings()
+        quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
+        extra = quality_result.raw_findings(as_of=ts)
         if len(extra):
             ran = {s.check_id for s in statuses if s.status == "run"}
             extra = extra.loc[extra["check_id"].isin(ran)]
@@ -219,6 +222,7 @@ def run_batch(
     period_from: str | None = None,
     lang: str = "vi",
     quality: bool = True,
+    expectations: str | Path | None = None,
     on_ward: Callable[[int, int, Path], None] | None = None,
     on_result: Callable[[AuditResult], None] | None = None,
 ) -> BatchResult:
@@ -247,7 +251,14 @@ def run_batch(
         if on_ward:
             on_ward(n, len(wards), ward_path)
         try:
-            result = run_audit(ward_path, as_of=ts, period_from=period_from, lang=lang, quality=quality)
+            result = run_audit(
+                ward_path,
+                as_of=ts,
+                period_from=period_from,
+                lang=lang,
+                quality=quality,
+                expectations=expectations,
+            )
         except AuditToolkitError as exc:
             errors[ward_path.name] = str(exc)
             continue

@@ -1,6 +1,8 @@
 """``audit-toolkit``: argument parsing and progress only; the work is in the library.
 
     audit-toolkit audit PATH --as-of YYYY-MM-DD [--from YYYY-MM] [--out DIR] [--lang vi|en] [--no-mask]
+    audit-toolkit notebook {ward,city,follow-up} PATH [--as-of …] [--from …] [--old DIR] --out DIR
+    audit-toolkit compare OLD_DIR NEW_DIR --out DIR
 
 Exit status: 0 when the audit ran (findings are results, not errors); 2 for unusable input or
 arguments, with a message naming the file, sheet, column or row and the fix.
@@ -13,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audit_toolkit.errors import AuditToolkitError, InputError
 
@@ -48,6 +50,34 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default: vi)")
     audit.add_argument("--no-mask", action="store_true", help="show national IDs in full in the shared HTML")
     audit.add_argument("--no-quality", action="store_true", help="skip the Great Expectations suites")
+    audit.add_argument(
+        "--expectations", type=Path, help="folder of Great Expectations suites (default: expectations/)"
+    )
+    audit.add_argument(
+        "--sample", type=int, default=10, help="people drawn for the field-visit sample (default: 10)"
+    )
+    audit.add_argument("--seed", type=int, default=0, help="seed of the field-visit sample (default: 0)")
+
+    nb = sub.add_parser("notebook", help="run a notebook template and export it to HTML without code")
+    nb.add_argument("kind", choices=("ward", "city", "follow-up"), help="which notebook")
+    nb.add_argument(
+        "path",
+        type=Path,
+        help="ward folder/workbook (ward), batch folder (city), or the NEW audit folder (follow-up)",
+    )
+    nb.add_argument("--as-of", help="audit date, YYYY-MM-DD (ward, city)")
+    nb.add_argument("--from", dest="period_from", help="first month of the period, YYYY-MM")
+    nb.add_argument("--old", type=Path, help="the earlier audit's output folder (follow-up)")
+    nb.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    nb.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default: vi)")
+    nb.add_argument("--no-mask", action="store_true", help="show national IDs in full in the export")
+
+    cmp = sub.add_parser("compare", help="compare two audits of the same wards: new, still open, resolved")
+    cmp.add_argument("old", type=Path, help="output folder of the earlier audit")
+    cmp.add_argument("new", type=Path, help="output folder of the later audit")
+    cmp.add_argument("--out", type=Path, default=Path("reports/follow-up"), help="output folder")
+    cmp.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default: vi)")
+    cmp.add_argument("--no-mask", action="store_true", help="show national IDs in full in the HTML")
     return parser
 
 
@@ -82,7 +112,19 @@ def _audit(args: argparse.Namespace) -> int:
             file=path,
             fix="Give the path of a ward folder, a ward workbook or a batch folder",
         )
+    if args.sample < 0:
+        raise InputError(
+            f"--sample {args.sample} is negative", fix="Give the number of people to visit, e.g. --sample 10"
+        )
+    if args.expectations is not None:
+        if not args.expectations.is_dir():
+            raise InputError(
+                f"--expectations {args.expectations} is not a folder",
+                file=args.expectations,
+                fix="Give the folder holding the suites' JSON files",
+            )
     mask = not args.no_mask
+    options: dict[str, Any] = {"mask": mask, "sample_size": args.sample, "seed": args.seed}
     if is_batch(path):
         from tqdm import tqdm
 
@@ -96,7 +138,7 @@ def _audit(args: argparse.Namespace) -> int:
             bar.refresh()
 
         def on_result(result: AuditResult) -> None:
-            folder = write_reports(result, args.out, mask=mask)
+            folder = write_reports(result, args.out, **options)
             folders[result.ward.ward_id] = folder.name
             bar.update(1)
             bar.write(_summary_line(result), file=sys.stderr)
@@ -107,6 +149,7 @@ def _audit(args: argparse.Namespace) -> int:
             period_from=args.period_from,
             lang=args.lang,
             quality=not args.no_quality,
+            expectations=args.expectations,
             on_ward=on_ward,
             on_result=on_result,
         )
@@ -118,11 +161,74 @@ def _audit(args: argparse.Namespace) -> int:
         _say(t("cli.done", args.lang, path=args.out) + f" ({time.perf_counter() - started:.1f} s)")
         return EXIT_OK
     result = run_audit(
-        path, as_of=args.as_of, period_from=args.period_from, lang=args.lang, quality=not args.no_quality
+        path,
+        as_of=args.as_of,
+        period_from=args.period_from,
+        lang=args.lang,
+        quality=not args.no_quality,
+        expectations=args.expectations,
     )
-    folder = write_reports(result, args.out, mask=mask)
+    folder = write_reports(result, args.out, **options)
     _say(_summary_line(result))
     _say(t("cli.done", args.lang, path=folder))
+    return EXIT_OK
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from audit_toolkit.messages import t
+    from audit_toolkit.notebooks import run_notebook
+
+    mask = not args.no_mask
+    if args.kind in ("ward", "city"):
+        if not args.as_of:
+            raise InputError(
+                f"notebook {args.kind} needs --as-of", fix="Add the audit date, e.g. --as-of 2023-02-28"
+            )
+        key = "ward_path" if args.kind == "ward" else "batch_path"
+        params = {
+            key: str(args.path),
+            "as_of": args.as_of,
+            "period_from": args.period_from or "",
+            "lang": args.lang,
+            "mask": mask,
+            "out_dir": str(args.out),
+        }
+    else:
+        if args.old is None:
+            raise InputError(
+                "notebook follow-up needs --old",
+                fix="Add the earlier audit's output folder, e.g. --old reports/2023-02",
+            )
+        params = {
+            "old_dir": str(args.old),
+            "new_dir": str(args.path),
+            "lang": args.lang,
+            "mask": mask,
+            "out_dir": str(args.out),
+        }
+    executed, html_path = run_notebook(args.kind, params, args.out)
+    _say(t("cli.notebook_written", args.lang, notebook=executed, html=html_path))
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from audit_toolkit.compare import compare_audits
+    from audit_toolkit.messages import t
+    from audit_toolkit.report.follow_up import write_follow_up
+
+    comparison = compare_audits(args.old, args.new)
+    html_path, xlsx_path = write_follow_up(comparison, args.out, lang=args.lang, mask=not args.no_mask)
+    counts = comparison.findings["status"].value_counts()
+    _say(
+        t(
+            "cli.compare_counts",
+            args.lang,
+            new=int(counts.get("new", 0)),
+            open=int(counts.get("open", 0)),
+            resolved=int(counts.get("resolved", 0)),
+        )
+    )
+    _say(t("cli.done", args.lang, path=html_path.parent))
     return EXIT_OK
 
 
@@ -132,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "audit":
             return _audit(args)
+        if args.command == "notebook":
+            return _notebook(args)
+        if args.command == "compare":
+            return _compare(args)
     except InputError as exc:
         from audit_toolkit.messages import t
 

@@ -19,7 +19,7 @@ from audit_toolkit.months import month_label
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult, BatchResult
 
-__all__ = ["batch_overview", "findings_by_check", "findings_table", "key_figures"]
+__all__ = ["Charts", "SVGChart", "batch_figures", "batch_overview", "cross_ward_table", "figures", "findings_by_check", "findings_table", "key_figures"]
 
 
 def key_figures(result: AuditResult) -> pd.DataFrame:
@@ -99,3 +99,69 @@ def batch_overview(batch: BatchResult) -> pd.DataFrame:
     for name, error in batch.errors.items():
         rows.append({"ward": name, "error": error})
     return pd.DataFrame(rows)
+
+
+class SVGChart:
+    """A chart as inline SVG that notebooks display as an image (``_repr_svg_``), no IPython needed."""
+
+    def __init__(self, svg: str) -> None:
+        self.svg = svg
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+
+class Charts(list[SVGChart]):
+    """Several charts shown one after another in a notebook cell."""
+
+    def _repr_html_(self) -> str:
+        return "".join(f'<div style="margin:1rem 0">{c.svg}</div>' for c in self)
+
+
+def figures(result: AuditResult) -> Charts:
+    """The report's charts (findings and money by check, categories vs report, ages, monthly payments)."""
+    from audit_toolkit.report.html import _charts, active_by_category, check_overview
+
+    charts = _charts(result, check_overview(result), active_by_category(result))
+    keys = ("findings_by_check", "money_by_check", "by_category", "age", "paid_by_month")
+    return Charts(SVGChart(charts[k]) for k in keys if charts.get(k))
+
+
+def cross_ward_table(batch: BatchResult, *, mask: bool = True) -> pd.DataFrame:
+    """People listed in several wards of a batch (IDs masked by default)."""
+    from audit_toolkit.report.files import mask_ids
+
+    f = batch.cross_ward[["national_id", "full_name", "source", "detail", "amount_vnd"]].copy()
+    if mask:
+        from audit_toolkit.report.html import mask_text
+
+        f["national_id"] = mask_ids(f["national_id"])
+        f["detail"] = f["detail"].map(mask_text)
+    return f.reset_index(drop=True)
+
+
+def batch_figures(batch: BatchResult) -> Charts:
+    """Findings and money at stake per ward, as charts."""
+    from audit_toolkit.report import charts as ch
+
+    overview = batch_overview(batch)
+    overview = overview.loc[overview.get("error", pd.Series(index=overview.index, dtype=object)).isna()]
+    lang = batch.results[0].lang if batch.results else "vi"
+    findings = pd.Series(overview["findings"].to_numpy(dtype="int64"), index=overview["ward"])
+    over = pd.Series(overview["overpaid_vnd"].to_numpy(dtype="float64"), index=overview["ward"])
+    under = pd.Series(overview["underpaid_vnd"].to_numpy(dtype="float64"), index=overview["ward"])
+    out = Charts()
+    svg = ch.bar_chart(findings, title=t("views.chart.findings_by_ward", lang))
+    if svg:
+        out.append(SVGChart(svg))
+    svg = ch.signed_bars(
+        over,
+        under,
+        title=t("views.chart.money_by_ward", lang),
+        over_label=t("report.charts.overpaid", lang),
+        under_label=t("report.charts.underpaid", lang),
+        unit_label=t("report.charts.million", lang),
+    )
+    if svg:
+        out.append(SVGChart(svg))
+    return out

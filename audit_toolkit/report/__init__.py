@@ -15,7 +15,7 @@ from audit_toolkit.report.tables import batch_manifest, manifest, write_findings
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult, BatchResult
 
-__all__ = ["ward_folder_name", "write_batch_summary", "write_reports"]
+__all__ = ["ward_folder_name", "write_batch", "write_batch_summary", "write_reports"]
 
 
 def ward_folder_name(result: AuditResult) -> str:
@@ -88,3 +88,16 @@ def write_batch_summary(
     write_summary_html(batch, folder / "index.html", ward_folders, mask=mask)
     write_json(batch_manifest(batch, ward_folders), folder / "manifest.json")
     return folder
+
+
+def write_batch(
+    batch: BatchResult, out: str | Path = "reports", *, mask: bool = True, sample_size: int = 10, seed: int = 0
+) -> Path:
+    """Write every ward's outputs and the batch ``summary/`` (for a batch already audited in memory).
+
+    The CLI writes each ward as soon as it is audited instead; both give the same files.
+    """
+    folders = {
+        r.ward.ward_id: write_reports(r, out, mask=mask, sample_size=sample_size, seed=seed).name for r in batch.results
+    }
+    return write_batch_summary(batch, out, folders, mask=mask)
