@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,11 @@ _INF = np.iinfo(np.int64).max
 
 
 # ----------------------------------------------------------------------------------- formatting
+def _month_series(values: pd.Series) -> pd.Series:
+    """``month_of`` for a Series (typed: always a Series)."""
+    return cast(pd.Series, month_of(values))
+
+
 def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
     """``fmt`` applied once per distinct value (findings share few months and amounts)."""
     numbers = pd.Series(values).astype("float64")
@@ -165,7 +171,7 @@ def _event_month_by_person(ctx: AuditContext, register: pd.DataFrame, date_col: 
         }
     )
     latest = frame.groupby("person_key", sort=False)["event"].max()
-    return month_of(latest).astype("float64")
+    return _month_series(latest).astype("float64")
 
 
 def _compute_facts(ctx: AuditContext) -> _Facts:
@@ -227,7 +233,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         ]
         if len(moved) and len(current):
             back = match_people(moved, current)["left_idx"].unique()
-            moved = moved.drop(index=back)
+            moved = moved.loc[~moved.index.isin(back)]
         move_m = lines["person_key"].map(_event_month_by_person(ctx, moved, "moved_out_date"))
         stop_m = np.fmin(stop_m, move_m.to_numpy(dtype="float64", na_value=np.nan))
 
@@ -253,7 +259,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
             pairs["row"] = certs["_row"].reindex(pairs["right_idx"]).to_numpy(dtype="float64")
             first = pairs.sort_values("issue", kind="stable").drop_duplicates("left_idx")
             idx = first["left_idx"].to_numpy(dtype=np.int64)
-            cert_m[idx] = month_of(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
+            cert_m[idx] = _month_series(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
             cert_row[idx] = first["row"].to_numpy(dtype="float64")
 
     return _Facts(
@@ -314,7 +320,7 @@ def _codes(ctx: AuditContext, column: str) -> tuple[np.ndarray, np.ndarray]:
     key = f"codes:{column}"
     if key not in cache:
         codes, values = pd.factorize(ctx.lines[column].astype("object"), use_na_sentinel=True)
-        cache[key] = (codes.astype(np.int64), np.append(np.asarray(values, dtype=object), None))
+        cache[key] = (codes.astype(np.int64), np.asarray([*values, None], dtype=object))
     result: tuple[np.ndarray, np.ndarray] = cache[key]
     return result
 
@@ -324,10 +330,10 @@ def _due_coefficient(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> 
     recorded = ctx.lines["coefficient"].to_numpy(dtype="float64", na_value=np.nan)[line_idx]
     need = np.isnan(recorded)
     if not need.any():
-        return recorded
+        return np.asarray(recorded, dtype="float64")
     out = recorded.copy()
     out[need] = _expected(ctx, line_idx[need], m[need])["expected"].to_numpy(dtype="float64")
-    return out
+    return np.asarray(out, dtype="float64")
 
 
 def _due(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray, coefficient: np.ndarray) -> np.ndarray:
@@ -350,7 +356,8 @@ def _judged_months(ctx: AuditContext) -> pd.DataFrame:
     lm = lm.loc[lm["payable"].to_numpy(dtype=bool), ["line_idx", "m"]]
     stop = _facts(ctx).stop_m[lm["line_idx"].to_numpy()]
     keep = np.isnan(stop) | (lm["m"].to_numpy(dtype="float64") <= stop)
-    return lm.loc[keep].reset_index(drop=True)
+    judged: pd.DataFrame = lm.loc[keep].reset_index(drop=True)
+    return judged
 
 
 def _received(ctx: AuditContext, *, linked_only: bool = True) -> pd.DataFrame:
@@ -497,7 +504,8 @@ def _ineligible_counted(ctx: AuditContext) -> pd.DataFrame:
 
 def _pair_key(frame: pd.DataFrame) -> np.ndarray:
     """One int64 per (line_idx, m): fast set operations on line-months."""
-    return (frame["line_idx"].to_numpy(dtype=np.int64) << 20) + frame["m"].to_numpy(dtype=np.int64)
+    key: np.ndarray = (frame["line_idx"].to_numpy(dtype=np.int64) << 20) + frame["m"].to_numpy(dtype=np.int64)
+    return key
 
 
 def _drop_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -746,7 +754,7 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         amount_key = "entitlement.ineligible.amount_due"
     amounts = sub["line_idx"].map(amount).fillna(0.0).astype("float64")
     money_text = _render(amount_key, lang, pd.DataFrame({"amount": _money(amounts, lang)}))
-    detail = sub["line_idx"].map(reason_text).fillna("") + np.where(
+    detail: pd.Series = sub["line_idx"].map(reason_text).fillna("") + np.where(
         amounts.to_numpy() != 0, " " + money_text, ""
     )
 

@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -148,7 +150,7 @@ def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
         return empty_raw()
     dates = rep["as_of"] if "as_of" in rep else pd.Series(pd.NaT, index=rep.index)
     rep["date"] = dates.fillna(ctx.as_of).to_numpy(dtype="datetime64[ns]")
-    rep["m"] = month_of(rep["date"]).astype("int64").to_numpy()
+    rep["m"] = cast(pd.Series, month_of(rep["date"])).astype("int64").to_numpy()
     rep["source"] = sources_of("report", rep["_row"]).to_numpy()
     rep["category"] = rep["category"].astype(str)
     rep["reported"] = rep["reported_count"].astype("int64")
@@ -242,5 +244,6 @@ def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
 def _parts_text(cats: pd.DataFrame) -> dict[int, str]:
     """``"94 + 26 + 2 + 3 + 26"`` per report month, in the report's row order."""
     return {
-        int(m): " + ".join(str(int(v)) for v in grp["reported"]) for m, grp in cats.groupby("m", sort=False)
+        int(str(m)): " + ".join(str(int(v)) for v in grp["reported"])
+        for m, grp in cats.groupby("m", sort=False)
     }
