@@ -10,8 +10,9 @@ Four checks (docs/check-semantics.md):
   it was suspended.
 
 The event month is the last payable month ("stop month"); only months of the audit period are
-judged, for line activity as for payments. Everything is computed over whole frames: the only
-per-row Python work is formatting the sentence of each finding.
+judged, for line activity as for payments. Everything is computed over whole frames (merges,
+groupby with built-in aggregations, sorts); the only per-row Python work is formatting the
+sentence of each finding. The helpers at the top are shared with ``checks/missed.py``.
 
 Example:
     >>> raw = find_deceased_active(ctx)  # doctest: +SKIP
@@ -23,10 +24,12 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from audit_toolkit.checks.base import AuditContext, check, match_people, sources_of
-from audit_toolkit.findings import empty_raw, new_raw, sort_sources
-from audit_toolkit.messages import fmt_vnd, render, t
+from audit_toolkit.checks.base import AuditContext, check, match_people
+from audit_toolkit.findings import empty_raw, new_raw
+from audit_toolkit.messages import catalogue, fmt_vnd, t
 from audit_toolkit.months import month_label, month_of
 
 __all__ = [
@@ -35,12 +38,20 @@ __all__ = [
     "find_moved_active",
     "find_paid_after_end",
     "format_dates",
+    "isin_keys",
+    "match_candidates",
     "months_of",
     "person_label",
+    "render_rows",
+    "sources_by",
 ]
 
 # Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
 _ADULT_AGE = 18
+# Columns match_people reads.
+_MATCH_COLS = ("national_id", "name_key", "birth_date", "birth_date_year_only")
+# Separator of the parts of a compound finding key (person key + category); never in a key.
+_SEP = "\x1f"
 
 
 # -- shared helpers (also used by checks/missed.py) -------------------------------------------------
@@ -50,28 +61,40 @@ def person_label(full_name: pd.Series, sex: pd.Series, age: pd.Series, lang: str
     Args:
         full_name: names (missing names give an empty label part).
         sex: ``"M"`` / ``"F"`` / missing (no title when missing).
-        age: completed years (``Int64``; no title under 18 or when unknown).
+        age: completed years (no title under 18 or when unknown).
         lang: report language.
+
+    Example:
+        >>> person_label(pd.Series(["Lê Thị Cúc"]), pd.Series(["F"]), pd.Series([80]), "vi").tolist()
+        ['Bà Lê Thị Cúc']
     """
     adult = (pd.to_numeric(age, errors="coerce") >= _ADULT_AGE).fillna(False).to_numpy(dtype=bool)
     sex_arr = sex.astype("object").to_numpy()
-    title = np.where(
-        adult & (sex_arr == "M"),
-        t("stale.title.male", lang),
-        np.where(adult & (sex_arr == "F"), t("stale.title.female", lang), ""),
-    )
-    names = full_name.fillna("").astype(str).to_numpy()
-    label = np.where(title == "", names, np.char.add(np.char.add(title.astype(str), " "), names.astype(str)))
-    return pd.Series(label, index=full_name.index, dtype="str")
+    male, female = t("stale.title.male", lang) + " ", t("stale.title.female", lang) + " "
+    title = np.where(adult & (sex_arr == "M"), male, np.where(adult & (sex_arr == "F"), female, ""))
+    names = full_name.astype("object").where(full_name.notna(), "").to_numpy()
+    return pd.Series(title.astype(object) + names, index=full_name.index, dtype="object")
 
 
 def format_dates(dates: pd.Series, year_only: pd.Series | None = None) -> pd.Series:
-    """``dd/mm/yyyy`` (``yyyy`` where ``year_only``) for a datetime Series; ``""`` when missing."""
-    text = dates.dt.strftime("%d/%m/%Y")
+    """``dd/mm/yyyy`` (``yyyy`` where ``year_only``) for a datetime Series; ``""`` when missing.
+
+    Formats each distinct date once (findings share few distinct dates).
+    """
+    dates = pd.Series(pd.to_datetime(dates.to_numpy()), index=dates.index)
+    codes, uniques = pd.factorize(dates)
+    full = pd.Series(uniques).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
+    year = pd.Series(uniques).dt.strftime("%Y").to_numpy(dtype=object)
+    yo = np.zeros(len(dates), dtype=bool)
     if year_only is not None:
-        yo = year_only.fillna(False).astype(bool)
-        text = text.where(~yo, dates.dt.strftime("%Y"))
-    return pd.Series(text.fillna("").astype(str), index=dates.index, dtype="str")
+        yo = year_only.fillna(False).to_numpy(dtype=bool)
+    safe = np.where(codes < 0, 0, codes)
+    if len(uniques):
+        text = np.where(yo, year[safe], full[safe])
+    else:
+        text = np.full(len(dates), "", dtype=object)
+    text = np.where(codes < 0, "", text)
+    return pd.Series(text, index=dates.index, dtype="object")
 
 
 def months_of(dates: pd.Series) -> pd.Series:
@@ -79,119 +102,253 @@ def months_of(dates: pd.Series) -> pd.Series:
     return cast(pd.Series, month_of(dates))
 
 
+def render_rows(key: str, lang: str, fields: pd.DataFrame) -> pd.Series:
+    """The message ``key`` formatted once per row of ``fields`` (columns = template fields).
+
+    Same lookup as :func:`audit_toolkit.messages.render` (``lang``, then English, then the key), but
+    reads the columns as plain object arrays: a province has tens of thousands of findings.
+    """
+    template = catalogue(lang).get(key) or catalogue("en").get(key, key)
+    cols = list(fields.columns)
+    arrays = [fields[c].astype("object").to_numpy() for c in cols]
+    text = [template.format(**dict(zip(cols, vals, strict=True))) for vals in zip(*arrays, strict=True)]
+    return pd.Series(text, index=fields.index, dtype="object")
+
+
+def sources_by(keys: pd.Series, tables: pd.Series | str, rows: pd.Series) -> dict[str, list[str]]:
+    """``key → ["table:row", …]`` sorted by table then row, without duplicates (no per-group Python).
+
+    Args:
+        keys: the finding key of each evidence row.
+        tables: the table name of each evidence row (or one name for all).
+        rows: the 1-based spreadsheet row numbers.
+    """
+    frame = pd.DataFrame(
+        {
+            "k": keys.astype("object").to_numpy(),
+            "t": np.broadcast_to(np.asarray(tables, dtype=object), len(keys)),
+            "r": rows.to_numpy(dtype="int64"),
+        }
+    )
+    frame = frame.drop_duplicates().sort_values(["k", "t", "r"], kind="stable")
+    if frame.empty:
+        return {}
+    src = (frame["t"].to_numpy(dtype=object) + ":" + frame["r"].astype(str).to_numpy(dtype=object)).tolist()
+    k = frame["k"].to_numpy(dtype=object)
+    starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
+    ends = np.r_[starts[1:], len(k)]
+    # Slicing one Python list is far cheaper than one numpy view per group.
+    return {k[s]: src[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)}
+
+
+def isin_keys(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
+    """``values.isin(keys)`` for text keys (missing never matches), as one Arrow hash lookup.
+
+    ``Series.isin`` on the pandas ``str`` dtype builds one Python object per key, which takes
+    seconds for a million keys; ``pyarrow.compute.is_in`` does it in milliseconds.
+    """
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    vals = _arrow_text(pd.Series(values))
+    key_arr = _arrow_text(pd.Series(keys).dropna())
+    if not len(key_arr):
+        return np.zeros(len(values), dtype=bool)
+    hit = pc.is_in(vals, value_set=pc.unique(key_arr), skip_nulls=True)
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    arr = pa.array(s.astype("str"), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """:func:`match_people` on the rows that can match at all (same ID or same name key).
+
+    ``match_people`` pairs records only on equal IDs or equal name keys, so dropping rows with
+    neither in the other table changes nothing but the cost of its joins.
+    """
+    if left.empty or right.empty:
+        return pd.DataFrame({"left_idx": pd.Series(dtype="int64"), "right_idx": pd.Series(dtype="int64")})
+
+    def could_match(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+        hit = isin_keys(a["national_id"], b["national_id"])
+        if "name_key" in a and "name_key" in b:
+            hit |= isin_keys(a["name_key"], b["name_key"])
+        return hit
+
+    # Only the matching columns travel: filtering wide 1M-row frames costs more than the match.
+    lcols = [c for c in _MATCH_COLS if c in left]
+    rcols = [c for c in _MATCH_COLS if c in right]
+    lsub, rsub = left[lcols], right[rcols]
+    return match_people(lsub.loc[could_match(lsub, rsub)], rsub.loc[could_match(rsub, lsub)])
+
+
+def _finding_key(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+    out = frame[key[0]].astype(str)
+    for col in key[1:]:
+        out = out + _SEP + frame[col].astype(str)
+    return pd.Series(out.to_numpy(dtype=object), index=frame.index)
+
+
 def _month_labels(months: pd.Series) -> pd.Series:
-    return pd.Series([month_label(int(m)) for m in months], index=months.index, dtype="str")
+    return pd.Series([month_label(int(m)) for m in months], index=months.index, dtype="object")
 
 
 def _money(amounts: pd.Series, lang: str) -> pd.Series:
-    return pd.Series([fmt_vnd(float(a), lang) for a in amounts], index=amounts.index, dtype="str")
+    return pd.Series([fmt_vnd(float(a), lang) for a in amounts], index=amounts.index, dtype="object")
 
 
 def _received_in_period(ctx: AuditContext) -> pd.DataFrame:
-    """Received payments for months of the audit period (empty frame when no payments table)."""
+    """Received payments for months of the audit period (empty when no payments table)."""
+    cols = {"m": "int64", "line_idx": "Int64", "person_key": "object", "amount": "float64", "_row": "int64"}
     if not ctx.has("payments"):
-        return pd.DataFrame(
-            {
-                "pay_idx": pd.Series(dtype="int64"),
-                "m": pd.Series(dtype="Int64"),
-                "line_idx": pd.Series(dtype="Int64"),
-                "person_key": pd.Series(dtype="str"),
-                "amount": pd.Series(dtype="float64"),
-                "source": pd.Series(dtype="str"),
-            }
-        )
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in cols.items()})
     p = ctx.payments_linked
     inside = p["m"].notna() & (p["m"] >= ctx.period_start) & (p["m"] <= ctx.period_end)
-    keep = (p["received"] & inside).fillna(False).astype(bool)
-    out = p.loc[keep, ["pay_idx", "m", "line_idx", "person_key", "amount", "source"]].copy()
-    out["amount"] = out["amount"].fillna(0.0).astype("float64")
-    return out
-
-
-def _join_sources(*frames: pd.DataFrame, key: list[str]) -> pd.Series:
-    """Per group of ``key``: the sorted unique ``source`` values of all ``frames``."""
-    parts = [f[[*key, "source"]] for f in frames if len(f)]
-    if not parts:
-        return pd.Series(dtype="object")
-    allsrc = pd.concat(parts, ignore_index=True).drop_duplicates()
-    return allsrc.groupby(key, sort=False)["source"].agg(sort_sources)
-
-
-def _categories_text(lines: pd.DataFrame, key: list[str]) -> pd.Series:
-    """Per group of ``key``: the line categories, sorted and joined (``"C1, K6"``)."""
-    cats = (
-        pd.DataFrame({k: lines[k] for k in key}).assign(_cat=lines["category"].astype(str)).drop_duplicates()
-    )
-    return cats.groupby(key, sort=False)["_cat"].agg(lambda s: ", ".join(sorted(s)))
+    keep = (p["received"] & inside).fillna(False).to_numpy(dtype=bool)
+    out = p.loc[keep, list(cols)]
+    return out.assign(m=out["m"].astype("int64"), amount=out["amount"].fillna(0.0).astype("float64"))
 
 
 def _after_stop(
-    ctx: AuditContext,
-    stops: pd.DataFrame,
-    *,
-    key: list[str],
-    person_level: bool,
+    ctx: AuditContext, stops: pd.DataFrame, *, person_level: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Active line-months and received payments of the period after each line's stop month.
 
     Args:
         ctx: the audit context.
-        stops: one row per line concerned: ``line_idx``, ``stop_m`` and the grouping ``key`` columns.
-        key: the columns identifying one finding (``person_key`` [, ``category``]).
+        stops: one row per line concerned: ``line_idx``, ``stop_m``, ``fk`` (finding key) and, for
+            person-level checks, ``person_key``.
         person_level: payments count by person (deaths, moves: also payments that could not be
             tied to one line); otherwise only payments linked to the line count (AGE_OUT).
 
     Returns:
-        ``(active, paid)``: line-months ``[line_idx, m, *key]`` and payments
-        ``[pay_idx, m, amount, source, *key]`` for months after the stop month.
+        ``(active, paid)``: line-months ``[line_idx, m, fk]`` and payments ``[m, amount, _row, fk]``
+        for months after the stop month.
     """
-    lm = ctx.line_months[["line_idx", "m"]].merge(stops[["line_idx", "stop_m", *key]], on="line_idx")
-    active = lm.loc[lm["m"] > lm["stop_m"]]
+    lm = ctx.line_months[["line_idx", "m"]].merge(stops[["line_idx", "stop_m", "fk"]], on="line_idx")
+    active = lm.loc[lm["m"] > lm["stop_m"], ["line_idx", "m", "fk"]]
     pay = _received_in_period(ctx)
     if person_level:
-        per_person = stops.groupby(key, sort=False)["stop_m"].max().reset_index()
-        paid = pay.drop(columns=["line_idx"]).merge(per_person, on=key)
+        per_person = stops.groupby("person_key", sort=False).agg(stop_m=("stop_m", "max"), fk=("fk", "first"))
+        paid = pay.merge(per_person.reset_index(), on="person_key")
     else:
-        linked = pay.loc[pay["line_idx"].notna()].drop(columns=["person_key"])
-        linked = linked.astype({"line_idx": "int64"})
-        paid = linked.merge(stops[["line_idx", "stop_m", *key]], on="line_idx")
-    paid = paid.loc[paid["m"].astype("int64") > paid["stop_m"].astype("int64")]
+        linked = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
+        paid = linked.merge(stops[["line_idx", "stop_m", "fk"]], on="line_idx")
+    paid = paid.loc[paid["m"] > paid["stop_m"], ["m", "amount", "_row", "fk", "line_idx"]]
     return active.reset_index(drop=True), paid.reset_index(drop=True)
 
 
 def _summarise(
-    ctx: AuditContext,
-    lines: pd.DataFrame,
-    active: pd.DataFrame,
-    paid: pd.DataFrame,
-    *,
-    key: list[str],
+    ctx: AuditContext, lines: pd.DataFrame, active: pd.DataFrame, paid: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per finding key: amount, paid months, last active month, still active at as_of."""
-    flagged = pd.concat([active[key], paid[key]], ignore_index=True).drop_duplicates()
+    """One row per flagged finding key ``fk``: amount, paid months, last active month, categories."""
+    flagged = pd.Index(pd.concat([active["fk"], paid["fk"]], ignore_index=True).unique(), name="fk")
+    out = pd.DataFrame(index=flagged)
     if flagged.empty:
-        return flagged
-    out = flagged.set_index(key)
-    paid_g = paid.groupby(key, sort=False)
-    out["amount"] = paid_g["amount"].sum().reindex(out.index).fillna(0.0)
-    out["n_months"] = paid_g["m"].nunique().reindex(out.index).fillna(0).astype("int64")
-    out["first_paid"] = paid_g["m"].min().reindex(out.index)
-    out["last_paid"] = paid_g["m"].max().reindex(out.index)
-    act_g = active.groupby(key, sort=False)
-    out["last_active"] = act_g["m"].max().reindex(out.index)
+        return out.reset_index()
+    pg = paid.groupby("fk", sort=False)["m"]
+    out["amount"] = paid.groupby("fk", sort=False)["amount"].sum().reindex(flagged).fillna(0.0)
+    out["n_months"] = pg.nunique().reindex(flagged).fillna(0).astype("int64")
+    out["first_paid"] = pg.min().reindex(flagged)
+    out["last_paid"] = pg.max().reindex(flagged)
+    out["last_active"] = active.groupby("fk", sort=False)["m"].max().reindex(flagged)
     out["active_asof"] = (out["last_active"] == ctx.asof_month).fillna(False).astype(bool)
-    act_lines = lines.merge(active[["line_idx"]].drop_duplicates(), on="line_idx")
-    out["active_categories"] = _categories_text(act_lines, key).reindex(out.index).fillna("")
-    out["categories"] = _categories_text(lines, key).reindex(out.index).fillna("")
+    # Categories of the lines still active after the event (else of all the person's lines).
+    act_lines = lines.loc[lines["line_idx"].isin(active["line_idx"])]
+    out["active_categories"] = _categories(act_lines).reindex(flagged).fillna("")
+    out["categories"] = _categories(lines).reindex(flagged).fillna("")
     return out.reset_index()
 
 
-def _identity(lines: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """Name, ID, sex and age of each finding key (first line in roster order)."""
-    ident = lines.sort_values("line_idx").drop_duplicates(key)
-    return ident[[*key, "full_name", "national_id", "sex", "age_asof"]]
+def _categories(lines: pd.DataFrame) -> pd.Series:
+    """Per ``fk``: the distinct line categories, sorted and joined (``"C1, K6"``)."""
+    cats = lines[["fk", "category"]].drop_duplicates().sort_values(["fk", "category"])
+    if cats.empty:
+        return pd.Series(dtype="object")
+    k = cats["fk"].to_numpy(dtype=object)
+    c = cats["category"].astype(str).to_numpy(dtype=object)
+    starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
+    return pd.Series([", ".join(ch) for ch in np.split(c, starts[1:])], index=k[starts])
 
 
+def _identity(lines: pd.DataFrame) -> pd.DataFrame:
+    """Name, ID, person key, sex and age of each finding key (first line in roster order)."""
+    ident = lines.sort_values("line_idx").drop_duplicates("fk")
+    return ident[["fk", "person_key", "full_name", "national_id", "sex", "age_asof"]]
+
+
+def _evidence(
+    *parts: tuple[pd.DataFrame, str],
+) -> dict[str, list[str]]:
+    """Sources per ``fk`` from ``(frame with fk and _row, table name)`` pairs."""
+    frames = [
+        pd.DataFrame({"fk": f["fk"].to_numpy(), "t": tbl, "r": f["_row"].to_numpy()}) for f, tbl in parts
+    ]
+    allrows = pd.concat(frames, ignore_index=True)
+    return sources_by(allrows["fk"], allrows["t"], allrows["r"])
+
+
+def _render(
+    ctx: AuditContext,
+    summary: pd.DataFrame,
+    *,
+    check_id: str,
+    message: str,
+    discriminator: pd.Series | str = "",
+) -> pd.DataFrame:
+    """Detail sentences and the raw findings frame for a summary of flagged finding keys.
+
+    Variants: ``<message>.paid`` when money was received after the stop month, else
+    ``<message>.active``; ``<message>.still_listed`` is appended when paid and still active at as_of.
+    """
+    lang = ctx.lang
+    fields = pd.DataFrame(index=summary.index)
+    fields["who"] = person_label(summary["full_name"], summary["sex"], summary["age_asof"], lang)
+    fields["amount"] = _money(summary["amount"], lang)
+    fields["n_months"] = summary["n_months"].astype(str)
+    fields["categories"] = summary["active_categories"].where(
+        summary["active_categories"] != "", summary["categories"]
+    )
+    fields["first_month"] = _month_labels(summary["first_paid"].fillna(0))
+    fields["last_month"] = _month_labels(summary["last_paid"].fillna(0))
+    fields["last_active"] = _month_labels(summary["last_active"].fillna(0))
+    fields["asof_month"] = month_label(ctx.asof_month)
+    for col in ("event_date", "limit", "limit_month", "birth", "stop_month", "hint"):
+        if col in summary:
+            fields[col] = summary[col].astype(str)
+    paid_any = (summary["n_months"] > 0).to_numpy(dtype=bool)
+    detail = pd.Series("", index=summary.index, dtype="object")
+    if paid_any.any():
+        detail[paid_any] = render_rows(f"{message}.paid", lang, fields.loc[paid_any]).to_numpy(dtype=object)
+    if (~paid_any).any():
+        detail[~paid_any] = render_rows(f"{message}.active", lang, fields.loc[~paid_any]).to_numpy(
+            dtype=object
+        )
+    listed = paid_any & summary["active_asof"].to_numpy(dtype=bool)
+    if listed.any():
+        tail = render_rows(f"{message}.still_listed", lang, fields.loc[listed]).to_numpy(dtype=object)
+        detail[listed] = detail[listed].to_numpy(dtype=object) + tail
+    out = pd.DataFrame(
+        {
+            "check_id": check_id,
+            "person_key": summary["person_key"],
+            "national_id": summary["national_id"].astype("object").where(summary["national_id"].notna(), ""),
+            "full_name": summary["full_name"].astype("object").where(summary["full_name"].notna(), ""),
+            "sources": summary["sources"],
+            "detail": detail.astype("str"),
+            "amount_vnd": summary["amount"].astype("float64"),
+            "discriminator": discriminator,
+            "category": summary["categories"],
+        }
+    )
+    return new_raw(out.reset_index(drop=True))
+
+
+# -- person-level: deaths and moves -----------------------------------------------------------------
 def _stopped_people(
     ctx: AuditContext,
     register: pd.DataFrame,
@@ -208,89 +365,41 @@ def _stopped_people(
     pairs = match_people(lines, register)
     if pairs.empty:
         return empty_raw()
-    pairs["person_key"] = lines["person_key"].to_numpy()[pairs["left_idx"].to_numpy()]
+    pairs["fk"] = lines["person_key"].to_numpy(dtype=object)[pairs["left_idx"].to_numpy()]
     pairs["event"] = register[date_col].reindex(pairs["right_idx"]).to_numpy()
-    pairs["source"] = sources_of(table, register["_row"].reindex(pairs["right_idx"])).to_numpy()
+    pairs["_row"] = register["_row"].reindex(pairs["right_idx"]).to_numpy()
     # Two register records for one person (a data error): the later date is the one we can least
     # dispute, so the overpayment we report is never larger than the register supports.
-    event = pairs.groupby("person_key", sort=False)["event"].max()
+    event = pairs.groupby("fk", sort=False)["event"].max()
     stop_m = months_of(event).astype("int64")
-    matched = lines.loc[lines["person_key"].isin(stop_m.index)]
+    matched = lines.loc[isin_keys(lines["person_key"], stop_m.index)]
+    matched = matched.assign(fk=matched["person_key"].to_numpy(dtype=object))
     stops = pd.DataFrame(
         {
             "line_idx": matched["line_idx"].to_numpy(),
-            "person_key": matched["person_key"].to_numpy(),
+            "person_key": matched["person_key"].to_numpy(dtype=object),
+            "fk": matched["fk"].to_numpy(),
             "stop_m": matched["person_key"].map(stop_m).to_numpy(dtype="int64"),
         }
     )
-    key = ["person_key"]
-    active, paid = _after_stop(ctx, stops, key=key, person_level=True)
-    summary = _summarise(ctx, matched, active, paid, key=key)
+    active, paid = _after_stop(ctx, stops, person_level=True)
+    summary = _summarise(ctx, matched, active, paid)
     if summary.empty:
         return empty_raw()
-    summary = summary.merge(_identity(matched, key), on=key, how="left")
-    summary["event"] = summary["person_key"].map(event)
-    reg_rows = pairs[["person_key", "source"]]
-    line_rows = matched[["person_key", "source"]]
-    sources = _join_sources(line_rows, paid, reg_rows, key=key)
-    summary["sources"] = summary["person_key"].map(sources)
-    return _render(ctx, summary, check_id=check_id, message=message, event=format_dates(summary["event"]))
+    summary = summary.merge(_identity(matched), on="fk", how="left")
+    summary["event_date"] = format_dates(summary["fk"].map(event))
+    sources = _evidence((matched, "beneficiaries"), (paid, "payments"), (pairs, table))
+    summary["sources"] = [sources[k] for k in summary["fk"]]
+    return _render(ctx, summary, check_id=check_id, message=message)
 
 
-def _render(
-    ctx: AuditContext, summary: pd.DataFrame, *, check_id: str, message: str, event: pd.Series | None = None
-) -> pd.DataFrame:
-    """Detail sentences and the raw findings frame for a summary of flagged keys."""
-    lang = ctx.lang
-    fields = pd.DataFrame(index=summary.index)
-    fields["who"] = person_label(summary["full_name"], summary["sex"], summary["age_asof"], lang)
-    fields["event_date"] = event if event is not None else ""
-    fields["amount"] = _money(summary["amount"], lang)
-    fields["n_months"] = summary["n_months"].astype(str)
-    fields["categories"] = summary["active_categories"].where(
-        summary["active_categories"] != "", summary["categories"]
-    )
-    paid_any = summary["n_months"] > 0
-    fields["first_month"] = _month_labels(summary["first_paid"].fillna(0))
-    fields["last_month"] = _month_labels(summary["last_paid"].fillna(0))
-    fields["last_active"] = _month_labels(summary["last_active"].fillna(0))
-    fields["asof_month"] = month_label(ctx.asof_month)
-    for col in ("limit", "limit_month", "birth", "stop_month"):
-        if col in summary:
-            fields[col] = summary[col].astype(str)
-    if "hint" in summary:
-        fields["hint"] = summary["hint"]
-    detail = pd.Series("", index=summary.index, dtype="str")
-    if paid_any.any():
-        detail[paid_any] = render(f"{message}.paid", lang, fields.loc[paid_any])
-    if (~paid_any).any():
-        detail[~paid_any] = render(f"{message}.active", lang, fields.loc[~paid_any])
-    listed = paid_any & summary["active_asof"]
-    if listed.any():
-        detail[listed] = detail[listed] + render(f"{message}.still_listed", lang, fields.loc[listed])
-    out = pd.DataFrame(
-        {
-            "check_id": check_id,
-            "person_key": summary["person_key"],
-            "national_id": summary["national_id"].fillna("").astype(str),
-            "full_name": summary["full_name"].fillna("").astype(str),
-            "sources": summary["sources"],
-            "detail": detail,
-            "amount_vnd": summary["amount"].astype("float64"),
-            "discriminator": summary["category"] if "category" in summary else "",
-            "category": summary["category"] if "category" in summary else summary["categories"],
-        }
-    )
-    return new_raw(out.reset_index(drop=True))
-
-
-# -- checks --------------------------------------------------------------------------------------------
 @check("DECEASED_ACTIVE")
 def find_deceased_active(ctx: AuditContext) -> pd.DataFrame:
     """Beneficiaries in the death register still active, or paid, after the month of death.
 
     Matching: by valid ID, else name key + birth date (``match_people``). Amount: received payments
     for months of the period after the death month (also payments tied to the person only).
+    One finding per person; sources: the person's lines, the payments after death, the death record(s).
     """
     deaths = ctx.table("deaths").reset_index(drop=True)
     deaths = deaths.loc[deaths["death_date"].notna()]
@@ -317,7 +426,7 @@ def find_moved_active(ctx: AuditContext) -> pd.DataFrame:
     ]
     current = residents.loc[residents["residence_status"].isin(["permanent", "temporary"])]
     if len(moved) and len(current):
-        back = match_people(moved, current)["left_idx"]
+        back = match_candidates(moved, current)["left_idx"]
         moved = moved.loc[~moved.index.isin(back)]
     return _stopped_people(
         ctx,
@@ -329,13 +438,30 @@ def find_moved_active(ctx: AuditContext) -> pd.DataFrame:
     )
 
 
+# -- line-level: age limits and ended lines ---------------------------------------------------------
+def _age_limits(ctx: AuditContext) -> pd.DataFrame:
+    """``category, limit, continues_as, continues_when, continues_limit`` from the rule tables."""
+    table = ctx.rules.age_limits
+    frame = pd.DataFrame(
+        {
+            "category": table["category"].astype(str).to_numpy(),
+            "limit": table["age"].astype("int64").to_numpy(),
+            "continues_as": table["continues_as"].to_numpy() if "continues_as" in table else None,
+            "continues_when": table["continues_when"].to_numpy() if "continues_when" in table else None,
+        }
+    )
+    by_cat = frame.set_index("category")["limit"]
+    frame["continues_limit"] = frame["continues_as"].map(by_cat).astype("Int64")
+    return frame
+
+
 @check("AGE_OUT")
 def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
     """Lines past their category's age limit still active, or paid, after the limit month.
 
     The limit month is the birthday month of the limit age (year-only birth dates: January). A K1
     line whose holder is studying continues to the limit of the category it continues as (K2).
-    One finding per person and category.
+    Only payments tied to the line count. One finding per person and category.
     """
     lines = ctx.lines
     limits = _age_limits(ctx)
@@ -344,63 +470,52 @@ def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
         return empty_raw()
     cand = cand.merge(limits, on="category", how="left")
     studying = cand["studying"].fillna(False).astype(bool)
-    cand["continues"] = (
-        cand["continues_limit"].notna() & studying & (cand["continues_when"] == "studying")
-    ).astype(bool)
+    when_studying = (cand["continues_when"] == "studying").fillna(False).astype(bool)
+    cand["continues"] = (cand["continues_limit"].notna() & studying & when_studying).astype(bool)
     cand["limit"] = cand["limit"].where(~cand["continues"], cand["continues_limit"]).astype("int64")
     cand["stop_m"] = cand["birth_m"].astype("int64") + 12 * cand["limit"]
-    # A line that could continue while studying but is not marked so: say what would regularise it.
-    may_continue = (
-        cand["continues_limit"].notna() & ~cand["continues"] & (cand["age_asof"] < cand["continues_limit"])
-    )
-    may_continue = may_continue.fillna(False).astype(bool)
-    hints = {
-        c: t("stale.age_out.hint_studying", ctx.lang, next=c) for c in cand["continues_as"].dropna().unique()
-    }
-    cand["hint"] = cand["continues_as"].map(hints).where(may_continue, "").fillna("").astype(str)
-    key = ["person_key", "category"]
-    active, paid = _after_stop(ctx, cand[["line_idx", "stop_m", *key]], key=key, person_level=False)
-    summary = _summarise(ctx, cand, active, paid, key=key)
+    cand["fk"] = _finding_key(cand, ["person_key", "category"])
+    active, paid = _after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
+    summary = _summarise(ctx, cand, active, paid)
     if summary.empty:
         return empty_raw()
     # Describe each finding by its first flagged line (one person rarely has two lines of a category).
-    flagged = pd.concat([active[["line_idx", *key]], paid[["line_idx", *key]]], ignore_index=True)
-    first = cand.merge(flagged[["line_idx"]].drop_duplicates(), on="line_idx").sort_values("line_idx")
-    first = first.drop_duplicates(key)
-    first["birth"] = format_dates(first["birth_date"], first["birth_date_year_only"])
-    first["limit_month"] = _month_labels(first["stop_m"])
-    # No courtesy title: these are children and young people.
-    first["age_asof"] = pd.Series(pd.NA, index=first.index, dtype="Int64")
-    cols = [*key, "full_name", "national_id", "sex", "age_asof", "limit", "limit_month", "birth", "hint"]
-    summary = summary.merge(first[cols], on=key, how="left")
-    sources = _join_sources(
-        cand.loc[cand["line_idx"].isin(flagged["line_idx"]), [*key, "source"]], paid, key=key
+    flagged_idx = pd.concat([active["line_idx"], paid["line_idx"]]).unique()
+    first = cand.loc[cand["line_idx"].isin(flagged_idx)].sort_values("line_idx").drop_duplicates("fk")
+    # A line that could continue while studying, not marked so, and young enough: say how to regularise.
+    may_continue = (
+        (
+            first["continues_limit"].notna()
+            & ~first["continues"]
+            & (first["age_asof"] < first["continues_limit"])
+        )
+        .fillna(False)
+        .astype(bool)
     )
-    summary["sources"] = _lookup(sources, summary, key)
-    return _render(ctx, summary, check_id="AGE_OUT", message="stale.age_out")
-
-
-def _lookup(grouped: pd.Series, summary: pd.DataFrame, key: list[str]) -> list[list[str]]:
-    """Values of a Series grouped by ``key`` for each row of ``summary`` (few rows: findings)."""
-    if len(key) == 1:
-        return [grouped.get(k, []) for k in summary[key[0]]]
-    return [grouped.get(tuple(k), []) for k in summary[key].itertuples(index=False)]
-
-
-def _age_limits(ctx: AuditContext) -> pd.DataFrame:
-    """``category, limit, continues_when, continues_limit`` from the rule tables."""
-    table = ctx.rules.age_limits
-    frame = pd.DataFrame(
+    hints = {
+        c: t("stale.age_out.hint_studying", ctx.lang, next=c) for c in first["continues_as"].dropna().unique()
+    }
+    info = pd.DataFrame(
         {
-            "category": table["category"].astype(str),
-            "limit": table["age"].astype("int64"),
-            "continues_as": table["continues_as"] if "continues_as" in table else None,
-            "continues_when": table["continues_when"] if "continues_when" in table else None,
+            "fk": first["fk"].to_numpy(),
+            "limit": first["limit"].to_numpy(),
+            "limit_month": _month_labels(first["stop_m"]).to_numpy(),
+            "birth": format_dates(first["birth_date"], first["birth_date_year_only"]).to_numpy(),
+            "hint": first["continues_as"]
+            .map(hints)
+            .where(may_continue, "")
+            .fillna("")
+            .astype(str)
+            .to_numpy(),
         }
     )
-    by_cat = frame.set_index("category")["limit"]
-    frame["continues_limit"] = frame["continues_as"].map(by_cat).astype("Int64")
-    return frame
+    summary = summary.merge(_identity(first), on="fk", how="left").merge(info, on="fk", how="left")
+    # No courtesy title: these are children and young people.
+    summary["age_asof"] = pd.NA
+    sources = _evidence((cand.loc[cand["line_idx"].isin(flagged_idx)], "beneficiaries"), (paid, "payments"))
+    summary["sources"] = [sources[k] for k in summary["fk"]]
+    category = summary["fk"].str.split(_SEP).str[-1]
+    return _render(ctx, summary, check_id="AGE_OUT", message="stale.age_out", discriminator=category)
 
 
 @check("PAID_AFTER_END")
@@ -413,31 +528,29 @@ def find_paid_after_end(ctx: AuditContext) -> pd.DataFrame:
     lines = ctx.lines
     pay = _received_in_period(ctx)
     pay = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"}).drop(columns=["person_key"])
-    cols = ["line_idx", "person_key", "category", "end_m", "susp_m", "status"]
-    pay = pay.merge(lines[cols], on="line_idx")
-    m = pay["m"].astype("int64")
+    pay = pay.merge(lines[["line_idx", "person_key", "category", "end_m", "susp_m", "status"]], on="line_idx")
+    m = pay["m"]
     after_end = (pay["end_m"].notna() & (m >= pay["end_m"])).fillna(False).astype(bool)
     in_susp = (pay["susp_m"].notna() & (m >= pay["susp_m"])).fillna(False).astype(bool)
     pay["stop"] = pay["end_m"].where(after_end, pay["susp_m"])
     paid = pay.loc[after_end | in_susp].astype({"stop": "int64"}).reset_index(drop=True)
     if paid.empty:
         return empty_raw()
-    key = ["person_key", "category"]
-    flagged_lines = lines.loc[lines["line_idx"].isin(paid["line_idx"])]
-    no_active = pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64")})
-    for k in key:
-        no_active[k] = pd.Series(dtype="str")
-    summary = _summarise(ctx, flagged_lines, no_active, paid, key=key)
-    summary = summary.merge(_identity(flagged_lines, key), on=key, how="left")
+    paid["fk"] = _finding_key(paid, ["person_key", "category"])
     paid["suspended"] = (paid["status"] == "suspended").to_numpy(dtype=bool)
-    per_key = paid.groupby(key, sort=False).agg(stop=("stop", "min"), suspended=("suspended", "all"))
-    summary = summary.merge(per_key.reset_index(), on=key, how="left")
+    flagged = lines.loc[lines["line_idx"].isin(paid["line_idx"])]
+    flagged = flagged.assign(fk=_finding_key(flagged, ["person_key", "category"]))
+    no_active = pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64"), "fk": []})
+    summary = _summarise(ctx, flagged, no_active, paid)
+    per_key = paid.groupby("fk", sort=False).agg(stop=("stop", "min"), suspended=("suspended", "all"))
+    summary = summary.merge(_identity(flagged), on="fk", how="left").merge(per_key.reset_index(), on="fk")
     summary["stop_month"] = _month_labels(summary["stop"])
-    sources = _join_sources(flagged_lines[[*key, "source"]], paid, key=key)
-    summary["sources"] = _lookup(sources, summary, key)
+    sources = _evidence((flagged, "beneficiaries"), (paid, "payments"))
+    summary["sources"] = [sources[k] for k in summary["fk"]]
     out = []
     for flag, message in ((True, "stale.paid_after_end.suspended"), (False, "stale.paid_after_end.ended")):
         part = summary.loc[summary["suspended"] == flag]
         if len(part):
-            out.append(_render(ctx, part, check_id="PAID_AFTER_END", message=message))
+            category = part["fk"].str.split(_SEP).str[-1]
+            out.append(_render(ctx, part, check_id="PAID_AFTER_END", message=message, discriminator=category))
     return new_raw(pd.concat(out, ignore_index=True))
