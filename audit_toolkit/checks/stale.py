@@ -332,6 +332,9 @@ def _render(
     if listed.any():
         tail = render_rows(f"{message}.still_listed", lang, fields.loc[listed]).to_numpy(dtype=object)
         detail[listed] = detail[listed].to_numpy(dtype=object) + tail
+    if "by_name" in summary:
+        by_name = summary["by_name"].to_numpy(dtype=bool)
+        detail[by_name] = detail[by_name].to_numpy(dtype=object) + t("stale.matched_by_name", lang)
     out = pd.DataFrame(
         {
             "check_id": check_id,
@@ -368,6 +371,11 @@ def _stopped_people(
     pairs["fk"] = lines["person_key"].to_numpy(dtype=object)[pairs["left_idx"].to_numpy()]
     pairs["event"] = register[date_col].reindex(pairs["right_idx"]).to_numpy()
     pairs["_row"] = register["_row"].reindex(pairs["right_idx"]).to_numpy()
+    # Matched on equal IDs, or only on name + birth date (which namesakes can share): the detail
+    # tells the officer to verify the latter before acting on it.
+    lid = lines["national_id"].astype("object").to_numpy()[pairs["left_idx"].to_numpy()]
+    rid = register["national_id"].astype("object").reindex(pairs["right_idx"]).to_numpy()
+    pairs["by_id"] = pd.notna(lid) & pd.notna(rid) & (lid == rid)
     # Two register records for one person (a data error): the later date is the one we can least
     # dispute, so the overpayment we report is never larger than the register supports.
     event = pairs.groupby("fk", sort=False)["event"].max()
@@ -388,6 +396,8 @@ def _stopped_people(
         return empty_raw()
     summary = summary.merge(_identity(matched), on="fk", how="left")
     summary["event_date"] = format_dates(summary["fk"].map(event))
+    by_id = pairs.groupby("fk", sort=False)["by_id"].any()
+    summary["by_name"] = ~summary["fk"].map(by_id).fillna(False).astype(bool)
     sources = _evidence((matched, "beneficiaries"), (paid, "payments"), (pairs, table))
     summary["sources"] = [sources[k] for k in summary["fk"]]
     return _render(ctx, summary, check_id=check_id, message=message)

@@ -179,6 +179,17 @@ def test_deceased_matching_by_name_and_birth(line_id: str | None, death_birth: s
     }
     raw = _run(stale.find_deceased_active, beneficiaries=[line], deaths=[death])
     assert (len(raw) == 1) is expect
+    if expect:
+        # no common ID: the officer is told to verify the identity first
+        assert raw.iloc[0]["detail"] == (
+            "Bà Phạm Thị Đào mất ngày 15/03/2022 nhưng dòng hưởng K5c vẫn còn hiệu lực đến tháng 02/2023: cần ra "
+            "quyết định thôi hưởng (đối chiếu theo họ tên và ngày sinh, không trùng số định danh: cần xác minh trước "
+            "khi kết luận)"
+        )
+        en = _run(stale.find_deceased_active, lang="en", beneficiaries=[line], deaths=[death])
+        assert en.iloc[0]["detail"].endswith(
+            " (matched on name and birth date, not on an ID number: verify before concluding)"
+        )
 
 
 def test_deceased_one_finding_per_person_with_person_level_payment() -> None:
