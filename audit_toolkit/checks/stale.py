@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from string import Formatter
 from typing import cast
 
 import numpy as np
@@ -109,9 +110,27 @@ def render_rows(key: str, lang: str, fields: pd.DataFrame) -> pd.Series:
     reads the columns as plain object arrays: a province has tens of thousands of findings.
     """
     template = catalogue(lang).get(key) or catalogue("en").get(key, key)
-    cols = list(fields.columns)
-    arrays = [fields[c].astype("object").to_numpy() for c in cols]
-    text = [template.format(**dict(zip(cols, vals, strict=True))) for vals in zip(*arrays, strict=True)]
+    # Rewrite "{who} … {amount}" as "{0} … {1}" over the fields the template uses, so each row is
+    # one positional format call (no dict per row). A field the frame lacks raises KeyError, as
+    # str.format would.
+    parts: list[str] = []
+    used: list[str] = []
+    for literal, name, spec, conversion in Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        if name not in fields.columns:
+            raise KeyError(name)
+        if name not in used:
+            used.append(name)
+        conv = f"!{conversion}" if conversion else ""
+        fmt = f":{spec}" if spec else ""
+        parts.append("{" + str(used.index(name)) + conv + fmt + "}")
+    positional = "".join(parts)
+    if not used:
+        return pd.Series([positional.format()] * len(fields), index=fields.index, dtype="object")
+    arrays = [fields[c].astype("object").to_numpy() for c in used]
+    text = [positional.format(*vals) for vals in zip(*arrays, strict=True)]
     return pd.Series(text, index=fields.index, dtype="object")
 
 

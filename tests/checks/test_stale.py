@@ -448,3 +448,43 @@ def test_paid_after_end_detail_sources_per_category() -> None:
         "The C1 line of Ms Bùi Thị Hạnh was suspended from 12/2022 but was still paid for 2 month(s) "
         "(12/2022 to 01/2023): 1,080,000 VND"
     )
+
+
+# ---------------------------------------------------------------------------------------------- shared helpers
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_render_rows_matches_render(lang: str) -> None:
+    # the fast positional formatting gives exactly what the catalogue's render gives
+    from audit_toolkit.messages import render
+
+    fields = pd.DataFrame(
+        {
+            "who": ["Bà A", "Ông B"],
+            "event_date": ["01/02/2022", "03/04/2022"],
+            "n_months": ["1", "12"],
+            "amount": ["1 đ", "2 đ"],
+            "unused": ["x", "y"],
+        }
+    )
+    assert (
+        stale.render_rows("stale.deceased.paid", lang, fields).tolist()
+        == render("stale.deceased.paid", lang, fields).tolist()
+    )
+    with pytest.raises(KeyError):
+        stale.render_rows("stale.deceased.paid", lang, fields.drop(columns=["amount"]))
+
+
+def test_isin_keys_and_sources_by() -> None:
+    values = pd.Series(["a", None, "b", "c"], dtype="str")
+    # missing never matches, even against a missing key
+    assert stale.isin_keys(values, pd.Series(["b", None, "a"], dtype="object")).tolist() == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert stale.isin_keys(values, pd.Series([], dtype="str")).tolist() == [False] * 4
+    got = stale.sources_by(
+        pd.Series(["k", "k", "j", "k"]), pd.Series(["t", "s", "t", "t"]), pd.Series([10, 3, 1, 9])
+    )
+    # sorted by table, then numeric row; one list per key
+    assert got == {"j": ["t:1"], "k": ["s:3", "t:9", "t:10"]}
