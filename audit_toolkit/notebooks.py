@@ -44,7 +44,7 @@ th, td {{ border: 1px solid #d9e2ec; padding: .25rem .5rem; text-align: left; ve
 th {{ background: #f0f4f8; }}
 img {{ max-width: 100%; height: auto; }}
 pre {{ white-space: pre-wrap; background: #f7f9fb; padding: .5rem; }}
-.jp-OutputPrompt, .jp-InputPrompt {{ display: none; }}
+.jp-OutputPrompt, .jp-InputPrompt, .anchor-link {{ display: none; }}
 @media print {{ body {{ margin: 0; max-width: none; }} }}
 </style></head><body>
 {body}
@@ -97,7 +97,9 @@ def export_html(notebook_path: Path, html_path: Path, *, title: str, lang: str =
     atomic_write_text(html_path, _PAGE.format(lang=lang, title=html.escape(title), body=body))
 
 
-def run_notebook(kind: str, parameters: Mapping[str, Any], out_dir: str | Path, *, name: str | None = None) -> tuple[Path, Path]:
+def run_notebook(
+    kind: str, parameters: Mapping[str, Any], out_dir: str | Path, *, name: str | None = None
+) -> tuple[Path, Path]:
     """Execute a notebook template with ``parameters``; return (executed .ipynb, .html).
 
     Args:
@@ -117,7 +119,9 @@ def run_notebook(kind: str, parameters: Mapping[str, Any], out_dir: str | Path, 
             params[key] = str(Path(params[key]).resolve())
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    stem = name or safe_name(f"{kind} {Path(str(params.get('ward_path') or params.get('batch_path') or params.get('new_dir') or kind)).stem}")
+    stem = name or safe_name(
+        f"{kind} {Path(str(params.get('ward_path') or params.get('batch_path') or params.get('new_dir') or kind)).stem}"
+    )
     executed = out / f"{stem}.ipynb"
     tmp = out / f".{stem}.running.ipynb"
     try:
@@ -135,7 +139,9 @@ def run_notebook(kind: str, parameters: Mapping[str, Any], out_dir: str | Path, 
     except pm.PapermillExecutionError as exc:
         if exc.ename == "InputError":  # a parameter the notebook's validation cell rejected
             raise InputError(f"{template.name}: {exc.evalue}") from exc
-        raise ExportError(f"Notebook {template.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from exc
+        raise ExportError(
+            f"Notebook {template.name} failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
+        ) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -19,7 +20,17 @@ from audit_toolkit.months import month_label
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult, BatchResult
 
-__all__ = ["Charts", "SVGChart", "batch_figures", "batch_overview", "cross_ward_table", "figures", "findings_by_check", "findings_table", "key_figures"]
+__all__ = [
+    "Charts",
+    "SVGChart",
+    "batch_figures",
+    "batch_overview",
+    "cross_ward_table",
+    "figures",
+    "findings_by_check",
+    "findings_table",
+    "key_figures",
+]
 
 
 def key_figures(result: AuditResult) -> pd.DataFrame:
@@ -65,7 +76,8 @@ def findings_by_check(result: AuditResult) -> pd.DataFrame:
                 else "",
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).set_index(t("views.check", lang))
+    return frame.astype({t("views.findings", lang): "Int64"})
 
 
 def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bool = True) -> pd.DataFrame:
@@ -104,18 +116,23 @@ def batch_overview(batch: BatchResult) -> pd.DataFrame:
 class SVGChart:
     """A chart as inline SVG that notebooks display as an image (``_repr_svg_``), no IPython needed."""
 
-    def __init__(self, svg: str) -> None:
+    def __init__(self, svg: str, title: str = "") -> None:
         self.svg = svg
+        self.title = title
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def _repr_html_(self) -> str:
+        heading = f"<h4>{html.escape(self.title)}</h4>" if self.title else ""
+        return f'<figure style="margin:1rem 0">{heading}{self.svg}</figure>'
 
 
 class Charts(list[SVGChart]):
     """Several charts shown one after another in a notebook cell."""
 
     def _repr_html_(self) -> str:
-        return "".join(f'<div style="margin:1rem 0">{c.svg}</div>' for c in self)
+        return "".join(c._repr_html_() for c in self)
 
 
 def figures(result: AuditResult) -> Charts:
@@ -124,7 +141,7 @@ def figures(result: AuditResult) -> Charts:
 
     charts = _charts(result, check_overview(result), active_by_category(result))
     keys = ("findings_by_check", "money_by_check", "by_category", "age", "paid_by_month")
-    return Charts(SVGChart(charts[k]) for k in keys if charts.get(k))
+    return Charts(SVGChart(charts[k], t(f"report.charts.{k}", result.lang)) for k in keys if charts.get(k))
 
 
 def cross_ward_table(batch: BatchResult, *, mask: bool = True) -> pd.DataFrame:
@@ -153,7 +170,7 @@ def batch_figures(batch: BatchResult) -> Charts:
     out = Charts()
     svg = ch.bar_chart(findings, title=t("views.chart.findings_by_ward", lang))
     if svg:
-        out.append(SVGChart(svg))
+        out.append(SVGChart(svg, t("views.chart.findings_by_ward", lang)))
     svg = ch.signed_bars(
         over,
         under,
@@ -163,5 +180,5 @@ def batch_figures(batch: BatchResult) -> Charts:
         unit_label=t("report.charts.million", lang),
     )
     if svg:
-        out.append(SVGChart(svg))
+        out.append(SVGChart(svg, t("views.chart.money_by_ward", lang)))
     return out
