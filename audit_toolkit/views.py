@@ -19,6 +19,7 @@ from audit_toolkit.months import month_label
 
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult, BatchResult
+    from audit_toolkit.compare import Comparison
 
 __all__ = [
     "Charts",
@@ -29,6 +30,7 @@ __all__ = [
     "figures",
     "findings_by_check",
     "findings_table",
+    "follow_up_table",
     "key_figures",
 ]
 
@@ -85,12 +87,24 @@ def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bo
     from audit_toolkit.report.files import mask_ids
 
     f = result.findings if check_id is None else result.findings.loc[result.findings["check_id"] == check_id]
-    out = f[
-        ["check_id", "severity", "national_id", "full_name", "source", "detail", "amount_vnd", "legal_basis"]
-    ].copy()
+    cols = [
+        "finding_id",
+        "check_id",
+        "severity",
+        "national_id",
+        "full_name",
+        "source",
+        "detail",
+        "amount_vnd",
+        "legal_basis",
+    ]
+    out = f[cols].copy()
     if mask:
+        from audit_toolkit.report.html import mask_text
+
         out["national_id"] = mask_ids(out["national_id"])
-    return out.reset_index(drop=True)
+        out["detail"] = out["detail"].map(mask_text)  # IDs quoted inside sentences too
+    return out.set_index("finding_id")
 
 
 def batch_overview(batch: BatchResult) -> pd.DataFrame:
@@ -182,3 +196,26 @@ def batch_figures(batch: BatchResult) -> Charts:
     if svg:
         out.append(SVGChart(svg, t("views.chart.money_by_ward", lang)))
     return out
+
+
+def follow_up_table(comparison: Comparison, *, mask: bool = True) -> pd.DataFrame:
+    """Findings of two audits with their status (new / open / resolved); IDs masked by default."""
+    from audit_toolkit.report.files import mask_ids
+    from audit_toolkit.report.html import mask_text
+
+    cols = [
+        "finding_id",
+        "ward",
+        "status",
+        "check_id",
+        "national_id",
+        "full_name",
+        "amount_then",
+        "amount_now",
+        "detail",
+    ]
+    out = comparison.findings[cols].copy()
+    if mask:
+        out["national_id"] = mask_ids(out["national_id"])
+        out["detail"] = out["detail"].map(mask_text)
+    return out.set_index("finding_id")
