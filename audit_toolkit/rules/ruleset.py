@@ -193,23 +193,36 @@ class RuleSet:
     def _level(self, table: str, months: ArrayLike, province_code: str | None) -> pd.Series:
         index, n = _index_and_length(months)
         m = _floats(months, n)
-        frame = self._data.tables[table]
-        out = self._lookup_scope(frame, "national", m)
+        out = self._lookup_scope(table, "national", m)
         province = self._province(province_code)
         if province is not None:
-            local = self._lookup_scope(frame, province, m)
+            local = self._lookup_scope(table, province, m)
             # NĐ 20/2021 Art 4.3: a local level may only be higher than the national one.
             out = np.where(np.isnan(local), out, np.fmax(local, out))
         return pd.Series(out, index=index, dtype=float)
 
-    @staticmethod
-    def _lookup_scope(frame: pd.DataFrame, scope: str, m: np.ndarray) -> np.ndarray:
-        rows = frame[frame["scope"] == scope]
+    def _scope_rows(self, table: str, scope: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(start, end, amount)`` arrays of the rows of ``table`` for ``scope``.
+
+        Cached on the shared rule data: filtering the frame and converting its dates cost more
+        than the lookup itself, and every check asks for levels several times per ward.
+        """
+        cache = self._data.caches
+        key = ("scope_rows", table, scope)
+        if key not in cache:
+            frame = self._data.tables[table]
+            rows = frame[frame["scope"] == scope]
+            if rows.empty:
+                cache[key] = (np.empty(0), np.empty(0), np.empty(0))
+            else:
+                start, end = _month_bounds(rows)
+                cache[key] = (start, end, rows["amount"].to_numpy(dtype=float))
+        found: tuple[np.ndarray, np.ndarray, np.ndarray] = cache[key]
+        return found
+
+    def _lookup_scope(self, table: str, scope: str, m: np.ndarray) -> np.ndarray:
+        start, end, amount = self._scope_rows(table, scope)
         out = np.full(len(m), np.nan)
-        if rows.empty:
-            return out
-        start, end = _month_bounds(rows)
-        amount = rows["amount"].to_numpy(dtype=float)
         for s, e, a in zip(start, end, amount, strict=True):
             out[(m >= s) & (m < e)] = a
         return out
@@ -243,11 +256,20 @@ class RuleSet:
         index, n = _index_and_length(categories, months)
         cats = _objects(categories, n)
         m = pd.Series(_floats(months, n))
-        pension_cats = set(self._coef.loc[self._coef["base"] == "social_pension", "category"])
-        use_pension = np.isin(cats, list(pension_cats))
+        use_pension = np.isin(cats, self._pension_categories())
         std = self.standard_level(m, province_code).to_numpy()
         pension = self.social_pension_level(m, province_code).to_numpy()
         return pd.Series(np.where(use_pension, pension, std), index=index, dtype=float)
+
+    def _pension_categories(self) -> list[str]:
+        """Categories whose coefficient multiplies the social-pension level (cached)."""
+        cache = self._data.caches
+        if "pension_categories" not in cache:
+            cache["pension_categories"] = list(
+                set(self._coef.loc[self._coef["base"] == "social_pension", "category"])
+            )
+        cats: list[str] = cache["pension_categories"]
+        return cats
 
     # ------------------------------------------------------------------ coefficients
 
@@ -261,7 +283,10 @@ class RuleSet:
         ages = _floats(age, n)
         m = _floats(months, n)
         rule = np.full(n, -1, dtype=np.int64)
-        for i, row in enumerate(self._coef.to_dict("records")):
+        cache = self._data.caches
+        if "coef_records" not in cache:
+            cache["coef_records"] = self._coef.to_dict("records")
+        for i, row in enumerate(cache["coef_records"]):
             mask = (cats == row["category"]) & (rule < 0)
             if not mask.any():
                 continue
@@ -380,7 +405,10 @@ class RuleSet:
         """Whose age sets the coefficient: ``"cared_for"`` (C3, C4) or ``"self"``."""
         index, n = _index_and_length(categories)
         cats = _objects(categories, n)
-        mapping = self._coef.drop_duplicates("category").set_index("category")["age_of"].to_dict()
+        cache = self._data.caches
+        if "age_of" not in cache:
+            cache["age_of"] = self._coef.drop_duplicates("category").set_index("category")["age_of"].to_dict()
+        mapping: dict[str, str] = cache["age_of"]
         values = pd.Series(cats, dtype=object).map(mapping).fillna("self")
         return pd.Series(values.to_numpy(dtype=object), index=index, dtype=str)
 
@@ -410,12 +438,15 @@ class RuleSet:
         return self._age_lookup("min_ages", categories)
 
     def _age_lookup(self, table: str, categories: str | pd.Series) -> int | None | pd.Series:
-        mapping = self._data.tables[table].set_index("category")["age"]
+        cache = self._data.caches
+        if ("ages", table) not in cache:
+            cache[("ages", table)] = self._data.tables[table].set_index("category")["age"].to_dict()
+        mapping: dict[str, Any] = cache[("ages", table)]
         if isinstance(categories, str):
             value = mapping.get(categories)
             return None if value is None or pd.isna(value) else int(value)
         cats = pd.Series(categories)
-        return cats.map(mapping.to_dict()).astype("Int64")
+        return cats.map(mapping).astype("Int64")
 
     @property
     def age_limits(self) -> pd.DataFrame:
