@@ -34,7 +34,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.identity import born_text, group_lists, isin_fast, render, usable_id
+from audit_toolkit.checks.common import isin_keys
+from audit_toolkit.checks.identity import born_text, group_lists, render, usable_id
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import fmt_month, fmt_vnd, t
 from audit_toolkit.normalize import fold_series
@@ -225,7 +226,7 @@ def _assign_ambiguous(ctx: AuditContext, lm: pd.DataFrame, pay: pd.DataFrame) ->
         cand["line_idx"].to_numpy(dtype=np.int64)
     ]
     cand["category"] = lines["category"].to_numpy(dtype=object)[cand["line_idx"].to_numpy(dtype=np.int64)]
-    cand = cand.loc[isin_fast(cand["national_id"], amb["national_id"].to_numpy(dtype=object))]
+    cand = cand.loc[isin_keys(cand["national_id"], amb["national_id"].to_numpy(dtype=object))]
     amb = amb.assign(m=amb["m"].astype("int64"), amount=amb["amount"].fillna(0.0))
     out = []
     has_cat = amb["category"].notna()

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, match_people
-from audit_toolkit.checks.stale import person_label
+from audit_toolkit.checks.common import person_label
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue, fmt_vnd, t
 from audit_toolkit.months import age_in_month, month_label, month_of

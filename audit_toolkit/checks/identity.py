@@ -21,16 +21,14 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue as messages
-from audit_toolkit.messages import fmt_date, t
-from audit_toolkit.messages import render as _render
+from audit_toolkit.messages import fmt_date, render, t
 
 __all__ = [
     "REGISTER_TABLES",
@@ -41,7 +39,6 @@ __all__ = [
     "find_invalid_ids",
     "find_unreadable_rows",
     "group_lists",
-    "isin_fast",
     "one_per_person",
     "render",
     "usable_id",
@@ -69,22 +66,6 @@ def born_text(frame: pd.DataFrame, lang: str) -> pd.Series:
     year = date.dt.strftime("%Y")
     out: pd.Series = full.where(~yo, year).fillna("?").astype("str")
     return out
-
-
-def render(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
-    """:func:`audit_toolkit.messages.render` on object columns (iterating arrow strings is slow)."""
-    return _render(key, lang, rows.astype(object))
-
-
-def isin_fast(values: pd.Series, wanted: pd.Series | np.ndarray) -> np.ndarray:
-    """``values.isin(wanted)`` for text keys, as one arrow hash lookup.
-
-    pandas' ``isin`` on arrow-backed strings loops in Python over ``wanted``: seconds for the 75,000
-    IDs of a province against a million residents. Missing values never match.
-    """
-    arr = pa.array(pd.Series(values, dtype="str"))
-    want = pa.array(pd.Series(np.asarray(wanted, dtype=object), dtype="str").dropna().unique()).cast(arr.type)
-    return np.asarray(pc.is_in(arr, value_set=want).fill_null(False), dtype=bool)
 
 
 def group_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -372,7 +353,7 @@ def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
         df = ctx.table(table)
         if "national_id" not in df or len(df) == 0:
             continue
-        keep = isin_fast(df["national_id"], ids.to_numpy())
+        keep = isin_keys(df["national_id"], ids.to_numpy())
         if not keep.any():
             continue
         sub = df.loc[keep]
@@ -454,7 +435,7 @@ def find_id_conflicts(ctx: AuditContext) -> pd.DataFrame:
     bad = _name_conflicts(records).union(_date_conflicts(records))
     if bad.empty:
         return empty_raw()
-    rec = records.loc[isin_fast(records["national_id"], bad.to_numpy())].copy()
+    rec = records.loc[isin_keys(records["national_id"], bad.to_numpy())].copy()
     lang = ctx.lang
     table_label = {tb: t(f"identity.table.{tb}", lang) for tb in rec["table"].unique()}
     rec["born"] = born_text(rec, lang)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.stale import (
+from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
     match_candidates,

@@ -12,7 +12,7 @@ Four checks (docs/check-semantics.md):
 The event month is the last payable month ("stop month"); only months of the audit period are
 judged, for line activity as for payments. Everything is computed over whole frames (merges,
 groupby with built-in aggregations, sorts); the only per-row Python work is formatting the
-sentence of each finding. The helpers at the top are shared with ``checks/missed.py``.
+sentence of each finding. Helpers shared with the other families live in ``checks/common.py``.
 
 Example:
     >>> raw = find_deceased_active(ctx)  # doctest: +SKIP
@@ -20,18 +20,21 @@ Example:
 
 from __future__ import annotations
 
-from string import Formatter
-from typing import cast
-
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from audit_toolkit.checks.base import AuditContext, check, match_people
+from audit_toolkit.checks.common import (
+    format_dates,
+    isin_keys,
+    match_candidates,
+    months_of,
+    person_label,
+    sources_by,
+)
 from audit_toolkit.findings import empty_raw, new_raw
-from audit_toolkit.messages import catalogue, fmt_vnd, t
-from audit_toolkit.months import month_label, month_of
+from audit_toolkit.messages import fmt_vnd, render_rows, t
+from audit_toolkit.months import month_label
 
 __all__ = [
     "find_age_outs",
@@ -47,162 +50,8 @@ __all__ = [
     "sources_by",
 ]
 
-# Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
-_ADULT_AGE = 18
-# Columns match_people reads.
-_MATCH_COLS = ("national_id", "name_key", "birth_date", "birth_date_year_only")
 # Separator of the parts of a compound finding key (person key + category); never in a key.
 _SEP = "\x1f"
-
-
-# -- shared helpers (also used by checks/missed.py) -------------------------------------------------
-def person_label(full_name: pd.Series, sex: pd.Series, age: pd.Series, lang: str) -> pd.Series:
-    """``"Bà Nguyễn Thị X"`` / ``"Ms Nguyễn Thị X"``: the name with a courtesy title for adults.
-
-    Args:
-        full_name: names (missing names give an empty label part).
-        sex: ``"M"`` / ``"F"`` / missing (no title when missing).
-        age: completed years (no title under 18 or when unknown).
-        lang: report language.
-
-    Example:
-        >>> person_label(pd.Series(["Lê Thị Cúc"]), pd.Series(["F"]), pd.Series([80]), "vi").tolist()
-        ['Bà Lê Thị Cúc']
-    """
-    adult = (pd.to_numeric(age, errors="coerce") >= _ADULT_AGE).fillna(False).to_numpy(dtype=bool)
-    sex_arr = sex.astype("object").to_numpy()
-    male, female = t("stale.title.male", lang) + " ", t("stale.title.female", lang) + " "
-    title = np.where(adult & (sex_arr == "M"), male, np.where(adult & (sex_arr == "F"), female, ""))
-    names = full_name.astype("object").where(full_name.notna(), "").to_numpy()
-    return pd.Series(title.astype(object) + names, index=full_name.index, dtype="object")
-
-
-def format_dates(dates: pd.Series, year_only: pd.Series | None = None) -> pd.Series:
-    """``dd/mm/yyyy`` (``yyyy`` where ``year_only``) for a datetime Series; ``""`` when missing.
-
-    Formats each distinct date once (findings share few distinct dates).
-    """
-    dates = pd.Series(pd.to_datetime(dates.to_numpy()), index=dates.index)
-    codes, uniques = pd.factorize(dates)
-    full = pd.Series(uniques).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
-    year = pd.Series(uniques).dt.strftime("%Y").to_numpy(dtype=object)
-    yo = np.zeros(len(dates), dtype=bool)
-    if year_only is not None:
-        yo = year_only.fillna(False).to_numpy(dtype=bool)
-    safe = np.where(codes < 0, 0, codes)
-    if len(uniques):
-        text = np.where(yo, year[safe], full[safe])
-    else:
-        text = np.full(len(dates), "", dtype=object)
-    text = np.where(codes < 0, "", text)
-    return pd.Series(text, index=dates.index, dtype="object")
-
-
-def months_of(dates: pd.Series) -> pd.Series:
-    """Month numbers of a datetime Series (``Int64``, NA kept)."""
-    return cast(pd.Series, month_of(dates))
-
-
-def render_rows(key: str, lang: str, fields: pd.DataFrame) -> pd.Series:
-    """The message ``key`` formatted once per row of ``fields`` (columns = template fields).
-
-    Same lookup as :func:`audit_toolkit.messages.render` (``lang``, then English, then the key), but
-    reads the columns as plain object arrays: a province has tens of thousands of findings.
-    """
-    template = catalogue(lang).get(key) or catalogue("en").get(key, key)
-    # Rewrite "{who} … {amount}" as "{0} … {1}" over the fields the template uses, so each row is
-    # one positional format call (no dict per row). A field the frame lacks raises KeyError, as
-    # str.format would.
-    parts: list[str] = []
-    used: list[str] = []
-    for literal, name, spec, conversion in Formatter().parse(template):
-        parts.append(literal.replace("{", "{{").replace("}", "}}"))
-        if name is None:
-            continue
-        if name not in fields.columns:
-            raise KeyError(name)
-        if name not in used:
-            used.append(name)
-        conv = f"!{conversion}" if conversion else ""
-        fmt = f":{spec}" if spec else ""
-        parts.append("{" + str(used.index(name)) + conv + fmt + "}")
-    positional = "".join(parts)
-    if not used:
-        return pd.Series([positional.format()] * len(fields), index=fields.index, dtype="object")
-    arrays = [fields[c].astype("object").to_numpy() for c in used]
-    text = [positional.format(*vals) for vals in zip(*arrays, strict=True)]
-    return pd.Series(text, index=fields.index, dtype="object")
-
-
-def sources_by(keys: pd.Series, tables: pd.Series | str, rows: pd.Series) -> dict[str, list[str]]:
-    """``key → ["table:row", …]`` sorted by table then row, without duplicates (no per-group Python).
-
-    Args:
-        keys: the finding key of each evidence row.
-        tables: the table name of each evidence row (or one name for all).
-        rows: the 1-based spreadsheet row numbers.
-    """
-    frame = pd.DataFrame(
-        {
-            "k": keys.astype("object").to_numpy(),
-            "t": np.broadcast_to(np.asarray(tables, dtype=object), len(keys)),
-            "r": rows.to_numpy(dtype="int64"),
-        }
-    )
-    frame = frame.drop_duplicates().sort_values(["k", "t", "r"], kind="stable")
-    if frame.empty:
-        return {}
-    src = (frame["t"].to_numpy(dtype=object) + ":" + frame["r"].astype(str).to_numpy(dtype=object)).tolist()
-    k = frame["k"].to_numpy(dtype=object)
-    starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
-    ends = np.r_[starts[1:], len(k)]
-    # Slicing one Python list is far cheaper than one numpy view per group.
-    return {k[s]: src[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)}
-
-
-def isin_keys(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
-    """``values.isin(keys)`` for text keys (missing never matches), as one Arrow hash lookup.
-
-    ``Series.isin`` on the pandas ``str`` dtype builds one Python object per key, which takes
-    seconds for a million keys; ``pyarrow.compute.is_in`` does it in milliseconds.
-    """
-    if not len(values):
-        return np.zeros(0, dtype=bool)
-    vals = _arrow_text(pd.Series(values))
-    key_arr = _arrow_text(pd.Series(keys).dropna())
-    if not len(key_arr):
-        return np.zeros(len(values), dtype=bool)
-    hit = pc.is_in(vals, value_set=pc.unique(key_arr), skip_nulls=True)
-    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _arrow_text(s: pd.Series) -> pa.Array:
-    arr = pa.array(s.astype("str"), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
-
-
-def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
-    """:func:`match_people` on the rows that can match at all (same ID or same name key).
-
-    ``match_people`` pairs records only on equal IDs or equal name keys, so dropping rows with
-    neither in the other table changes nothing but the cost of its joins.
-    """
-    if left.empty or right.empty:
-        return pd.DataFrame({"left_idx": pd.Series(dtype="int64"), "right_idx": pd.Series(dtype="int64")})
-
-    def could_match(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
-        hit = isin_keys(a["national_id"], b["national_id"])
-        if "name_key" in a and "name_key" in b:
-            hit |= isin_keys(a["name_key"], b["name_key"])
-        return hit
-
-    # Only the matching columns travel: filtering wide 1M-row frames costs more than the match.
-    lcols = [c for c in _MATCH_COLS if c in left]
-    rcols = [c for c in _MATCH_COLS if c in right]
-    lsub, rsub = left[lcols], right[rcols]
-    return match_people(lsub.loc[could_match(lsub, rsub)], rsub.loc[could_match(rsub, lsub)])
 
 
 def _finding_key(frame: pd.DataFrame, key: list[str]) -> pd.Series:

@@ -238,7 +238,12 @@ def read_columns_map(ward: Path) -> tuple[dict[str, dict[str, str]], str | None]
     if path is None:
         return {}, None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        data = (
+            yaml.load(
+                path.read_text(encoding="utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            )
+            or {}
+        )
     except yaml.YAMLError as exc:
         raise InputError(f"Cannot read columns.yml: {exc}", file=path) from exc
     if not isinstance(data, dict):

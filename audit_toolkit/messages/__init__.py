@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from string import Formatter
 from typing import Any
 
 import pandas as pd
@@ -22,9 +23,12 @@ import yaml
 
 from audit_toolkit.months import month_label
 
-__all__ = ["LANGS", "catalogue", "fmt_date", "fmt_month", "fmt_vnd", "render", "t"]
+__all__ = ["LANGS", "catalogue", "fmt_date", "fmt_month", "fmt_vnd", "render", "render_rows", "t"]
 
 LANGS = ("vi", "en")
+
+# libyaml's loader when PyYAML was built with it (same results, several times faster).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
@@ -37,7 +41,7 @@ def catalogue(lang: str) -> Mapping[str, str]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         for key, value in data.items():
             if key in merged:
                 raise ValueError(f"Message key {key!r} defined twice in messages/{lang}")
@@ -86,12 +90,54 @@ def fmt_month(m: Any, lang: str = "vi") -> str:
     return month_label(int(m))
 
 
-def render(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
-    """Format ``key`` once per row of ``rows`` (columns are the template's fields).
+@cache
+def _positional(template: str) -> tuple[str, tuple[str, ...]]:
+    """``"{who} … {amount}"`` rewritten as ``"{0} … {1}"`` and the field names in that order.
 
-    Findings are few compared with the data, so one ``str.format`` per finding is cheap; callers
-    format values (money, dates) into string columns first.
+    Each row then costs one positional ``str.format`` call, with no dict per row.
     """
+    parts: list[str] = []
+    used: list[str] = []
+    for literal, name, spec, conversion in Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        if name not in used:
+            used.append(name)
+        conv = f"!{conversion}" if conversion else ""
+        fmt = f":{spec}" if spec else ""
+        parts.append("{" + str(used.index(name)) + conv + fmt + "}")
+    return "".join(parts), tuple(used)
+
+
+def _format_rows(key: str, lang: str, rows: pd.DataFrame) -> list[str]:
     template = catalogue(lang).get(key) or catalogue("en").get(key, key)
-    records = rows.to_dict("records")
-    return pd.Series([template.format(**rec) for rec in records], index=rows.index, dtype="str")
+    positional, used = _positional(template)
+    for name in used:
+        if name not in rows.columns:
+            # As str.format would: the template names a field the rows lack.
+            raise KeyError(name)
+    if not used:
+        return [positional.format()] * len(rows)
+    # Plain object arrays: iterating Arrow-backed strings or building a dict per row is slow.
+    arrays = [rows[c].astype("object").to_numpy() for c in used]
+    return [positional.format(*vals) for vals in zip(*arrays, strict=True)]
+
+
+def render(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
+    """Format ``key`` once per row of ``rows`` (columns are the template's fields), as ``str``.
+
+    Same lookup as :func:`t` (``lang``, then English, then the key). Callers format values (money,
+    dates) into string columns first; a province has tens of thousands of findings, so each row is
+    one positional ``str.format`` call over plain object arrays.
+
+    Example:
+        >>> render("cli.done", "en", pd.DataFrame({"path": ["a", "b"]})).tolist()
+        ['Results written to a', 'Results written to b']
+    """
+    return pd.Series(_format_rows(key, lang, rows), index=rows.index, dtype="str")
+
+
+def render_rows(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
+    """:func:`render` returning an ``object`` Series (for frames assembled as plain Python text)."""
+    return pd.Series(_format_rows(key, lang, rows), index=rows.index, dtype="object")
