@@ -158,6 +158,33 @@ def run_audit(
     if lang not in ("vi", "en"):
         raise InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
     ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
+    return _audit_loaded(
+        ward_data,
+        started=started,
+        ts=ts,
+        start=start,
+        lang=lang,
+        rules=rules,
+        only=only,
+        quality=quality,
+        expectations=expectations,
+    )
+
+
+def _audit_loaded(
+    ward_data: WardData,
+    *,
+    started: dt.datetime,
+    ts: pd.Timestamp,
+    start: int,
+    lang: str,
+    rules: RuleSet | None,
+    only: set[str] | None,
+    quality: bool,
+    expectations: str | Path | None,
+    quality_result: Any | None = None,
+) -> AuditResult:
+    """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass."""
     rule_set = rules or load_rules(province_code=ward_data.province_code)
     ctx = AuditContext(
         ward=ward_data,
@@ -168,9 +195,11 @@ def run_audit(
         lang=lang,
     )
     raw, statuses = run_checks(ctx, only=only)
-    quality_result = None
-    if quality:
-        quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
+    if not quality:
+        quality_result = None
+    else:
+        if quality_result is None:
+            quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
         extra = quality_result.raw_findings(as_of=ts)
         if len(extra):
             ran = {s.check_id for s in statuses if s.status == "run"}
@@ -229,8 +258,12 @@ def run_batch(
     """Audit every ward of a batch folder in one process, then look for people listed in several wards.
 
     A ward whose input is unusable is recorded in ``errors`` and the others go on.
-    ``on_ward(n, total, path)`` is called before each ward (progress); ``on_result(result)`` after
-    each ward that completed (e.g. to write its reports and free memory early).
+    ``on_ward(n, total, path)`` is called before each ward is loaded (progress); ``on_result(result)``
+    after each ward that completed (e.g. to write its reports and free memory early).
+
+    Wards are loaded in chunks of ``_BATCH_CHUNK``; the Great Expectations suites run once per
+    table over a whole chunk (:func:`audit_toolkit.quality_batch.validate_wards`), then the checks
+    run ward by ward. Each ward's :class:`AuditResult` is the one :func:`run_audit` gives for it.
     """
     from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
 
@@ -243,28 +276,52 @@ def run_batch(
             fix="Point to a folder whose sub-folders or workbooks are wards",
         )
     ts = parse_as_of(as_of)
-    parse_period_from(period_from, ts)
+    start = parse_period_from(period_from, ts)
     wards = discover_wards(root)
     results: list[AuditResult] = []
-    errors: dict[str, str] = {}
-    for n, ward_path in enumerate(wards, start=1):
-        if on_ward:
-            on_ward(n, len(wards), ward_path)
-        try:
-            result = run_audit(
-                ward_path,
-                as_of=ts,
-                period_from=period_from,
-                lang=lang,
-                quality=quality,
-                expectations=expectations,
-            )
-        except AuditToolkitError as exc:
-            errors[ward_path.name] = str(exc)
-            continue
-        results.append(result)
-        if on_result:
-            on_result(result)
+    failed: dict[Path, str] = {}
+    if lang not in ("vi", "en"):
+        # As run_audit does for each ward, before loading it.
+        bad_lang = InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
+        failed = dict.fromkeys(wards, str(bad_lang))
+        wards_to_run: list[Path] = []
+    else:
+        wards_to_run = wards
+    # Wards go in chunks: load a chunk, validate its tables with one GX call per table (GX costs
+    # per call, not per row: quality_batch), then run the checks ward by ward. Chunks keep the
+    # first reports coming early and memory bounded; every ward still gets what run_audit gives.
+    for first in range(0, len(wards_to_run), _BATCH_CHUNK):
+        loaded: list[tuple[Path, WardData, dt.datetime]] = []
+        for n, ward_path in enumerate(wards_to_run[first : first + _BATCH_CHUNK], start=first + 1):
+            if on_ward:
+                on_ward(n, len(wards), ward_path)
+            ward_started = dt.datetime.now(dt.UTC)
+            try:
+                loaded.append((ward_path, load_ward(ward_path), ward_started))
+            except AuditToolkitError as exc:
+                failed[ward_path] = str(exc)
+        checked = _batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
+        for ward_path, ward_data, ward_started in loaded:
+            try:
+                result = _audit_loaded(
+                    ward_data,
+                    started=ward_started,
+                    ts=ts,
+                    start=start,
+                    lang=lang,
+                    rules=None,
+                    only=None,
+                    quality=quality,
+                    expectations=expectations,
+                    quality_result=checked.get(id(ward_data)),
+                )
+            except AuditToolkitError as exc:
+                failed[ward_path] = str(exc)
+                continue
+            results.append(result)
+            if on_result:
+                on_result(result)
+    errors = {p.name: failed[p] for p in wards if p in failed}
     cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
     return BatchResult(
         path=root,
@@ -281,6 +338,31 @@ def run_batch(
             "wards": len(wards),
         },
     )
+
+
+#: Wards loaded and validated together in a batch run.
+_BATCH_CHUNK = 25
+
+
+def _batch_quality(wards: Sequence[WardData], lang: str, expectations: str | Path | None) -> dict[int, Any]:
+    """The quality results of ``wards`` from one GX pass, keyed by ``id(ward)``.
+
+    A ward left out (its validation raises) is validated alone by :func:`_audit_loaded`, which
+    records the error against that ward; a malformed suite fails every ward there the same way.
+    """
+    from audit_toolkit.quality_batch import validate_wards
+
+    if len(wards) < 2:
+        return {}
+    try:
+        found = validate_wards(
+            {str(id(w)): w.tables for w in wards},
+            suites_dir=Path(expectations) if expectations else None,
+            lang=lang,
+        )
+    except AuditToolkitError:
+        return {}
+    return {int(key): result for key, result in found.items()}
 
 
 def _cross_ward(

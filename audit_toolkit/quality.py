@@ -359,6 +359,7 @@ class _Runtime:
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         self.source = self.context.data_sources.add_pandas("audit_toolkit")
         self.batch_definitions: dict[str, Any] = {}
+        self.suites: dict[str, Any] = {}
 
     def batch_definition(self, table: str) -> Any:
         if table not in self.batch_definitions:
@@ -366,10 +367,19 @@ class _Runtime:
             self.batch_definitions[table] = asset.add_batch_definition_whole_dataframe(table)
         return self.batch_definitions[table]
 
-    def suite(self, suite: Suite) -> Any:
-        """The GX suite; each rule is built alone so a bad one is named (GX would log and drop it)."""
+    def suite(self, suite: Suite, rules: tuple[Rule, ...]) -> Any:
+        """The GX suite of ``rules``, built once per distinct set of rules (a batch reuses it).
+
+        Each rule is built alone so a bad one is named (GX would log and drop it).
+        """
+        key = json.dumps([suite.table, [r.gx_config() for r in rules]], sort_keys=True, default=str)
+        if key not in self.suites:
+            self.suites[key] = self._build(suite, rules)
+        return self.suites[key]
+
+    def _build(self, suite: Suite, rules: tuple[Rule, ...]) -> Any:
         built = []
-        for rule in suite.rules:
+        for rule in rules:
             try:
                 config = self.configuration(**rule.gx_config())
                 built.append(config.to_domain_obj())
@@ -543,10 +553,23 @@ def _index_columns(frame: pd.DataFrame) -> list[str]:
     return ["_row"] + [c for c in ("_file", "_sheet") if c in frame.columns]
 
 
-def _validate_one(
-    suite: Suite, frame: pd.DataFrame, lang: str
-) -> tuple[list[dict[str, Any]], pd.DataFrame, pd.DataFrame]:
-    """Validate ``frame`` against ``suite`` in one GX call: summary rows, failures, finding rows."""
+@dataclass(frozen=True)
+class _Outcome:
+    """What GX said about one rule on one table: counts and the key columns of the failing rows."""
+
+    element_count: int
+    missing_count: int
+    unexpected_count: int
+    success: bool
+    failing: pd.DataFrame  # one row per failing row: the key columns (``_row``, ``_file``, ``_sheet``)
+
+
+def _prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The frame GX sees: only the columns the rules read, indexed by the row keys.
+
+    Raises:
+        RuleError: a rule reads a column the table does not have.
+    """
     if "_row" not in frame.columns:
         raise ValueError(f"table {suite.table} has no _row column (the loader adds it)")
     for rule in suite.rules:
@@ -568,10 +591,18 @@ def _validate_one(
     # Only the columns the rules read: GX hashes the whole frame it is given on every validate. The
     # row keys become the (named) index: GX then lists failing rows straight from the index, where
     # with key *columns* it looks every failing cell up one by one (seconds per thousand failures).
-    subset = frame[[c for c in frame.columns if c in needed]].set_index(keys)
+    return frame[[c for c in frame.columns if c in needed]].set_index(keys), keys
 
+
+def _gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> dict[int, _Outcome]:
+    """Validate ``subset`` (indexed by its row keys) against ``rules`` in one GX call.
+
+    Raises:
+        RuleError: a rule could not be evaluated (GX caught an exception, or gave no result).
+    """
+    keys = [str(name) for name in subset.index.names]
     runtime = _runtime()
-    gx_suite = runtime.suite(suite)
+    gx_suite = runtime.suite(suite, rules)
     batch = runtime.batch_definition(suite.table).get_batch(batch_parameters={"dataframe": subset})
     result = batch.validate(
         gx_suite,
@@ -583,10 +614,8 @@ def _validate_one(
         },
     )
     by_rule = {int(r.expectation_config.meta["_rule"]): r for r in result.results}
-
-    summary: list[dict[str, Any]] = []
-    failing: list[pd.DataFrame] = []
-    for rule in suite.rules:
+    outcomes: dict[int, _Outcome] = {}
+    for rule in rules:
         res = by_rule.get(rule.number)
         error = _exception_message(res.exception_info) if res is not None else "no result"
         if res is None or error:
@@ -596,9 +625,39 @@ def _validate_one(
                 'Check its column names and row_condition (pandas syntax, e.g. category == "K6")',
             )
         info = res.result or {}
-        element_count = int(info.get("element_count", 0) or 0)
-        missing = int(info.get("missing_count", 0) or 0)
-        unexpected = int(info.get("unexpected_count", 0) or 0)
+        # With exclude_unexpected_values GX gives one dict of lists: {"_row": [...], ...}.
+        parts = [
+            pd.DataFrame({k: list(index_lists[k]) for k in keys})
+            for index_lists in info.get("unexpected_index_list") or []
+        ]
+        failing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({k: [] for k in keys})
+        outcomes[rule.number] = _Outcome(
+            element_count=int(info.get("element_count", 0) or 0),
+            missing_count=int(info.get("missing_count", 0) or 0),
+            unexpected_count=int(info.get("unexpected_count", 0) or 0),
+            success=bool(res.success),
+            failing=failing,
+        )
+    return outcomes
+
+
+def _validate_one(
+    suite: Suite, frame: pd.DataFrame, lang: str, outcomes: Mapping[int, _Outcome] | None = None
+) -> tuple[list[dict[str, Any]], pd.DataFrame, pd.DataFrame]:
+    """Validate ``frame`` against ``suite`` in one GX call: summary rows, failures, finding rows.
+
+    ``outcomes`` (rule number → outcome) are GX's answers computed beforehand (a batch validates
+    the tables of many wards in one call, see :mod:`audit_toolkit.quality_batch`); without them
+    GX is called here.
+    """
+    subset, keys = _prepare(suite, frame)
+    if outcomes is None:
+        outcomes = _gx_outcomes(suite, suite.rules, subset)
+
+    summary: list[dict[str, Any]] = []
+    failing: list[pd.DataFrame] = []
+    for rule in suite.rules:
+        outcome = outcomes[rule.number]
         summary.append(
             {
                 "table": suite.table,
@@ -607,18 +666,14 @@ def _validate_one(
                 "column": rule.column,
                 "description": rule.description(lang),
                 "check_id": rule.check_id,
-                "evaluated": element_count - missing,
-                "unexpected": unexpected,
-                "success": bool(res.success),
+                "evaluated": outcome.element_count - outcome.missing_count,
+                "unexpected": outcome.unexpected_count,
+                "success": outcome.success,
                 "note": "",
             }
         )
-        # With exclude_unexpected_values GX gives one dict of lists: {"_row": [...], ...}.
-        for index_lists in info.get("unexpected_index_list") or []:
-            rows = pd.DataFrame({k: list(index_lists[k]) for k in keys})
-            if len(rows):
-                rows["rule"] = rule.number
-                failing.append(rows)
+        if len(outcome.failing):
+            failing.append(outcome.failing[keys].assign(rule=rule.number))
 
     if not failing:
         return summary, _empty_failures(), pd.DataFrame()
@@ -732,6 +787,25 @@ def validate_tables(
     started = time.perf_counter()
     folder = find_suites_dir(suites_dir)
     suites = load_suites(folder) if folder is not None else {}
+    return _assemble(tables, suites, folder, lang=lang, max_rows=max_rows, started=started)
+
+
+def _too_many_rows(frame: pd.DataFrame, max_rows: int) -> bool:
+    return len(frame) > max_rows
+
+
+def _assemble(
+    tables: Mapping[str, pd.DataFrame],
+    suites: Mapping[str, Suite],
+    folder: Path | None,
+    *,
+    lang: str,
+    max_rows: int,
+    started: float,
+    outcomes: Mapping[str, Mapping[int, _Outcome]] | None = None,
+    seconds: float | None = None,
+) -> QualityResult:
+    """The :class:`QualityResult` of one ward; ``outcomes`` (table → rule → outcome) come from a batch pass."""
     summary: list[dict[str, Any]] = []
     failures: list[pd.DataFrame] = []
     finding_rows: list[pd.DataFrame] = []
@@ -747,7 +821,7 @@ def validate_tables(
             else:
                 skipped[table] = t("quality.skipped.no_suite", lang, file=f"{table}.json", folder=str(folder))
             continue
-        if len(frame) > max_rows:
+        if _too_many_rows(frame, max_rows):
             reason = t(
                 "quality.skipped.too_many_rows",
                 lang,
@@ -759,7 +833,7 @@ def validate_tables(
             summary.extend(_not_validated(suite, reason, lang))
             continue
         with _quiet():
-            rows, fails, found = _validate_one(suite, frame, lang)
+            rows, fails, found = _validate_one(suite, frame, lang, (outcomes or {}).get(table))
         summary.extend(rows)
         if len(fails):
             failures.append(fails)
@@ -775,6 +849,6 @@ def validate_tables(
         skipped=skipped,
         suites_dir=folder,
         lang=lang,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started if seconds is None else seconds,
         finding_rows=pd.concat(finding_rows, ignore_index=True) if finding_rows else pd.DataFrame(),
     )
