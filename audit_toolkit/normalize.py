@@ -280,22 +280,25 @@ def _parse_date_strings(u: pd.Series) -> pd.DataFrame:
     s = _clean_spaces(u)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     year_only = pd.Series(False, index=s.index)
-    folded = _fold_uniques(s)
-    for pattern, source in ((_DMY, s), (_YMD, s), (_VN_DATE, folded)):
-        todo = out.isna()
-        parts = source[todo].str.extract(pattern)
+    present = s.ne("") & s.notna()
+    for pattern in (_DMY, _YMD, _VN_DATE):
+        todo = out.isna() & present
+        if not todo.any():
+            break  # every value read (the usual column): skip the other formats
+        # Folding (for "ngày … tháng … năm …") is only paid for the values still unread.
+        source = _fold_uniques(s[todo]) if pattern is _VN_DATE else s[todo]
+        parts = source.str.extract(pattern)
         hit = parts.notna().all(axis=1)
         if hit.any():
             out.loc[parts.index[hit]] = _assemble(parts[hit])
-    todo = out.isna()
-    years = s[todo].str.extract(_YEAR)["y"]
+    todo = out.isna() & present
+    years = s[todo].str.extract(_YEAR)["y"] if todo.any() else pd.Series(dtype="str")
     hit = years.notna()
     if hit.any():
         idx = years.index[hit]
         parsed = _assemble(pd.DataFrame({"y": years[hit], "m": "1", "d": "1"}))
         out.loc[idx] = parsed
         year_only.loc[idx] = parsed.notna()
-    present = s.ne("") & s.notna()
     return pd.DataFrame({"v": out, "yo": year_only, "bad": present & out.isna()})
 
 
