@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -105,3 +107,18 @@ def test_missing_argument_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["audit", str(WARD)])
     assert exc.value.code == 2
+
+
+def test_cli_process_skips_only_the_optional_iri_grammar() -> None:
+    # In a fresh interpreter: after the CLI's switch, jsonschema (imported by GX via altair) still
+    # imports and checks formats; only the optional "iri" checker (rfc3987_syntax) is absent.
+    code = (
+        "import sys\n"
+        "from audit_toolkit.cli import _skip_slow_optional_imports\n"
+        "_skip_slow_optional_imports()\n"
+        "import jsonschema\n"
+        "checkers = jsonschema.FormatChecker().checkers\n"
+        "print(sys.modules['rfc3987_syntax'] is None, 'iri' in checkers, 'date' in checkers)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.split() == ["True", "False", "True"]
