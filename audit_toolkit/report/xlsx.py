@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,15 +160,24 @@ def _check_sheet(wb: Workbook, title: str, findings: pd.DataFrame, lang: str) ->
         )
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    for row in ws.iter_rows(min_row=2, max_row=len(findings) + 1):
-        for cell in row:
+    rows = ws.iter_rows(min_row=2, max_row=len(findings) + 1)
+    first = next(rows, None)
+    if first is not None:
+        for cell in first:
             cell.alignment = top
-        row[3].number_format = "@"  # IDs stay text: leading zeros kept, no scientific notation
-        row[6].alignment = wrap
-        row[7].alignment = wrap
-        row[8].number_format = VND_FORMAT
-        row[9].alignment = wrap
-        row[13].number_format = DATE_FORMAT
+        first[3].number_format = "@"  # IDs stay text: leading zeros kept, no scientific notation
+        first[6].alignment = wrap
+        first[7].alignment = wrap
+        first[8].number_format = VND_FORMAT
+        first[9].alignment = wrap
+        first[13].number_format = DATE_FORMAT
+        # Every other row is formatted like the first. Copying the cell's style record skips
+        # openpyxl's lookup of each assigned style object in the workbook's style tables (a hash
+        # of the whole object per assignment: most of the sheet's build time); same file.
+        styles = [cell._style for cell in first]
+        for row in rows:
+            for cell, style in zip(row, styles, strict=True):
+                cell._style = copy(style)
     if len(findings):
         valid = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True)
         valid.error = t("report.col.response_date", lang) + ": dd/mm/yyyy"
