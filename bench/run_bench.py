@@ -31,9 +31,6 @@ AS_OF = "2023-02-28"
 PERIOD_FROM = "2022-03"  # 12 months of payments
 MONTHS = pd.period_range("2022-03", "2023-02", freq="M")
 
-# Category mix of a typical province roster, with the coefficient for an adult of each.
-CATEGORIES = np.array(["K6", "K6", "K6", "K5c", "K5c", "C2", "K1", "K5a", "K2", "K8"])
-
 
 def _ids(rng: np.random.Generator, n: int, birth_years: np.ndarray, female: np.ndarray) -> pd.Series:
     century = (birth_years // 100) - 19
@@ -100,60 +97,81 @@ def make_people(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
+#: Category mix of a typical province roster: (code, share, birth years, level, coefficient).
+#: Ages are chosen so that every line is right for its category through the whole period; the
+#: audit then finds only what the data plants (deaths, coincidental namesakes), as in a real ward.
+ROSTER = (
+    ("K6", 0.30, (1964, 2003), "nặng", 1.5),
+    ("K6", 0.10, (1964, 2003), "đặc biệt nặng", 2.0),
+    ("C2", 0.10, (1964, 2003), "", 1.0),
+    ("K5c", 0.35, (1925, 1939), "", 1.0),
+    ("K5a", 0.05, (1945, 1961), "", 1.5),
+    ("K1", 0.05, (2009, 2017), "", 1.5),
+    ("K2", 0.02, (2004, 2005), "", 1.5),
+    ("K8", 0.03, (1964, 2003), "", 1.5),
+)
+
+
 def write_ward(
     folder: Path, rng: np.random.Generator, *, lines: int, residents: int, code: str, name: str
 ) -> None:
-    """One ward (or a province treated as one unit) as canonical CSV files."""
+    """One ward (or a province treated as one unit) as canonical CSV files, clean but for deaths."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "ward.yml").write_text(
         f'ward_code: "{code}"\nward_name: "{name}"\nprovince_code: "19"\nprovince_name: "Thái Nguyên"\n',
         encoding="utf-8",
     )
     people = make_people(rng, residents)
-    people.assign(residence_status="thường trú", poverty_status="").to_csv(
-        folder / "residents.csv", index=False
-    )
-    ben_people = people.sample(n=lines, random_state=int(rng.integers(0, 2**31))).reset_index(drop=True)
-    cats = CATEGORIES[rng.integers(0, len(CATEGORIES), lines)]
-    level = np.where(cats == "K6", np.where(rng.random(lines) < 0.4, "đặc biệt nặng", "nặng"), "")
-    coef = np.select(
-        [cats == "K6", cats == "K5a", cats == "K1", cats == "K2", cats == "K8"],
-        [2.0, 1.5, 1.5, 1.5, 1.5],
-        1.0,
-    )
-    ben = ben_people.assign(
-        record_id=pd.Series(np.arange(lines)).map("HS{:07d}".format),
-        category=cats,
-        disability_level=level,
-        coefficient=coef,
-        monthly_amount=coef * 360000,
+    year = people["birth_date"].str[:4].astype(int)
+    taken = np.zeros(len(people), dtype=bool)
+    parts = []
+    for code_, share, (y0, y1), level, coef in ROSTER:
+        n = max(1, int(round(lines * share)))
+        pool = np.flatnonzero(~taken & (year >= y0).to_numpy() & (year <= y1).to_numpy())
+        pick = rng.choice(pool, size=min(n, len(pool)), replace=False)
+        taken[pick] = True
+        parts.append(people.iloc[pick].assign(category=code_, disability_level=level, coefficient=coef))
+    ben = pd.concat(parts, ignore_index=True)
+    # Each C2 carer cares for one especially severely disabled person (so MISSED_CARE stays quiet).
+    dbn = ben.loc[ben["disability_level"] == "đặc biệt nặng", "national_id"].to_numpy()
+    carers = np.flatnonzero((ben["category"] == "C2").to_numpy())
+    cared = np.full(len(ben), "", dtype=object)
+    cared[carers[: len(dbn)]] = dbn[: len(carers)]
+    ben = ben.assign(
+        record_id=pd.Series(np.arange(len(ben))).map("HS{:07d}".format),
+        cared_for_id=cared,
+        monthly_amount=(ben["coefficient"] * 360000).astype(int),
         start_month="01/2020",
         status="đang hưởng",
         decision_date="15/01/2020",
         application_date="02/01/2020",
-        cared_for_id="",
     )
     ben.to_csv(folder / "beneficiaries.csv", index=False)
+    people.assign(residence_status="thường trú", poverty_status="").to_csv(
+        folder / "residents.csv", index=False
+    )
     k = len(MONTHS)
-    pay = pd.DataFrame(
+    pd.DataFrame(
         {
             "record_id": np.repeat(ben["record_id"].to_numpy(), k),
             "national_id": np.repeat(ben["national_id"].to_numpy(), k),
-            "month": np.tile(MONTHS.strftime("%m/%Y").to_numpy(), lines),
-            "amount": np.repeat(ben["monthly_amount"].to_numpy(), k).astype(int),
+            "month": np.tile(MONTHS.strftime("%m/%Y").to_numpy(), len(ben)),
+            "amount": np.repeat(ben["monthly_amount"].to_numpy(), k),
         }
-    )
-    pay.to_csv(folder / "payments.csv", index=False)
+    ).to_csv(folder / "payments.csv", index=False)
+    # 1 % of residents died in June 2022; beneficiaries among them are still paid (the planted problem).
     dead = people.sample(frac=0.01, random_state=1)[["national_id", "full_name", "birth_date"]]
     dead.assign(death_date="10/06/2022").to_csv(folder / "deaths.csv", index=False)
     k6 = ben.loc[ben["category"] == "K6", ["national_id", "full_name", "birth_date", "disability_level"]]
     k6.assign(issue_date="10/12/2019").to_csv(folder / "disability_certificates.csv", index=False)
-    old = people.loc[people["birth_date"] < "1943"].sample(frac=0.3, random_state=2)[
-        ["national_id", "full_name"]
+    # Every resident of 80 or more who is not on K5c draws a pension (else MISSED_ELDERLY would fire).
+    old = people.loc[
+        (people["birth_date"] < "1943-03").to_numpy()
+        & ~people["national_id"].isin(ben["national_id"]).to_numpy()
     ]
-    old.assign(benefit="lương hưu", start_month="01/2000", monthly_amount=4500000).to_csv(
-        folder / "pensions.csv", index=False
-    )
+    old[["national_id", "full_name"]].assign(
+        benefit="lương hưu", start_month="01/2000", monthly_amount=4500000
+    ).to_csv(folder / "pensions.csv", index=False)
     pd.DataFrame({"category": ["Tổng số"], "reported_count": [ben["national_id"].nunique()]}).to_csv(
         folder / "report.csv", index=False
     )
