@@ -167,7 +167,11 @@ class AuditContext:
         b["undated_end"] = (b["status"] == "ended") & b["end_m"].isna()
         suspended = b["status"] == "suspended"
         b["susp_m"] = pd.Series(pd.NA, index=b.index, dtype="Int64")
-        b.loc[suspended, "susp_m"] = b.loc[suspended, "end_m"].fillna(self.asof_month)
+        # Suspended at the list date: not payable from month(as_of) at the latest (earlier when the
+        # end month says so), even if the end month lies after as_of.
+        b.loc[suspended, "susp_m"] = (
+            b.loc[suspended, "end_m"].fillna(self.asof_month).clip(upper=self.asof_month)
+        )
         b["birth_m"] = month_of(b["birth_date"])
         b["age_asof"] = age_in_month(b["birth_m"], self.asof_month)
         b["active_asof"] = self.active_in(b, self.asof_month)
@@ -234,18 +238,28 @@ class AuditContext:
             p.loc[merged["pay_idx"].to_numpy(), "line_idx"] = merged["line_idx"].to_numpy()
 
         has_rid = p["record_id"].notna()
-        if has_rid.any() and lines["record_id"].notna().any():
-            link(has_rid, ["record_id"], lines.loc[lines["record_id"].notna()])
+        has_cat = p["category"].notna() if "category" in p else pd.Series(False, index=p.index)
+        with_rid = lines.loc[lines["record_id"].notna()]
+        if has_rid.any() and len(with_rid):
+            link(has_rid, ["record_id"], with_rid)
+            # A record number shared by a person's lines (K6 + C1): the payment's category decides.
+            link(has_rid & has_cat, ["record_id", "category"], with_rid)
         has_id = p["national_id"].notna()
         with_id = lines.loc[lines["national_id"].notna()]
-        if "category" in p and p["category"].notna().any():
-            link(has_id & p["category"].notna(), ["national_id", "category"], with_id)
+        if has_cat.any():
+            link(has_id & has_cat, ["national_id", "category"], with_id)
         link(has_id, ["national_id"], with_id)
-        # Person: the linked line's person, else any beneficiary carrying the same ID.
+        # Person: the linked line's person, else the one person behind the payment's ID or record number.
         by_line = p["line_idx"].map(lines["person_key"])
-        id_to_person = with_id.drop_duplicates("national_id").set_index("national_id")["person_key"]
-        by_id = p["national_id"].map(id_to_person)
-        p["person_key"] = by_line.fillna(by_id).fillna(p.get("person_key"))
+
+        def one_person(key: str, frame: pd.DataFrame) -> pd.Series:
+            persons = frame.drop_duplicates([key, "person_key"])
+            persons = persons.drop_duplicates(key, keep=False)  # a key shared by two people decides nothing
+            return p[key].map(persons.set_index(key)["person_key"])
+
+        by_id = one_person("national_id", with_id)
+        by_rid = one_person("record_id", with_rid) if len(with_rid) else pd.Series(pd.NA, index=p.index)
+        p["person_key"] = by_line.fillna(by_id).fillna(by_rid).fillna(p.get("person_key"))
         return p
 
     # -- helpers ------------------------------------------------------------------------------
@@ -345,7 +359,10 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     li, ri = _inner_join(lc, rc)
     keep = (ldate[li] == rdate[ri]) | lyo[li] | ryo[ri]
     li, ri = li[keep], ri[keep]
-    keep = ~(valid_l[li] & valid_r[ri]) | (lid[li] == rid[ri])
+    # Two valid IDs of the same kind that differ are two people; a 12-digit number and an old
+    # 9-digit CMND are different documents of possibly one person, so the name rule decides.
+    same_kind = np.char.str_len(lid[li].astype(str)) == np.char.str_len(rid[ri].astype(str))
+    keep = ~(valid_l[li] & valid_r[ri] & same_kind) | (lid[li] == rid[ri])
     li, ri = np.concatenate([id_li, li[keep]]), np.concatenate([id_ri, ri[keep]])
     # No pair twice (first occurrence kept), compared on the index labels as a frame would.
     lcode = pd.factorize(lidx)[0].astype(np.int64)

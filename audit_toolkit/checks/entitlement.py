@@ -692,7 +692,8 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
             "month": _months_text(pd.Series(ctx.asof_month, index=sub.index)),
         },
     )
-    start_or_first = sub["start_m"].astype("float64")
+    # A line without a start month has been paid since before the period: name the period's first month.
+    start_or_first = sub["start_m"].astype("float64").fillna(float(ctx.period_start))
     add(
         r["early"] & ~r["under_age"],
         "entitlement.ineligible.early",
@@ -726,7 +727,7 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         r["certificate"],
         "entitlement.ineligible.certificate",
         {
-            "start": _months_text(start_or_first.fillna(pd.Series(ctx.period_start, index=sub.index))),
+            "start": _months_text(start_or_first),
             "cert": _months_text(pd.Series(facts.cert_m[idx], index=sub.index)),
         },
     )

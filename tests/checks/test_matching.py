@@ -35,6 +35,8 @@ A, B = "006080001234", "006080001235"
         ([(A, "le a", "1950-01-01", False)], [(A, "tran b", "1960-01-01", False)], [(0, 10)]),
         # two valid, different IDs: two people even with the same name and birth date
         ([(A, "le a", "1950-01-01", False)], [(B, "le a", "1950-01-01", False)], []),
+        # a 12-digit ID and an old 9-digit CMND: different documents, so name + birth date decide
+        ([(A, "le a", "1950-01-01", False)], [("095123456", "le a", "1950-01-01", False)], [(0, 10)]),
         # one side lacks a usable ID: name + full birth date
         ([("123", "le a", "1950-03-05", False)], [(B, "le a", "1950-03-05", False)], [(0, 10)]),
         # same name, other birth date: no pair
@@ -95,7 +97,9 @@ def _reference(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     rid = right["national_id"].reindex(pairs["right_idx"]).to_numpy()
     lvalid = valid_l.set_axis(lf["left_idx"]).reindex(pairs["left_idx"]).to_numpy()
     rvalid = valid_r.set_axis(rf["right_idx"]).reindex(pairs["right_idx"]).to_numpy()
-    pairs = pairs.loc[~(lvalid & rvalid) | (lid == rid)]
+    # A 12-digit ID and a 9-digit CMND are different documents: only same-kind IDs tell two people apart.
+    same_kind = pd.Series(lid).astype(str).str.len().to_numpy() == pd.Series(rid).astype(str).str.len().to_numpy()
+    pairs = pairs.loc[~(lvalid & rvalid & same_kind) | (lid == rid)]
     return pd.concat([by_id, pairs], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
