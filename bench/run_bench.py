@@ -35,7 +35,8 @@ MONTHS = pd.period_range("2022-03", "2023-02", freq="M")
 def _ids(rng: np.random.Generator, n: int, birth_years: np.ndarray, female: np.ndarray) -> pd.Series:
     century = (birth_years // 100) - 19
     digit4 = century * 2 + female.astype(int)
-    serial = rng.permutation(n) + 100000
+    # Six-digit serials, unique within the dataset (a 12-digit ID has exactly six).
+    serial = rng.permutation(1_000_000)[:n]
     return pd.Series(
         "019"
         + pd.Series(digit4).astype(str)
