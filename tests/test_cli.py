@@ -122,3 +122,32 @@ def test_cli_process_skips_only_the_optional_iri_grammar() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.split() == ["True", "False", "True"]
+
+
+def test_batch_audit_writes_every_ward_and_reports_the_unusable_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from audit_toolkit.audit import run_audit
+    from audit_toolkit.report import write_reports
+
+    city = tmp_path / "city"
+    city.mkdir()
+    shutil.copytree(WARD, city / WARD.name)
+    shutil.copy(ROOT / "data" / "sample" / "song-cau.xlsx", city / "song-cau.xlsx")
+    (city / "broken.xlsx").write_bytes(b"not a workbook")  # unusable: reported, the others complete
+    out = tmp_path / "out"
+    assert main(["audit", str(city), "--as-of", "2023-02-28", "--from", "2022-01", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "broken.xlsx" in err
+    folders = sorted(p.name for p in out.iterdir())
+    assert len(folders) == 3 and "summary" in folders
+    for ward_path in (city / WARD.name, city / "song-cau.xlsx"):
+        # The reports written during the batch are the ward's own.
+        alone = write_reports(
+            run_audit(ward_path, as_of="2023-02-28", period_from="2022-01"), tmp_path / "alone"
+        )
+        written = out / alone.name
+        assert sorted(p.name for p in written.iterdir()) == sorted(p.name for p in alone.iterdir())
+        assert (written / "findings.csv").read_bytes() == (alone / "findings.csv").read_bytes()
+    summary = json.loads((out / "summary" / "manifest.json").read_text(encoding="utf-8"))
+    assert "broken.xlsx" in json.dumps(summary, ensure_ascii=False)
