@@ -3,7 +3,8 @@
 Each supplied table is validated once against its suite (``expectations/<table>.json``, GX Core 1.x
 suite JSON) in a single ``batch.validate(suite)`` call: GX fingerprints the whole frame on every
 validate, so one call per table, never one per expectation. An auditor edits the JSON (adds an
-allowed value, a rule) and reruns; no code change is needed.
+allowed value, a rule) and reruns; no code change is needed. A batch of wards goes further:
+:func:`audit_toolkit.quality_batch.validate_wards` validates each table once for many wards.
 
 Every expectation's ``meta`` carries ``description_vi`` / ``description_en`` and, only when every
 failing row is also a finding of a catalogue check under docs/check-semantics.md, that ``check_id``
