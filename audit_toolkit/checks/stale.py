@@ -41,13 +41,6 @@ __all__ = [
     "find_deceased_active",
     "find_moved_active",
     "find_paid_after_end",
-    "format_dates",
-    "isin_keys",
-    "match_candidates",
-    "months_of",
-    "person_label",
-    "render_rows",
-    "sources_by",
 ]
 
 # Separator of the parts of a compound finding key (person key + category); never in a key.

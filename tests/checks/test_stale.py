@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from audit_toolkit.checks import stale
+from audit_toolkit.checks import common, stale
 from audit_toolkit.checks.base import IMPLEMENTATIONS
 from tests.factories import context, month_range, payments_for, person, ward
 
@@ -466,24 +466,24 @@ def test_render_rows_matches_render(lang: str) -> None:
         }
     )
     assert (
-        stale.render_rows("stale.deceased.paid", lang, fields).tolist()
+        common.render_rows("stale.deceased.paid", lang, fields).tolist()
         == render("stale.deceased.paid", lang, fields).tolist()
     )
     with pytest.raises(KeyError):
-        stale.render_rows("stale.deceased.paid", lang, fields.drop(columns=["amount"]))
+        common.render_rows("stale.deceased.paid", lang, fields.drop(columns=["amount"]))
 
 
 def test_isin_keys_and_sources_by() -> None:
     values = pd.Series(["a", None, "b", "c"], dtype="str")
     # missing never matches, even against a missing key
-    assert stale.isin_keys(values, pd.Series(["b", None, "a"], dtype="object")).tolist() == [
+    assert common.isin_keys(values, pd.Series(["b", None, "a"], dtype="object")).tolist() == [
         True,
         False,
         True,
         False,
     ]
-    assert stale.isin_keys(values, pd.Series([], dtype="str")).tolist() == [False] * 4
-    got = stale.sources_by(
+    assert common.isin_keys(values, pd.Series([], dtype="str")).tolist() == [False] * 4
+    got = common.sources_by(
         pd.Series(["k", "k", "j", "k"]), pd.Series(["t", "s", "t", "t"]), pd.Series([10, 3, 1, 9])
     )
     # sorted by table, then numeric row; one list per key
