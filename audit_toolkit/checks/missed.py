@@ -60,16 +60,25 @@ _RESIDENT_COLS = [
     "sex",
     "household_id",
     "residence_status",
+    "moved_out_date",
     "poverty_status",
     "person_key",
 ]
 
 
 def _living_residents(ctx: AuditContext, residents: pd.DataFrame) -> pd.DataFrame:
-    """Residents not moved out and, when a death register is supplied, not found in it."""
-    out = residents.loc[(residents["residence_status"] != "moved_out").fillna(True).astype(bool)]
+    """Residents living in the ward at as_of: not moved out and not dead by then.
+
+    A move or a death dated after as_of does not count: the person was a living resident on the
+    audit date (a move without a date counts, since we cannot tell when it happened).
+    """
+    moved_by_asof = (residents["residence_status"] == "moved_out") & ~(
+        residents["moved_out_date"] > ctx.as_of
+    )
+    out = residents.loc[~moved_by_asof.fillna(False).astype(bool)]
     if ctx.has("deaths"):
-        out = _without(out, ctx.table("deaths").reset_index(drop=True))
+        deaths = ctx.table("deaths").reset_index(drop=True)
+        out = _without(out, deaths.loc[~(deaths["death_date"] > ctx.as_of).fillna(False).astype(bool)])
     return out
 
 
@@ -143,7 +152,9 @@ def find_missed_elderly(ctx: AuditContext) -> pd.DataFrame:
     pension_active = ((start.isna() | (start <= m)) & (end.isna() | (end > m))).fillna(False).astype(bool)
     cand = _without(cand, pensions.loc[pension_active])
     lines = ctx.lines
-    cand = _without(cand, lines.loc[lines["active_asof"]])
+    # Only a monthly allowance or a social pension of their own counts: a care-support (C) line
+    # pays the person as a carer, not as an elder.
+    cand = _without(cand, lines.loc[lines["active_asof"] & (lines["kind"] != "C")])
     if cand.empty:
         return empty_raw()
     sources = _sources_by_person(cand, "residents")

@@ -87,3 +87,48 @@ def test_ineligible_names_a_start_month_when_the_line_has_none() -> None:
     assert len(raw) == 1
     assert "từ tháng 01/2022" in raw["detail"].iloc[0]
     assert "từ tháng ," not in raw["detail"].iloc[0]
+
+
+def _elder_ward(
+    resident_extra: dict[str, str], deaths: list[dict[str, str]] | None, lines: list[dict[str, object]]
+) -> object:
+    resident = {
+        "national_id": "006035000901",
+        "full_name": "Hoàng Văn Sáu",
+        "birth_date": "1935-03-01",
+        "sex": "M",
+        "residence_status": "permanent",
+    } | resident_extra
+    return context(ward(beneficiaries=lines, residents=[resident], pensions=[], deaths=deaths))
+
+
+def test_missed_elderly_counts_a_resident_who_died_or_moved_after_as_of() -> None:
+    later_death = [
+        {
+            "national_id": "006035000901",
+            "full_name": "Hoàng Văn Sáu",
+            "birth_date": "1935-03-01",
+            "death_date": "2023-06-01",
+        }
+    ]
+    assert len(_findings(_elder_ward({}, later_death, []), {"MISSED_ELDERLY"})) == 1
+    earlier_death = [dict(later_death[0], death_date="2023-01-15")]
+    assert _findings(_elder_ward({}, earlier_death, []), {"MISSED_ELDERLY"}).empty
+    moved_later = {"residence_status": "moved_out", "moved_out_date": "2023-05-01"}
+    assert len(_findings(_elder_ward(moved_later, None, []), {"MISSED_ELDERLY"})) == 1
+    moved_before = {"residence_status": "moved_out", "moved_out_date": "2022-05-01"}
+    assert _findings(_elder_ward(moved_before, None, []), {"MISSED_ELDERLY"}).empty
+
+
+def test_missed_elderly_is_not_silenced_by_a_care_line_held_as_a_carer() -> None:
+    carer = person(
+        national_id="006035000901",
+        full_name="Hoàng Văn Sáu",
+        birth_date="1935-03-01",
+        category="C2",
+        coefficient=1.0,
+        cared_for_id="006180000002",
+    )
+    assert len(_findings(_elder_ward({}, None, [carer]), {"MISSED_ELDERLY"})) == 1
+    allowance = dict(carer, category="K5c", cared_for_id=None)
+    assert _findings(_elder_ward({}, None, [allowance]), {"MISSED_ELDERLY"}).empty
