@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -114,14 +114,14 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
-def _first_text(values: pd.Series) -> str:
+def _first_text(values: Iterable[Any]) -> str:
     for v in values:
         if isinstance(v, str) and v:
             return v
     return ""
 
 
-def _join_details(values: pd.Series) -> str:
+def _join_details(values: Iterable[Any]) -> str:
     seen: list[str] = []
     for v in values:
         if isinstance(v, str) and v and v not in seen:
@@ -129,7 +129,7 @@ def _join_details(values: pd.Series) -> str:
     return " ".join(seen)
 
 
-def _merge_evidence(values: pd.Series) -> str:
+def _merge_evidence(values: Iterable[Any]) -> str:
     merged: dict[str, Any] = {}
     for v in values:
         if isinstance(v, dict):
@@ -181,7 +181,9 @@ def _merge_groups(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     first = raw.assign(_group=group).drop_duplicates("_group").set_index("_group")
     amounts = raw.groupby(group, sort=True)["amount_vnd"].sum()
     out = first[keys].join(merged)
-    out.insert(out.columns.get_loc("detail") + 1, "amount_vnd", amounts.reindex(out.index).to_numpy())
+    # "detail" is a unique column, so get_loc gives its integer position.
+    detail_pos = cast(int, out.columns.get_loc("detail"))
+    out.insert(detail_pos + 1, "amount_vnd", amounts.reindex(out.index).to_numpy())
     return out.reset_index(drop=True)
 
 

@@ -84,8 +84,8 @@ def export_html(notebook_path: Path, html_path: Path, *, title: str, lang: str =
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    exporter = HTMLExporter(template_name="basic")
+    nb = nbformat.read(str(notebook_path), as_version=4)  # type: ignore[no-untyped-call]  # nbformat/nbconvert ship no type annotations
+    exporter = HTMLExporter(template_name="basic")  # type: ignore[no-untyped-call]  # nbformat/nbconvert ship no type annotations
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True

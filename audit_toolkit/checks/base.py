@@ -204,7 +204,7 @@ class AuditContext:
         start = np.repeat(lines["start_m"].fillna(-1).to_numpy(dtype=np.int64), k)
         end = np.repeat(lines["end_m"].fillna(np.iinfo(np.int64).max).to_numpy(dtype=np.int64), k)
         undated = np.repeat(lines["undated_end"].to_numpy(dtype=bool), k)
-        active = (start <= mm) & (mm < end) & ~undated
+        active: np.ndarray = (start <= mm) & (mm < end) & ~undated
         susp = np.repeat(lines["susp_m"].fillna(np.iinfo(np.int64).max).to_numpy(dtype=np.int64), k)
         frame["payable"] = mm < susp
         frame = frame.loc[active].reset_index(drop=True)
@@ -336,21 +336,25 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     no pair twice.
     """
     lidx, ridx = left.index.to_numpy(), right.index.to_numpy()
-    lid = left["national_id"].to_numpy(dtype=object, na_value=None)
-    rid = right["national_id"].to_numpy(dtype=object, na_value=None)
+    lid: np.ndarray = left["national_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
+    rid: np.ndarray = right["national_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
     valid_l, valid_r = _valid_ids(left["national_id"]), _valid_ids(right["national_id"])
-    lc, rc = _codes((np.where(valid_l, lid, None), np.where(valid_r, rid, None)))
+    id_l: np.ndarray = np.where(valid_l, lid, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
+    id_r: np.ndarray = np.where(valid_r, rid, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
+    lc, rc = _codes((id_l, id_r))
     id_li, id_ri = _inner_join(lc, rc)
     if not {"name_key", "birth_date"}.issubset(right.columns):
         return pd.DataFrame({"left_idx": lidx[id_li], "right_idx": ridx[id_ri]})
 
     def name_parts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         yo = df.get("birth_date_year_only", pd.Series(False, index=df.index)).fillna(False).astype(bool)
-        key = df["name_key"].to_numpy(dtype=object, na_value=None)
+        key: np.ndarray = df["name_key"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
         date = df["birth_date"].to_numpy(dtype="datetime64[ns]")
         year = date.astype("datetime64[Y]").astype(np.int64).astype(object)
         usable = pd.notna(key) & ~np.isnat(date)
-        return np.where(usable, key, None), np.where(usable, year, None), date, yo.to_numpy(dtype=bool)
+        usable_key: np.ndarray = np.where(usable, key, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
+        usable_year: np.ndarray = np.where(usable, year, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
+        return usable_key, usable_year, date, yo.to_numpy(dtype=bool)
 
     # Name matching only where one side lacks a usable ID (two valid, different IDs are two people).
     lkey, lyear, ldate, lyo = name_parts(left)

@@ -113,7 +113,7 @@ def sources_by(keys: pd.Series, tables: pd.Series | str, rows: pd.Series) -> dic
     return {k[s]: src[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
-def isin_keys(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
+def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
     """``values.isin(keys)`` for text keys (missing never matches), as one Arrow hash lookup.
 
     ``Series.isin`` on the pandas ``str`` dtype builds one Python object per key, which takes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsInt, cast
 
 from audit_toolkit.messages import fmt_vnd, t
 from audit_toolkit.report.files import atomic_path, atomic_write_text, mask_ids, neutralise
@@ -52,13 +52,14 @@ def render_follow_up(comparison: Comparison, *, lang: str = "vi", mask: bool = T
         part = f.loc[f["status"] == s]
         amount = part["amount_now"].sum() if s != "resolved" else part["amount_then"].sum()
         statuses.append({"label": t(f"followup.status.{s}", lang), "count": len(part), "amount": int(amount)})
+    # itertuples types every field as any scalar; these by-ward columns are numeric.
     by_ward = [
         {
             "ward": r.ward,
             "status": t(f"followup.status.{r.status}", lang),
-            "findings": int(r.findings),
-            "amount_then": int(r.amount_then),
-            "amount_now": int(r.amount_now),
+            "findings": int(cast(SupportsInt, r.findings)),
+            "amount_then": int(cast(SupportsInt, r.amount_then)),
+            "amount_now": int(cast(SupportsInt, r.amount_now)),
         }
         for r in comparison.by_ward.itertuples()
     ]
@@ -107,9 +108,9 @@ def write_follow_up(
             [
                 neutralise(r.ward),
                 t(f"followup.status.{r.status}", lang),
-                int(r.findings),
-                int(r.amount_then),
-                int(r.amount_now),
+                int(cast(SupportsInt, r.findings)),
+                int(cast(SupportsInt, r.amount_then)),
+                int(cast(SupportsInt, r.amount_now)),
             ]
         )
     sheet = wb.create_sheet(t("followup.sheet.findings", lang)[:31])

@@ -207,7 +207,8 @@ class RuleSet:
         Cached on the shared rule data: filtering the frame and converting its dates cost more
         than the lookup itself, and every check asks for levels several times per ward.
         """
-        cache = self._data.caches
+        # The shared cache also holds tuple keys, which its ``dict[str, Any]`` declaration does not cover.
+        cache: dict[Any, Any] = self._data.caches
         key = ("scope_rows", table, scope)
         if key not in cache:
             frame = self._data.tables[table]
@@ -438,7 +439,8 @@ class RuleSet:
         return self._age_lookup("min_ages", categories)
 
     def _age_lookup(self, table: str, categories: str | pd.Series) -> int | None | pd.Series:
-        cache = self._data.caches
+        # The shared cache also holds tuple keys, which its ``dict[str, Any]`` declaration does not cover.
+        cache: dict[Any, Any] = self._data.caches
         if ("ages", table) not in cache:
             cache[("ages", table)] = self._data.tables[table].set_index("category")["age"].to_dict()
         mapping: dict[str, Any] = cache[("ages", table)]
