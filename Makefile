@@ -25,6 +25,7 @@ demo: setup
 ## Full test suite: unit, property, sample-ward golden files, notebooks and the browser test.
 test: setup browser
 	$(PY) -m ruff check audit_toolkit tests bench data
+	$(PY) -m mypy
 	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup
