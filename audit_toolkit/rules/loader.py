@@ -289,7 +289,7 @@ def _parse_eligibility(doc: Mapping[str, Any], file: str, *, required: bool) -> 
     return frame
 
 
-_COEF_COLS = (
+COEFFICIENT_COLUMNS = (
     "category",
     "disability_level",
     "age_min",
@@ -371,7 +371,7 @@ def _parse_coefficients(doc: Mapping[str, Any], file: str, categories: frozenset
                 **_common(row, where, {}),
             }
         )
-    return _frame(records, _COEF_COLS)
+    return _frame(records, COEFFICIENT_COLUMNS)
 
 
 def _category(value: object, where: _Where, categories: frozenset[str]) -> str:

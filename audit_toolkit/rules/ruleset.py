@@ -25,7 +25,7 @@ import yaml
 
 from audit_toolkit.errors import InputError, RuleError
 from audit_toolkit.rules.calendar import working_days_between
-from audit_toolkit.rules.loader import RuleData, normalise_province_code
+from audit_toolkit.rules.loader import COEFFICIENT_COLUMNS, RuleData, normalise_province_code
 
 __all__ = ["RuleSet", "age_in_month"]
 
@@ -846,23 +846,7 @@ def _to_documents(data: RuleData) -> dict[str, dict[str, Any]]:
             "table": "coefficients",
             "rows": _records(
                 t["coefficients"],
-                [
-                    "category",
-                    "disability_level",
-                    "age_min",
-                    "age_max",
-                    "age_of",
-                    "coefficient",
-                    "allowed",
-                    "per_child",
-                    "unit",
-                    "base",
-                    "valid_from",
-                    "valid_to",
-                    "legal_basis",
-                    "confidence",
-                    "note",
-                ],
+                [c for c in COEFFICIENT_COLUMNS if c != "file"],  # the loader's columns, less provenance
             ),
         },
         "age_limits": {
