@@ -21,6 +21,7 @@ setup: $(STAMP)
 ## Audit the bundled sample wards (a batch of four wards of the former Bắc Kạn city) and print where results are.
 demo: setup
 	$(VENV)/bin/audit-toolkit audit data/sample --as-of $(AS_OF) --from $(FROM) --out $(OUT)
+	$(VENV)/bin/audit-toolkit audit data/sample-2026 --as-of 2026-06-30 --from 2025-01 --out $(OUT)/sample-2026
 
 ## Full test suite: unit, property, sample-ward golden files, notebooks and the browser test.
 test: setup browser
@@ -43,9 +44,10 @@ browser:
 	  || echo "Could not install chromium: the browser test will be skipped."; \
 	fi
 
-## Regenerate the sample wards from their seeded generator.
+## Regenerate the sample wards from their seeded generators (2022–2023 batch and 2025–2026 batch).
 samples: setup
 	$(PY) data/generate_samples.py
+	$(PY) data/generate_samples_2026.py
 
 ## Province-sized benchmark (run by hand, not part of the tests).
 bench: setup

@@ -396,7 +396,9 @@ def clean_background(w: Ward, *, k6_severe: int, k6_elder: int, k6_dbn: int, k1:
     for _ in range(k1):  # orphans aged 6-13 at as_of: 1.5 all period; an adult relative in the household
         p = w.person(age=rng.randint(6, 13))
         w.family(p, 1)
-        w.line(p, "K1", start=w.start_after(max(month_num(2019, 1), gs.month_of(p.birth) + 50)), studying=None)
+        w.line(
+            p, "K1", start=w.start_after(max(month_num(2019, 1), gs.month_of(p.birth) + 50)), studying=None
+        )
     for _ in range(k5a):  # lonely elders 62-69 of poor households
         p = w.person(age=rng.randint(62, 69), poverty="nghèo")
         w.line(p, "K5a", start=w.start_after(max(month_num(2019, 1), birthday_month(p.birth, 60))))
@@ -434,15 +436,23 @@ F_NONE = "existing check"
 def plant_k5c_still_paid(w: Ward) -> None:
     """K5c line never converted, paid at the standard level x 1.0 through 06/2026."""
     p = w.person(age=w.rng.randint(84, 90))
-    ln = w.line(p, "K5c", start=w.start_after(max(month_num(2017, 1), birthday_month(p.birth, 80))), planted=True)
+    ln = w.line(
+        p, "K5c", start=w.start_after(max(month_num(2017, 1), birthday_month(p.birth, 80))), planted=True
+    )
     months = [m for m in PERIOD if m >= HTXH_FROM]
     # paid standard(m) x 1.0; HTXH would pay social_pension(m): 500,000 - 500,000 = 0 in 07-12/2025,
     # 600,000 - 550,000 = 50,000 in each month of 01-06/2026.
     amount = sum(ln.received()[m] - social_pension(m) for m in months)
     assert amount == 6 * (PROVINCE_STANDARD - PROVINCE_SOCIAL_PENSION)
-    w.expect("CATEGORY_ENDED", p, amount, [ln],
-             f"K5c line still active and paid {mspan(months)}; HTXH would have paid "
-             f"{vnd(PROVINCE_SOCIAL_PENSION)} instead of {vnd(PROVINCE_STANDARD)} in 2026.", F_ENDED + "; " + F_RATES)
+    w.expect(
+        "CATEGORY_ENDED",
+        p,
+        amount,
+        [ln],
+        f"K5c line still active and paid {mspan(months)}; HTXH would have paid "
+        f"{vnd(PROVINCE_SOCIAL_PENSION)} instead of {vnd(PROVINCE_STANDARD)} in 2026.",
+        F_ENDED + "; " + F_RATES,
+    )
 
 
 def plant_k5c_converted_late(w: Ward) -> None:
@@ -487,7 +497,9 @@ def plant_htxh_pension_below(w: Ward) -> None:
 def plant_missed_elderly(w: Ward, kind: str) -> None:
     if kind == "75+":
         p = w.person(age=w.rng.randint(76, 84))
-        note = f"Resident aged {age_in(P_END, p.birth)}, no pension, on no list (social pension from 07/2025)."
+        note = (
+            f"Resident aged {age_in(P_END, p.birth)}, no pension, on no list (social pension from 07/2025)."
+        )
     else:
         p = w.person(age=71, poverty="nghèo")
         note = "Resident aged 71 in a poor household, no pension, on no list (social pension from 07/2025)."
@@ -564,8 +576,14 @@ def plant_care_after_death(w: Ward) -> None:
     c2_amount = sum(c2.received()[m] for m in after)
     assert k6_amount == 2 * (NATIONAL_STANDARD + 6 * PROVINCE_STANDARD)  # 1,000,000 + 6 x 1,200,000
     assert c2_amount == NATIONAL_STANDARD + 6 * PROVINCE_STANDARD  # 500,000 + 6 x 600,000
-    w.expect("DECEASED_ACTIVE", p, k6_amount, [k6], f"Died {fmt_date(died)}; K6 line still active and paid.",
-             F_NONE + "; " + F_RATES)
+    w.expect(
+        "DECEASED_ACTIVE",
+        p,
+        k6_amount,
+        [k6],
+        f"Died {fmt_date(died)}; K6 line still active and paid.",
+        F_NONE + "; " + F_RATES,
+    )
     w.expect("CARED_FOR_GONE", carer, c2_amount, [c2],
              f"C2 care line paid after the person cared for ({p.name}) died on {fmt_date(died)}.",
              F_CARE + "; " + F_RATES)  # fmt: skip
@@ -582,8 +600,14 @@ def plant_c4_after_16(w: Ward) -> None:
     after = [m for m in PERIOD if m > turned]
     amount = sum(c4.received()[m] for m in after)
     assert amount == round(1.5 * (3 * NATIONAL_STANDARD + 6 * PROVINCE_STANDARD))  # 3 x 750,000 + 6 x 900,000
-    w.expect("CARED_FOR_GONE", carer, amount, [c4],
-             f"C4 care line for {child.name}, who turned 16 in {mstr(turned)}, still paid.", F_CARE + "; " + F_RATES)
+    w.expect(
+        "CARED_FOR_GONE",
+        carer,
+        amount,
+        [c4],
+        f"C4 care line for {child.name}, who turned 16 in {mstr(turned)}, still paid.",
+        F_CARE + "; " + F_RATES,
+    )
 
 
 def plant_age_out_empty_studying(w: Ward) -> None:
@@ -605,8 +629,14 @@ def plant_deceased_htxh(w: Ward) -> None:
     died = dt.date(2026, 2, 10)
     w.death(p, died)
     amount = sum(ln.received()[m] for m in PERIOD if m > gs.month_of(died))  # 4 x 550,000
-    w.expect("DECEASED_ACTIVE", p, amount, [ln], f"Died {fmt_date(died)}; HTXH line still active and paid.",
-             F_NONE + "; " + F_RATES)
+    w.expect(
+        "DECEASED_ACTIVE",
+        p,
+        amount,
+        [ln],
+        f"Died {fmt_date(died)}; HTXH line still active and paid.",
+        F_NONE + "; " + F_RATES,
+    )
 
 
 def plant_clean_death(w: Ward) -> None:
@@ -622,8 +652,14 @@ def plant_moved(w: Ward) -> None:
     moved = dt.date(2025, 9, 20)
     p.residence, p.moved_out = "đã chuyển đi", moved
     amount = sum(ln.received()[m] for m in PERIOD if m > gs.month_of(moved))  # 3 x 750,000 + 6 x 900,000
-    w.expect("MOVED_ACTIVE", p, amount, [ln], f"Moved out {fmt_date(moved)}; K6 line still active and paid.",
-             F_NONE + "; " + F_RATES)
+    w.expect(
+        "MOVED_ACTIVE",
+        p,
+        amount,
+        [ln],
+        f"Moved out {fmt_date(moved)}; K6 line still active and paid.",
+        F_NONE + "; " + F_RATES,
+    )
 
 
 def plant_unpaid(w: Ward, cat: str, gap: list[int]) -> None:
@@ -635,8 +671,14 @@ def plant_unpaid(w: Ward, cat: str, gap: list[int]) -> None:
         ln = w.line(p, "HTXH", start=HTXH_FROM, pay=False, planted=True)
     w.pay_all(ln, skip=set(gap))
     amount = -sum(ln.due(m) for m in gap)
-    w.expect("UNPAID_MONTHS", p, amount, [ln], f"No payment for {len(gap)} consecutive months {mspan(gap)}.",
-             F_NONE + ("; " + F_RATES if gap[0] >= PROVINCE_FROM else ""))
+    w.expect(
+        "UNPAID_MONTHS",
+        p,
+        amount,
+        [ln],
+        f"No payment for {len(gap)} consecutive months {mspan(gap)}.",
+        F_NONE + ("; " + F_RATES if gap[0] >= PROVINCE_FROM else ""),
+    )
 
 
 def plant_level_not_applied(w: Ward, cat: str, months: list[int]) -> None:
@@ -722,7 +764,9 @@ def check_clean(w: Ward) -> None:
         if ln.cat == "HTXH":
             age = age_in(ln.start_m, ln.person.birth)
             assert age >= HTXH_AGE or (age >= HTXH_AGE_POOR and ln.person.poverty in POOR), (w.code, ln.rid)
-            assert not any(pe.person is ln.person and pe.amount >= NATIONAL_SOCIAL_PENSION for pe in w.pensions)
+            assert not any(
+                pe.person is ln.person and pe.amount >= NATIONAL_SOCIAL_PENSION for pe in w.pensions
+            )
     # nobody 75+ (70+ poor) alive and resident is without a line or a pension, except the planted ones
     missed = {id(e.person) for e in w.expected if e.check == "MISSED_ELDERLY"}
     dead = {id(d.person) for d in w.deaths}
@@ -761,7 +805,9 @@ HEADERS_BK = {
                  "arrears_to": "Truy lĩnh đến tháng", "recovered": "Truy thu", "paid_date": "Ngày chi trả",
                  "paid": "Đã nhận", "note": "Ghi chú"},
 }  # fmt: skip
-HEADERS_DX = {t: {k: k for k in cols if k not in ("stt", "description")} for t, cols in gs.HEADERS["PCK"].items()}
+HEADERS_DX = {
+    t: {k: k for k in cols if k not in ("stt", "description")} for t, cols in gs.HEADERS["PCK"].items()
+}
 FILE_NAMES = gs.FILE_NAMES["PCK"]
 TITLES = {**gs.TITLES, "payments": "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI HẰNG THÁNG (THÁNG 01/2025 - 06/2026)"}
 TITLE_ROWS = {"xlsx": 3, "csv": 0}  # rows above the header: UBND line, title, blank
@@ -794,7 +840,9 @@ def active_counts(w: Ward) -> tuple[dict[str, set[str]], set[str]]:
 
 def table_records(w: Ward) -> dict[str, list[dict[str, Any]]]:
     first = TITLE_ROWS[w.shape] + 2
-    lines = sorted(w.lines, key=lambda ln: (CAT_ORDER.index(ln.cat), ln.person.address, name_key(ln.person.name)))
+    lines = sorted(
+        w.lines, key=lambda ln: (CAT_ORDER.index(ln.cat), ln.person.address, name_key(ln.person.name))
+    )
     out: dict[str, list[dict[str, Any]]] = {"beneficiaries": []}
     for i, ln in enumerate(lines):
         ln.row, p = first + i, ln.person
@@ -986,7 +1034,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def features() -> list[tuple[str, str, str, str]]:
     """(ward code, check_id, person, feature) of every expected finding: what each one depends on."""
-    return [(w.code, e.check, e.person.name if e.person else "", e.feature) for w in build_all() for e in w.expected]
+    return [
+        (w.code, e.check, e.person.name if e.person else "", e.feature)
+        for w in build_all()
+        for e in w.expected
+    ]
+
 
 if __name__ == "__main__":
     raise SystemExit(main())
