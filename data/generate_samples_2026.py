@@ -183,6 +183,7 @@ class Line:
     dec_date: dt.date | None = None
     dec_no: str | None = None
     note: str | None = None
+    label: str | None = None  # the category as the ward wrote it, when not the usual label
     pays: list[Pay] = field(default_factory=list)
     planted: bool = False  # exempt from check_clean
     row: int = 0
@@ -455,6 +456,26 @@ def plant_k5c_still_paid(w: Ward) -> None:
     )
 
 
+def plant_k5c_new_after_end(w: Ward) -> None:
+    """A new line labelled with the old `NCT 80+` from 09/2025: read as K5c, an ended category."""
+    p = w.person(age=w.rng.randint(81, 86))
+    start = month_num(2025, 9)
+    ln = w.line(p, "K5c", start=start, label="NCT 80+", planted=True)
+    months = [m for m in PERIOD if m >= start]
+    # 4 x (500,000 - 500,000) + 6 x (600,000 - 550,000)
+    amount = sum(ln.received()[m] - social_pension(m) for m in months)
+    assert amount == 6 * (PROVINCE_STANDARD - PROVINCE_SOCIAL_PENSION)
+    w.expect(
+        "CATEGORY_ENDED",
+        p,
+        amount,
+        [ln],
+        f"New line from {mstr(start)} under the old label 'NCT 80+' (K5c, a category ended in 07/2025): "
+        "should be HTXH.",
+        F_ENDED + "; " + F_RATES,
+    )
+
+
 def plant_k5c_converted_late(w: Ward) -> None:
     """K5c paid 07-12/2025, converted to HTXH only from 01/2026: ended category, no money at stake."""
     p = w.person(age=w.rng.randint(84, 90))
@@ -711,6 +732,7 @@ def build_bac_kan(rng: random.Random, names: set[str], ids: set[str]) -> Ward:
     p = w.person(age=73, poverty="cận nghèo")  # 70-74 in a near-poor household: entitled
     w.line(p, "HTXH", start=HTXH_FROM)
     plant_k5c_still_paid(w)
+    plant_k5c_new_after_end(w)
     plant_htxh_ineligible(w, "age72_not_poor")
     plant_htxh_ineligible(w, "pension")
     plant_missed_elderly(w, "75+")
@@ -849,7 +871,7 @@ def table_records(w: Ward) -> dict[str, list[dict[str, Any]]]:
         out["beneficiaries"].append({
             "record_id": ln.rid, "full_name": p.name, "birth_date": _date(w, p.birth), "sex": SEX_WORD[p.sex],
             "national_id": p.nid, "address": p.address, "household_id": p.household,
-            "category": ln.cat if w.shape == "csv" else LABELS[(ln.cat, ln.level if ln.cat == "K6" else None)],
+            "category": ln.label or (ln.cat if w.shape == "csv" else LABELS[(ln.cat, ln.level if ln.cat == "K6" else None)]),
             "disability_level": LEVEL_WORD.get(ln.level or ""), "coefficient": ln.coef, "monthly_amount": ln.amount,
             "decision_no": ln.dec_no, "decision_date": _date(w, ln.dec_date),
             "application_date": _date(w, ln.app_date), "start_month": _month(w, ln.start_m), "status": ln.status,

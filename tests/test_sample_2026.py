@@ -100,7 +100,9 @@ def test_generator_is_deterministic_and_the_committed_files_are_its_output(tmp_p
         assert files == sorted(p.relative_to(second) for p in (second / name).rglob("*") if p.is_file())
         for rel in files:  # byte for byte: workbook properties and zip timestamps are fixed
             assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
-        assert _tree_values(first / name) == _tree_values(DATA / name), f"data/{name} is stale: run make samples"
+        assert _tree_values(first / name) == _tree_values(DATA / name), (
+            f"data/{name} is stale: run make samples"
+        )
 
 
 def test_expected_rows_are_real_rows_naming_the_person() -> None:
@@ -121,7 +123,9 @@ def test_expected_rows_are_real_rows_naming_the_person() -> None:
                 i = int(num) - first
                 if not 0 <= i < len(records):
                     problems.append(f"{path.name} {ref}: not a data row")
-                elif records[i]["full_name"] != r["full_name"] or records[i]["national_id"] != r["national_id"]:
+                elif (
+                    records[i]["full_name"] != r["full_name"] or records[i]["national_id"] != r["national_id"]
+                ):
                     problems.append(f"{path.name} {ref}: {records[i]['full_name']} is not {r['full_name']}")
     assert problems == []
 
