@@ -38,10 +38,12 @@ from typing import Any
 import openpyxl
 from openpyxl.styles import Font
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate_samples as gs  # noqa: E402  (names, month arithmetic, byte-stable workbooks; no checks)
 
-month_num = gs.month_num
+from audit_toolkit.months import month_num  # noqa: E402  (month arithmetic only; no checks, no loader)
+
 name_key = gs.name_key
 fmt_date = gs.fmt_date
 
