@@ -259,6 +259,7 @@ class Ward:
         self.certs: list[Cert] = []
         self.pensions: list[Pension] = []
         self.expected: list[Expected] = []
+        self.cross: list[Expected] = []  # CROSS_WARD_DUPLICATE findings (summary.csv), refs (ward, line)
         self.report_rows: dict[str, int] = {}
         self._n = {"hh": 0, "rid": 0, "dec": 0}
 
@@ -724,6 +725,28 @@ def plant_level_not_applied(w: Ward, cat: str, months: list[int]) -> None:
              "(the province's 2026 level not applied).", F_RATES)  # fmt: skip
 
 
+def plant_cross_ward(bk: Ward, dx: Ward) -> None:
+    """An elder on the social pension in both merged-into wards under one ID (BK from 07/2025, DX from 10/2025).
+
+    She lives in Bắc Kạn (permanent) and is registered as a temporary resident in Đức Xuân, so each ward's
+    own audit sees a living resident with a line: only the batch sees the double payment.
+    """
+    p = bk.person(age=bk.rng.randint(80, 88))
+    twin = Person(name=p.name, birth=p.birth, sex=p.sex, nid=p.nid, household="", address="",
+                  residence="tạm trú")  # fmt: skip
+    twin.household, twin.address, _ = dx.household()
+    dx.people.append(twin)
+    a = bk.line(p, "HTXH", start=HTXH_FROM)
+    b = dx.line(twin, "HTXH", start=month_num(2025, 10))
+    common = [m for m in PERIOD if a.active(m) and b.active(m)]
+    # Đức Xuân (the later start) paid what Bắc Kạn already paid: 3 x 500,000 + 6 x 550,000
+    amount = sum(b.received()[m] for m in common)
+    assert amount == 3 * NATIONAL_SOCIAL_PENSION + 6 * PROVINCE_SOCIAL_PENSION
+    bk.cross.append(Expected("CROSS_WARD_DUPLICATE", p, amount, [(bk, a), (dx, b)],
+                             f"HTXH in {bk.name} from {mstr(a.start_m)} and in {dx.name} from {mstr(b.start_m)} "
+                             f"under the same ID ({len(common)} common months).", F_NONE + "; " + F_RATES))  # fmt: skip
+
+
 # ==================================================================================================
 # Wards
 # ==================================================================================================
@@ -1001,11 +1024,13 @@ def write_ward(w: Ward, tables: dict[str, list[dict[str, Any]]], sample: Path) -
 
 
 EXPECTED_COLUMNS = gs.EXPECTED_COLUMNS
-CHECK_ORDER = ["DUPLICATE_ID", "MISSED_ELDERLY", "DECEASED_ACTIVE", "MOVED_ACTIVE", "AGE_OUT", "CARED_FOR_GONE",
+CHECK_ORDER = ["CROSS_WARD_DUPLICATE", "DUPLICATE_ID", "MISSED_ELDERLY", "DECEASED_ACTIVE", "MOVED_ACTIVE", "AGE_OUT", "CARED_FOR_GONE",
                "CATEGORY_ENDED", "INELIGIBLE", "WRONG_AMOUNT", "UNPAID_MONTHS"]  # fmt: skip
 
 
 def ref(x: Any) -> str:
+    if isinstance(x, tuple):
+        return f"{x[0].code}/beneficiaries:{x[1].row}"
     if isinstance(x, Line):
         return f"beneficiaries:{x.row}"
     if isinstance(x, Person):
@@ -1013,10 +1038,10 @@ def ref(x: Any) -> str:
     return str(x)
 
 
-def write_expected(w: Ward, path: Path) -> None:
-    keys = [(e.check, e.person.nid if e.person else "") for e in w.expected]
+def write_expected(expected: list[Expected], path: Path) -> None:
+    keys = [(e.check, e.person.nid if e.person else "") for e in expected]
     assert len(keys) == len(set(keys)), "one finding per person per check"
-    rows = sorted(w.expected, key=lambda e: (CHECK_ORDER.index(e.check), min(ref(r) for r in e.refs)))
+    rows = sorted(expected, key=lambda e: (CHECK_ORDER.index(e.check), min(ref(r) for r in e.refs)))
     with path.open("w", encoding="utf-8", newline="") as fh:
         wr = csv.writer(fh, lineterminator="\n")
         wr.writerow(EXPECTED_COLUMNS)
@@ -1031,6 +1056,7 @@ def build_all(seed: int = 20260630) -> list[Ward]:
     names: set[str] = set()
     ids: set[str] = set()
     wards = [build_bac_kan(rng, names, ids), build_duc_xuan(rng, names, ids)]
+    plant_cross_ward(*wards)
     for w in wards:
         check_clean(w)
     return wards
@@ -1051,7 +1077,8 @@ def main(argv: list[str] | None = None) -> int:
     (sample / "rates.yml").write_text(RATES_YML, encoding="utf-8")
     for w in wards:
         write_ward(w, table_records(w), sample)
-        write_expected(w, expected / f"{w.code}.csv")
+        write_expected(w.expected, expected / f"{w.code}.csv")
+    write_expected([e for w in wards for e in w.cross], expected / "summary.csv")
     print(f"wrote {sample} and {expected}")
     return 0
 
@@ -1059,9 +1086,14 @@ def main(argv: list[str] | None = None) -> int:
 def features() -> list[tuple[str, str, str, str]]:
     """(ward code, check_id, person, feature) of every expected finding: what each one depends on."""
     return [
-        (w.code, e.check, e.person.name if e.person else "", e.feature)
+        (
+            w.code if e.check != "CROSS_WARD_DUPLICATE" else "summary",
+            e.check,
+            e.person.name if e.person else "",
+            e.feature,
+        )
         for w in build_all()
-        for e in w.expected
+        for e in w.expected + w.cross
     ]
 
 
