@@ -634,14 +634,13 @@ def plant_c4_after_16(w: Ward) -> None:
     )
 
 
-def plant_age_out_empty_studying(w: Ward) -> None:
-    """K1 child turned 16 in 12/2025, `studying` cell EMPTY (unknown, not yes): still paid."""
-    turned = month_num(2025, 12)
+def plant_age_out_empty_studying(w: Ward, turned: int = month_num(2025, 12)) -> None:
+    """K1 child turned 16 in ``turned``, `studying` cell EMPTY (unknown, not yes): still paid."""
     child = w.person(birth=born_turning(16, turned, w.rng))
     w.family(child, 1)
     ln = w.line(child, "K1", start=w.start_after(month_num(2019, 1), month_num(2022, 12)), studying=None,
                 coef=1.5, planted=True)  # fmt: skip
-    amount = sum(ln.received()[m] for m in PERIOD if m > turned)  # 6 x 900,000
+    amount = sum(ln.received()[m] for m in PERIOD if m > turned)  # DX: 6 x 900,000; BK: 4 x 900,000
     w.expect("AGE_OUT", child, amount, [ln],
              f"K1 child turned 16 in {mstr(turned)}, studying cell empty (unknown), still paid.",
              F_EMPTY + "; " + F_RATES)  # fmt: skip
@@ -767,6 +766,7 @@ def build_bac_kan(rng: random.Random, names: set[str], ids: set[str]) -> Ward:
     plant_recovered(w)
     plant_care_after_death(w)
     plant_c4_after_16(w)
+    plant_age_out_empty_studying(w, month_num(2026, 2))  # the xlsx rendering of the empty cell
     plant_clean_death(w)
     plant_unpaid(w, "K6", [month_num(2025, 4), month_num(2025, 5)])
     plant_level_not_applied(w, "HTXH", [month_num(2026, m) for m in (1, 2, 3)])
@@ -911,9 +911,7 @@ def table_records(w: Ward) -> dict[str, list[dict[str, Any]]]:
     for i, (m, _, ln, pay) in enumerate(sorted(pays, key=lambda t: (t[0], t[1]))):
         pay.row = first + i
         y, mo = ym(m)
-        note = None
-        if pay.cover is not None:
-            note = f"truy lĩnh T{ym(pay.cover[0])[1]}-T{ym(pay.cover[1])[1]}/{ym(pay.cover[1])[0]}"
+        note = None  # a catch-up row names its months in its own two columns, nowhere else
         if pay.recovered:
             assert pay.recovered_for is not None
             note = f"truy thu T{ym(pay.recovered_for)[1]}/{ym(pay.recovered_for)[0]}"
