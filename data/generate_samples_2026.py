@@ -643,7 +643,8 @@ def plant_age_out_empty_studying(w: Ward, turned: int = month_num(2025, 12)) -> 
     amount = sum(ln.received()[m] for m in PERIOD if m > turned)  # DX: 6 x 900,000; BK: 4 x 900,000
     w.expect("AGE_OUT", child, amount, [ln],
              f"K1 child turned 16 in {mstr(turned)}, studying cell empty (unknown), still paid.",
-             F_EMPTY + "; " + F_RATES)  # fmt: skip
+             (F_EMPTY if w.shape == "csv" else F_NONE + " (an empty xlsx cell already reads as unknown)")
+             + "; " + F_RATES)  # fmt: skip
 
 
 def plant_deceased_htxh(w: Ward) -> None:
