@@ -26,6 +26,7 @@ import pandas as pd
 
 from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
 from audit_toolkit.report.files import atomic_write_text, mask_id, mask_ids
+from audit_toolkit.report.levels import levels_rows
 
 if TYPE_CHECKING:
     import jinja2
@@ -502,6 +503,7 @@ def render_html(
         "sample_random": int((sample["reason"] == "random").sum()) if len(sample) else 0,
         "sample_size": sample_size,
         "seed": seed,
+        "levels": levels_rows(result),
     }
     return environment().get_template("report.html.j2").render(**context)
 

@@ -588,11 +588,48 @@ def _parse_provinces(doc: Mapping[str, Any], file: str) -> dict[str, pd.DataFram
         documents, columns=["document", "valid_until", "legal_basis", "confidence", "file"]
     )
     id_documents["valid_until"] = pd.to_datetime(id_documents["valid_until"]).astype("datetime64[ns]")
-    for frame, key in ((provinces, "code"), (id_digit4, "digit"), (id_documents, "document")):
+    merger = _parse_merger(doc, file, defaults)
+    for frame, key in (
+        (provinces, "code"),
+        (id_digit4, "digit"),
+        (id_documents, "document"),
+        (merger, "old"),
+    ):
         dup = frame[key][frame[key].duplicated()]
         if len(dup):
             raise _fail(f"{key} {dup.iloc[0]!r} is listed twice", file, "keep one row per code")
-    return {"provinces": provinces, "id_digit4": id_digit4, "id_documents": id_documents}
+    return {
+        "provinces": provinces,
+        "id_digit4": id_digit4,
+        "id_documents": id_documents,
+        "province_merger": merger,
+    }
+
+
+MERGER_COLUMNS = ("old", "new", "name", "valid_from", "legal_basis", "confidence", "file")
+
+
+def _parse_merger(doc: Mapping[str, Any], file: str, defaults: Mapping[str, Any]) -> pd.DataFrame:
+    """``merged_2025``: pre-merger 2-digit province code → the province it belongs to from ``valid_from``."""
+    records = []
+    for where, row in _rows(doc, "merged_2025", file, required=False):
+        codes = {}
+        for col in ("old", "new"):
+            try:
+                codes[col] = normalise_province_code(row.get(col))
+            except ValueError:
+                raise _fail(
+                    f"{col} {row.get(col)!r} is not a province code", where, f'write {col}: "31"'
+                ) from None
+        records.append(
+            {
+                **codes,
+                "name": _text(row.get("name"), "name", where, required=False),
+                "valid_from": _date(row.get("valid_from"), "valid_from", where, required=True),
+                **_common(row, where, defaults),
+            }
+        )
+    return _frame(records, MERGER_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------- checks
@@ -715,6 +752,8 @@ class RuleData:
     files: tuple[Path, ...]
     version: str
     caches: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The extra files among ``files`` (their rows are reported as such in "levels applied").
+    extra_files: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -863,6 +902,7 @@ def _assemble(base_dir: Path, extra_files: tuple[Path, ...]) -> RuleData:
         weekmask=weekmask,
         files=base_files + extra_files,
         version=hasher.hexdigest(),
+        extra_files=extra_files,
     )
 
 
