@@ -35,12 +35,14 @@ from audit_toolkit.checks.common import (
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import t
 from audit_toolkit.months import age_in_month, month_label
+from audit_toolkit.rules import load_rules
 
 __all__ = ["find_missed_care", "find_missed_disability", "find_missed_elderly"]
 
 #: checks.md MISSED_DISABILITY: a certificate gives the ward this many days to open a K6 line before a
-#: missing line is reported. An audit tolerance of the catalogue, not a date of the law.
-CERTIFICATE_GRACE_DAYS = 30
+#: missing line is reported. A rule row (rules/data/constants.yml, read from ctx.rules by the check);
+#: the module name stays, from the packaged rules, for code that imported it.
+CERTIFICATE_GRACE_DAYS: int = load_rules().certificate_grace_days
 
 _SEVERE_LEVELS = ("severe", "especially_severe")
 _ESPECIALLY_SEVERE = "especially_severe"
@@ -201,7 +203,7 @@ def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
     # Latest certificate per person; on a tie of dates the non-severe one sorts last and wins.
     latest = pairs.sort_values(["issue_date", "severe"], ascending=[True, False], kind="stable")
     latest = latest.drop_duplicates("person_key", keep="last")
-    deadline = ctx.as_of.normalize() - pd.Timedelta(days=CERTIFICATE_GRACE_DAYS)
+    deadline = ctx.as_of.normalize() - pd.Timedelta(days=ctx.rules.certificate_grace_days)
     latest = latest.loc[latest["severe"] & (latest["issue_date"] <= deadline)]
     if latest.empty:
         return empty_raw()

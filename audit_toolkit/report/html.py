@@ -64,8 +64,7 @@ CATEGORY_ORDER = [
     "HTXH",
 ]
 
-#: Ages marked on the age chart: end of childhood benefits, old age (K5a), 80 (K5c).
-AGE_THRESHOLDS = (16, 60, 80)
+# Ages marked on the age chart come from the rule tables: RuleSet.chart_age_marks(as_of).
 
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{9}(?:\d{3})?(?!\d)")
 
@@ -305,7 +304,7 @@ def _charts(result: AuditResult, overview: list[dict[str, Any]], by_category: pd
     out["age"] = charts.age_histogram(
         active["age_asof"],
         title=tr("report.charts.age"),
-        thresholds=AGE_THRESHOLDS,
+        thresholds=result.context.rules.chart_age_marks(result.as_of),
         threshold_label=tr("report.charts.threshold"),
         xlabel=tr("report.charts.age_axis"),
         ylabel=tr("report.charts.people_axis"),

@@ -48,6 +48,7 @@ TABLES: tuple[str, ...] = (
     "deadlines",
     "legal_basis",
     "provinces",
+    "constants",
 )
 #: Tables an extra file may extend (dated rows supersede; legal bases replace per check).
 EXTENDABLE = frozenset({"standard_level", "social_pension", "coefficients", "deadlines", "legal_basis"})
@@ -606,6 +607,39 @@ def _parse_provinces(doc: Mapping[str, Any], file: str) -> dict[str, pd.DataFram
     }
 
 
+CONSTANT_COLUMNS = ("name", "value", "unit", "legal_basis", "confidence", "note", "file")
+
+
+def _parse_constants(doc: Mapping[str, Any], file: str, categories: frozenset[str]) -> pd.DataFrame:
+    """Named values (a number, or a list of category codes when the name ends in ``_categories``)."""
+    records = []
+    for where, row in _rows(doc, "values", file):
+        name = _text(row.get("name"), "name", where)
+        assert name is not None
+        value: Any = row.get("value")
+        if name.endswith("_categories"):
+            if not isinstance(value, list) or not value:
+                raise _fail(f"value of {name} is not a list of categories", where, "write value: [K5c]")
+            value = tuple(_category(v, where, categories) for v in value)
+        else:
+            value = _number(value, "value", where)
+            value = int(value) if float(value).is_integer() else value
+        records.append(
+            {
+                "name": name,
+                "value": value,
+                "unit": row.get("unit"),
+                "note": row.get("note"),
+                **_common(row, where, {}),
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=list(CONSTANT_COLUMNS))
+    dup = frame["name"][frame["name"].duplicated()]
+    if len(dup):
+        raise _fail(f"constant {dup.iloc[0]!r} is listed twice", file, "keep one row per name")
+    return frame
+
+
 MERGER_COLUMNS = ("old", "new", "name", "valid_from", "legal_basis", "confidence", "file")
 
 
@@ -816,6 +850,8 @@ def _parse(doc: Mapping[str, Any], file: str, categories: frozenset[str], *, ext
         return _Parsed(table, {"deadlines": deadlines, "calendar_days": days}, weekmask=weekmask)
     if table == "legal_basis":
         return _Parsed(table, {"legal_basis": _parse_legal_basis(doc, file)})
+    if table == "constants":
+        return _Parsed(table, {"constants": _parse_constants(doc, file, categories)})
     return _Parsed(table, _parse_provinces(doc, file))
 
 

@@ -691,6 +691,58 @@ class RuleSet:
             "confidence": row["confidence"],
         }
 
+    # ------------------------------------------------------------------ named values (constants.yml)
+
+    def constant(self, name: str) -> Any:
+        """A named value of ``constants.yml`` (a number, or a tuple of category codes).
+
+        Example:
+            >>> rules.constant("suspend_after_unpaid_months")
+            3
+        """
+        frame = self._data.tables["constants"]
+        hit = frame.loc[frame["name"] == name, "value"]
+        if hit.empty:
+            raise RuleError(f"No constant {name!r}\nFix: add it to constants.yml under 'values:'")
+        return hit.iloc[0]
+
+    @property
+    def suspend_after_unpaid_months(self) -> int:
+        """Consecutive unpaid months after which a line is to be suspended (TT 02/2021 Art. 2(3)(a))."""
+        return int(self.constant("suspend_after_unpaid_months"))
+
+    @property
+    def no_pension_categories(self) -> tuple[str, ...]:
+        """Categories that require having no pension or monthly social-insurance benefit."""
+        return tuple(self.constant("no_pension_categories"))
+
+    @property
+    def certificate_categories(self) -> tuple[str, ...]:
+        """Categories paid from the month of the disability certificate."""
+        return tuple(self.constant("certificate_categories"))
+
+    @property
+    def certificate_grace_days(self) -> int:
+        """Days a severe disability certificate gives the ward before MISSED_DISABILITY reports it."""
+        return int(self.constant("certificate_grace_days"))
+
+    @property
+    def adult_age(self) -> int:
+        """Full years from which a person is an adult (courtesy titles in finding texts)."""
+        return int(self.constant("adult_age"))
+
+    def chart_age_marks(self, as_of: pd.Timestamp | dt.date | str) -> tuple[int, ...]:
+        """Ages marked on the report's age chart: the K1 age limit, the K5a minimum age and the elderly
+        benefit ages in force on ``as_of`` (80 before 2025-07; 75 and 70 for poor households from then).
+
+        Example:
+            >>> rules.chart_age_marks("2023-02-28"), rules.chart_age_marks("2026-01-31")
+            ((16, 60, 80), (16, 60, 70, 75))
+        """
+        elderly = self.elderly_thresholds(as_of)
+        marks = {self.age_limit("K1"), self.min_age("K5a"), elderly["min_age"], elderly["min_age_poor"]}
+        return tuple(sorted(int(a) for a in marks if a is not None))
+
     # ------------------------------------------------------------------ identity numbers
 
     @property
@@ -801,6 +853,9 @@ class RuleSet:
         add("categories", f, f["code"], f["kind"], dated=False)
         f = t["id_documents"]
         add("id_documents", f, f["document"], "valid until " + f["valid_until"].map(_iso), dated=False)
+        f = t["constants"]
+        value = f["value"].map(lambda v: ", ".join(v) if isinstance(v, tuple) else f"{v:g}")
+        add("constants", f, f["name"], value + " " + f["unit"].fillna(""), dated=False)
         f = t["legal_basis"]
         parts.append(
             pd.DataFrame(
@@ -968,6 +1023,15 @@ def _to_documents(data: RuleData) -> dict[str, dict[str, Any]]:
             "merged_2025": _records(
                 t["province_merger"], ["old", "new", "name", "valid_from", "legal_basis", "confidence"]
             ),
+        },
+        "constants": {
+            "table": "constants",
+            "values": [
+                {**row, "value": list(row["value"]) if isinstance(row["value"], tuple) else row["value"]}
+                for row in _records(
+                    t["constants"], ["name", "value", "unit", "legal_basis", "confidence", "note"]
+                )
+            ],
         },
     }
     return docs
