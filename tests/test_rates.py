@@ -357,3 +357,38 @@ def test_batch_rates_apply_to_wards_without_their_own(tmp_path):
     # b's own 2026 level (500k) makes the K1 line overpaid 3 months × 1.5 × 100k; the HTXH line is unchanged.
     assert _wrong(by_ward["b"]) == [("Nông Văn Khang", 450_000.0)]
     assert load_ward(batch / "b").rates_file == batch / "b" / "rates.yml"
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_rules_extra_enables_nd_335_and_the_levels_say_so(tmp_path, monkeypatch, how):
+    ward = _ward(tmp_path / "w", payments=[])
+    kw = {"as_of": "2026-08-31", "period_from": "2026-06", "quality": False}
+    if how == "argument":
+        result = run_audit(ward, rules_extra=["nd-335-2026"], **kw)
+    else:  # what `audit-toolkit notebook --rules-extra` hands the notebook kernel
+        monkeypatch.setenv("AUDIT_TOOLKIT_RULES_EXTRA", "nd-335-2026")
+        result = run_audit(ward, **kw)
+    levels = result.context.rules.levels_applied(result.period_start, result.period_end)
+    got = [(r.level, r.month_from, r.amount, r.source) for r in levels.itertuples()]
+    assert got == [
+        ("standard_level", "2026-06", 500_000, "national"),
+        ("standard_level", "2026-07", 540_000, "extra"),
+        ("social_pension", "2026-06", 500_000, "national"),
+        ("social_pension", "2026-07", 540_000, "extra"),
+    ]
+    assert len(result.parameters["rules_extra"]) == 2
+
+
+def test_without_rules_extra_2026_07_stays_at_500k(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUDIT_TOOLKIT_RULES_EXTRA", raising=False)
+    ward = _ward(tmp_path / "w", payments=[])
+    result = run_audit(ward, as_of="2026-08-31", period_from="2026-06", quality=False)
+    levels = result.context.rules.levels_applied(result.period_start, result.period_end)
+    assert set(levels["amount"]) == {500_000} and set(levels["source"]) == {"national"}
+
+
+def test_cli_rules_extra_unknown_name_exits_2(tmp_path, capsys):
+    ward = _ward(tmp_path / "w", payments=[])
+    args = ["audit", str(ward), "--as-of", "2026-08-31", "--out", str(tmp_path / "o"), "--no-quality"]
+    assert main([*args, "--rules-extra", "nd-999"]) == 2
+    assert "nd-335-2026" in capsys.readouterr().err  # the fix lists the shipped optional sets
