@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -39,23 +39,28 @@ from audit_toolkit.months import age_in_month, month_label, month_of
 from audit_toolkit.rules import load_rules
 
 __all__ = [
-    "CERTIFICATE_CATEGORIES",
-    "NO_PENSION_CATEGORIES",
-    "SUSPEND_AFTER_UNPAID_MONTHS",
     "find_ineligible",
     "find_unpaid_months",
     "find_wrong_amounts",
     "find_wrong_coefficients",
 ]
 
-# These are rule rows with citations (rules/data/constants.yml); the checks read them from ctx.rules.
-# The module names stay, read from the PACKAGED rules, for code that imported them.
-#: Circular 02/2021/TT-BLĐTBXH Art. 2(3)(a): consecutive unpaid months after which a line is suspended.
-SUSPEND_AFTER_UNPAID_MONTHS: int = load_rules().suspend_after_unpaid_months
-#: NĐ 20/2021/NĐ-CP Art. 5(5)(c): categories that require having no pension or monthly BHXH benefit.
-NO_PENSION_CATEGORIES: tuple[str, ...] = load_rules().no_pension_categories
-#: NĐ 20/2021/NĐ-CP Art. 8(1)(đ): categories paid from the month of the disability certificate.
-CERTIFICATE_CATEGORIES: tuple[str, ...] = load_rules().certificate_categories
+# SUSPEND_AFTER_UNPAID_MONTHS (TT 02/2021 Art. 2(3)(a)), NO_PENSION_CATEGORIES (NĐ 20/2021 Art. 5(5)(c))
+# and CERTIFICATE_CATEGORIES (NĐ 20/2021 Art. 8(1)(đ)) are rule rows with citations
+# (rules/data/constants.yml); the checks read them from ctx.rules. The module names stay for code that
+# imported them: they read the PACKAGED rules on first use (no rule loading at import).
+_COMPAT = {
+    "SUSPEND_AFTER_UNPAID_MONTHS": "suspend_after_unpaid_months",
+    "NO_PENSION_CATEGORIES": "no_pension_categories",
+    "CERTIFICATE_CATEGORIES": "certificate_categories",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COMPAT:
+        return getattr(load_rules(), _COMPAT[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Amounts are whole VND; a difference under one đồng is rounding, not a finding.
 _TOLERANCE_VND = 1.0

@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -39,10 +41,16 @@ from audit_toolkit.rules import load_rules
 
 __all__ = ["find_missed_care", "find_missed_disability", "find_missed_elderly"]
 
-#: checks.md MISSED_DISABILITY: a certificate gives the ward this many days to open a K6 line before a
-#: missing line is reported. A rule row (rules/data/constants.yml, read from ctx.rules by the check);
-#: the module name stays, from the packaged rules, for code that imported it.
-CERTIFICATE_GRACE_DAYS: int = load_rules().certificate_grace_days
+# CERTIFICATE_GRACE_DAYS (checks.md MISSED_DISABILITY: days a certificate gives the ward to open a K6 line)
+# is a rule row (rules/data/constants.yml) the check reads from ctx.rules; the module name stays for code
+# that imported it and reads the PACKAGED rules on first use.
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CERTIFICATE_GRACE_DAYS":
+        return load_rules().certificate_grace_days
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _SEVERE_LEVELS = ("severe", "especially_severe")
 _ESPECIALLY_SEVERE = "especially_severe"

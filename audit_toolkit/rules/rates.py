@@ -23,6 +23,7 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -131,7 +132,7 @@ def _parse(path: Path, raw: bytes) -> Rates:
                 f"{section!r} is not a list of rows",
                 f"write '{section}:' as a list ('- {{...}}')",
             )
-        records = []
+        records: list[dict[str, Any]] = []
         for i, (row, node) in enumerate(zip(rows, value_node.value, strict=True), start=1):
             line = _line(node)
             if not isinstance(row, dict):

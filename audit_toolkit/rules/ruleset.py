@@ -238,8 +238,9 @@ class RuleSet:
         hit = merger[merger["old"] == province]
         if hit.empty:
             return province, None, _HIGH
-        start, _ = _month_bounds(hit.iloc[:1].assign(valid_to=pd.NaT))
-        return province, str(hit["new"].iloc[0]), float(start[0])
+        day = pd.Timestamp(hit["valid_from"].iloc[0])
+        # First-day rule, as _month_bounds: a mid-month date governs from the next month.
+        return province, str(hit["new"].iloc[0]), float(day.year * 12 + day.month - 1 + (day.day > 1))
 
     def _local_level(self, table: str, province: str, m: np.ndarray) -> np.ndarray:
         old, new, merged_from = self.province_scopes(province)
@@ -854,8 +855,8 @@ class RuleSet:
         f = t["id_documents"]
         add("id_documents", f, f["document"], "valid until " + f["valid_until"].map(_iso), dated=False)
         f = t["constants"]
-        value = f["value"].map(lambda v: ", ".join(v) if isinstance(v, tuple) else f"{v:g}")
-        add("constants", f, f["name"], value + " " + f["unit"].fillna(""), dated=False)
+        named = f["value"].map(lambda v: ", ".join(v) if isinstance(v, tuple) else f"{v:g}")
+        add("constants", f, f["name"], named + " " + f["unit"].fillna(""), dated=False)
         f = t["legal_basis"]
         parts.append(
             pd.DataFrame(
