@@ -70,6 +70,17 @@ def test_every_label_maps_to_its_code_whatever_its_spacing_or_case(data):
     assert values[0] == v.mapping[key] or (values[0] is None and v.mapping[key] is None)
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_every_symbol_maps_to_its_code_with_any_padding(data):
+    name = data.draw(st.sampled_from(sorted(n for n, v in VOCABULARIES.items() if v.symbols)))
+    v = VOCABULARIES[name]
+    mark = data.draw(st.sampled_from(sorted(v.symbols)))
+    pad = data.draw(st.sampled_from(["", " ", "\u00a0", "\t"]))
+    values, bad = _map(name, [pad + mark + pad])
+    assert values == [v.symbols[mark]] and bad == [False]
+
+
 @pytest.mark.parametrize(
     ("name", "cell", "expected"),
     [
