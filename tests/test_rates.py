@@ -8,6 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit_toolkit import run_audit
 from audit_toolkit.audit import run_batch
@@ -392,3 +394,65 @@ def test_cli_rules_extra_unknown_name_exits_2(tmp_path, capsys):
     args = ["audit", str(ward), "--as-of", "2026-08-31", "--out", str(tmp_path / "o"), "--no-quality"]
     assert main([*args, "--rules-extra", "nd-999"]) == 2
     assert "nd-335-2026" in capsys.readouterr().err  # the fix lists the shipped optional sets
+
+
+_RULESETS: dict[tuple[str | None, bool, bool], object] = {}
+
+
+def _ruleset(code: str | None, extra: bool, with_rates: bool, rates_path: Path):
+    key = (code, extra, with_rates)
+    if key not in _RULESETS:
+        _RULESETS[key] = load_rules(
+            province_code=code,
+            extra_files=optional_rule_files("nd-335-2026") if extra else (),
+            rates_file=rates_path if with_rates else None,
+        )
+    return _RULESETS[key]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    code=st.sampled_from([None, "01", "06", "22", "30", "31", "74", "79"]),
+    extra=st.booleans(),
+    with_rates=st.booleans(),
+    start=st.integers(month_num(2020, 1), month_num(2027, 12)),
+    length=st.integers(0, 48),
+)
+def test_levels_applied_agrees_with_the_level_lookups_month_by_month(
+    tmp_path_factory, code, extra, with_rates, start, length
+):
+    rates_path = tmp_path_factory.getbasetemp() / "rates-property.yml"
+    if not rates_path.exists():
+        rates_path.write_text(
+            RATES.replace(
+                "2024-01-01, valid_to: 2024-07-01, amount: 400000",
+                "2021-07-01, valid_to: 2024-07-01, amount: 400000",
+            ),
+            encoding="utf-8",
+        )
+    rules = _ruleset(code, extra, with_rates, rates_path)
+    end = start + length
+    got = rules.levels_applied(start, end)
+    months = list(range(start, end + 1))
+    for level, lookup in (
+        ("standard_level", rules.standard_level),
+        ("social_pension", rules.social_pension_level),
+    ):
+        expected = dict(zip(months, lookup(months).tolist(), strict=True))
+        covered: dict[int, float] = {}
+        rows = got.loc[got["level"] == level]
+        for row in rows.itertuples():
+            a, b = (int(x[:4]) * 12 + int(x[5:]) - 1 for x in (row.month_from, row.month_to))
+            for m in range(a, b + 1):
+                assert m not in covered  # ranges never overlap
+                covered[m] = row.amount
+        # every month with a level is listed once, at the amount the checks use; no other month is
+        assert covered == {m: v for m, v in expected.items() if v == v}
+        # adjacent ranges differ in amount or origin (otherwise they would be one range)
+        starts = [int(x[:4]) * 12 + int(x[5:]) - 1 for x in rows["month_from"]]
+        ends = [int(x[:4]) * 12 + int(x[5:]) - 1 for x in rows["month_to"]]
+        keys = list(zip(rows["amount"], rows["source"], rows["source_file"], rows["legal_basis"], strict=True))
+        for k in range(len(keys) - 1):
+            if starts[k + 1] == ends[k] + 1:
+                assert keys[k] != keys[k + 1]
+        )
