@@ -451,8 +451,9 @@ def test_levels_applied_agrees_with_the_level_lookups_month_by_month(
         # adjacent ranges differ in amount or origin (otherwise they would be one range)
         starts = [int(x[:4]) * 12 + int(x[5:]) - 1 for x in rows["month_from"]]
         ends = [int(x[:4]) * 12 + int(x[5:]) - 1 for x in rows["month_to"]]
-        keys = list(zip(rows["amount"], rows["source"], rows["source_file"], rows["legal_basis"], strict=True))
+        keys = list(
+            zip(rows["amount"], rows["source"], rows["source_file"], rows["legal_basis"], strict=True)
+        )
         for k in range(len(keys) - 1):
             if starts[k + 1] == ends[k] + 1:
                 assert keys[k] != keys[k + 1]
-        )
