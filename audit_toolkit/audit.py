@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from audit_toolkit.errors import AuditToolkitError, InputError
 from audit_toolkit.findings import FINDING_COLUMNS, finalize
 from audit_toolkit.io import WardData, discover_wards, is_batch, load_ward
 from audit_toolkit.months import month_iso, month_num
-from audit_toolkit.rules import RuleSet, load_rules
+from audit_toolkit.rules import RuleSet, find_rates_file, load_rules, read_rates, resolve_extra_files
 
 __all__ = [
     "AuditResult",
@@ -132,6 +133,7 @@ def run_audit(
     only: set[str] | None = None,
     quality: bool = True,
     expectations: str | Path | None = None,
+    rules_extra: Sequence[str | Path] | None = None,
 ) -> AuditResult:
     """Audit one ward.
 
@@ -145,6 +147,10 @@ def run_audit(
         quality: run the Great Expectations suites (their findings join the checks' findings).
         expectations: folder of the suites (default: ``expectations/`` of the checkout, or the
             ``AUDIT_TOOLKIT_EXPECTATIONS`` environment variable).
+        rules_extra: extra rule files, or names of shipped optional rule sets (``"nd-335-2026"``),
+            loaded on top of the packaged rules (default: the ``AUDIT_TOOLKIT_RULES_EXTRA``
+            environment variable, paths or names separated by ``os.pathsep``). Ignored with ``rules``.
+            The ward's ``rates.yml`` (data contract §1b) is always applied.
 
     Returns:
         An :class:`AuditResult` with one finding per person per check.
@@ -168,7 +174,16 @@ def run_audit(
         only=only,
         quality=quality,
         expectations=expectations,
+        rules_extra=_rules_extra(rules_extra),
     )
+
+
+def _rules_extra(items: Sequence[str | Path] | None) -> tuple[Path, ...]:
+    """Extra rule files from the argument, else from ``AUDIT_TOOLKIT_RULES_EXTRA`` (notebooks get it so)."""
+    if items is None:
+        env = os.environ.get("AUDIT_TOOLKIT_RULES_EXTRA", "")
+        items = [x for x in env.split(os.pathsep) if x.strip()]
+    return tuple(resolve_extra_files(list(items)))
 
 
 def _audit_loaded(
@@ -183,9 +198,14 @@ def _audit_loaded(
     quality: bool,
     expectations: str | Path | None,
     quality_result: Any | None = None,
+    rules_extra: tuple[Path, ...] = (),
 ) -> AuditResult:
     """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass."""
-    rule_set = rules or load_rules(province_code=ward_data.province_code)
+    rule_set = rules or load_rules(
+        province_code=ward_data.province_code,
+        extra_files=rules_extra,
+        rates_file=getattr(ward_data, "rates_file", None),
+    )
     ctx = AuditContext(
         ward=ward_data,
         rules=rule_set,
@@ -240,6 +260,8 @@ def _audit_loaded(
             "only": sorted(only) if only else None,
             "quality": quality,
             "python": platform.python_version(),
+            "rules_extra": [str(p) for p in rule_set.extra_files],
+            "rates_file": str(rule_set.rates.path) if rule_set.rates is not None else None,
         },
     )
 
@@ -254,6 +276,7 @@ def run_batch(
     expectations: str | Path | None = None,
     on_ward: Callable[[int, int, Path], None] | None = None,
     on_result: Callable[[AuditResult], None] | None = None,
+    rules_extra: Sequence[str | Path] | None = None,
 ) -> BatchResult:
     """Audit every ward of a batch folder in one process, then look for people listed in several wards.
 
@@ -264,6 +287,9 @@ def run_batch(
     Wards are loaded in chunks of ``_BATCH_CHUNK``; the Great Expectations suites run once per
     table over a whole chunk (:func:`audit_toolkit.quality_batch.validate_wards`), then the checks
     run ward by ward. Each ward's :class:`AuditResult` is the one :func:`run_audit` gives for it.
+
+    A ``rates.yml`` in the batch folder applies to every ward that has none of its own (a malformed
+    one stops the batch with :class:`InputError`); ``rules_extra`` as in :func:`run_audit`.
     """
     from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
 
@@ -277,6 +303,10 @@ def run_batch(
         )
     ts = parse_as_of(as_of)
     start = parse_period_from(period_from, ts)
+    extra = _rules_extra(rules_extra)
+    batch_rates = find_rates_file(root) if root.is_dir() else None
+    if batch_rates is not None:
+        read_rates(batch_rates)  # malformed: stop before any ward, naming file and line
     wards = discover_wards(root)
     results: list[AuditResult] = []
     failed: dict[Path, str] = {}
@@ -302,6 +332,8 @@ def run_batch(
                 failed[ward_path] = str(exc)
         checked = _batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
         for ward_path, ward_data, ward_started in loaded:
+            if ward_data.rates_file is None and batch_rates is not None:
+                ward_data.rates_file = batch_rates  # the ward's own rates.yml wins over the batch's
             try:
                 result = _audit_loaded(
                     ward_data,
@@ -314,6 +346,7 @@ def run_batch(
                     quality=quality,
                     expectations=expectations,
                     quality_result=checked.get(id(ward_data)),
+                    rules_extra=extra,
                 )
             except AuditToolkitError as exc:
                 failed[ward_path] = str(exc)
@@ -336,6 +369,8 @@ def run_batch(
             "period_from": period_from,
             "lang": lang,
             "wards": len(wards),
+            "rules_extra": [str(p) for p in extra],
+            "rates_file": str(batch_rates) if batch_rates is not None else None,
         },
     )
 

@@ -11,6 +11,7 @@ arguments, with a message naming the file, sheet, column or row and the fix.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -57,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample", type=int, default=10, help="people drawn for the field-visit sample (default: 10)"
     )
     audit.add_argument("--seed", type=int, default=0, help="seed of the field-visit sample (default: 0)")
+    audit.add_argument(
+        "--rules-extra",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra rule file, or the name of a shipped optional rule set (e.g. nd-335-2026); repeatable",
+    )
 
     nb = sub.add_parser("notebook", help="run a notebook template and export it to HTML without code")
     nb.add_argument("kind", choices=("ward", "city", "follow-up"), help="which notebook")
@@ -71,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     nb.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     nb.add_argument("--lang", choices=("vi", "en"), default="vi", help="report language (default: vi)")
     nb.add_argument("--no-mask", action="store_true", help="show national IDs in full in the export")
+    nb.add_argument(
+        "--rules-extra",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra rule file, or the name of a shipped optional rule set (e.g. nd-335-2026); repeatable",
+    )
 
     cmp = sub.add_parser("compare", help="compare two audits of the same wards: new, still open, resolved")
     cmp.add_argument("old", type=Path, help="output folder of the earlier audit")
@@ -152,6 +167,7 @@ def _audit(args: argparse.Namespace) -> int:
             expectations=args.expectations,
             on_ward=on_ward,
             on_result=on_result,
+            rules_extra=args.rules_extra,
         )
         bar.close()
         for ward_name, error in batch.errors.items():
@@ -167,6 +183,7 @@ def _audit(args: argparse.Namespace) -> int:
         lang=args.lang,
         quality=not args.no_quality,
         expectations=args.expectations,
+        rules_extra=args.rules_extra,
     )
     folder = write_reports(result, args.out, **options)
     _say(_summary_line(result))
@@ -206,6 +223,12 @@ def _notebook(args: argparse.Namespace) -> int:
             "mask": mask,
             "out_dir": str(args.out),
         }
+    if args.rules_extra:
+        from audit_toolkit.rules import resolve_extra_files
+
+        # The notebook's run_audit/run_batch read it from the environment (the kernel inherits it).
+        files = resolve_extra_files(args.rules_extra)
+        os.environ["AUDIT_TOOLKIT_RULES_EXTRA"] = os.pathsep.join(str(p.resolve()) for p in files)
     executed, html_path = run_notebook(args.kind, params, args.out)
     _say(t("cli.notebook_written", args.lang, notebook=executed, html=html_path))
     return EXIT_OK

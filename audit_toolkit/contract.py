@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from audit_toolkit.errors import InputError
+from audit_toolkit.errors import InputError, RuleError
 from audit_toolkit.normalize import fold, fold_key, fold_series
 
 __all__ = [
@@ -93,6 +94,7 @@ class Vocabulary:
     fallback: Any = None
     default: Any = None
     dtype: str = "str"
+    symbols: dict[str, Any] = field(default_factory=dict)
 
 
 def _load_yaml(path: Path) -> Any:
@@ -129,10 +131,36 @@ def _load_tables() -> tuple[dict[str, TableSpec], tuple[str, ...]]:
     return tables, tuple(str(a) for a in data.get("ignore", []))
 
 
-def _load_vocabularies() -> dict[str, Vocabulary]:
-    data = _load_yaml(_DATA / "vocabularies.yml")
+def _vocab_error(path: Path, vocab: str, key: object, problem: str, fix: str) -> RuleError:
+    return RuleError(f"{path.name}: vocabulary {vocab!r}, label {key!r} {problem}\nFix: {fix}")
+
+
+_VOCAB_KEYS = frozenset({"values", "patterns", "fallback", "default", "symbols", "dtype"})
+
+
+def _load_vocabularies(path: Path | None = None) -> dict[str, Vocabulary]:
+    """Parse ``vocabularies.yml``; every label must fold to a non-empty key.
+
+    A label that folds to ``""`` (``✓``, ``-``) would match every empty cell of a CSV file and turn
+    "unknown" into a value, so it is refused here; tick marks belong under ``symbols:``.
+
+    Raises:
+        RuleError: a label folds to nothing, a symbol is blank, a key is unknown (names file,
+            vocabulary, label and fix).
+    """
+    path = path or _DATA / "vocabularies.yml"
+    data = _load_yaml(path)
     vocabs: dict[str, Vocabulary] = {}
     for name, spec in data.items():
+        unknown = set(spec) - _VOCAB_KEYS
+        if unknown:
+            raise _vocab_error(
+                path,
+                name,
+                sorted(unknown)[0],
+                "is not a vocabulary key",
+                f"use {', '.join(sorted(_VOCAB_KEYS))}",
+            )
         boolean = spec.get("dtype", "str") == "boolean"
 
         def cast(code: Any, boolean: bool = boolean) -> Any:
@@ -145,7 +173,28 @@ def _load_vocabularies() -> dict[str, Vocabulary]:
             for label in [code, *labels]:
                 if str(label) == "_none":
                     continue
-                mapping.setdefault(fold(str(label)), cast(code))
+                key = fold(str(label))
+                if not key:
+                    raise _vocab_error(
+                        path,
+                        name,
+                        label,
+                        "folds to an empty key and would match every empty cell",
+                        f"move it under `symbols:` ({label!r}: {code!r}) or write it in letters",
+                    )
+                mapping.setdefault(key, cast(code))
+        symbols: dict[str, Any] = {}
+        for mark, code in (spec.get("symbols") or {}).items():
+            text = unicodedata.normalize("NFC", str(mark)).strip()
+            if not text:
+                raise _vocab_error(
+                    path,
+                    name,
+                    mark,
+                    "is a blank symbol",
+                    "an empty cell is unknown: give it `default:` instead",
+                )
+            symbols[text] = cast(code)
         vocabs[name] = Vocabulary(
             name=name,
             mapping=mapping,
@@ -153,6 +202,7 @@ def _load_vocabularies() -> dict[str, Vocabulary]:
             fallback=cast(spec["fallback"]) if "fallback" in spec else None,
             default=cast(spec["default"]) if "default" in spec else None,
             dtype="boolean" if boolean else "str",
+            symbols=symbols,
         )
     return vocabs
 

@@ -487,14 +487,19 @@ def normalize_vocab(
     *,
     patterns: list[tuple[re.Pattern[str], Any]] | None = None,
     fallback: Any = None,
+    symbols: Mapping[str, Any] | None = None,
 ) -> Parsed:
     """Map labels to codes through a table keyed by :func:`fold` form.
+
+    An empty or whitespace-only cell is never mapped (NA): only the caller's contract default may
+    give it a value. ``symbols`` (tick marks that fold to nothing) match the trimmed raw cell.
 
     Args:
         raw: raw cells.
         mapping: folded label → code (a code of ``None`` means "recognised, no value").
         patterns: ``(regex on folded text, code)`` tried in order when no exact label matches.
         fallback: code for a present label that matches nothing; ``None`` makes it unreadable.
+        symbols: trimmed NFC cell text → code, tried before folding (``"✓"`` → ``True``).
 
     Example:
         >>> normalize_vocab(pd.Series(["Nữ", "nam", "?"]), {"nu": "F", "nam": "M"}).values.tolist()
@@ -506,8 +511,14 @@ def normalize_vocab(
     def lookup(raw_u: pd.Series) -> pd.DataFrame:
         # One pass over distinct raw labels: fold, then exact labels, then patterns.
         u = _fold_uniques(raw_u)
-        known = u.isin(list(mapping))
+        # The empty key never matches: an empty cell is unknown, whatever the mapping holds.
+        known = (u.isin(list(mapping)) & u.ne("")).astype(bool)
         out = u.map(lambda k: mapping.get(k)).where(known).astype(object)
+        if symbols:
+            marks = _clean_spaces(raw_u)
+            hit = ~known & marks.isin(list(symbols)).astype(bool)
+            out[hit] = marks[hit].map(lambda k: symbols[k])
+            known = known | hit
         for pattern, code in patterns or []:
             hit = ~known & u.map(lambda k, p=pattern: p.search(k) is not None).astype(bool)
             out[hit] = code
@@ -517,7 +528,8 @@ def normalize_vocab(
     parsed = _on_uniques(text, lookup)
     # A present label that folds to nothing ("?", "-") is not recognised either.
     known = parsed["known"].fillna(False).astype(bool)
-    values = parsed["v"].astype(object)
+    values = parsed["v"].astype(object).where(present, None)
+    known = (known & present).astype(bool)
     bad = (~known & present).astype(bool)
     if fallback is not None:
         # Labels that fold to nothing ("?", "-") are still present text: they take the fallback too.

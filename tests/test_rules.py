@@ -108,8 +108,9 @@ def test_social_pension_level(rules, code, year, month, expected):
 
 
 def test_base_level_uses_social_pension_for_htxh(rules):
-    out = rules.base_level(pd.Series(["K6", "HTXH"]), month_num(2025, 8), province_code="22")
-    assert out.tolist() == [500_000, 700_000]
+    # Hà Nội 2026-02: standard level 650k (NQ 63/2025/NQ-HĐND), social pension national 500k.
+    out = rules.base_level(pd.Series(["K6", "HTXH"]), month_num(2026, 2), province_code="01")
+    assert out.tolist() == [650_000, 500_000]
 
 
 def test_optional_nd_335_only_with_extra_file(rules):

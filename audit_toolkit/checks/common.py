@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from audit_toolkit.checks.base import match_people
 from audit_toolkit.messages import render_rows, t
 from audit_toolkit.months import month_of
+from audit_toolkit.rules import load_rules
 
 __all__ = [
     "format_dates",
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 # Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
-_ADULT_AGE = 18
+# The adult age is a rule row (rules/data/constants.yml, Bộ luật Dân sự 2015 Art. 20).
 # Columns match_people reads.
 _MATCH_COLS = ("national_id", "name_key", "birth_date", "birth_date_year_only")
 
@@ -53,7 +54,7 @@ def person_label(full_name: pd.Series, sex: pd.Series, age: pd.Series, lang: str
         >>> person_label(pd.Series(["Lê Thị Cúc"]), pd.Series(["F"]), pd.Series([80]), "vi").tolist()
         ['Bà Lê Thị Cúc']
     """
-    adult = (pd.to_numeric(age, errors="coerce") >= _ADULT_AGE).fillna(False).to_numpy(dtype=bool)
+    adult = (pd.to_numeric(age, errors="coerce") >= load_rules().adult_age).fillna(False).to_numpy(dtype=bool)
     sex_arr = sex.astype("object").to_numpy()
     male, female = t("stale.title.male", lang) + " ", t("stale.title.female", lang) + " "
     title = np.where(adult & (sex_arr == "M"), male, np.where(adult & (sex_arr == "F"), female, ""))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -36,27 +36,31 @@ from audit_toolkit.checks.common import person_label
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue, fmt_vnd, t
 from audit_toolkit.months import age_in_month, month_label, month_of
+from audit_toolkit.rules import load_rules
 
 __all__ = [
-    "CERTIFICATE_CATEGORIES",
-    "NO_PENSION_CATEGORIES",
-    "SUSPEND_AFTER_UNPAID_MONTHS",
     "find_ineligible",
     "find_unpaid_months",
     "find_wrong_amounts",
     "find_wrong_coefficients",
 ]
 
-#: Circular 02/2021/TT-BLĐTBXH Art. 2(3)(a): a benefit not collected for 3 or more consecutive months
-#: is to be suspended. Not yet a rule-table value (rules/data has no such row); kept here, cited.
-SUSPEND_AFTER_UNPAID_MONTHS = 3
+# SUSPEND_AFTER_UNPAID_MONTHS (TT 02/2021 Art. 2(3)(a)), NO_PENSION_CATEGORIES (NĐ 20/2021 Art. 5(5)(c))
+# and CERTIFICATE_CATEGORIES (NĐ 20/2021 Art. 8(1)(đ)) are rule rows with citations
+# (rules/data/constants.yml); the checks read them from ctx.rules. The module names stay for code that
+# imported them: they read the PACKAGED rules on first use (no rule loading at import).
+_COMPAT = {
+    "SUSPEND_AFTER_UNPAID_MONTHS": "suspend_after_unpaid_months",
+    "NO_PENSION_CATEGORIES": "no_pension_categories",
+    "CERTIFICATE_CATEGORIES": "certificate_categories",
+}
 
-#: Categories that require having no pension, monthly social-insurance benefit or social pension
-#: (NĐ 20/2021/NĐ-CP Art. 5(5)(c): "không có lương hưu, trợ cấp BHXH hằng tháng").
-NO_PENSION_CATEGORIES = ("K5c",)
 
-#: Categories paid from the month of the disability certificate (NĐ 20/2021/NĐ-CP Art. 8(1)(đ)).
-CERTIFICATE_CATEGORIES = ("K6",)
+def __getattr__(name: str) -> Any:
+    if name in _COMPAT:
+        return getattr(load_rules(), _COMPAT[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Amounts are whole VND; a difference under one đồng is rounding, not a finding.
 _TOLERANCE_VND = 1.0
@@ -244,7 +248,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         coefs = rules.tables["coefficients"]
         paid_levels = set(
             coefs.loc[
-                coefs["category"].isin(CERTIFICATE_CATEGORIES) & coefs["coefficient"].notna(),
+                coefs["category"].isin(rules.certificate_categories) & coefs["coefficient"].notna(),
                 "disability_level",
             ]
             .dropna()
@@ -252,7 +256,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         )
         certs = ctx.table("disability_certificates").reset_index(drop=True)
         certs = certs.loc[certs["disability_level"].isin(paid_levels) & certs["issue_date"].notna()]
-        want = lines.loc[lines["category"].isin(CERTIFICATE_CATEGORIES)]
+        want = lines.loc[lines["category"].isin(rules.certificate_categories)]
         if len(certs) and len(want):
             pairs = match_people(want, certs)
             pairs["issue"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
@@ -447,7 +451,7 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
             "row": pd.Series(dtype="int64"),
         }
     )
-    want = lines.loc[lines["category"].isin(NO_PENSION_CATEGORIES)]
+    want = lines.loc[lines["category"].isin(ctx.rules.no_pension_categories)]
     if ctx.has("pensions") and len(want) and len(ctx.table("pensions")):
         pens = ctx.table("pensions").reset_index(drop=True)
         pairs = match_people(want, pens)
@@ -1089,7 +1093,7 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
         }
     )
     text = _render("entitlement.unpaid", lang, params)
-    long_run = (per["run"] >= SUSPEND_AFTER_UNPAID_MONTHS).to_numpy()
+    long_run = (per["run"] >= ctx.rules.suspend_after_unpaid_months).to_numpy()
     if long_run.any():
         run_params = pd.DataFrame({"run": per["run"].astype(int), "months": per["run_text"]}).loc[long_run]
         text.loc[long_run] = (

@@ -19,6 +19,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -35,12 +37,20 @@ from audit_toolkit.checks.common import (
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import t
 from audit_toolkit.months import age_in_month, month_label
+from audit_toolkit.rules import load_rules
 
 __all__ = ["find_missed_care", "find_missed_disability", "find_missed_elderly"]
 
-#: checks.md MISSED_DISABILITY: a certificate gives the ward this many days to open a K6 line before a
-#: missing line is reported. An audit tolerance of the catalogue, not a date of the law.
-CERTIFICATE_GRACE_DAYS = 30
+# CERTIFICATE_GRACE_DAYS (checks.md MISSED_DISABILITY: days a certificate gives the ward to open a K6 line)
+# is a rule row (rules/data/constants.yml) the check reads from ctx.rules; the module name stays for code
+# that imported it and reads the PACKAGED rules on first use.
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CERTIFICATE_GRACE_DAYS":
+        return load_rules().certificate_grace_days
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _SEVERE_LEVELS = ("severe", "especially_severe")
 _ESPECIALLY_SEVERE = "especially_severe"
@@ -201,7 +211,7 @@ def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
     # Latest certificate per person; on a tie of dates the non-severe one sorts last and wins.
     latest = pairs.sort_values(["issue_date", "severe"], ascending=[True, False], kind="stable")
     latest = latest.drop_duplicates("person_key", keep="last")
-    deadline = ctx.as_of.normalize() - pd.Timedelta(days=CERTIFICATE_GRACE_DAYS)
+    deadline = ctx.as_of.normalize() - pd.Timedelta(days=ctx.rules.certificate_grace_days)
     latest = latest.loc[latest["severe"] & (latest["issue_date"] <= deadline)]
     if latest.empty:
         return empty_raw()

@@ -61,7 +61,8 @@ def find_late_decisions(ctx: AuditContext) -> pd.DataFrame:
     app = cand["application_date"].reset_index(drop=True)
     dec = cand["decision_date"].reset_index(drop=True)
     worked = ctx.rules.working_days_between(app, dec).to_numpy(dtype="int64")
-    deadline = ctx.rules.decision_deadline_days(app).to_numpy(dtype="int64")
+    # NA where no deadline rule covers the application (after NĐ 147/2025 ends, 2027-03-01): not judged.
+    deadline = ctx.rules.decision_deadline_days(app).to_numpy(dtype="float64", na_value=np.nan)
     late = worked > deadline
     if not late.any():
         return empty_raw()

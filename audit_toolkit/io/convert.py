@@ -144,7 +144,11 @@ def type_table(
             assert col.vocab is not None
             vocab = VOCABULARIES[col.vocab]
             parsed = normalize_vocab(
-                cells, vocab.mapping, patterns=list(vocab.patterns), fallback=vocab.fallback
+                cells,
+                vocab.mapping,
+                patterns=list(vocab.patterns),
+                fallback=vocab.fallback,
+                symbols=vocab.symbols,
             )
             values = parsed.values
             if vocab.default is not None:

@@ -30,6 +30,7 @@ from audit_toolkit.io.discover import (
 from audit_toolkit.io.headers import HeaderLayout, detect_header, missing_columns_error
 from audit_toolkit.io.readers import RawSheet, read_csv_grid, read_sheet_grid, sheet_names
 from audit_toolkit.normalize import fold, fold_series, normalize_text
+from audit_toolkit.rules.rates import find_rates_file, read_rates
 
 __all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward"]
 
@@ -69,6 +70,8 @@ class WardData:
     sources: list[SourceFile] = field(default_factory=list)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: The ``rates.yml`` that applies (the ward's own; a batch run fills in the batch folder's).
+    rates_file: Path | None = None
 
 
 @cache
@@ -345,6 +348,9 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
             fix="Name the file or sheet 'beneficiaries' or 'danh_sach_doi_tuong' (Danh sách đối tượng).",
         )
     meta, meta_file = read_ward_meta(ward)
+    rates_file = find_rates_file(ward)
+    if rates_file is not None:
+        read_rates(rates_file)  # a malformed rates.yml stops here, naming file and line
     columns_map, columns_file = read_columns_map(ward)
     categories = load_category_table(ward_config_file(ward, "categories.yml"))
     if columns_file:
@@ -393,4 +399,5 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
         sources=source_files,
         extra_columns=extra_columns,
         warnings=warnings + ([f"ward metadata read from {meta_file}."] if meta_file else []),
+        rates_file=rates_file,
     )

@@ -26,6 +26,7 @@ import pandas as pd
 
 from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
 from audit_toolkit.report.files import atomic_write_text, mask_id, mask_ids
+from audit_toolkit.report.levels import levels_rows
 
 if TYPE_CHECKING:
     import jinja2
@@ -63,8 +64,7 @@ CATEGORY_ORDER = [
     "HTXH",
 ]
 
-#: Ages marked on the age chart: end of childhood benefits, old age (K5a), 80 (K5c).
-AGE_THRESHOLDS = (16, 60, 80)
+# Ages marked on the age chart come from the rule tables: RuleSet.chart_age_marks(as_of).
 
 _ID_IN_TEXT = re.compile(r"(?<!\d)\d{9}(?:\d{3})?(?!\d)")
 
@@ -304,7 +304,7 @@ def _charts(result: AuditResult, overview: list[dict[str, Any]], by_category: pd
     out["age"] = charts.age_histogram(
         active["age_asof"],
         title=tr("report.charts.age"),
-        thresholds=AGE_THRESHOLDS,
+        thresholds=result.context.rules.chart_age_marks(result.as_of),
         threshold_label=tr("report.charts.threshold"),
         xlabel=tr("report.charts.age_axis"),
         ylabel=tr("report.charts.people_axis"),
@@ -502,6 +502,7 @@ def render_html(
         "sample_random": int((sample["reason"] == "random").sum()) if len(sample) else 0,
         "sample_size": sample_size,
         "seed": seed,
+        "levels": levels_rows(result),
     }
     return environment().get_template("report.html.j2").render(**context)
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from audit_toolkit.findings import FINDING_COLUMNS
 from audit_toolkit.report.files import atomic_write_text, neutralise
+from audit_toolkit.report.levels import levels_manifest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,6 +92,7 @@ def manifest(result: AuditResult, *, extra: dict[str, Any] | None = None) -> dic
             for s in result.checks
         ],
         "counts_by_check": result.counts_by_check,
+        "levels_applied": levels_manifest(result),
         "findings": int(len(result.findings)),
         "amount_vnd": {
             "overpaid": int(result.findings.loc[result.findings["amount_vnd"] > 0, "amount_vnd"].sum()),

@@ -48,6 +48,7 @@ TABLES: tuple[str, ...] = (
     "deadlines",
     "legal_basis",
     "provinces",
+    "constants",
 )
 #: Tables an extra file may extend (dated rows supersede; legal bases replace per check).
 EXTENDABLE = frozenset({"standard_level", "social_pension", "coefficients", "deadlines", "legal_basis"})
@@ -588,11 +589,81 @@ def _parse_provinces(doc: Mapping[str, Any], file: str) -> dict[str, pd.DataFram
         documents, columns=["document", "valid_until", "legal_basis", "confidence", "file"]
     )
     id_documents["valid_until"] = pd.to_datetime(id_documents["valid_until"]).astype("datetime64[ns]")
-    for frame, key in ((provinces, "code"), (id_digit4, "digit"), (id_documents, "document")):
+    merger = _parse_merger(doc, file, defaults)
+    for frame, key in (
+        (provinces, "code"),
+        (id_digit4, "digit"),
+        (id_documents, "document"),
+        (merger, "old"),
+    ):
         dup = frame[key][frame[key].duplicated()]
         if len(dup):
             raise _fail(f"{key} {dup.iloc[0]!r} is listed twice", file, "keep one row per code")
-    return {"provinces": provinces, "id_digit4": id_digit4, "id_documents": id_documents}
+    return {
+        "provinces": provinces,
+        "id_digit4": id_digit4,
+        "id_documents": id_documents,
+        "province_merger": merger,
+    }
+
+
+CONSTANT_COLUMNS = ("name", "value", "unit", "legal_basis", "confidence", "note", "file")
+
+
+def _parse_constants(doc: Mapping[str, Any], file: str, categories: frozenset[str]) -> pd.DataFrame:
+    """Named values (a number, or a list of category codes when the name ends in ``_categories``)."""
+    records = []
+    for where, row in _rows(doc, "values", file):
+        name = _text(row.get("name"), "name", where)
+        assert name is not None
+        value: Any = row.get("value")
+        if name.endswith("_categories"):
+            if not isinstance(value, list) or not value:
+                raise _fail(f"value of {name} is not a list of categories", where, "write value: [K5c]")
+            value = tuple(_category(v, where, categories) for v in value)
+        else:
+            value = _number(value, "value", where)
+            value = int(value) if float(value).is_integer() else value
+        records.append(
+            {
+                "name": name,
+                "value": value,
+                "unit": row.get("unit"),
+                "note": row.get("note"),
+                **_common(row, where, {}),
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=list(CONSTANT_COLUMNS))
+    dup = frame["name"][frame["name"].duplicated()]
+    if len(dup):
+        raise _fail(f"constant {dup.iloc[0]!r} is listed twice", file, "keep one row per name")
+    return frame
+
+
+MERGER_COLUMNS = ("old", "new", "name", "valid_from", "legal_basis", "confidence", "file")
+
+
+def _parse_merger(doc: Mapping[str, Any], file: str, defaults: Mapping[str, Any]) -> pd.DataFrame:
+    """``merged_2025``: pre-merger 2-digit province code → the province it belongs to from ``valid_from``."""
+    records = []
+    for where, row in _rows(doc, "merged_2025", file, required=False):
+        codes = {}
+        for col in ("old", "new"):
+            try:
+                codes[col] = normalise_province_code(row.get(col))
+            except ValueError:
+                raise _fail(
+                    f"{col} {row.get(col)!r} is not a province code", where, f'write {col}: "31"'
+                ) from None
+        records.append(
+            {
+                **codes,
+                "name": _text(row.get("name"), "name", where, required=False),
+                "valid_from": _date(row.get("valid_from"), "valid_from", where, required=True),
+                **_common(row, where, defaults),
+            }
+        )
+    return _frame(records, MERGER_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------- checks
@@ -715,6 +786,8 @@ class RuleData:
     files: tuple[Path, ...]
     version: str
     caches: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: The extra files among ``files`` (their rows are reported as such in "levels applied").
+    extra_files: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -777,6 +850,8 @@ def _parse(doc: Mapping[str, Any], file: str, categories: frozenset[str], *, ext
         return _Parsed(table, {"deadlines": deadlines, "calendar_days": days}, weekmask=weekmask)
     if table == "legal_basis":
         return _Parsed(table, {"legal_basis": _parse_legal_basis(doc, file)})
+    if table == "constants":
+        return _Parsed(table, {"constants": _parse_constants(doc, file, categories)})
     return _Parsed(table, _parse_provinces(doc, file))
 
 
@@ -863,6 +938,7 @@ def _assemble(base_dir: Path, extra_files: tuple[Path, ...]) -> RuleData:
         weekmask=weekmask,
         files=base_files + extra_files,
         version=hasher.hexdigest(),
+        extra_files=extra_files,
     )
 
 

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, overload
@@ -25,7 +26,9 @@ import yaml
 
 from audit_toolkit.errors import InputError, RuleError
 from audit_toolkit.rules.calendar import working_days_between
+from audit_toolkit.rules.levels import check_rates_not_below_national, levels_applied
 from audit_toolkit.rules.loader import COEFFICIENT_COLUMNS, RuleData, normalise_province_code
+from audit_toolkit.rules.rates import Rates
 
 __all__ = ["RuleSet", "age_in_month"]
 
@@ -144,9 +147,19 @@ class RuleSet:
     parsed tables are cached per set of rule files.
     """
 
-    def __init__(self, data: RuleData, *, province_code: str | None = None) -> None:
+    def __init__(
+        self, data: RuleData, *, province_code: str | None = None, rates: Rates | None = None
+    ) -> None:
         self._data = data
         self.province_code = None if province_code is None else normalise_province_code(province_code)
+        #: The ward's (or batch's) ``rates.yml``, whose rows win over the tables for their months.
+        self.rates = rates
+        self._rates_rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        if rates is not None:
+            for table, frame in rates.frames.items():
+                start, end = _month_bounds(frame) if len(frame) else (np.empty(0), np.empty(0))
+                self._rates_rows[table] = (start, end, frame["amount"].to_numpy(dtype=float))
+            check_rates_not_below_national(self)
         t = data.tables
         self._coef = t["coefficients"].reset_index(drop=True)
         self._categories = tuple(t["categories"]["code"])
@@ -168,13 +181,20 @@ class RuleSet:
 
     @property
     def version(self) -> str:
-        """SHA-256 over the rule files actually loaded (names and bytes), for the manifest."""
-        return self._data.version
+        """SHA-256 over the rule files actually loaded (names and bytes, and ``rates.yml``), for the manifest."""
+        if self.rates is None:
+            return self._data.version
+        return hashlib.sha256(f"{self._data.version}:rates:{self.rates.sha256}".encode()).hexdigest()
 
     @property
     def files(self) -> tuple[Path, ...]:
-        """The rule files this set was built from (base set, then extra files)."""
-        return self._data.files
+        """The rule files this set was built from (base set, then extra files, then ``rates.yml``)."""
+        return self._data.files + ((self.rates.path,) if self.rates is not None else ())
+
+    @property
+    def extra_files(self) -> tuple[Path, ...]:
+        """The extra rule files loaded on top of the base set (e.g. the optional NĐ 335/2026 files)."""
+        return self._data.extra_files
 
     @property
     def tables(self) -> Mapping[str, pd.DataFrame]:
@@ -196,10 +216,63 @@ class RuleSet:
         out = self._lookup_scope(table, "national", m)
         province = self._province(province_code)
         if province is not None:
-            local = self._lookup_scope(table, province, m)
+            local = self._local_level(table, province, m)
             # NĐ 20/2021 Art 4.3: a local level may only be higher than the national one.
             out = np.where(np.isnan(local), out, np.fmax(local, out))
+        if table in self._rates_rows:
+            # rates.yml wins for the months it covers (checked at load: never below the national level).
+            given = self._lookup_rows(self._rates_rows[table], m)
+            out = np.where(np.isnan(given), out, given)
         return pd.Series(out, index=index, dtype=float)
+
+    def province_scopes(self, province_code: str | None = None) -> tuple[str | None, str | None, float]:
+        """``(pre-merger code, post-merger code, first month of the merger)`` of a ward's province code.
+
+        A code that no province was merged from maps to itself (``new`` None). Months from the merger
+        read the new province's rows first (provinces.yml ``merged_2025``).
+        """
+        province = self._province(province_code)
+        if province is None:
+            return None, None, _HIGH
+        merger = self._data.tables["province_merger"]
+        hit = merger[merger["old"] == province]
+        if hit.empty:
+            return province, None, _HIGH
+        day = pd.Timestamp(hit["valid_from"].iloc[0])
+        # First-day rule, as _month_bounds: a mid-month date governs from the next month.
+        return province, str(hit["new"].iloc[0]), float(day.year * 12 + day.month - 1 + (day.day > 1))
+
+    def _local_level(self, table: str, province: str, m: np.ndarray) -> np.ndarray:
+        old, new, merged_from = self.province_scopes(province)
+        local = self._lookup_scope(table, province, m)
+        if new is not None:
+            after = self._lookup_scope(table, new, m)
+            local = np.where((m >= merged_from) & ~np.isnan(after), after, local)
+        return local
+
+    @staticmethod
+    def _lookup_rows(rows: tuple[np.ndarray, np.ndarray, np.ndarray], m: np.ndarray) -> np.ndarray:
+        out = np.full(len(m), np.nan)
+        for s, e, a in zip(*rows, strict=True):
+            out[(m >= s) & (m < e)] = a
+        return out
+
+    def levels_applied(self, period_start: int, period_end: int) -> pd.DataFrame:
+        """Every standard and social-pension level in force over the months, range by range.
+
+        Columns: ``level`` (``standard_level`` / ``social_pension``), ``month_from``, ``month_to``
+        (``YYYY-MM``, inclusive), ``amount``, ``legal_basis``, ``confidence``, ``source`` (``national``:
+        the toolkit's table; ``province``: its provincial table; ``extra``: an extra rule file such as
+        the optional NĐ 335/2026 files; ``rates``: ``rates.yml``), ``source_file``, ``scope``.
+
+        Example:
+            >>> rules.levels_applied(month_num(2024, 6), month_num(2024, 7))[["month_from", "amount"]].values.tolist()
+            [['2024-06', 360000.0], ['2024-07', 500000.0]]
+        """
+        return levels_applied(self, period_start, period_end)
+
+    def _level_frame(self, table: str) -> pd.DataFrame:
+        return self._data.tables[table]
 
     def _scope_rows(self, table: str, scope: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(start, end, amount)`` arrays of the rows of ``table`` for ``scope``.
@@ -619,6 +692,58 @@ class RuleSet:
             "confidence": row["confidence"],
         }
 
+    # ------------------------------------------------------------------ named values (constants.yml)
+
+    def constant(self, name: str) -> Any:
+        """A named value of ``constants.yml`` (a number, or a tuple of category codes).
+
+        Example:
+            >>> rules.constant("suspend_after_unpaid_months")
+            3
+        """
+        frame = self._data.tables["constants"]
+        hit = frame.loc[frame["name"] == name, "value"]
+        if hit.empty:
+            raise RuleError(f"No constant {name!r}\nFix: add it to constants.yml under 'values:'")
+        return hit.iloc[0]
+
+    @property
+    def suspend_after_unpaid_months(self) -> int:
+        """Consecutive unpaid months after which a line is to be suspended (TT 02/2021 Art. 2(3)(a))."""
+        return int(self.constant("suspend_after_unpaid_months"))
+
+    @property
+    def no_pension_categories(self) -> tuple[str, ...]:
+        """Categories that require having no pension or monthly social-insurance benefit."""
+        return tuple(self.constant("no_pension_categories"))
+
+    @property
+    def certificate_categories(self) -> tuple[str, ...]:
+        """Categories paid from the month of the disability certificate."""
+        return tuple(self.constant("certificate_categories"))
+
+    @property
+    def certificate_grace_days(self) -> int:
+        """Days a severe disability certificate gives the ward before MISSED_DISABILITY reports it."""
+        return int(self.constant("certificate_grace_days"))
+
+    @property
+    def adult_age(self) -> int:
+        """Full years from which a person is an adult (courtesy titles in finding texts)."""
+        return int(self.constant("adult_age"))
+
+    def chart_age_marks(self, as_of: pd.Timestamp | dt.date | str) -> tuple[int, ...]:
+        """Ages marked on the report's age chart: the K1 age limit, the K5a minimum age and the elderly
+        benefit ages in force on ``as_of`` (80 before 2025-07; 75 and 70 for poor households from then).
+
+        Example:
+            >>> rules.chart_age_marks("2023-02-28"), rules.chart_age_marks("2026-01-31")
+            ((16, 60, 80), (16, 60, 70, 75))
+        """
+        elderly = self.elderly_thresholds(as_of)
+        marks = {self.age_limit("K1"), self.min_age("K5a"), elderly["min_age"], elderly["min_age_poor"]}
+        return tuple(sorted(int(a) for a in marks if a is not None))
+
     # ------------------------------------------------------------------ identity numbers
 
     @property
@@ -729,6 +854,9 @@ class RuleSet:
         add("categories", f, f["code"], f["kind"], dated=False)
         f = t["id_documents"]
         add("id_documents", f, f["document"], "valid until " + f["valid_until"].map(_iso), dated=False)
+        f = t["constants"]
+        named = f["value"].map(lambda v: ", ".join(v) if isinstance(v, tuple) else f"{v:g}")
+        add("constants", f, f["name"], named + " " + f["unit"].fillna(""), dated=False)
         f = t["legal_basis"]
         parts.append(
             pd.DataFrame(
@@ -893,6 +1021,18 @@ def _to_documents(data: RuleData) -> dict[str, dict[str, Any]]:
             "id_documents": _records(
                 t["id_documents"], ["document", "valid_until", "legal_basis", "confidence"]
             ),
+            "merged_2025": _records(
+                t["province_merger"], ["old", "new", "name", "valid_from", "legal_basis", "confidence"]
+            ),
+        },
+        "constants": {
+            "table": "constants",
+            "values": [
+                {**row, "value": list(row["value"]) if isinstance(row["value"], tuple) else row["value"]}
+                for row in _records(
+                    t["constants"], ["name", "value", "unit", "legal_basis", "confidence", "note"]
+                )
+            ],
         },
     }
     return docs
