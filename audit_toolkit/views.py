@@ -283,9 +283,7 @@ def cross_ward_table(batch: BatchResult, *, mask: bool = True) -> Table:
         {
             t("report.col.national_id", lang): _text(ids).to_numpy(),
             t("report.col.full_name", lang): _text(f["full_name"]).to_numpy() if len(f) else [],
-            t("report.col.source", lang): _sources(f["source"])
-            if len(f)
-            else [],
+            t("report.col.source", lang): _sources(f["source"]) if len(f) else [],
             t("report.col.detail", lang): detail.to_numpy(),
             t("report.col.amount_vnd", lang): _money(f["amount_vnd"], lang) if len(f) else [],
         }

@@ -60,7 +60,9 @@ def batch_title(batch: BatchResult) -> str:
         try:
             data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise InputError(f"Not valid YAML: {exc}", file=meta, fix='Write one line: name: "Thành phố …"') from exc
+            raise InputError(
+                f"Not valid YAML: {exc}", file=meta, fix='Write one line: name: "Thành phố …"'
+            ) from exc
         name = data.get("name") if isinstance(data, dict) else None
         if name is not None and not isinstance(name, str):
             raise InputError(
