@@ -180,7 +180,7 @@ def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bo
     f = result.findings if check_id is None else result.findings.loc[result.findings["check_id"] == check_id]
     ids = _text(f["national_id"])
     detail = _text(f["detail"])
-    if mask:
+    if mask and len(f):
         from audit_toolkit.report.html import mask_text
 
         ids = mask_ids(ids)
@@ -337,7 +337,7 @@ def follow_up_table(comparison: Comparison, *, mask: bool = True, lang: str = "v
     f = comparison.findings
     ids = _text(f["national_id"])
     detail = _text(f["detail"])
-    if mask:
+    if mask and len(f):
         ids = mask_ids(ids)
         detail = detail.map(mask_text)
     out = pd.DataFrame(

@@ -120,7 +120,9 @@ def test_report_lists_the_checks_run_on_name_matching(no_ids: AuditResult) -> No
 
 def test_notebook_views_show_the_matching(no_ids: AuditResult) -> None:
     by_check = views.findings_by_check(no_ids).frame
-    matched = dict(zip(by_check[t("display.check_code", "vi")], by_check[t("matching.col.matching", "vi")], strict=True))
+    matched = dict(
+        zip(by_check[t("display.check_code", "vi")], by_check[t("matching.col.matching", "vi")], strict=True)
+    )
     assert matched["DECEASED_ACTIVE"] == t("matching.on_name", "vi")
     assert matched["UNREADABLE_ROW"] == ""  # not about people
     figures = views.key_figures(no_ids).frame

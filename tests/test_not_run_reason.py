@@ -17,7 +17,10 @@ from tests.report.helpers import make_result
     ("reason", "code"),
     [
         (NotRunReason.missing_table("payments"), "missing_table:payments"),  # names the table
-        (NotRunReason.missing_column("beneficiaries", "coefficient"), "missing_column:beneficiaries.coefficient"),
+        (
+            NotRunReason.missing_column("beneficiaries", "coefficient"),
+            "missing_column:beneficiaries.coefficient",
+        ),
         (NotRunReason(ReasonCode.BATCH_ONLY), "batch_only"),  # codes without argument
         (NotRunReason(ReasonCode.NOT_IMPLEMENTED), "not_implemented"),
         (NotRunReason(ReasonCode.NOT_SELECTED), "not_selected"),
