@@ -44,18 +44,23 @@ _PAGE = """<!DOCTYPE html>
 <title>{title}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #1f2933;
-  max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+  max-width: 1240px; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
 h1, h2, h3 {{ color: #102a43; }}
 table {{ border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; }}
 th, td {{ border: 1px solid #d9e2ec; padding: .25rem .5rem; text-align: left; vertical-align: top; }}
 th {{ background: #f0f4f8; }}
 .table-scroll {{ overflow-x: auto; max-width: 100%; }}
 .jp-OutputArea-output {{ overflow-x: auto; max-width: 100%; }}
-td {{ overflow-wrap: break-word; }}
+td.long {{ min-width: 12em; overflow-wrap: break-word; }}
 img {{ max-width: 100%; height: auto; }}
 pre {{ white-space: pre-wrap; background: #f7f9fb; padding: .5rem; }}
 .jp-OutputPrompt, .jp-InputPrompt, .anchor-link {{ display: none; }}
-@media print {{ body {{ margin: 0; max-width: none; }} table {{ font-size: 8pt; }}
+figure svg {{ max-width: 760px; height: auto; }}
+@media print {{ body {{ margin: 0; max-width: none; }} table {{ font-size: 7.5pt; width: 100%; }}
+  /* Paper cannot scroll: long codes and source lists wrap anywhere so every column stays on the page. */
+  td, th {{ padding: .15rem .25rem; }}
+  td.short {{ white-space: normal; }}
+  td.long {{ min-width: 7em; overflow-wrap: anywhere; }}
   .table-scroll, .jp-OutputArea-output {{ overflow: visible; }} }}
 </style></head><body>
 {body}

@@ -47,11 +47,14 @@ class Table:
     Attributes:
         frame: the table as a pandas frame (headings in the report language, a plain RangeIndex).
         empty_text: what to show instead of a table without rows (a sentence of the catalogue).
+        long: headings of the columns holding long text (sentences, row lists): they take the width
+            and wrap, the other columns keep their words whole.
     """
 
-    def __init__(self, frame: pd.DataFrame, *, empty_text: str = "") -> None:
+    def __init__(self, frame: pd.DataFrame, *, empty_text: str = "", long: tuple[str, ...] = ()) -> None:
         self.frame = frame.reset_index(drop=True)
         self.empty_text = empty_text
+        self.long = long
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -64,9 +67,25 @@ class Table:
     def _repr_html_(self) -> str:
         if self.frame.empty and self.empty_text:
             return f"<p>{html.escape(self.empty_text)}</p>"
-        table = self.frame.to_html(index=False, na_rep="", border=0, classes="audit-table", escape=True)
+        # Written out rather than DataFrame.to_html, which always prints the index heading row and
+        # has no per-column class; a notebook shows at most a ward's findings, so this loop is small.
+        kinds = ["long" if str(c) in self.long else "short" for c in self.frame.columns]
+        head = "".join(
+            f'<th class="{k}">{html.escape(str(c))}</th>'
+            for c, k in zip(self.frame.columns, kinds, strict=True)
+        )
+        cells = self.frame.astype("object").where(self.frame.notna(), "")
+        body = "".join(
+            "<tr>"
+            + "".join(f'<td class="{k}">{html.escape(str(v))}</td>' for v, k in zip(row, kinds, strict=True))
+            + "</tr>"
+            for row in cells.itertuples(index=False, name=None)
+        )
         # Wide tables scroll inside their own frame instead of widening the exported page.
-        return f'<div class="table-scroll" style="overflow-x:auto;max-width:100%">{table}</div>'
+        return (
+            '<div class="table-scroll" style="overflow-x:auto;max-width:100%">'
+            f'<table class="audit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+        )
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -152,7 +171,8 @@ def findings_by_check(result: AuditResult) -> Table:
                 t("matching.col.matching", lang): matched,
             }
         )
-    return Table(pd.DataFrame(rows))
+    long = (t("report.col.check", lang), t("views.status", lang))
+    return Table(pd.DataFrame(rows), long=long)
 
 
 def name_matching(result: AuditResult) -> Table:
@@ -198,7 +218,8 @@ def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bo
             t("report.col.legal_basis", lang): _text(f["legal_basis"]).to_numpy(),
         }
     )
-    return Table(out, empty_text=t("report.status.clean", lang))
+    long = tuple(t(f"report.col.{c}", lang) for c in ("source", "detail", "legal_basis"))
+    return Table(out, empty_text=t("report.status.clean", lang), long=long)
 
 
 def batch_overview(batch: BatchResult) -> Table:
@@ -295,7 +316,8 @@ def cross_ward_table(batch: BatchResult, *, mask: bool = True) -> Table:
         )
     else:
         empty = t("report.summary.cross_none", lang)
-    return Table(out, empty_text=empty)
+    long = (t("report.col.source", lang), t("report.col.detail", lang))
+    return Table(out, empty_text=empty, long=long)
 
 
 def _batch_lang(batch: BatchResult) -> str:
@@ -355,7 +377,7 @@ def follow_up_table(comparison: Comparison, *, mask: bool = True, lang: str = "v
             t("report.col.detail", lang): detail.to_numpy(),
         }
     )
-    return Table(out, empty_text=t("report.status.clean", lang))
+    return Table(out, empty_text=t("report.status.clean", lang), long=(t("report.col.detail", lang),))
 
 
 def follow_up_wards(comparison: Comparison, *, lang: str = "vi") -> Table:

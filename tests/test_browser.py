@@ -223,6 +223,12 @@ def test_exports_read_well_in_a_browser(
     page.emulate_media(media="print")
     page.set_viewport_size({"width": print_width, "height": 1100})
     assert _overflow(page) <= 0  # fits the printed page
+    # ...and nothing is cut off at its right edge (paper cannot scroll a frame).
+    cut = page.evaluate(
+        "[...document.querySelectorAll('td, th, h1, h2, p, svg')]"
+        ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length"
+    )
+    assert cut == 0
     _screenshot(page, tmp_path, f"export-{name}-print.png")
     page.close()
 
