@@ -49,24 +49,30 @@ class Table:
         empty_text: what to show instead of a table without rows (a sentence of the catalogue).
         long: headings of the columns holding long text (sentences, row lists): they take the width
             and wrap, the other columns keep their words whole.
+        caption: a sentence shown above the table (and alone when the table is empty).
     """
 
-    def __init__(self, frame: pd.DataFrame, *, empty_text: str = "", long: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, *, empty_text: str = "", long: tuple[str, ...] = (), caption: str = ""
+    ) -> None:
         self.frame = frame.reset_index(drop=True)
         self.empty_text = empty_text
         self.long = long
+        self.caption = caption
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def __repr__(self) -> str:
-        if self.frame.empty and self.empty_text:
-            return self.empty_text
-        return self.frame.to_string(index=False, na_rep="")
+        lead = f"{self.caption}\n" if self.caption else ""
+        if self.frame.empty:
+            return (lead + self.empty_text).strip()
+        return lead + self.frame.to_string(index=False, na_rep="")
 
     def _repr_html_(self) -> str:
-        if self.frame.empty and self.empty_text:
-            return f"<p>{html.escape(self.empty_text)}</p>"
+        lead = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
+        if self.frame.empty:
+            return lead + (f"<p>{html.escape(self.empty_text)}</p>" if self.empty_text else "")
         # Written out rather than DataFrame.to_html, which always prints the index heading row and
         # has no per-column class; a notebook shows at most a ward's findings, so this loop is small.
         kinds = ["long" if str(c) in self.long else "short" for c in self.frame.columns]
@@ -82,7 +88,7 @@ class Table:
             for row in cells.itertuples(index=False, name=None)
         )
         # Wide tables scroll inside their own frame instead of widening the exported page.
-        return (
+        return lead + (
             '<div class="table-scroll" style="overflow-x:auto;max-width:100%">'
             f'<table class="audit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
         )
@@ -189,7 +195,7 @@ def name_matching(result: AuditResult) -> Table:
             t("matching.col.by_name", lang): [f"{c.by_name:,}" for c in m.checks],
         }
     )
-    return Table(frame, empty_text=m.sentence(lang))
+    return Table(frame, caption=m.sentence(lang))
 
 
 def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bool = True) -> Table:

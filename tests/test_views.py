@@ -94,6 +94,20 @@ def test_findings_table_is_masked_translated_and_formatted() -> None:
     )
 
 
+def test_name_matching_view_says_how_people_were_matched() -> None:
+    # One (hand-made) finding keyed on name: the ward's sentence above, the check listed below it.
+    table = views.name_matching(make_result(lang="en", findings=_findings()))
+    html = table._repr_html_()
+    assert (
+        html.startswith("<p>Every line of the beneficiary list has a valid national ID") and "<table" in html
+    )
+    assert table.frame["Check code"].tolist() == ["WRONG_AMOUNT"]
+    assert table.frame["Findings matched on name"].tolist() == ["1"]
+    # No finding on names and every line with an ID: the sentence alone.
+    alone = views.name_matching(make_result(lang="en", findings=_findings()[:1]))
+    assert len(alone) == 0 and alone._repr_html_().startswith("<p>") and "<table" not in alone._repr_html_()
+
+
 def test_an_empty_table_reads_as_a_sentence() -> None:
     table = views.findings_table(make_result(lang="en", findings=[]))
     assert len(table) == 0
