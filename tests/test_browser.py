@@ -84,6 +84,7 @@ def test_ward_report_in_a_browser(browser: Any, site: Path, tmp_path: Path) -> N
     report = site / "01843-phuong-phung-chi-kien" / "report.html"
     page, errors, requests = _open(browser, report)
     assert errors == []
+    _reads_well(page)  # not-run reasons in words, no NA marks
     assert requests == [report.as_uri()]  # the file itself and nothing else
     # The hostile name is text on the page, not a script that ran.
     assert page.locator("td.name", has_text="<script>alert(1)</script>").count() >= 1
