@@ -71,6 +71,9 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 #: record, see ``io.convert.person_keys``): findings about them say so in ``detail``.
 NAME_MATCH_PREFIX = "nb:"
 
+#: Catalogue sentences with which a check itself says a match was made on name + birth date.
+_SAYS_MATCHED_BY_NAME = ("stale.matched_by_name",)
+
 _SOURCE_RE = re.compile(r"^(?P<table>[^:]*):(?P<row>\d+)$")
 
 
@@ -196,11 +199,15 @@ def _note_name_matching(detail: pd.Series, person_key: pd.Series, lang: str) -> 
     """``detail`` with the "matched on name" sentence appended where the person has no valid ID."""
     from audit_toolkit.messages import t
 
-    by_name = person_key.str.startswith(NAME_MATCH_PREFIX).fillna(False).to_numpy(dtype=bool)
+    by_name = person_key.str.startswith(NAME_MATCH_PREFIX).fillna(False).to_numpy(dtype=bool, copy=True)
     if not by_name.any():
         return detail
     note = t("matching.by_name", lang)
     text = detail.fillna("").astype("str")
+    for key in _SAYS_MATCHED_BY_NAME:
+        # The check already said it matched on names (a register record): say it once only.
+        said = text.str.contains(t(key, lang).strip(), regex=False).fillna(False).to_numpy(dtype=bool)
+        by_name &= ~said
     joined = text.where(text == "", text + " ") + note
     return text.where(~by_name, joined)
 
