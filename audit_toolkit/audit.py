@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit_toolkit.checks import CheckStatus, catalogue, run_checks
+from audit_toolkit.checks import CheckStatus, NotRunReason, ReasonCode, catalogue, run_checks
 from audit_toolkit.checks.base import AuditContext
 from audit_toolkit.errors import AuditToolkitError, InputError
 from audit_toolkit.findings import FINDING_COLUMNS, finalize
@@ -233,6 +233,7 @@ def _audit_loaded(
         severities={s.check_id: s.severity for s in specs},
         legal_bases={s.check_id: rule_set.legal_basis(s.check_id, lang) for s in specs},
         check_order=[s.check_id for s in specs],
+        lang=lang,
     )
     counts = findings["check_id"].value_counts().to_dict() if len(findings) else {}
     statuses = [
@@ -409,7 +410,7 @@ def _cross_ward(
     spec = specs["CROSS_WARD_DUPLICATE"]
     if len(results) < 2:
         empty = finalize(pd.DataFrame(), ward="", ward_id="", severities={}, legal_bases={}, check_order=[])
-        return empty, CheckStatus(spec.check_id, "not_run", "fewer_than_two_wards")
+        return empty, CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.FEWER_THAN_TWO_WARDS))
     raw = finder([r.context for r in results])
     rules = results[0].context.rules
     findings = finalize(
@@ -419,8 +420,9 @@ def _cross_ward(
         severities={spec.check_id: spec.severity},
         legal_bases={spec.check_id: rules.legal_basis(spec.check_id, lang)},
         check_order=[spec.check_id],
+        lang=lang,
     )
-    return findings, CheckStatus(spec.check_id, "run", "", len(findings))
+    return findings, CheckStatus(spec.check_id, "run", None, len(findings))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import pandas as pd
 
 __all__ = [
     "FINDING_COLUMNS",
+    "NAME_MATCH_PREFIX",
     "RAW_COLUMNS",
     "SEVERITY_ORDER",
     "empty_raw",
@@ -65,6 +66,13 @@ RAW_COLUMNS = [
 ]
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+#: ``person_key`` prefix of a person identified by name + birth date (no valid national ID on the
+#: record, see ``io.convert.person_keys``): findings about them say so in ``detail``.
+NAME_MATCH_PREFIX = "nb:"
+
+#: Catalogue sentences with which a check itself says a match was made on name + birth date.
+_SAYS_MATCHED_BY_NAME = ("stale.matched_by_name",)
 
 _SOURCE_RE = re.compile(r"^(?P<table>[^:]*):(?P<row>\d+)$")
 
@@ -187,6 +195,23 @@ def _merge_groups(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _note_name_matching(detail: pd.Series, person_key: pd.Series, lang: str) -> pd.Series:
+    """``detail`` with the "matched on name" sentence appended where the person has no valid ID."""
+    from audit_toolkit.messages import t
+
+    by_name = person_key.str.startswith(NAME_MATCH_PREFIX).fillna(False).to_numpy(dtype=bool, copy=True)
+    if not by_name.any():
+        return detail
+    note = t("matching.by_name", lang)
+    text = detail.fillna("").astype("str")
+    for key in _SAYS_MATCHED_BY_NAME:
+        # The check already said it matched on names (a register record): say it once only.
+        said = text.str.contains(t(key, lang).strip(), regex=False).fillna(False).to_numpy(dtype=bool)
+        by_name &= ~said
+    joined = text.where(text == "", text + " ") + note
+    return text.where(~by_name, joined)
+
+
 def finalize(
     raw: pd.DataFrame,
     *,
@@ -195,6 +220,7 @@ def finalize(
     severities: Mapping[str, str],
     legal_bases: Mapping[str, str],
     check_order: Sequence[str],
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """Merge raw findings into one finding per person per check and give them their final shape.
 
@@ -205,6 +231,10 @@ def finalize(
         severities: default severity per check id (from the catalogue).
         legal_bases: legal basis per check id in the report language.
         check_order: catalogue order, used to sort.
+        lang: when given, every finding about a person matched on name + birth date (``person_key``
+            starting with :data:`NAME_MATCH_PREFIX`: no valid national ID on the records) ends with
+            the catalogue's sentence ``matching.by_name`` in this language, so a reader knows the
+            match is weaker than one on IDs. Done here, once, rather than in every check.
 
     Returns:
         A frame with ``FINDING_COLUMNS``; ``amount_vnd`` as integer VND.
@@ -223,6 +253,8 @@ def finalize(
     out["ward"] = out["ward_override"].where(out["ward_override"] != "", ward)
     out["legal_basis"] = out["check_id"].map(legal_bases).fillna("")
     out["amount_vnd"] = out["amount_vnd"].round().astype("int64")
+    if lang is not None:
+        out["detail"] = _note_name_matching(out["detail"], out["person_key"], lang)
     out["finding_id"] = [
         finding_id(ward_id, c, p, d)
         for c, p, d in zip(out["check_id"], out["person_key"], out["discriminator"], strict=True)

@@ -5,6 +5,10 @@ with the given parameters and writes the executed notebook and an HTML export wi
 images embedded and no external URL (it opens offline like report.html). papermill and nbconvert
 load only here, only when a notebook is run.
 
+Every markdown cell of a template is written twice, tagged ``lang-vi`` and ``lang-en``: the export
+keeps the cells of the ``lang`` parameter only (and untagged ones), so each export reads in one
+language, like the tables the views render from the message catalogue.
+
 Example:
     >>> run_notebook("ward", {"ward_path": "data/sample/phung-chi-kien", "as_of": "2023-02-28"}, "reports/nb")  # doctest: +SKIP
 """
@@ -23,7 +27,10 @@ from typing import Any
 from audit_toolkit.errors import ExportError, InputError
 from audit_toolkit.report.files import atomic_write_text, safe_name
 
-__all__ = ["NOTEBOOKS", "export_html", "notebook_dir", "run_notebook"]
+__all__ = ["LANG_TAG", "NOTEBOOKS", "export_html", "keep_language", "notebook_dir", "run_notebook"]
+
+#: Tag prefix of a notebook cell written in one language (``lang-vi``, ``lang-en``).
+LANG_TAG = "lang-"
 
 #: Notebook kinds → template file in ``notebooks/``.
 NOTEBOOKS = {
@@ -37,15 +44,24 @@ _PAGE = """<!DOCTYPE html>
 <title>{title}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #1f2933;
-  max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+  max-width: 1240px; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
 h1, h2, h3 {{ color: #102a43; }}
 table {{ border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; }}
 th, td {{ border: 1px solid #d9e2ec; padding: .25rem .5rem; text-align: left; vertical-align: top; }}
 th {{ background: #f0f4f8; }}
+.table-scroll {{ overflow-x: auto; max-width: 100%; }}
+.jp-OutputArea-output {{ overflow-x: auto; max-width: 100%; }}
+td.long {{ min-width: 12em; overflow-wrap: break-word; }}
 img {{ max-width: 100%; height: auto; }}
 pre {{ white-space: pre-wrap; background: #f7f9fb; padding: .5rem; }}
 .jp-OutputPrompt, .jp-InputPrompt, .anchor-link {{ display: none; }}
-@media print {{ body {{ margin: 0; max-width: none; }} }}
+figure svg {{ max-width: 760px; height: auto; }}
+@media print {{ body {{ margin: 0; max-width: none; }} table {{ font-size: 7.5pt; width: 100%; }}
+  /* Paper cannot scroll: long codes and source lists wrap anywhere so every column stays on the page. */
+  td, th {{ padding: .15rem .25rem; }}
+  td.short {{ white-space: normal; }}
+  td.long {{ min-width: 7em; overflow-wrap: anywhere; }}
+  .table-scroll, .jp-OutputArea-output {{ overflow: visible; }} }}
 </style></head><body>
 {body}
 </body></html>
@@ -79,12 +95,44 @@ def _kernel_environment() -> Iterator[None]:
         os.environ["PATH"] = old
 
 
+def keep_language(cells: list[Any], lang: str) -> list[Any]:
+    """The cells of one language: untagged cells and those tagged ``lang-<lang>``.
+
+    Example:
+        >>> [c["id"] for c in keep_language([{"id": "a", "metadata": {"tags": ["lang-vi"]}},
+        ...                                  {"id": "b", "metadata": {"tags": ["lang-en"]}},
+        ...                                  {"id": "c", "metadata": {}}], "en")]
+        ['b', 'c']
+    """
+    kept = []
+    for cell in cells:
+        tags = [str(tag) for tag in cell.get("metadata", {}).get("tags", []) if str(tag).startswith(LANG_TAG)]
+        if not tags or f"{LANG_TAG}{lang}" in tags:
+            kept.append(cell)
+    return kept
+
+
+def _first_heading(cells: list[Any]) -> str:
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for line in str(cell.get("source", "")).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return ""
+
+
 def export_html(notebook_path: Path, html_path: Path, *, title: str, lang: str = "vi") -> None:
-    """Export an executed notebook to one self-contained HTML file without code cells."""
+    """Export an executed notebook to one self-contained HTML file without code cells.
+
+    Only the markdown cells of ``lang`` are kept (see :func:`keep_language`); the page title is the
+    notebook's first heading in that language, else ``title``.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook_path), as_version=4)  # type: ignore[no-untyped-call]  # nbformat/nbconvert ship no type annotations
+    nb.cells = keep_language(list(nb.cells), lang)
+    title = _first_heading(nb.cells) or title
     exporter = HTMLExporter(template_name="basic")  # type: ignore[no-untyped-call]  # nbformat/nbconvert ship no type annotations
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True

@@ -1,6 +1,9 @@
 """Tables for people to read in a notebook: key figures, findings by check, findings per check.
 
-Plain pandas frames (a notebook displays them as tables); no Jupyter import here. National IDs are
+Each view returns a :class:`Table`: a pandas frame whose headings and cells are already in the report
+language (amounts formatted, severities and not-run reasons as sentences of the catalogue), which a
+notebook displays without the frame's index and with empty cells left empty (never ``<NA>``,
+``nan`` or ``None``). The frame itself is ``table.frame``. No Jupyter import here. National IDs are
 masked unless ``mask=False``, because notebook exports are shared like the HTML report.
 
 Example:
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Charts",
     "SVGChart",
+    "Table",
     "batch_figures",
     "batch_overview",
     "cross_ward_table",
@@ -31,11 +35,86 @@ __all__ = [
     "findings_by_check",
     "findings_table",
     "follow_up_table",
+    "follow_up_wards",
     "key_figures",
+    "name_matching",
 ]
 
 
-def key_figures(result: AuditResult) -> pd.DataFrame:
+class Table:
+    """A table for people: display headings and text cells, shown without index and without NA marks.
+
+    Attributes:
+        frame: the table as a pandas frame (headings in the report language, a plain RangeIndex).
+        empty_text: what to show instead of a table without rows (a sentence of the catalogue).
+        long: headings of the columns holding long text (sentences, row lists): they take the width
+            and wrap, the other columns keep their words whole.
+        caption: a sentence shown above the table (and alone when the table is empty).
+    """
+
+    def __init__(
+        self, frame: pd.DataFrame, *, empty_text: str = "", long: tuple[str, ...] = (), caption: str = ""
+    ) -> None:
+        self.frame = frame.reset_index(drop=True)
+        self.empty_text = empty_text
+        self.long = long
+        self.caption = caption
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        lead = f"{self.caption}\n" if self.caption else ""
+        if self.frame.empty:
+            return (lead + self.empty_text).strip()
+        return lead + self.frame.to_string(index=False, na_rep="")
+
+    def _repr_html_(self) -> str:
+        lead = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
+        if self.frame.empty:
+            return lead + (f"<p>{html.escape(self.empty_text)}</p>" if self.empty_text else "")
+        # Written out rather than DataFrame.to_html, which always prints the index heading row and
+        # has no per-column class; a notebook shows at most a ward's findings, so this loop is small.
+        kinds = ["long" if str(c) in self.long else "short" for c in self.frame.columns]
+        head = "".join(
+            f'<th class="{k}">{html.escape(str(c))}</th>'
+            for c, k in zip(self.frame.columns, kinds, strict=True)
+        )
+        cells = self.frame.astype("object").where(self.frame.notna(), "")
+        body = "".join(
+            "<tr>"
+            + "".join(f'<td class="{k}">{html.escape(str(v))}</td>' for v, k in zip(row, kinds, strict=True))
+            + "</tr>"
+            for row in cells.itertuples(index=False, name=None)
+        )
+        # Wide tables scroll inside their own frame instead of widening the exported page.
+        return lead + (
+            '<div class="table-scroll" style="overflow-x:auto;max-width:100%">'
+            f'<table class="audit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+        )
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Cells as text, missing values as empty strings (never ``<NA>``/``nan``/``None``)."""
+    return values.astype("object").where(values.notna(), "").astype("str")
+
+
+def _money(values: pd.Series, lang: str) -> list[str]:
+    return [fmt_vnd(v, lang) if pd.notna(v) else "" for v in values.tolist()]
+
+
+def _sources(values: pd.Series) -> list[str]:
+    """Source rows grouped by table and shortened as in report.html (the full list is in findings.csv)."""
+    from audit_toolkit.report.html import compact_source
+
+    return [compact_source(v) for v in values.tolist()]
+
+
+def _severity(values: pd.Series, lang: str) -> list[str]:
+    return [t(f"report.severity.{v}", lang) if v else "" for v in _text(values).tolist()]
+
+
+def key_figures(result: AuditResult) -> Table:
     """The audit's key figures as a two-column table (label, value) in the report language."""
     lang = result.lang
     lines = result.context.lines
@@ -43,11 +122,13 @@ def key_figures(result: AuditResult) -> pd.DataFrame:
     f = result.findings
     over = int(f.loc[f["amount_vnd"] > 0, "amount_vnd"].sum()) if len(f) else 0
     under = int(-f.loc[f["amount_vnd"] < 0, "amount_vnd"].sum()) if len(f) else 0
+    without_id = int((~lines["person_key"].str.startswith("id:").fillna(False)).sum())
     rows = [
         ("views.ward", result.ward.ward_name),
         ("views.period", f"{month_label(result.period_start)} – {month_label(result.period_end)}"),
         ("views.as_of", result.as_of.strftime("%d/%m/%Y")),
         ("views.lines", f"{len(lines):,}"),
+        ("matching.lines_without_id", f"{without_id:,}"),
         ("views.people_active", f"{active['person_key'].nunique():,}"),
         ("views.findings", f"{len(f):,}"),
         ("views.findings_high", f"{int((f['severity'] == 'high').sum()):,}" if len(f) else "0"),
@@ -55,76 +136,130 @@ def key_figures(result: AuditResult) -> pd.DataFrame:
         ("views.underpaid", fmt_vnd(under, lang)),
         ("views.checks_not_run", str(sum(1 for s in result.checks if s.status != "run"))),
     ]
-    return pd.DataFrame(
-        {t("views.label", lang): [t(k, lang) for k, _ in rows], t("views.value", lang): [v for _, v in rows]}
+    return Table(
+        pd.DataFrame(
+            {
+                t("views.label", lang): [t(k, lang) for k, _ in rows],
+                t("views.value", lang): [v for _, v in rows],
+            }
+        )
     )
 
 
-def findings_by_check(result: AuditResult) -> pd.DataFrame:
-    """One row per catalogue check: status, number of findings, money at stake."""
+def findings_by_check(result: AuditResult) -> Table:
+    """One row per catalogue check: status (or why not run, in words), findings, money, matching."""
+    from audit_toolkit.report.matching import NOT_ABOUT_PEOPLE, name_matching
+
     lang = result.lang
     f = result.findings
     amounts = f.groupby("check_id")["amount_vnd"].sum() if len(f) else pd.Series(dtype="int64")
+    matching = name_matching(result)
+    on_name = matching.by_check()
     rows = []
     for s in result.checks:
-        status = t("views.run", lang) if s.status == "run" else t("views.not_run", lang) + f" ({s.reason})"
+        run = s.status == "run"
+        if not run or s.check_id in NOT_ABOUT_PEOPLE:
+            status = t("views.not_run", lang) + (f": {s.reason.text(lang)}" if s.reason else "")
+            matched = ""
+        elif s.check_id not in on_name:
+            matched = t("matching.on_id", lang)
+        elif matching.no_ids:
+            matched = t("matching.on_name", lang)
+        else:
+            matched = t("matching.on_name_some", lang, count=on_name[s.check_id])
         rows.append(
             {
-                t("views.check", lang): s.check_id,
-                t("views.status", lang): status,
-                t("views.findings", lang): s.findings if s.status == "run" else None,
-                t("views.amount", lang): fmt_vnd(int(amounts.get(s.check_id, 0)), lang)
-                if s.status == "run"
-                else "",
+                t("display.check_code", lang): s.check_id,
+                t("report.col.check", lang): t(f"report.check.{s.check_id}.title", lang),
+                t("views.status", lang): t("views.run", lang) if run else status,
+                t("views.findings", lang): f"{s.findings:,}" if run else "",
+                t("views.amount", lang): fmt_vnd(int(amounts.get(s.check_id, 0)), lang) if run else "",
+                t("matching.col.matching", lang): matched,
             }
         )
-    frame = pd.DataFrame(rows).set_index(t("views.check", lang))
-    return frame.astype({t("views.findings", lang): "Int64"})
+    long = (t("report.col.check", lang), t("views.status", lang))
+    return Table(pd.DataFrame(rows), long=long)
 
 
-def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bool = True) -> pd.DataFrame:
+def name_matching(result: AuditResult) -> Table:
+    """Which checks ran on name matching (people without a valid ID), under the sentence that says so."""
+    from audit_toolkit.report.matching import name_matching as summarise
+
+    lang = result.lang
+    m = summarise(result)
+    frame = pd.DataFrame(
+        {
+            t("display.check_code", lang): [c.check_id for c in m.checks],
+            t("report.col.check", lang): [c.title for c in m.checks],
+            t("views.findings", lang): [f"{c.findings:,}" for c in m.checks],
+            t("matching.col.by_name", lang): [f"{c.by_name:,}" for c in m.checks],
+        }
+    )
+    return Table(frame, caption=m.sentence(lang))
+
+
+def findings_table(result: AuditResult, check_id: str | None = None, *, mask: bool = True) -> Table:
     """The findings (of one check, or all) with the columns a reader needs; IDs masked by default."""
     from audit_toolkit.report.files import mask_ids
 
+    lang = result.lang
     f = result.findings if check_id is None else result.findings.loc[result.findings["check_id"] == check_id]
-    cols = [
-        "finding_id",
-        "check_id",
-        "severity",
-        "national_id",
-        "full_name",
-        "source",
-        "detail",
-        "amount_vnd",
-        "legal_basis",
-    ]
-    out = f[cols].copy()
-    if mask:
+    ids = _text(f["national_id"])
+    detail = _text(f["detail"])
+    if mask and len(f):
         from audit_toolkit.report.html import mask_text
 
-        out["national_id"] = mask_ids(out["national_id"])
-        out["detail"] = out["detail"].map(mask_text)  # IDs quoted inside sentences too
-    return out.set_index("finding_id")
+        ids = mask_ids(ids)
+        detail = detail.map(mask_text)  # IDs quoted inside sentences too
+    out = pd.DataFrame(
+        {
+            t("report.col.finding_id", lang): _text(f["finding_id"]).to_numpy(),
+            t("display.check_code", lang): _text(f["check_id"]).to_numpy(),
+            t("report.col.severity", lang): _severity(f["severity"], lang),
+            t("report.col.national_id", lang): _text(ids).to_numpy(),
+            t("report.col.full_name", lang): _text(f["full_name"]).to_numpy(),
+            t("report.col.source", lang): _sources(f["source"]),
+            t("report.col.detail", lang): detail.to_numpy(),
+            t("report.col.amount_vnd", lang): _money(f["amount_vnd"], lang),
+            t("report.col.legal_basis", lang): _text(f["legal_basis"]).to_numpy(),
+        }
+    )
+    long = tuple(t(f"report.col.{c}", lang) for c in ("source", "detail", "legal_basis"))
+    return Table(out, empty_text=t("report.status.clean", lang), long=long)
 
 
-def batch_overview(batch: BatchResult) -> pd.DataFrame:
-    """Every ward of a batch side by side: people, findings by check, money at stake."""
-    rows = []
+def batch_overview(batch: BatchResult) -> Table:
+    """Every ward of a batch side by side: people, findings, money at stake; unreadable wards last."""
+    lang = _batch_lang(batch)
+    rows: list[dict[str, object]] = []
     for r in batch.results:
         f = r.findings
-        row: dict[str, object] = {
-            "ward": r.ward.ward_name,
-            "ward_code": r.ward.ward_code,
-            "people_active": int(r.context.lines.loc[r.context.lines["active_asof"], "person_key"].nunique()),
-            "findings": len(f),
-            "overpaid_vnd": int(f.loc[f["amount_vnd"] > 0, "amount_vnd"].sum()) if len(f) else 0,
-            "underpaid_vnd": int(-f.loc[f["amount_vnd"] < 0, "amount_vnd"].sum()) if len(f) else 0,
-        }
-        row.update(r.counts_by_check)
-        rows.append(row)
-    for name, error in batch.errors.items():
-        rows.append({"ward": name, "error": error})
-    return pd.DataFrame(rows)
+        rows.append(
+            {
+                t("report.col.ward", lang): r.ward.ward_name,
+                t("display.ward_code", lang): r.ward.ward_code or "",
+                t(
+                    "report.col.beneficiaries", lang
+                ): f"{int(r.context.lines.loc[r.context.lines['active_asof'], 'person_key'].nunique()):,}",
+                t("report.col.findings", lang): f"{len(f):,}",
+                t("report.severity.high", lang): f"{int((f['severity'] == 'high').sum()):,}"
+                if len(f)
+                else "0",
+                t("report.col.overpaid", lang): fmt_vnd(
+                    int(f.loc[f["amount_vnd"] > 0, "amount_vnd"].sum()) if len(f) else 0, lang
+                ),
+                t("report.col.underpaid", lang): fmt_vnd(
+                    int(-f.loc[f["amount_vnd"] < 0, "amount_vnd"].sum()) if len(f) else 0, lang
+                ),
+                t("report.col.error", lang): "",
+            }
+        )
+    for name, error in sorted(batch.errors.items()):
+        rows.append({t("report.col.ward", lang): name, t("report.col.error", lang): error})
+    frame = pd.DataFrame(rows)
+    if not batch.errors:
+        frame = frame.drop(columns=[t("report.col.error", lang)], errors="ignore")
+    return Table(frame.fillna(""))
 
 
 class SVGChart:
@@ -158,29 +293,53 @@ def figures(result: AuditResult) -> Charts:
     return Charts(SVGChart(charts[k], t(f"report.charts.{k}", result.lang)) for k in keys if charts.get(k))
 
 
-def cross_ward_table(batch: BatchResult, *, mask: bool = True) -> pd.DataFrame:
-    """People listed in several wards of a batch (IDs masked by default)."""
+def cross_ward_table(batch: BatchResult, *, mask: bool = True) -> Table:
+    """People listed in several wards of a batch (IDs masked by default), or why that was not checked."""
     from audit_toolkit.report.files import mask_ids
 
-    f = batch.cross_ward[["national_id", "full_name", "source", "detail", "amount_vnd"]].copy()
-    if mask:
+    lang = _batch_lang(batch)
+    f = batch.cross_ward
+    ids = _text(f["national_id"]) if len(f) else pd.Series(dtype="str")
+    detail = _text(f["detail"]) if len(f) else pd.Series(dtype="str")
+    if mask and len(f):
         from audit_toolkit.report.html import mask_text
 
-        f["national_id"] = mask_ids(f["national_id"])
-        f["detail"] = f["detail"].map(mask_text)
-    return f.reset_index(drop=True)
+        ids = mask_ids(ids)
+        detail = detail.map(mask_text)
+    out = pd.DataFrame(
+        {
+            t("report.col.national_id", lang): _text(ids).to_numpy(),
+            t("report.col.full_name", lang): _text(f["full_name"]).to_numpy() if len(f) else [],
+            t("report.col.source", lang): _sources(f["source"]) if len(f) else [],
+            t("report.col.detail", lang): detail.to_numpy(),
+            t("report.col.amount_vnd", lang): _money(f["amount_vnd"], lang) if len(f) else [],
+        }
+    )
+    status = batch.cross_ward_status
+    if status.status != "run":
+        empty = t(
+            "report.summary.cross_not_run", lang, reason=status.reason.text(lang) if status.reason else ""
+        )
+    else:
+        empty = t("report.summary.cross_none", lang)
+    long = (t("report.col.source", lang), t("report.col.detail", lang))
+    return Table(out, empty_text=empty, long=long)
+
+
+def _batch_lang(batch: BatchResult) -> str:
+    return batch.results[0].lang if batch.results else str(batch.parameters.get("lang") or "vi")
 
 
 def batch_figures(batch: BatchResult) -> Charts:
     """Findings and money at stake per ward, as charts."""
     from audit_toolkit.report import charts as ch
 
-    overview = batch_overview(batch)
-    overview = overview.loc[overview.get("error", pd.Series(index=overview.index, dtype=object)).isna()]
-    lang = batch.results[0].lang if batch.results else "vi"
-    findings = pd.Series(overview["findings"].to_numpy(dtype="int64"), index=overview["ward"])
-    over = pd.Series(overview["overpaid_vnd"].to_numpy(dtype="float64"), index=overview["ward"])
-    under = pd.Series(overview["underpaid_vnd"].to_numpy(dtype="float64"), index=overview["ward"])
+    lang = _batch_lang(batch)
+    names = [r.ward.ward_name for r in batch.results]
+    amounts = [r.findings["amount_vnd"] for r in batch.results]
+    findings = pd.Series([len(r.findings) for r in batch.results], index=names, dtype="int64")
+    over = pd.Series([float(a[a > 0].sum()) for a in amounts], index=names, dtype="float64")
+    under = pd.Series([float(-a[a < 0].sum()) for a in amounts], index=names, dtype="float64")
     out = Charts()
     svg = ch.bar_chart(findings, title=t("views.chart.findings_by_ward", lang))
     if svg:
@@ -198,24 +357,47 @@ def batch_figures(batch: BatchResult) -> Charts:
     return out
 
 
-def follow_up_table(comparison: Comparison, *, mask: bool = True) -> pd.DataFrame:
+def follow_up_table(comparison: Comparison, *, mask: bool = True, lang: str = "vi") -> Table:
     """Findings of two audits with their status (new / open / resolved); IDs masked by default."""
     from audit_toolkit.report.files import mask_ids
     from audit_toolkit.report.html import mask_text
 
-    cols = [
-        "finding_id",
-        "ward",
-        "status",
-        "check_id",
-        "national_id",
-        "full_name",
-        "amount_then",
-        "amount_now",
-        "detail",
-    ]
-    out = comparison.findings[cols].copy()
-    if mask:
-        out["national_id"] = mask_ids(out["national_id"])
-        out["detail"] = out["detail"].map(mask_text)
-    return out.set_index("finding_id")
+    f = comparison.findings
+    ids = _text(f["national_id"])
+    detail = _text(f["detail"])
+    if mask and len(f):
+        ids = mask_ids(ids)
+        detail = detail.map(mask_text)
+    out = pd.DataFrame(
+        {
+            t("report.col.finding_id", lang): _text(f["finding_id"]).to_numpy(),
+            t("report.col.ward", lang): _text(f["ward"]).to_numpy(),
+            t("followup.status", lang): [
+                t(f"followup.status.{v}", lang) for v in _text(f["status"]).tolist()
+            ],
+            t("display.check_code", lang): _text(f["check_id"]).to_numpy(),
+            t("report.col.national_id", lang): _text(ids).to_numpy(),
+            t("report.col.full_name", lang): _text(f["full_name"]).to_numpy(),
+            t("followup.amount_then", lang): _money(f["amount_then"], lang),
+            t("followup.amount_now", lang): _money(f["amount_now"], lang),
+            t("report.col.detail", lang): detail.to_numpy(),
+        }
+    )
+    return Table(out, empty_text=t("report.status.clean", lang), long=(t("report.col.detail", lang),))
+
+
+def follow_up_wards(comparison: Comparison, *, lang: str = "vi") -> Table:
+    """Per ward and status (new / open / resolved): findings and money then and now."""
+    w = comparison.by_ward
+    out = pd.DataFrame(
+        {
+            t("report.col.ward", lang): _text(w["ward"]).to_numpy(),
+            t("followup.status", lang): [
+                t(f"followup.status.{v}", lang) for v in _text(w["status"]).tolist()
+            ],
+            t("report.col.findings", lang): [f"{int(v):,}" for v in w["findings"].tolist()],
+            t("followup.amount_then", lang): _money(w["amount_then"], lang),
+            t("followup.amount_now", lang): _money(w["amount_now"], lang),
+        }
+    )
+    return Table(out, empty_text=t("report.status.clean", lang))

@@ -1925,6 +1925,13 @@ def build_all(seed: int = 20230228) -> list[Ward]:
     return [pck, sc, dx, xh]
 
 
+#: data/sample/batch.yml: the batch's name, the title of the city summary page.
+BATCH_YML = """# The batch: every ward folder or workbook beside this file, audited together.
+# `name` is the title of the city summary page (summary/index.html).
+name: "Thành phố Bắc Kạn (cũ)"
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -1946,6 +1953,7 @@ def main(argv: list[str] | None = None) -> int:
         assert checks == set(CHECK_ORDER), (w.code, set(CHECK_ORDER) - checks)
         write_expected(expected / f"{w.code}.csv", findings)
     write_expected(expected / "summary.csv", cross_ward(wards))
+    (sample / "batch.yml").write_text(BATCH_YML, encoding="utf-8")
     print(f"wrote {sample} and {expected}")
     return 0
 

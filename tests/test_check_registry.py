@@ -36,7 +36,7 @@ def test_beneficiaries_only_runs_the_roster_checks_and_says_why_the_others_did_n
     assert status["CROSS_WARD_DUPLICATE"] == ("not_run", "batch_only")
     assert status["WRONG_COEFFICIENT"] == ("not_run", "missing_column:beneficiaries.coefficient")
     assert status["LATE_DECISION"][0] == "not_run"
-    assert status["DUPLICATE_ID"] == ("run", "")
+    assert status["DUPLICATE_ID"] == ("run", None)
     assert all(reason for state, reason in status.values() if state == "not_run")
 
 
@@ -44,10 +44,12 @@ def test_beneficiaries_only_runs_the_roster_checks_and_says_why_the_others_did_n
     ("resident_extra", "expected"),
     [
         ({}, ("not_run", "missing_column:residents.residence_status")),  # cannot see moves: not run
-        ({"residence_status": "permanent"}, ("run", "")),  # nobody moved: run, no finding
+        ({"residence_status": "permanent"}, ("run", None)),  # nobody moved: run, no finding
     ],
 )
-def test_moved_active_needs_residence_status(resident_extra: dict[str, str], expected: tuple[str, str]) -> None:
+def test_moved_active_needs_residence_status(
+    resident_extra: dict[str, str], expected: tuple[str, str | None]
+) -> None:
     line = person(category="K5c", birth_date="1935-03-01")
     resident = {"national_id": line["national_id"], "full_name": line["full_name"], "birth_date": "1935-03-01"}
     ctx = context(

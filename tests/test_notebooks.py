@@ -8,14 +8,88 @@ from pathlib import Path
 
 import pytest
 
+from audit_toolkit.checks.status import ReasonCode
 from audit_toolkit.cli import main
-from audit_toolkit.notebooks import NOTEBOOKS, run_notebook
+from audit_toolkit.notebooks import LANG_TAG, NOTEBOOKS, export_html, keep_language, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 WARD = ROOT / "data" / "sample" / "duc-xuan"
 SAMPLE = ROOT / "data" / "sample"
 _FULL_ID = re.compile(r"(?<![\d*])\d{12}(?![\d*])")
+#: Marks of a frame printed as it is: missing values, an unnamed index heading, a truncated frame.
+_RAW_MARKS = re.compile(
+    r"&lt;NA&gt;|<NA>|>\s*(?:nan|NaN|None|NaT)\s*<|<th></th>|rows × \d+ columns|PosixPath\("
+)
+
+
+def _readable(page: str) -> None:
+    """The export shows no NA marks, no index column, no reason code and no empty section."""
+    assert _RAW_MARKS.search(page) is None, _RAW_MARKS.search(page)
+    for code in [c.value for c in ReasonCode]:
+        assert code not in page, code
+    # Every heading is followed by something before the next heading.
+    body = re.sub(r"<style.*?</style>", "", page, flags=re.S)
+    sections = re.split(r"<h[1-3][^>]*>.*?</h[1-3]>", body, flags=re.S)[1:]
+    assert all(re.sub(r"<[^>]+>|\s|¶", "", s) for s in sections)
+
+
+def _markdown(name: str) -> list[dict[str, object]]:
+    nb = json.loads((NB_DIR / name).read_text(encoding="utf-8"))
+    return [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS.values()))
+def test_every_text_cell_exists_in_both_languages(name: str) -> None:
+    # One language per export: each markdown cell is tagged with its language, and the Vietnamese
+    # and English texts follow the same outline (same headings, same order).
+    cells = _markdown(name)
+    langs = [[t for t in c["metadata"].get("tags", []) if t.startswith(LANG_TAG)] for c in cells]  # type: ignore[union-attr]
+    assert all(len(tags) == 1 for tags in langs), langs
+    outline = {
+        lang: [
+            re.findall(r"^(#+) ", "".join(c["source"]), flags=re.M)  # type: ignore[arg-type]
+            for c, tags in zip(cells, langs, strict=True)
+            if tags == [f"{LANG_TAG}{lang}"]
+        ]
+        for lang in ("vi", "en")
+    }
+    assert outline["vi"] == outline["en"] and outline["vi"]
+
+
+@pytest.mark.parametrize(
+    ("tags", "kept_in"),
+    [
+        ([], {"vi", "en"}),  # untagged (code cells): always kept
+        (["lang-vi"], {"vi"}),  # Vietnamese text
+        (["lang-en", "other"], {"en"}),  # English text, other tags do not matter
+    ],
+)
+def test_keep_language(tags: list[str], kept_in: set[str]) -> None:
+    cell = {"cell_type": "markdown", "metadata": {"tags": tags}, "source": "x"}
+    assert {lang for lang in ("vi", "en") if keep_language([cell], lang)} == kept_in
+
+
+def test_export_keeps_one_language_and_names_the_page_after_it(tmp_path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Tổng hợp\n\nĐoạn tiếng Việt.", metadata={"tags": ["lang-vi"]}),
+        nbformat.v4.new_markdown_cell("# Summary\n\nEnglish text.", metadata={"tags": ["lang-en"]}),
+        nbformat.v4.new_code_cell(
+            "1 + 1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
+        ),
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    export_html(path, tmp_path / "en.html", title="fallback", lang="en")
+    export_html(path, tmp_path / "vi.html", title="fallback", lang="vi")
+    en = (tmp_path / "en.html").read_text(encoding="utf-8")
+    vi = (tmp_path / "vi.html").read_text(encoding="utf-8")
+    assert "English text." in en and "tiếng Việt" not in en and "<title>Summary</title>" in en
+    assert "tiếng Việt" in vi and "English text." not in vi and "<title>Tổng hợp</title>" in vi
+    assert '<html lang="en">' in en
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS.values()))
@@ -63,6 +137,8 @@ def test_ward_notebook_gives_the_cli_findings(tmp_path: Path) -> None:
     assert "<script src" not in page and "http://" not in page and "https://" not in page
     assert _FULL_ID.search(page) is None  # national IDs masked in the shared export
     assert "def " not in page and "import " not in page  # exported without code cells
+    _readable(page)
+    assert "Key figures" not in page and "Số liệu chính" in page  # one language
 
 
 @pytest.mark.notebook
@@ -80,9 +156,10 @@ def test_city_and_follow_up_notebooks(tmp_path: Path) -> None:
         tmp_path / "city",
     )
     assert (tmp_path / "city" / "summary" / "index.html").exists()
-    assert "CROSS_WARD" in city_html.read_text(encoding="utf-8") or "several wards" in city_html.read_text(
-        encoding="utf-8"
-    )
+    page = city_html.read_text(encoding="utf-8")
+    assert "several wards" in page
+    _readable(page)
+    assert "Các phường/xã" not in page and "Tổng hợp" not in page  # one language: English
     _, follow_html = run_notebook(
         "follow-up",
         {
@@ -97,6 +174,7 @@ def test_city_and_follow_up_notebooks(tmp_path: Path) -> None:
     assert (tmp_path / "follow" / "follow_up.html").exists()
     assert (tmp_path / "follow" / "follow_up.xlsx").exists()
     assert _FULL_ID.search(follow_html.read_text(encoding="utf-8")) is None
+    _readable(follow_html.read_text(encoding="utf-8"))
 
 
 @pytest.mark.notebook

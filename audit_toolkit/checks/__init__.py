@@ -14,9 +14,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from audit_toolkit.checks.base import IMPLEMENTATIONS, AuditContext, CheckSpec, catalogue, check
+from audit_toolkit.checks.status import NotRunReason, ReasonCode
 from audit_toolkit.findings import empty_raw, new_raw
 
-__all__ = ["AuditContext", "CheckSpec", "CheckStatus", "FAMILIES", "catalogue", "check", "run_checks"]
+__all__ = [
+    "AuditContext",
+    "CheckSpec",
+    "CheckStatus",
+    "FAMILIES",
+    "NotRunReason",
+    "ReasonCode",
+    "catalogue",
+    "check",
+    "run_checks",
+]
 
 #: Family modules, imported for their ``@check`` registrations.
 FAMILIES = ("identity", "duplicates", "missed", "stale", "entitlement", "process", "quality")
@@ -41,20 +52,27 @@ class CheckStatus:
 
     check_id: str
     status: str  # "run" or "not_run"
-    reason: str  # why not run ("" when run); a message key + argument, rendered by the report
+    reason: NotRunReason | None  # why not run (None when run); ``str()`` is the manifest's code
     findings: int = 0
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        # A reason given as its machine code (older callers, a manifest read back) becomes the typed
+        # value, so every page renders it through the catalogue; "" means "run".
+        reason: object = self.reason
+        if isinstance(reason, str):
+            object.__setattr__(self, "reason", NotRunReason.parse(reason) if reason else None)
 
-def _missing(spec: CheckSpec, ctx: AuditContext) -> str:
+
+def _missing(spec: CheckSpec, ctx: AuditContext) -> NotRunReason | None:
     for table in spec.requires:
         if not ctx.has(table):
-            return f"missing_table:{table}"
+            return NotRunReason.missing_table(table)
     for table, columns in spec.columns.items():
         for column in columns:
             if not ctx.has_values(table, column):
-                return f"missing_column:{table}.{column}"
-    return ""
+                return NotRunReason.missing_column(table, column)
+    return None
 
 
 def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.DataFrame, list[CheckStatus]]:
@@ -72,17 +90,17 @@ def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.D
     statuses: list[CheckStatus] = []
     for spec in catalogue():
         if spec.batch:
-            statuses.append(CheckStatus(spec.check_id, "not_run", "batch_only"))
+            statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.BATCH_ONLY)))
             continue
         if only is not None and spec.check_id not in only:
-            statuses.append(CheckStatus(spec.check_id, "not_run", "not_selected"))
+            statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.NOT_SELECTED)))
             continue
         func = IMPLEMENTATIONS.get(spec.check_id)
         if func is None:
-            statuses.append(CheckStatus(spec.check_id, "not_run", "not_implemented"))
+            statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.NOT_IMPLEMENTED)))
             continue
         reason = _missing(spec, ctx)
-        if reason:
+        if reason is not None:
             statuses.append(CheckStatus(spec.check_id, "not_run", reason))
             continue
         started = time.perf_counter()
@@ -96,6 +114,6 @@ def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.D
             if len(raw)
             else 0
         )
-        statuses.append(CheckStatus(spec.check_id, "run", "", n, time.perf_counter() - started))
+        statuses.append(CheckStatus(spec.check_id, "run", None, n, time.perf_counter() - started))
     raw_all = pd.concat(frames, ignore_index=True) if frames else empty_raw()
     return raw_all, statuses

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from audit_toolkit.checks.status import NotRunReason
 from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
 from audit_toolkit.report.files import atomic_write_text, mask_id, mask_ids
 from audit_toolkit.report.levels import levels_rows
@@ -100,17 +101,12 @@ def mask_text(text: Any) -> str:
     return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
 
 
-def reason_text(reason: str, lang: str) -> str:
-    """A not-run reason code (``missing_table:payments``, ``not_implemented``…) in words."""
-    code, _, arg = (reason or "").partition(":")
-    if code == "missing_table":
-        return t("report.reason.missing_table", lang, table=t(f"report.table.{arg}", lang))
-    if code == "missing_column":
-        table, _, column = arg.partition(".")
-        return t("report.reason.missing_column", lang, table=t(f"report.table.{table}", lang), column=column)
-    key = f"report.reason.{code}"
-    text = t(key, lang)
-    return reason if text == key else text
+def reason_text(reason: NotRunReason | str | None, lang: str) -> str:
+    """A not-run reason in words (the catalogue's sentence); ``""`` when there is none."""
+    if not reason:
+        return ""
+    typed = reason if isinstance(reason, NotRunReason) else NotRunReason.parse(reason)
+    return typed.text(lang)
 
 
 def category_label(code: Any, lang: str) -> str:
@@ -503,8 +499,17 @@ def render_html(
         "sample_size": sample_size,
         "seed": seed,
         "levels": levels_rows(result),
+        "name_matching": _name_matching(result),
     }
     return environment().get_template("report.html.j2").render(**context)
+
+
+def _name_matching(result: AuditResult) -> Any:
+    """Which checks ran on name matching (None when the ward has no beneficiary lines at all)."""
+    from audit_toolkit.report.matching import name_matching
+
+    m = name_matching(result)
+    return m if m.lines else None
 
 
 def write_html(

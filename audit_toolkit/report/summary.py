@@ -31,7 +31,49 @@ from audit_toolkit.report.html import (
 if TYPE_CHECKING:
     from audit_toolkit.audit import BatchResult
 
-__all__ = ["render_summary_html", "ward_rows", "write_summary_html"]
+__all__ = ["BATCH_FILE", "batch_title", "render_summary_html", "ward_rows", "write_summary_html"]
+
+#: Optional file in a batch folder naming the batch (``name: "Thành phố Bắc Kạn"``).
+BATCH_FILE = "batch.yml"
+
+
+def batch_title(batch: BatchResult) -> str:
+    """The batch's name for people: ``batch.yml``'s ``name``, else what its wards share, else the folder.
+
+    The wards' shared metadata is their common province name (``province_name`` of every ward.yml);
+    a batch whose wards name different provinces, or none, is named after its folder.
+
+    Raises:
+        InputError: ``batch.yml`` exists but is not YAML or its ``name`` is not text.
+
+    Example:
+        >>> batch_title(run_batch("data/sample", as_of="2023-02-28"))  # doctest: +SKIP
+        'Thành phố Bắc Kạn (cũ)'
+    """
+    import yaml
+
+    from audit_toolkit.errors import InputError
+
+    folder = Path(batch.path)
+    meta = folder / BATCH_FILE
+    if folder.is_dir() and meta.is_file():
+        try:
+            data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(
+                f"Not valid YAML: {exc}", file=meta, fix='Write one line: name: "Thành phố …"'
+            ) from exc
+        name = data.get("name") if isinstance(data, dict) else None
+        if name is not None and not isinstance(name, str):
+            raise InputError(
+                "The batch name must be text", file=meta, column="name", fix='Quote it: name: "Thành phố …"'
+            )
+        if name and name.strip():
+            return name.strip()
+    provinces = {(r.ward.province_name or "").strip() for r in batch.results}
+    if len(provinces) == 1 and "" not in provinces:
+        return provinces.pop()
+    return folder.stem if folder.is_file() else folder.name
 
 
 def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str, Any]]:
@@ -125,7 +167,7 @@ def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mas
         "t": tr,
         "vnd": lambda amount: fmt_vnd(amount, lang),
         "version": __version__,
-        "batch_name": Path(batch.path).name,
+        "batch_name": batch_title(batch),
         "period": period,
         "as_of": fmt_date(pd.Timestamp(batch.parameters["as_of"]), lang)
         if batch.parameters.get("as_of")

@@ -85,7 +85,7 @@ def manifest(result: AuditResult, *, extra: dict[str, Any] | None = None) -> dic
             {
                 "check_id": s.check_id,
                 "status": s.status,
-                "reason": s.reason or None,
+                "reason": str(s.reason) if s.reason else None,  # the stable machine code
                 "findings": s.findings if s.status == "run" else None,
                 "seconds": round(s.seconds, 3),
             }
@@ -129,7 +129,7 @@ def batch_manifest(batch: BatchResult, ward_folders: dict[str, str]) -> dict[str
         "cross_ward": {
             "check_id": batch.cross_ward_status.check_id,
             "status": batch.cross_ward_status.status,
-            "reason": batch.cross_ward_status.reason or None,
+            "reason": str(batch.cross_ward_status.reason) if batch.cross_ward_status.reason else None,
             "findings": int(len(batch.cross_ward)),
         },
     }

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from audit_toolkit.audit import AuditResult
-from audit_toolkit.checks import CheckStatus, catalogue
+from audit_toolkit.checks import CheckStatus, NotRunReason, ReasonCode, catalogue
 from audit_toolkit.findings import FINDING_COLUMNS
 from tests.factories import context, month_range, payments_for, person, ward
 
@@ -144,13 +144,17 @@ def make_result(
     statuses = []
     for spec in catalogue():
         if spec.batch:
-            statuses.append(CheckStatus(spec.check_id, "not_run", "batch_only"))
+            statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.BATCH_ONLY)))
         elif spec.check_id == "MISSED_ELDERLY":
-            statuses.append(CheckStatus(spec.check_id, "not_run", "missing_table:residents"))
+            statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason.missing_table("residents")))
         elif spec.check_id == "WRONG_COEFFICIENT":
-            statuses.append(CheckStatus(spec.check_id, "not_run", "missing_column:beneficiaries.coefficient"))
+            statuses.append(
+                CheckStatus(
+                    spec.check_id, "not_run", NotRunReason.missing_column("beneficiaries", "coefficient")
+                )
+            )
         else:
-            statuses.append(CheckStatus(spec.check_id, "run", "", int(counts.get(spec.check_id, 0))))
+            statuses.append(CheckStatus(spec.check_id, "run", None, int(counts.get(spec.check_id, 0))))
     now = dt.datetime(2023, 3, 1, 8, 30, tzinfo=dt.UTC)
     return AuditResult(
         ward=w,  # type: ignore[arg-type]
@@ -210,7 +214,7 @@ def make_batch(*, lang: str = "vi", cross: bool = True) -> tuple[Any, dict[str, 
         results=[first, second],
         errors={"song-cau.xlsx": "Thiếu cột bắt buộc <full_name> trong Danh sách đối tượng"},
         cross_ward=findings,
-        cross_ward_status=CheckStatus("CROSS_WARD_DUPLICATE", "run", "", len(findings)),
+        cross_ward_status=CheckStatus("CROSS_WARD_DUPLICATE", "run", None, len(findings)),
         started_at=now,
         finished_at=now,
         parameters={"as_of": "2023-02-28", "period_from": "2022-01", "lang": lang, "wards": 3},
