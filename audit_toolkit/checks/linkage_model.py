@@ -198,11 +198,17 @@ def _obj(s: pd.Series) -> np.ndarray:
 
 
 def _share(values: np.ndarray) -> np.ndarray:
+    """Per line, the share of the OTHER lines of the list (beyond a pair) that carry its value.
+
+    Term-frequency ``u`` for an exact agreement: two lines sharing a value that no third line
+    carries are not made less alike by their own two copies (a small ward would otherwise halve
+    every weight).
+    """
     codes, _ = pd.factorize(values, use_na_sentinel=True)
     counts = np.bincount(codes[codes >= 0], minlength=1) if (codes >= 0).any() else np.zeros(1, np.int64)
     share = np.zeros(len(values), dtype="float64")
     ok = codes >= 0
-    share[ok] = counts[codes[ok]] / max(len(values), 1)
+    share[ok] = np.maximum(counts[codes[ok]] - 2, 0) / max(len(values), 1)
     return share
 
 
