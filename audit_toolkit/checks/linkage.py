@@ -105,7 +105,7 @@ def score_lines(lines: pd.DataFrame, *, model: Model | None = None, min_prob: fl
     """
     model = model or load_model()
     prep = prepare(lines)
-    ca, cb, rules = candidate_pairs(prep)
+    ca, cb, rules = candidate_pairs(prep, max_block=model.max_block)
     gamma = compare(prep, ca, cb)
     ra, rb = random_pairs(len(prep.order), model.random_pairs, model.seed)
     params = estimate(gamma, rules, compare(prep, ra, rb), len(prep.order), model)

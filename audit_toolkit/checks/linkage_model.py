@@ -94,6 +94,7 @@ class Model:
     max_iterations: int
     tolerance: float
     seed: int
+    max_block: int
     m: dict[str, np.ndarray]
     u: dict[str, np.ndarray]
     estimated: dict[str, bool]
@@ -149,6 +150,7 @@ def load_model() -> Model:
             max_iterations=int(est["max_iterations"]),
             tolerance=float(est["tolerance"]),
             seed=int(est["seed"]),
+            max_block=int(est["max_block"]),
             m=m,
             u=u,
             estimated={f: bool(fields[f].get("estimate", True)) for f in FIELDS},
@@ -329,16 +331,25 @@ def _pairs_within(codes: np.ndarray) -> np.ndarray:
 #: field it blocks on left out (Splink's recipe: a field used to block cannot be estimated there).
 RULES = (
     "birth_date",
-    "name_ends",
-    "year_given",
+    "name_ends_year",
+    "name_ends_day_month",
+    "year_given_initial",
     "initials_day_month",
     "initials_year_day_month",
     "year_household",
+    "family_given2_year",
+    "given_family2_year",
+    "address_initials",
+    "name_ends",
+    "year_given",
     "year_address",
     "family_given2",
     "given_family2",
-    "address_initials",
 )
+#: Broad rules (the last five of :data:`RULES`): a block of more than ``Model.max_block`` lines under one
+#: of them is a key too common to tell people apart (a common name in a province); its pairs then come
+#: only from the narrow rules. Deterministic, and keeps the work proportional to the list.
+BROAD = frozenset({"name_ends", "year_given", "year_address", "family_given2", "given_family2"})
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
 
 
@@ -346,14 +357,18 @@ def _prefix(values: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(pd.Series(values, dtype="str").str.slice(0, k).to_numpy(dtype=object, na_value=None))
 
 
-def candidate_pairs(prep: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The union of the blocking rules' pairs, each once, sorted (positions ``a < b``).
 
-    Rules (:data:`RULES`): same full birth date; same first and last name token (in either order);
-    same birth year and given name; same name initials and birth day and month; same name initials,
-    birth year and unordered {day, month}; same birth year and household; same birth year and folded
-    address; same family name and first two letters of the given name; same given name and first two
-    letters of the family name; same folded address and name initials.
+    Rules (:data:`RULES`), each narrow enough that a province-sized list stays proportional: same
+    full birth date; same first and last name token (either order) and birth year; same first and last
+    name token and unordered {day, month}; same birth year, given name and family initial; same name
+    initials and birth day and month; same initials, birth year and unordered {day, month}; same birth
+    year and household; same family name, first two letters of the given name and birth year; same given
+    name, first two letters of the family name and birth year; same folded address and name initials;
+    and the broad rules (:data:`BROAD`, blocks of at most ``max_block`` lines): same first and last
+    name token; same birth year and given name; same birth year and folded address; same family name
+    and first two letters of the given name; same given name and first two letters of the family name.
 
     Returns:
         ``(a, b, rules)``: positions and, per pair, a bit mask of the rules that produced it.
@@ -371,17 +386,28 @@ def candidate_pairs(prep: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     dm_lo, dm_hi = np.fmin(day, month), np.fmax(day, month)
     keys = [
         (np.where(full, prep.date8, None),),
-        (ends, ends2),
-        (prep.year, prep.last),
+        (ends, ends2, prep.year),
+        (ends, ends2, dm_lo, dm_hi),
+        (prep.year, prep.last, _prefix(prep.first, 1)),
         (prep.initials, month, day),
         (prep.initials, prep.year, dm_lo, dm_hi),
         (prep.year, prep.household),
+        (prep.first, _prefix(prep.last, 2), prep.year),
+        (prep.last, _prefix(prep.first, 2), prep.year),
+        (prep.address, prep.initials),
+        (ends, ends2),
+        (prep.year, prep.last),
         (prep.year, prep.address),
         (prep.first, _prefix(prep.last, 2)),
         (prep.last, _prefix(prep.first, 2)),
-        (prep.address, prep.initials),
     ]
-    found = [_pairs_within(_block_codes(*cols)) for cols in keys]
+    found = []
+    for name, cols in zip(RULES, keys, strict=True):
+        codes = _block_codes(*cols)
+        if name in BROAD and len(codes):
+            sizes = np.bincount(codes[codes >= 0], minlength=1)
+            codes = np.where((codes >= 0) & (sizes[np.clip(codes, 0, None)] > max_block), -1, codes)
+        found.append(_pairs_within(codes))
     pairs = np.unique(np.concatenate(found))
     mask = np.zeros(len(pairs), dtype=np.int64)
     for r, codes in enumerate(found):
