@@ -193,6 +193,8 @@ class Prepared:
     nid: np.ndarray  # usable ID or None
     name_tf: np.ndarray  # share of lines with this name_key
     date_tf: np.ndarray  # share of lines with this full birth date
+    text: dict[str, np.ndarray]  # str arrays, "" where missing (for rapidfuzz)
+    code: dict[str, np.ndarray]  # int codes, -1 where missing (fast equality)
 
 
 def _obj(s: pd.Series) -> np.ndarray:
@@ -263,7 +265,23 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     digits = pd.Series(addr, dtype="str").str.replace(r"\D", "", regex=True).replace("", pd.NA)
     name_arr = _obj(names)
     date_arr = pick(date8)
+    parts = {
+        "name": name_arr,
+        "sorted": _obj(sorted_name),
+        "first": _obj(first),
+        "last": _obj(last),
+        "date8": date_arr,
+        "sex": pick(sex),
+        "household": pick(lines["household_id"].astype("str")),
+        "address": addr,
+        "digits": _obj(digits),
+        "nid": pick(nid),
+    }
+    text = {k: np.where(pd.isna(v), "", v).astype(object) for k, v in parts.items()}
+    code = {k: pd.factorize(v, use_na_sentinel=True)[0].astype(np.int64) for k, v in parts.items()}
     return Prepared(
+        text=text,
+        code=code,
         order=order,
         name=name_arr,
         first=_obj(first),
@@ -436,30 +454,31 @@ def random_pairs(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cp(scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pairwise scores of two equal-length string arrays (``None`` → empty string), one C call."""
+    """Pairwise scores of two equal-length str arrays, one rapidfuzz C call (no Python loop)."""
     if not len(x):
         return np.zeros(0, dtype="float64")
-    xs = np.where(pd.isna(x), "", x).tolist()
-    ys = np.where(pd.isna(y), "", y).tolist()
-    return np.asarray(process.cpdist(xs, ys, scorer=scorer, workers=1), dtype="float64")
+    return np.asarray(process.cpdist(x.tolist(), y.tolist(), scorer=scorer, workers=1), dtype="float64")
 
 
-def _clearly_differ(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _on(mask: np.ndarray, fill: float, scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``scorer`` on the pairs where ``mask`` holds (``fill`` elsewhere): only pay for what decides."""
+    out = np.full(len(mask), fill, dtype="float64")
+    if mask.any():
+        out[mask] = _cp(scorer, x[mask], y[mask])
+    return out
+
+
+def _clearly_differ(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Two name tokens that are not one token mistyped: two or more edits apart and not alike."""
-    return np.asarray((_cp(OSA.distance, x, y) >= 2) & (_cp(JaroWinkler.similarity, x, y) < 0.9), dtype=bool)
-
-
-def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The given names (last tokens) clearly differ, and neither is the other's first token (a name
-    written surname last is the same person, not a different given name)."""
-    fa, la, fb, lb = prep.first[a], prep.last[a], prep.first[b], prep.last[b]
-    return _clearly_differ(la, lb) & _clearly_differ(la, fb) & _clearly_differ(fa, lb)
+    far = _on(mask, 0.0, OSA.distance, x, y) >= 2
+    return far & (_on(far, 1.0, JaroWinkler.similarity, x, y) < 0.9)
 
 
 def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The comparison matrix: one row per pair, one column per field of :data:`FIELDS`.
 
-    Values are level indices of :meth:`Model.levels` (``-1`` = missing on either side).
+    Values are level indices of :meth:`Model.levels` (``-1`` = missing on either side). Exact
+    agreements are integer-code comparisons; rapidfuzz runs only on the pairs they leave open.
     """
     k = len(a)
     out = np.full((k, len(FIELDS)), -1, dtype=np.int8)
@@ -467,95 +486,110 @@ def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return out
     out[:, 0] = _compare_names(prep, a, b)
     out[:, 1] = _compare_births(prep, a, b)
-    sa, sb = prep.sex[a], prep.sex[b]
-    known = ~(pd.isna(sa) | pd.isna(sb))
-    out[:, 2] = np.where(known, np.where(sa == sb, 0, 1), -1)
+    sa, sb = prep.code["sex"][a], prep.code["sex"][b]
+    out[:, 2] = np.where((sa >= 0) & (sb >= 0), np.where(sa == sb, 0, 1), -1)
     out[:, 3] = _compare_addresses(prep, a, b)
-    ia, ib = prep.nid[a], prep.nid[b]
-    both = ~(pd.isna(ia) | pd.isna(ib))
-    both &= np.char.str_len(np.where(both, ia, "").astype(str)) == np.char.str_len(
-        np.where(both, ib, "").astype(str)
-    )
-    same = both & (ia == ib)
-    near = _cp(OSA.distance, np.where(both, ia, None), np.where(both, ib, None)) <= 1
-    out[:, 4] = np.where(both & ~same, np.where(near, 0, 1), -1)
+    ia, ib = prep.code["nid"][a], prep.code["nid"][b]
+    ta, tb = prep.text["nid"][a], prep.text["nid"][b]
+    both = (ia >= 0) & (ib >= 0)
+    # A 12-digit ID and a 9-digit CMND are two documents of possibly one person: not a disagreement.
+    both &= _lengths(ta) == _lengths(tb)
+    differ = both & (ia != ib)
+    near = _on(differ, 9.0, OSA.distance, ta, tb) <= 1
+    out[:, 4] = np.where(differ, np.where(near, 0, 1), -1)
     return out
 
 
+def _lengths(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.Series(values, dtype=object).str.len().to_numpy(dtype=np.int64))
+
+
 def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    na, nb = prep.name[a], prep.name[b]
-    known = ~(pd.isna(na) | pd.isna(nb))
-    sa, sb = prep.sorted_name[a], prep.sorted_name[b]
+    ca, cb = prep.code["name"][a], prep.code["name"][b]
+    known = (ca >= 0) & (cb >= 0)
+    exact = known & (ca == cb)
+    reordered = known & ~exact & (prep.code["sorted"][a] == prep.code["sorted"][b])
+    todo = known & ~exact & ~reordered
+    na, nb = prep.text["name"][a], prep.text["name"][b]
+    sa, sb = prep.text["sorted"][a], prep.text["sorted"][b]
     # Edit distances on the name as written and with its words sorted (a swapped surname and given
     # name with a typo is still a typo): the better of the two.
-    osa = np.minimum(_cp(OSA.distance, na, nb), _cp(OSA.distance, sa, sb))
-    jw = np.maximum(_cp(JaroWinkler.similarity, na, nb), _cp(JaroWinkler.similarity, sa, sb))
-    token_set = _cp(fuzz.token_set_ratio, na, nb)
-    token_sort = _cp(fuzz.token_sort_ratio, na, nb)
+    osa = np.minimum(_on(todo, 9.0, OSA.distance, na, nb), _on(todo, 9.0, OSA.distance, sa, sb))
+    token_set = _on(todo, 0.0, fuzz.token_set_ratio, na, nb)
     shorter = np.minimum(prep.n_tokens[a], prep.n_tokens[b])
     differ_count = prep.n_tokens[a] != prep.n_tokens[b]
-    given = _given_differs(prep, a, b)
-    same_given = prep.last[a] == prep.last[b]
-    conditions = [
-        na == nb,
-        sa == sb,
-        (token_set >= 100) & differ_count & (shorter >= 2) & same_given,
-        osa <= 1,
-        (token_set >= 100) & differ_count & (shorter == 1),
-        given,
-        (osa <= 2),
-        (jw >= 0.88) | (token_sort >= 85),
-    ]
-    choices = [_lvl("name", x) for x in ("exact", "reordered", "dropped_middle", "typo1", "partial")]
-    choices += [_lvl("name", x) for x in ("given_differs", "typo2", "fuzzy")]
-    level = np.select(conditions, choices, default=_lvl("name", "else"))
+    same_given = prep.code["last"][a] == prep.code["last"][b]
+    dropped = todo & (token_set >= 100) & differ_count & (shorter >= 2) & same_given
+    typo1 = todo & ~dropped & (osa <= 1)
+    partial = todo & ~dropped & ~typo1 & (token_set >= 100) & differ_count & (shorter == 1)
+    rest = todo & ~dropped & ~typo1 & ~partial
+    given = _given_differs(prep, a, b, rest)
+    typo2 = rest & ~given & (osa <= 2)
+    open_ = rest & ~given & ~typo2
+    jw = np.maximum(
+        _on(open_, 0.0, JaroWinkler.similarity, na, nb), _on(open_, 0.0, JaroWinkler.similarity, sa, sb)
+    )
+    fuzzy = open_ & ((jw >= 0.88) | (_on(open_ & (jw < 0.88), 0.0, fuzz.token_sort_ratio, na, nb) >= 85))
+    level = np.select(
+        [exact, reordered, dropped, typo1, partial, given, typo2, fuzzy],
+        [_lvl("name", x) for x in ("exact", "reordered", "dropped_middle", "typo1", "partial")]
+        + [_lvl("name", x) for x in ("given_differs", "typo2", "fuzzy")],
+        default=_lvl("name", "else"),
+    )
     return np.where(known, level, -1)
+
+
+def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The given names (last tokens) clearly differ, and neither is the other's first token (a name
+    written surname last is the same person, not a different given name)."""
+    fa, la = prep.text["first"][a], prep.text["last"][a]
+    fb, lb = prep.text["first"][b], prep.text["last"][b]
+    out = mask & _clearly_differ(mask, la, lb)
+    out &= _clearly_differ(out, la, fb)
+    out &= _clearly_differ(out, fa, lb)
+    return out
 
 
 def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ya, yb = prep.year[a], prep.year[b]
     known = ~(np.isnan(ya) | np.isnan(yb))
     either_yo = prep.yo[a] | prep.yo[b]
-    da, db = prep.date8[a], prep.date8[b]
     full = known & ~either_yo
-    osa = _cp(OSA.distance, np.where(full, da, None), np.where(full, db, None))
+    exact = full & (prep.code["date8"][a] == prep.code["date8"][b])
     swapped = (
-        (prep.day[a] == prep.month[b])
+        full
+        & ~exact
+        & (prep.day[a] == prep.month[b])
         & (prep.month[a] == prep.day[b])
         & (prep.day[a] != prep.month[a])
         & (ya == yb)
     )
-    conditions = [
-        full & (da == db),
-        either_yo & (ya == yb),
-        full & swapped,
-        full & (osa <= 1),
-        full & (ya == yb),
-    ]
-    choices = [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")]
-    level = np.select(conditions, choices, default=_lvl("birth", "else"))
+    osa = _on(full & ~exact & ~swapped, 9.0, OSA.distance, prep.text["date8"][a], prep.text["date8"][b])
+    level = np.select(
+        [exact, either_yo & (ya == yb), swapped, full & (osa <= 1), full & (ya == yb)],
+        [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")],
+        default=_lvl("birth", "else"),
+    )
     return np.where(known, level, -1)
 
 
 def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ha, hb = prep.household[a], prep.household[b]
-    aa, ab = prep.address[a], prep.address[b]
-    h_known = ~(pd.isna(ha) | pd.isna(hb))
-    a_known = ~(pd.isna(aa) | pd.isna(ab))
-    ratio = _cp(fuzz.token_set_ratio, np.where(a_known, aa, None), np.where(a_known, ab, None))
-    xa, xb = prep.digits[a], prep.digits[b]
-    no_digits = pd.isna(xa) & pd.isna(xb)
-    d_close = _cp(OSA.distance, xa, xb)
-    long_digits = np.minimum(
-        np.char.str_len(np.where(pd.isna(xa), "", xa).astype(str)),
-        np.char.str_len(np.where(pd.isna(xb), "", xb).astype(str)),
-    )
+    ha, hb = prep.code["household"][a], prep.code["household"][b]
+    aa, ab = prep.code["address"][a], prep.code["address"][b]
+    h_known = (ha >= 0) & (hb >= 0)
+    a_known = (aa >= 0) & (ab >= 0)
+    agree = (h_known & (ha == hb)) | (a_known & (aa == ab))
+    todo = a_known & ~agree
+    ratio = _on(todo, 0.0, fuzz.token_set_ratio, prep.text["address"][a], prep.text["address"][b])
+    close = todo & (ratio >= 80)
+    xa, xb = prep.code["digits"][a], prep.code["digits"][b]
+    ta, tb = prep.text["digits"][a], prep.text["digits"][b]
     # Numbers carry the address (tổ 3 ≠ tổ 13): fuzzy only when the digits agree, or differ by at most
     # two typos in long numbers (house number + postcode).
-    digits_ok = no_digits | (xa == xb) | ((d_close <= 2) & (long_digits >= 4))
-    agree = (h_known & (ha == hb)) | (a_known & (aa == ab))
-    fuzzy = a_known & (ratio >= 80) & digits_ok
-    level = np.select([agree, fuzzy], [0, 1], default=2)
+    long_digits = np.minimum(_lengths(ta), _lengths(tb)) >= 4
+    d_close = _on(close & (xa != xb) & long_digits, 9.0, OSA.distance, ta, tb) <= 2
+    digits_ok = (xa == xb) | d_close
+    level = np.select([agree, close & digits_ok], [0, 1], default=2)
     return np.where(h_known | a_known, level, -1)
 
 
