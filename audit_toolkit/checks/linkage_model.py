@@ -195,6 +195,7 @@ class Prepared:
     date_tf: np.ndarray  # share of lines with this full birth date
     text: dict[str, np.ndarray]  # str arrays, "" where missing (for rapidfuzz)
     code: dict[str, np.ndarray]  # int codes, -1 where missing (fast equality)
+    length: dict[str, np.ndarray]  # text lengths
 
 
 def _obj(s: pd.Series) -> np.ndarray:
@@ -279,9 +280,11 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     }
     text = {k: np.where(pd.isna(v), "", v).astype(object) for k, v in parts.items()}
     code = {k: pd.factorize(v, use_na_sentinel=True)[0].astype(np.int64) for k, v in parts.items()}
+    length = {k: pd.Series(v, dtype=object).str.len().to_numpy(dtype=np.int64) for k, v in text.items()}
     return Prepared(
         text=text,
         code=code,
+        length=length,
         order=order,
         name=name_arr,
         first=_obj(first),
@@ -351,24 +354,31 @@ RULES = (
     "birth_date",
     "name_ends_year",
     "name_ends_day_month",
-    "year_given_initial",
     "initials_day_month",
     "initials_year_day_month",
     "year_household",
     "family_given2_year",
     "given_family2_year",
-    "address_initials",
     "name_ends",
     "year_given",
     "year_address",
     "family_given2",
     "given_family2",
+    "address_initials",
 )
-#: Broad rules (the last five of :data:`RULES`): a block of more than ``Model.max_block`` lines under one
+#: Broad rules (the last six of :data:`RULES`): a block of more than ``Model.max_block`` lines under one
 #: of them is a key too common to tell people apart (a common name in a province); its pairs then come
 #: only from the narrow rules. Deterministic, and keeps the work proportional to the list.
-BROAD = frozenset({"name_ends", "year_given", "year_address", "family_given2", "given_family2"})
+BROAD = frozenset({"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"})
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort and a mask: numpy's hash-based unique is slower on int64 here)."""
+    out = np.sort(values, kind="stable")
+    if len(out):
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
@@ -378,15 +388,14 @@ def _prefix(values: np.ndarray, k: int) -> np.ndarray:
 def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The union of the blocking rules' pairs, each once, sorted (positions ``a < b``).
 
-    Rules (:data:`RULES`), each narrow enough that a province-sized list stays proportional: same
-    full birth date; same first and last name token (either order) and birth year; same first and last
-    name token and unordered {day, month}; same birth year, given name and family initial; same name
+    Rules (:data:`RULES`). Narrow: same full birth date; same first and last name token (either
+    order) and birth year; same first and last name token and unordered {day, month}; same name
     initials and birth day and month; same initials, birth year and unordered {day, month}; same birth
-    year and household; same family name, first two letters of the given name and birth year; same given
-    name, first two letters of the family name and birth year; same folded address and name initials;
-    and the broad rules (:data:`BROAD`, blocks of at most ``max_block`` lines): same first and last
-    name token; same birth year and given name; same birth year and folded address; same family name
-    and first two letters of the given name; same given name and first two letters of the family name.
+    year and household; same family name, first two letters of the given name and birth year; same
+    given name, first two letters of the family name and birth year. Broad (:data:`BROAD`, blocks of at
+    most ``max_block`` lines): same first and last name token; same birth year and given name; same
+    birth year and folded address; same family name and first two letters of the given name; same given
+    name and first two letters of the family name; same folded address and name initials.
 
     Returns:
         ``(a, b, rules)``: positions and, per pair, a bit mask of the rules that produced it.
@@ -406,18 +415,17 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
         (np.where(full, prep.date8, None),),
         (ends, ends2, prep.year),
         (ends, ends2, dm_lo, dm_hi),
-        (prep.year, prep.last, _prefix(prep.first, 1)),
         (prep.initials, month, day),
         (prep.initials, prep.year, dm_lo, dm_hi),
         (prep.year, prep.household),
         (prep.first, _prefix(prep.last, 2), prep.year),
         (prep.last, _prefix(prep.first, 2), prep.year),
-        (prep.address, prep.initials),
         (ends, ends2),
         (prep.year, prep.last),
         (prep.year, prep.address),
         (prep.first, _prefix(prep.last, 2)),
         (prep.last, _prefix(prep.first, 2)),
+        (prep.address, prep.initials),
     ]
     found = []
     for name, cols in zip(RULES, keys, strict=True):
@@ -426,11 +434,11 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
             sizes = np.bincount(codes[codes >= 0], minlength=1)
             codes = np.where((codes >= 0) & (sizes[np.clip(codes, 0, None)] > max_block), -1, codes)
         found.append(_pairs_within(codes))
-    pairs = np.unique(np.concatenate(found))
+    pairs = _unique(np.concatenate(found))
     mask = np.zeros(len(pairs), dtype=np.int64)
     for r, codes in enumerate(found):
         if len(codes):
-            mask[np.searchsorted(pairs, np.unique(codes))] |= 1 << r
+            mask[np.searchsorted(pairs, _unique(codes))] |= 1 << r
     size = max(n, 1)
     return (pairs // size).astype(np.int64), (pairs % size).astype(np.int64), mask
 
@@ -460,18 +468,28 @@ def _cp(scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.asarray(process.cpdist(x.tolist(), y.tolist(), scorer=scorer, workers=1), dtype="float64")
 
 
-def _on(mask: np.ndarray, fill: float, scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``scorer`` on the pairs where ``mask`` holds (``fill`` elsewhere): only pay for what decides."""
+def _on(prep: Prepared, mask: np.ndarray, fill: float, scorer: Any, fa: str, a: np.ndarray, fb: str,
+        b: np.ndarray) -> np.ndarray:
+    """``scorer`` between ``text[fa][a]`` and ``text[fb][b]`` where ``mask`` holds (``fill`` elsewhere).
+
+    Only the pairs that decide are scored, and each distinct pair of values once (namesakes repeat
+    the same pair of names many times in a large list).
+    """
     out = np.full(len(mask), fill, dtype="float64")
-    if mask.any():
-        out[mask] = _cp(scorer, x[mask], y[mask])
+    if not mask.any():
+        return out
+    ca, cb = prep.code[fa][a[mask]], prep.code[fb][b[mask]]
+    key = (ca + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (cb + 1)
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    xa, xb = prep.text[fa][a[mask]][first], prep.text[fb][b[mask]][first]
+    out[mask] = _cp(scorer, xa, xb)[inverse]
     return out
 
 
-def _clearly_differ(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _clearly_differ(prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray) -> np.ndarray:
     """Two name tokens that are not one token mistyped: two or more edits apart and not alike."""
-    far = _on(mask, 0.0, OSA.distance, x, y) >= 2
-    return far & (_on(far, 1.0, JaroWinkler.similarity, x, y) < 0.9)
+    far = _on(prep, mask, 0.0, OSA.distance, fa, a, fb, b) >= 2
+    return far & (_on(prep, far, 1.0, JaroWinkler.similarity, fa, a, fb, b) < 0.9)
 
 
 def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -490,18 +508,13 @@ def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out[:, 2] = np.where((sa >= 0) & (sb >= 0), np.where(sa == sb, 0, 1), -1)
     out[:, 3] = _compare_addresses(prep, a, b)
     ia, ib = prep.code["nid"][a], prep.code["nid"][b]
-    ta, tb = prep.text["nid"][a], prep.text["nid"][b]
     both = (ia >= 0) & (ib >= 0)
     # A 12-digit ID and a 9-digit CMND are two documents of possibly one person: not a disagreement.
-    both &= _lengths(ta) == _lengths(tb)
+    both &= prep.length["nid"][a] == prep.length["nid"][b]
     differ = both & (ia != ib)
-    near = _on(differ, 9.0, OSA.distance, ta, tb) <= 1
+    near = _on(prep, differ, 9.0, OSA.distance, "nid", a, "nid", b) <= 1
     out[:, 4] = np.where(differ, np.where(near, 0, 1), -1)
     return out
-
-
-def _lengths(values: np.ndarray) -> np.ndarray:
-    return np.asarray(pd.Series(values, dtype=object).str.len().to_numpy(dtype=np.int64))
 
 
 def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -510,12 +523,13 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     exact = known & (ca == cb)
     reordered = known & ~exact & (prep.code["sorted"][a] == prep.code["sorted"][b])
     todo = known & ~exact & ~reordered
-    na, nb = prep.text["name"][a], prep.text["name"][b]
-    sa, sb = prep.text["sorted"][a], prep.text["sorted"][b]
     # Edit distances on the name as written and with its words sorted (a swapped surname and given
     # name with a typo is still a typo): the better of the two.
-    osa = np.minimum(_on(todo, 9.0, OSA.distance, na, nb), _on(todo, 9.0, OSA.distance, sa, sb))
-    token_set = _on(todo, 0.0, fuzz.token_set_ratio, na, nb)
+    osa = np.minimum(
+        _on(prep, todo, 9.0, OSA.distance, "name", a, "name", b),
+        _on(prep, todo, 9.0, OSA.distance, "sorted", a, "sorted", b),
+    )
+    token_set = _on(prep, todo, 0.0, fuzz.token_set_ratio, "name", a, "name", b)
     shorter = np.minimum(prep.n_tokens[a], prep.n_tokens[b])
     differ_count = prep.n_tokens[a] != prep.n_tokens[b]
     same_given = prep.code["last"][a] == prep.code["last"][b]
@@ -527,9 +541,11 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     typo2 = rest & ~given & (osa <= 2)
     open_ = rest & ~given & ~typo2
     jw = np.maximum(
-        _on(open_, 0.0, JaroWinkler.similarity, na, nb), _on(open_, 0.0, JaroWinkler.similarity, sa, sb)
+        _on(prep, open_, 0.0, JaroWinkler.similarity, "name", a, "name", b),
+        _on(prep, open_, 0.0, JaroWinkler.similarity, "sorted", a, "sorted", b),
     )
-    fuzzy = open_ & ((jw >= 0.88) | (_on(open_ & (jw < 0.88), 0.0, fuzz.token_sort_ratio, na, nb) >= 85))
+    sort_ratio = _on(prep, open_ & (jw < 0.88), 0.0, fuzz.token_sort_ratio, "name", a, "name", b)
+    fuzzy = open_ & ((jw >= 0.88) | (sort_ratio >= 85))
     level = np.select(
         [exact, reordered, dropped, typo1, partial, given, typo2, fuzzy],
         [_lvl("name", x) for x in ("exact", "reordered", "dropped_middle", "typo1", "partial")]
@@ -542,11 +558,9 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The given names (last tokens) clearly differ, and neither is the other's first token (a name
     written surname last is the same person, not a different given name)."""
-    fa, la = prep.text["first"][a], prep.text["last"][a]
-    fb, lb = prep.text["first"][b], prep.text["last"][b]
-    out = mask & _clearly_differ(mask, la, lb)
-    out &= _clearly_differ(out, la, fb)
-    out &= _clearly_differ(out, fa, lb)
+    out = mask & _clearly_differ(prep, mask, "last", a, "last", b)
+    out &= _clearly_differ(prep, out, "last", a, "first", b)
+    out &= _clearly_differ(prep, out, "first", a, "last", b)
     return out
 
 
@@ -564,7 +578,7 @@ def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         & (prep.day[a] != prep.month[a])
         & (ya == yb)
     )
-    osa = _on(full & ~exact & ~swapped, 9.0, OSA.distance, prep.text["date8"][a], prep.text["date8"][b])
+    osa = _on(prep, full & ~exact & ~swapped, 9.0, OSA.distance, "date8", a, "date8", b)
     level = np.select(
         [exact, either_yo & (ya == yb), swapped, full & (osa <= 1), full & (ya == yb)],
         [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")],
@@ -580,14 +594,13 @@ def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarr
     a_known = (aa >= 0) & (ab >= 0)
     agree = (h_known & (ha == hb)) | (a_known & (aa == ab))
     todo = a_known & ~agree
-    ratio = _on(todo, 0.0, fuzz.token_set_ratio, prep.text["address"][a], prep.text["address"][b])
+    ratio = _on(prep, todo, 0.0, fuzz.token_set_ratio, "address", a, "address", b)
     close = todo & (ratio >= 80)
     xa, xb = prep.code["digits"][a], prep.code["digits"][b]
-    ta, tb = prep.text["digits"][a], prep.text["digits"][b]
     # Numbers carry the address (tổ 3 ≠ tổ 13): fuzzy only when the digits agree, or differ by at most
     # two typos in long numbers (house number + postcode).
-    long_digits = np.minimum(_lengths(ta), _lengths(tb)) >= 4
-    d_close = _on(close & (xa != xb) & long_digits, 9.0, OSA.distance, ta, tb) <= 2
+    long_digits = np.minimum(prep.length["digits"][a], prep.length["digits"][b]) >= 4
+    d_close = _on(prep, close & (xa != xb) & long_digits, 9.0, OSA.distance, "digits", a, "digits", b) <= 2
     digits_ok = (xa == xb) | d_close
     level = np.select([agree, close & digits_ok], [0, 1], default=2)
     return np.where(h_known | a_known, level, -1)
