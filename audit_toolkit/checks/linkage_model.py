@@ -87,6 +87,7 @@ class Model:
     threshold: float
     duplicate_rate: float
     min_pairs: int
+    min_random_pairs: int
     min_matches: float
     pseudo_m: float
     pseudo_u: float
@@ -143,6 +144,7 @@ def load_model() -> Model:
             duplicate_rate=float(doc["duplicate_rate"]["value"]),
             household_years=int(doc["vetoes"]["household_generation"]["years"]),
             min_pairs=int(est["min_pairs"]),
+            min_random_pairs=int(est["min_random_pairs"]),
             min_matches=float(est["min_matches"]),
             pseudo_m=float(est["pseudo_m"]),
             pseudo_u=float(est["pseudo_u"]),
@@ -698,9 +700,15 @@ def estimate(gamma: np.ndarray, rules: np.ndarray, gamma_random: np.ndarray, n: 
     rule table is used alone). Deterministic: sums run over arrays in canonical order.
     """
     u = {}
+    # Too few random pairs (a ward of under ~100 lines): one pair of the ward's own duplicates would
+    # move u; the rule table's u are used as they are.
+    sampled = len(gamma_random) >= model.min_random_pairs
     for j, f in enumerate(FIELDS):
         k = len(_LEVELS[f])
-        u[f] = model.u[f] if not model.estimated[f] else _smooth(_counts(gamma_random, j, k), model.u[f], model.pseudo_u)
+        if model.estimated[f] and sampled:
+            u[f] = _smooth(_counts(gamma_random, j, k), model.u[f], model.pseudo_u)
+        else:
+            u[f] = model.u[f]
     sums: dict[str, list[np.ndarray]] = {f: [] for f in FIELDS}
     total_it = 0
     for rule, left_out in TRAINING:
