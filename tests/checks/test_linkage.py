@@ -277,3 +277,32 @@ def test_rule_table_probabilities() -> None:
         assert len(model.m[field]) == len(model.levels(field))
         assert np.all(model.m[field] > 0) and model.m[field].sum() <= 1 + 1e-9
         assert np.all(model.u[field] > 0) and model.u[field].sum() <= 1 + 1e-9
+
+
+# --------------------------------------------------------------------------------------------- report
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_report_shows_the_waterfall(lang: str) -> None:
+    from audit_toolkit.findings import finalize
+    from audit_toolkit.report.html import render_html
+    from tests.report.helpers import finding, make_result
+
+    raw = find_possible_duplicates(context(ward(beneficiaries=[_line(), _line(birth_date="1950-10-05"), *_fillers()])))
+    done = finalize(raw, ward="01843", ward_id="01843", severities={"POSSIBLE_DUPLICATE": "low"},
+                    legal_bases={}, check_order=["POSSIBLE_DUPLICATE"])
+    row = done.iloc[0]
+    result = make_result(
+        lang=lang,
+        findings=[
+            finding("POSSIBLE_DUPLICATE", "low", finding_id=row["finding_id"], detail=row["detail"],
+                    source=row["source"], person_key=row["person_key"], evidence=row["evidence"])
+        ],
+    )
+    page = render_html(result, charts=False)
+    assert f'data-finding="{row["finding_id"]}"' in page
+    swapped = "đảo ngày và tháng" if lang == "vi" else "day and month swapped"
+    assert swapped in page.split('class="waterfall"')[1]
+    # prior row + one row per field, each with its weight
+    table = page.split('class="waterfall"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 1 + len(FIELDS)
