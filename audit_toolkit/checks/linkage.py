@@ -299,7 +299,12 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     # Only pairs whose lines are active together in a month of the period.
     pairs = pairs.merge(rows[["a", "b"]].drop_duplicates(), on=["a", "b"])
     pairs = _grouped(pairs)
-    ends = pd.concat([pairs[["a", "group"]].set_axis(["key", "group"], axis=1), pairs[["b", "group"]].set_axis(["key", "group"], axis=1)])
+    ends = pd.concat(
+        [
+            pairs[["a", "group"]].set_axis(["key", "group"], axis=1),
+            pairs[["b", "group"]].set_axis(["key", "group"], axis=1),
+        ]
+    )
     group = ends.drop_duplicates("key").set_index("key")["group"]
     rows = rows.merge(pairs[["a", "b"]], on=["a", "b"])
     losers = _losers(rows, rank)
@@ -325,12 +330,16 @@ def possible_duplicate_frame(ctx: AuditContext) -> pd.DataFrame:
     amount in ``last_m``, for the estimate of what a confirmed duplicate overpaid).
     """
     lines = _with_model_columns(ctx, _line_frame(ctx))
-    lm = _price(_months_of(ctx, lines["line_idx"].to_numpy(dtype=np.int64)), ctx.rules, ctx.ward.province_code)
+    lm = _price(
+        _months_of(ctx, lines["line_idx"].to_numpy(dtype=np.int64)), ctx.rules, ctx.ward.province_code
+    )
     span = lm.groupby("line_idx")["m"].agg(["min", "max"])
     last = lm.sort_values(["line_idx", "m"]).drop_duplicates("line_idx", keep="last").set_index("line_idx")
     lines["first_m"] = span["min"].reindex(lines["line_idx"]).astype("Int64").to_numpy()
     lines["last_m"] = span["max"].reindex(lines["line_idx"]).astype("Int64").to_numpy()
-    lines["monthly_due"] = last["due_nominal"].reindex(lines["line_idx"]).fillna(0.0).to_numpy(dtype="float64")
+    lines["monthly_due"] = (
+        last["due_nominal"].reindex(lines["line_idx"]).fillna(0.0).to_numpy(dtype="float64")
+    )
     return lines.drop(columns="key")
 
 
@@ -379,8 +388,14 @@ def find_cross_ward_possible_duplicates(
         a["cared_for_id"].to_numpy(dtype=object),
         b["cared_for_id"].to_numpy(dtype=object),
     ).to_numpy(dtype=bool)
-    first = np.maximum(a["first_m"].to_numpy(dtype="float64", na_value=np.nan), b["first_m"].to_numpy(dtype="float64", na_value=np.nan))
-    last = np.minimum(a["last_m"].to_numpy(dtype="float64", na_value=np.nan), b["last_m"].to_numpy(dtype="float64", na_value=np.nan))
+    first = np.maximum(
+        a["first_m"].to_numpy(dtype="float64", na_value=np.nan),
+        b["first_m"].to_numpy(dtype="float64", na_value=np.nan),
+    )
+    last = np.minimum(
+        a["last_m"].to_numpy(dtype="float64", na_value=np.nan),
+        b["last_m"].to_numpy(dtype="float64", na_value=np.nan),
+    )
     months = np.nan_to_num(last - first + 1, nan=0.0)
     keep = ~ok & (months > 0)
     pairs = pairs.loc[keep].reset_index(drop=True)

@@ -371,7 +371,9 @@ RULES = (
 #: Broad rules (the last six of :data:`RULES`): a block of more than ``Model.max_block`` lines under one
 #: of them is a key too common to tell people apart (a common name in a province); its pairs then come
 #: only from the narrow rules. Deterministic, and keeps the work proportional to the list.
-BROAD = frozenset({"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"})
+BROAD = frozenset(
+    {"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"}
+)
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
 
 
@@ -470,8 +472,9 @@ def _cp(scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.asarray(process.cpdist(x.tolist(), y.tolist(), scorer=scorer, workers=1), dtype="float64")
 
 
-def _on(prep: Prepared, mask: np.ndarray, fill: float, scorer: Any, fa: str, a: np.ndarray, fb: str,
-        b: np.ndarray) -> np.ndarray:
+def _on(
+    prep: Prepared, mask: np.ndarray, fill: float, scorer: Any, fa: str, a: np.ndarray, fb: str, b: np.ndarray
+) -> np.ndarray:
     """``scorer`` between ``text[fa][a]`` and ``text[fb][b]`` where ``mask`` holds (``fill`` elsewhere).
 
     Only the pairs that decide are scored, and each distinct pair of values once (namesakes repeat
@@ -488,7 +491,9 @@ def _on(prep: Prepared, mask: np.ndarray, fill: float, scorer: Any, fa: str, a: 
     return out
 
 
-def _clearly_differ(prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray) -> np.ndarray:
+def _clearly_differ(
+    prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray
+) -> np.ndarray:
     """Two name tokens that are not one token mistyped: two or more edits apart and not alike."""
     far = _on(prep, mask, 0.0, OSA.distance, fa, a, fb, b) >= 2
     return far & (_on(prep, far, 1.0, JaroWinkler.similarity, fa, a, fb, b) < 0.9)
@@ -634,13 +639,14 @@ def _smooth(counts: np.ndarray, prior: np.ndarray, pseudo: float) -> np.ndarray:
     return np.asarray((counts + pseudo * prior) / (total + pseudo), dtype="float64")
 
 
-def _em(gamma: np.ndarray, fields: list[int], m: dict[str, np.ndarray], u: dict[str, np.ndarray],
-        model: Model) -> tuple[dict[str, np.ndarray], float, int]:
+def _em(
+    gamma: np.ndarray, fields: list[int], m: dict[str, np.ndarray], u: dict[str, np.ndarray], model: Model
+) -> tuple[dict[str, np.ndarray], float, int]:
     """EM for ``m`` of ``fields`` (column indices) and the match share, ``u`` fixed."""
     lam = 0.1  # share of matches among the training block's pairs (re-estimated)
     m = dict(m)
-    it = 0
-    for it in range(1, model.max_iterations + 1):
+    iterations = 0
+    for iterations in range(1, model.max_iterations + 1):  # noqa: B007  (the count is returned)
         logit = np.full(len(gamma), np.log2(lam / (1 - lam)))
         for j in fields:
             f = FIELDS[j]
@@ -657,11 +663,16 @@ def _em(gamma: np.ndarray, fields: list[int], m: dict[str, np.ndarray], u: dict[
         lam = float(min(max(p.mean(), 1e-6), 0.999))
         if delta < model.tolerance:
             break
-    return m, lam * len(gamma), it
+    return m, lam * len(gamma), iterations
 
 
 def _match_share(
-    gamma: np.ndarray, m: dict[str, np.ndarray], u: dict[str, np.ndarray], floor: float, all_pairs: int, model: Model
+    gamma: np.ndarray,
+    m: dict[str, np.ndarray],
+    u: dict[str, np.ndarray],
+    floor: float,
+    all_pairs: int,
+    model: Model,
 ) -> float:
     """The share of ALL pairs of lines that are matches (EM on λ alone, ``m`` and ``u`` fixed).
 

@@ -38,7 +38,9 @@ def _fillers(n: int = 22) -> list[dict[str, Any]]:
     for i in range(n):
         name = f"{_FAMILY[i % len(_FAMILY)]} Thị {_GIVEN[(i * 7 + i // len(_FAMILY)) % len(_GIVEN)]}"
         birth = f"{1940 + i}-{1 + i % 12:02d}-{1 + (i * 5) % 28:02d}"
-        out.append(person(full_name=name, birth_date=birth, sex="F", address=f"Tổ {i + 20}", household_id=f"F{i}"))
+        out.append(
+            person(full_name=name, birth_date=birth, sex="F", address=f"Tổ {i + 20}", household_id=f"F{i}")
+        )
     return out
 
 
@@ -169,8 +171,16 @@ def test_group_joins_pairs_and_skips_the_rule_pair() -> None:
 
 
 def test_detail_and_evidence_explain_the_score() -> None:
-    raw = _pair(_line(coefficient=1.0), _line(birth_date="1950-10-05", category="K6", coefficient=2.0,
-                                                disability_level="severe", start_month="2022-06"))
+    raw = _pair(
+        _line(coefficient=1.0),
+        _line(
+            birth_date="1950-10-05",
+            category="K6",
+            coefficient=2.0,
+            disability_level="severe",
+            start_month="2022-06",
+        ),
+    )
     detail = raw["detail"].iloc[0]
     evidence = raw["evidence"].iloc[0]
     pair = evidence["pairs"][0]
@@ -179,7 +189,13 @@ def test_detail_and_evidence_explain_the_score() -> None:
     assert pair["match_probability"] == pytest.approx(1 / (1 + 2.0 ** (-total)), abs=2e-3)
     assert [f["field"] for f in pair["fields"]] == list(FIELDS)
     levels = {f["field"]: f["level"] for f in pair["fields"]}
-    assert levels == {"name": "exact", "birth": "swapped", "sex": "agree", "address": "agree", "national_id": "missing"}
+    assert levels == {
+        "name": "exact",
+        "birth": "swapped",
+        "sex": "agree",
+        "address": "agree",
+        "national_id": "missing",
+    }
     assert "đảo ngày và tháng" in detail and "cần xác minh" in detail
     # The lower line (K5c, 1.0 × 360,000) overlaps the K6 line in 9 months (06/2022..02/2023).
     assert evidence["overlap_months"] == 9
@@ -288,15 +304,30 @@ def test_report_shows_the_waterfall(lang: str) -> None:
     from audit_toolkit.report.html import render_html
     from tests.report.helpers import finding, make_result
 
-    raw = find_possible_duplicates(context(ward(beneficiaries=[_line(), _line(birth_date="1950-10-05"), *_fillers()])))
-    done = finalize(raw, ward="01843", ward_id="01843", severities={"POSSIBLE_DUPLICATE": "low"},
-                    legal_bases={}, check_order=["POSSIBLE_DUPLICATE"])
+    raw = find_possible_duplicates(
+        context(ward(beneficiaries=[_line(), _line(birth_date="1950-10-05"), *_fillers()]))
+    )
+    done = finalize(
+        raw,
+        ward="01843",
+        ward_id="01843",
+        severities={"POSSIBLE_DUPLICATE": "low"},
+        legal_bases={},
+        check_order=["POSSIBLE_DUPLICATE"],
+    )
     row = done.iloc[0]
     result = make_result(
         lang=lang,
         findings=[
-            finding("POSSIBLE_DUPLICATE", "low", finding_id=row["finding_id"], detail=row["detail"],
-                    source=row["source"], person_key=row["person_key"], evidence=row["evidence"])
+            finding(
+                "POSSIBLE_DUPLICATE",
+                "low",
+                finding_id=row["finding_id"],
+                detail=row["detail"],
+                source=row["source"],
+                person_key=row["person_key"],
+                evidence=row["evidence"],
+            )
         ],
     )
     page = render_html(result, charts=False)
