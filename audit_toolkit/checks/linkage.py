@@ -229,8 +229,9 @@ def _raw(
                     "fields": fields,
                 }
             )
-        months = int(money.at[group, "months"]) if group in money.index else 0
-        amount = float(money.at[group, "amount"]) if group in money.index else 0.0
+        known = group in money.index
+        months = int(money["months"].get(group, 0)) if known else 0
+        amount = float(money["amount"].get(group, 0.0)) if known else 0.0
         values = {
             "n": len(members),
             "lines": "; ".join(described.loc[members].tolist()),

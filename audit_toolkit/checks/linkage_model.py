@@ -265,7 +265,8 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     initials = tokens.map(lambda t: "".join(sorted(x[:1] for x in t)) if isinstance(t, list) else None)
     d = date.reset_index(drop=True).iloc[order].reset_index(drop=True)
     addr = pick(address)
-    digits = pd.Series(addr, dtype="str").str.replace(r"\D", "", regex=True).replace("", pd.NA)
+    digits = pd.Series(addr, dtype="str").str.replace(r"\D", "", regex=True)
+    digits = digits.where(digits != "")
     name_arr = _obj(names)
     date_arr = pick(date8)
     parts = {
@@ -347,7 +348,8 @@ def _pairs_within(codes: np.ndarray) -> np.ndarray:
     right = left + 1 + step
     a, b = pos[left], pos[right]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    return lo.astype(np.int64) * n + hi.astype(np.int64)
+    out: np.ndarray = lo.astype(np.int64) * n + hi.astype(np.int64)
+    return out
 
 
 #: Blocking rules, by name (docs/possible-duplicates.md). EM trains on the first two, each with the
@@ -386,7 +388,7 @@ def _unique(values: np.ndarray) -> np.ndarray:
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
-    return np.asarray(pd.Series(values, dtype="str").str.slice(0, k).to_numpy(dtype=object, na_value=None))
+    return _obj(pd.Series(values, dtype="str").str.slice(0, k))
 
 
 def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -405,18 +407,19 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
         ``(a, b, rules)``: positions and, per pair, a bit mask of the rules that produced it.
     """
     n = len(prep.order)
+    none: Any = None  # numpy stubs: an object fill is valid in np.where but not ArrayLike
     ends = np.where(
         pd.isna(prep.first) | pd.isna(prep.last),
-        None,
+        none,
         np.where(prep.first.astype(str) < prep.last.astype(str), prep.first, prep.last),
     )
-    ends2 = np.where(pd.isna(ends), None, np.where(ends == prep.first, prep.last, prep.first))
+    ends2 = np.where(pd.isna(ends), none, np.where(ends == prep.first, prep.last, prep.first))
     full = ~prep.yo
     day = np.where(full, prep.day, np.nan)
     month = np.where(full, prep.month, np.nan)
     dm_lo, dm_hi = np.fmin(day, month), np.fmax(day, month)
     keys = [
-        (np.where(full, prep.date8, None),),
+        (np.where(full, prep.date8, none),),
         (ends, ends2, prep.year),
         (ends, ends2, dm_lo, dm_hi),
         (prep.initials, month, day),
@@ -565,7 +568,7 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The given names (last tokens) clearly differ, and neither is the other's first token (a name
     written surname last is the same person, not a different given name)."""
-    out = mask & _clearly_differ(prep, mask, "last", a, "last", b)
+    out: np.ndarray = mask & _clearly_differ(prep, mask, "last", a, "last", b)
     out &= _clearly_differ(prep, out, "last", a, "first", b)
     out &= _clearly_differ(prep, out, "first", a, "last", b)
     return out
