@@ -257,12 +257,17 @@ def prepare(lines: pd.DataFrame) -> Prepared:
         return _obj(s.reset_index(drop=True))[order]
 
     names = name.reset_index(drop=True).iloc[order].reset_index(drop=True)
-    tokens = names.str.split(" ")
     first = names.str.split(" ").str[0]
     last = names.str.split(" ").str[-1]
     n_tokens = names.str.count(" ").add(1).fillna(0).to_numpy(dtype=np.int64)
-    sorted_name = tokens.map(lambda t: " ".join(sorted(t)) if isinstance(t, list) else None)
-    initials = tokens.map(lambda t: "".join(sorted(x[:1] for x in t)) if isinstance(t, list) else None)
+    # Word order and initials once per distinct name (a province has far fewer names than lines).
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    words = [str(u).split(" ") for u in uniques]
+    sorted_u = np.array([" ".join(sorted(w)) for w in words] + [None], dtype=object)
+    initials_u = np.array(["".join(sorted(x[:1] for x in w)) for w in words] + [None], dtype=object)
+    pos = np.where(codes < 0, len(uniques), codes)
+    sorted_name = pd.Series(sorted_u[pos], dtype=object)
+    initials = pd.Series(initials_u[pos], dtype=object)
     d = date.reset_index(drop=True).iloc[order].reset_index(drop=True)
     addr = pick(address)
     digits = pd.Series(addr, dtype="str").str.replace(r"\D", "", regex=True)
