@@ -71,7 +71,7 @@ _LEVELS: dict[str, tuple[str, ...]] = {
     ),
     "birth": ("exact", "year_only", "swapped", "one_digit", "same_year", "else"),
     "sex": ("agree", "disagree"),
-    "address": ("agree", "fuzzy", "disagree"),
+    "address": ("household", "agree", "fuzzy", "disagree"),
     "national_id": ("one_digit", "disagree"),
 }
 
@@ -607,8 +607,9 @@ def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarr
     aa, ab = prep.code["address"][a], prep.code["address"][b]
     h_known = (ha >= 0) & (hb >= 0)
     a_known = (aa >= 0) & (ab >= 0)
-    agree = (h_known & (ha == hb)) | (a_known & (aa == ab))
-    todo = a_known & ~agree
+    household = h_known & (ha == hb)
+    agree = ~household & a_known & (aa == ab)
+    todo = a_known & ~household & ~agree
     ratio = _on(prep, todo, 0.0, fuzz.token_set_ratio, "address", a, "address", b)
     close = todo & (ratio >= 80)
     xa, xb = prep.code["digits"][a], prep.code["digits"][b]
@@ -617,7 +618,7 @@ def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarr
     long_digits = np.minimum(prep.length["digits"][a], prep.length["digits"][b]) >= 4
     d_close = _on(prep, close & (xa != xb) & long_digits, 9.0, OSA.distance, "digits", a, "digits", b) <= 2
     digits_ok = (xa == xb) | d_close
-    level = np.select([agree, close & digits_ok], [0, 1], default=2)
+    level = np.select([household, agree, close & digits_ok], [0, 1, 2], default=3)
     return np.where(h_known | a_known, level, -1)
 
 
@@ -777,7 +778,7 @@ def score(
 def vetoed(prep: Prepared, a: np.ndarray, b: np.ndarray, gamma: np.ndarray, model: Model) -> np.ndarray:
     """Pairs never reported: one household (or address) with clearly different given names (twins,
     siblings), or one household with birth years a generation apart (parent and child)."""
-    same_home = gamma[:, 3] == 0
+    same_home = (gamma[:, 3] == _lvl("address", "household")) | (gamma[:, 3] == _lvl("address", "agree"))
     given = gamma[:, 0] == _lvl("name", "given_differs")
     gap = np.abs(prep.year[a] - prep.year[b])
     generation = np.nan_to_num(gap, nan=0.0) >= model.household_years

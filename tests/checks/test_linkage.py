@@ -193,7 +193,7 @@ def test_detail_and_evidence_explain_the_score() -> None:
         "name": "exact",
         "birth": "swapped",
         "sex": "agree",
-        "address": "agree",
+        "address": "household",
         "national_id": "missing",
     }
     assert "đảo ngày và tháng" in detail and "cần xác minh" in detail
