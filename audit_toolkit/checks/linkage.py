@@ -40,18 +40,15 @@ from audit_toolkit.checks.duplicates import (
     same_id_pairs,
 )
 from audit_toolkit.checks.identity import born_text
+from audit_toolkit.checks.linkage_compare import compare
+from audit_toolkit.checks.linkage_estimate import Params, estimate, score, vetoed
 from audit_toolkit.checks.linkage_model import (
     FIELDS,
     Model,
-    Params,
     candidate_pairs,
-    compare,
-    estimate,
     load_model,
     prepare,
     random_pairs,
-    score,
-    vetoed,
 )
 from audit_toolkit.findings import empty_raw, new_raw, sort_sources
 from audit_toolkit.messages import fmt_vnd, render, t

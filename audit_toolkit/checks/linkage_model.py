@@ -7,11 +7,11 @@ and a batch. See docs/possible-duplicates.md for the model as an auditor reads i
 - :func:`prepare` derives the comparison inputs once per line (tokens, date parts, folded address).
 - :func:`candidate_pairs` is the union of blocking rules (never all pairs); :func:`random_pairs`
   draws the sample on which ``u`` is measured (fixed seed, canonical order).
-- :func:`compare` gives each pair a level per field (``-1`` = missing), vectorised with rapidfuzz's
-  ``process.cpdist`` over whole pair arrays.
-- :func:`estimate` measures ``u`` on the random pairs and runs EM for ``m`` on the candidate pairs,
-  both smoothed towards the rule table's priors (a small ward keeps the priors).
-- :func:`score` gives each pair its per-field weights (log2 Bayes factors) and match probability.
+- :func:`audit_toolkit.checks.linkage_compare.compare` (own module) gives each pair a level per
+  field (``-1`` = missing), vectorised with rapidfuzz's ``process.cpdist`` over whole pair arrays.
+- :mod:`audit_toolkit.checks.linkage_estimate` measures ``u`` on the random pairs, runs EM for ``m``
+  (a small ward keeps the rule table's priors) and scores each pair: per-field weights (log2 Bayes
+  factors) and match probability; it also holds the vetoes.
 
 Row order never matters: lines are put in a canonical order (sorted by their content) before any
 sampling or summation.
@@ -31,8 +31,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA, JaroWinkler
 
 from audit_toolkit.errors import RuleError
 from audit_toolkit.normalize import fold_series
@@ -40,18 +38,14 @@ from audit_toolkit.normalize import fold_series
 __all__ = [
     "FIELDS",
     "Model",
-    "Params",
     "Prepared",
     "candidate_pairs",
-    "compare",
-    "estimate",
+    "level_index",
     "load_model",
     "prepare",
-    "prior_share",
     "random_pairs",
     "RULES",
     "TRAINING",
-    "score",
 ]
 
 #: Fields compared, in the order of the comparison matrix's columns and of the explanation.
@@ -76,8 +70,12 @@ _LEVELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _lvl(field: str, name: str) -> int:
+def level_index(field: str, name: str) -> int:
+    """The index of level ``name`` of ``field`` in the comparison matrix."""
     return _LEVELS[field].index(name)
+
+
+_lvl = level_index
 
 
 @dataclass(frozen=True)
@@ -468,318 +466,3 @@ def random_pairs(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     b = rng.integers(0, n - 1, size=size)
     b = b + (b >= a)  # never a line with itself
     return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-
-
-# ----------------------------------------------------------------------------------- comparing
-
-
-def _cp(scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pairwise scores of two equal-length str arrays, one rapidfuzz C call (no Python loop)."""
-    if not len(x):
-        return np.zeros(0, dtype="float64")
-    return np.asarray(process.cpdist(x.tolist(), y.tolist(), scorer=scorer, workers=1), dtype="float64")
-
-
-def _on(
-    prep: Prepared, mask: np.ndarray, fill: float, scorer: Any, fa: str, a: np.ndarray, fb: str, b: np.ndarray
-) -> np.ndarray:
-    """``scorer`` between ``text[fa][a]`` and ``text[fb][b]`` where ``mask`` holds (``fill`` elsewhere).
-
-    Only the pairs that decide are scored, and each distinct pair of values once (namesakes repeat
-    the same pair of names many times in a large list).
-    """
-    out = np.full(len(mask), fill, dtype="float64")
-    if not mask.any():
-        return out
-    ca, cb = prep.code[fa][a[mask]], prep.code[fb][b[mask]]
-    key = (ca + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (cb + 1)
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    xa, xb = prep.text[fa][a[mask]][first], prep.text[fb][b[mask]][first]
-    out[mask] = _cp(scorer, xa, xb)[inverse]
-    return out
-
-
-def _clearly_differ(
-    prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray
-) -> np.ndarray:
-    """Two name tokens that are not one token mistyped: two or more edits apart and not alike."""
-    far = _on(prep, mask, 0.0, OSA.distance, fa, a, fb, b) >= 2
-    return far & (_on(prep, far, 1.0, JaroWinkler.similarity, fa, a, fb, b) < 0.9)
-
-
-def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The comparison matrix: one row per pair, one column per field of :data:`FIELDS`.
-
-    Values are level indices of :meth:`Model.levels` (``-1`` = missing on either side). Exact
-    agreements are integer-code comparisons; rapidfuzz runs only on the pairs they leave open.
-    """
-    k = len(a)
-    out = np.full((k, len(FIELDS)), -1, dtype=np.int8)
-    if not k:
-        return out
-    out[:, 0] = _compare_names(prep, a, b)
-    out[:, 1] = _compare_births(prep, a, b)
-    sa, sb = prep.code["sex"][a], prep.code["sex"][b]
-    out[:, 2] = np.where((sa >= 0) & (sb >= 0), np.where(sa == sb, 0, 1), -1)
-    out[:, 3] = _compare_addresses(prep, a, b)
-    ia, ib = prep.code["nid"][a], prep.code["nid"][b]
-    both = (ia >= 0) & (ib >= 0)
-    # A 12-digit ID and a 9-digit CMND are two documents of possibly one person: not a disagreement.
-    both &= prep.length["nid"][a] == prep.length["nid"][b]
-    differ = both & (ia != ib)
-    near = _on(prep, differ, 9.0, OSA.distance, "nid", a, "nid", b) <= 1
-    out[:, 4] = np.where(differ, np.where(near, 0, 1), -1)
-    return out
-
-
-def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ca, cb = prep.code["name"][a], prep.code["name"][b]
-    known = (ca >= 0) & (cb >= 0)
-    exact = known & (ca == cb)
-    reordered = known & ~exact & (prep.code["sorted"][a] == prep.code["sorted"][b])
-    todo = known & ~exact & ~reordered
-    # Edit distances on the name as written and with its words sorted (a swapped surname and given
-    # name with a typo is still a typo): the better of the two.
-    osa = np.minimum(
-        _on(prep, todo, 9.0, OSA.distance, "name", a, "name", b),
-        _on(prep, todo, 9.0, OSA.distance, "sorted", a, "sorted", b),
-    )
-    token_set = _on(prep, todo, 0.0, fuzz.token_set_ratio, "name", a, "name", b)
-    shorter = np.minimum(prep.n_tokens[a], prep.n_tokens[b])
-    differ_count = prep.n_tokens[a] != prep.n_tokens[b]
-    same_given = prep.code["last"][a] == prep.code["last"][b]
-    dropped = todo & (token_set >= 100) & differ_count & (shorter >= 2) & same_given
-    typo1 = todo & ~dropped & (osa <= 1)
-    partial = todo & ~dropped & ~typo1 & (token_set >= 100) & differ_count & (shorter == 1)
-    rest = todo & ~dropped & ~typo1 & ~partial
-    given = _given_differs(prep, a, b, rest)
-    typo2 = rest & ~given & (osa <= 2)
-    open_ = rest & ~given & ~typo2
-    jw = np.maximum(
-        _on(prep, open_, 0.0, JaroWinkler.similarity, "name", a, "name", b),
-        _on(prep, open_, 0.0, JaroWinkler.similarity, "sorted", a, "sorted", b),
-    )
-    sort_ratio = _on(prep, open_ & (jw < 0.88), 0.0, fuzz.token_sort_ratio, "name", a, "name", b)
-    fuzzy = open_ & ((jw >= 0.88) | (sort_ratio >= 85))
-    level = np.select(
-        [exact, reordered, dropped, typo1, partial, given, typo2, fuzzy],
-        [_lvl("name", x) for x in ("exact", "reordered", "dropped_middle", "typo1", "partial")]
-        + [_lvl("name", x) for x in ("given_differs", "typo2", "fuzzy")],
-        default=_lvl("name", "else"),
-    )
-    return np.where(known, level, -1)
-
-
-def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The given names (last tokens) clearly differ, and neither is the other's first token (a name
-    written surname last is the same person, not a different given name)."""
-    out: np.ndarray = mask & _clearly_differ(prep, mask, "last", a, "last", b)
-    out &= _clearly_differ(prep, out, "last", a, "first", b)
-    out &= _clearly_differ(prep, out, "first", a, "last", b)
-    return out
-
-
-def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ya, yb = prep.year[a], prep.year[b]
-    known = ~(np.isnan(ya) | np.isnan(yb))
-    either_yo = prep.yo[a] | prep.yo[b]
-    full = known & ~either_yo
-    exact = full & (prep.code["date8"][a] == prep.code["date8"][b])
-    swapped = (
-        full
-        & ~exact
-        & (prep.day[a] == prep.month[b])
-        & (prep.month[a] == prep.day[b])
-        & (prep.day[a] != prep.month[a])
-        & (ya == yb)
-    )
-    osa = _on(prep, full & ~exact & ~swapped, 9.0, OSA.distance, "date8", a, "date8", b)
-    level = np.select(
-        [exact, either_yo & (ya == yb), swapped, full & (osa <= 1), full & (ya == yb)],
-        [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")],
-        default=_lvl("birth", "else"),
-    )
-    return np.where(known, level, -1)
-
-
-def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ha, hb = prep.code["household"][a], prep.code["household"][b]
-    aa, ab = prep.code["address"][a], prep.code["address"][b]
-    h_known = (ha >= 0) & (hb >= 0)
-    a_known = (aa >= 0) & (ab >= 0)
-    household = h_known & (ha == hb)
-    agree = ~household & a_known & (aa == ab)
-    todo = a_known & ~household & ~agree
-    ratio = _on(prep, todo, 0.0, fuzz.token_set_ratio, "address", a, "address", b)
-    close = todo & (ratio >= 80)
-    xa, xb = prep.code["digits"][a], prep.code["digits"][b]
-    # Numbers carry the address (tổ 3 ≠ tổ 13): fuzzy only when the digits agree, or differ by at most
-    # two typos in long numbers (house number + postcode).
-    long_digits = np.minimum(prep.length["digits"][a], prep.length["digits"][b]) >= 4
-    d_close = _on(prep, close & (xa != xb) & long_digits, 9.0, OSA.distance, "digits", a, "digits", b) <= 2
-    digits_ok = (xa == xb) | d_close
-    level = np.select([household, agree, close & digits_ok], [0, 1, 2], default=3)
-    return np.where(h_known | a_known, level, -1)
-
-
-# ---------------------------------------------------------------------------------- estimating
-
-
-@dataclass(frozen=True)
-class Params:
-    """Estimated parameters: ``m``/``u`` per field and level, ``lam`` (prior match share), and how."""
-
-    m: dict[str, np.ndarray]
-    u: dict[str, np.ndarray]
-    lam: float
-    source: str  # "em" or "rule_table"
-    iterations: int
-
-
-def _counts(gamma: np.ndarray, col: int, k: int, weights: np.ndarray | None = None) -> np.ndarray:
-    g = gamma[:, col].astype(np.int64)
-    ok = g >= 0
-    return np.bincount(g[ok], weights=None if weights is None else weights[ok], minlength=k).astype("float64")
-
-
-def _smooth(counts: np.ndarray, prior: np.ndarray, pseudo: float) -> np.ndarray:
-    total = counts.sum()
-    prior = prior / prior.sum()
-    return np.asarray((counts + pseudo * prior) / (total + pseudo), dtype="float64")
-
-
-def _em(
-    gamma: np.ndarray, fields: list[int], m: dict[str, np.ndarray], u: dict[str, np.ndarray], model: Model
-) -> tuple[dict[str, np.ndarray], float, int]:
-    """EM for ``m`` of ``fields`` (column indices) and the match share, ``u`` fixed."""
-    lam = 0.1  # share of matches among the training block's pairs (re-estimated)
-    m = dict(m)
-    iterations = 0
-    for iterations in range(1, model.max_iterations + 1):  # noqa: B007  (the count is returned)
-        logit = np.full(len(gamma), np.log2(lam / (1 - lam)))
-        for j in fields:
-            f = FIELDS[j]
-            g = gamma[:, j].astype(np.int64)
-            w = np.log2(m[f] / u[f])
-            logit += np.where(g >= 0, w[np.clip(g, 0, None)], 0.0)
-        p = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
-        delta = 0.0
-        for j in fields:
-            f = FIELDS[j]
-            new = _smooth(_counts(gamma, j, len(_LEVELS[f]), p), model.m[f], model.pseudo_m)
-            delta = max(delta, float(np.abs(new - m[f]).max()))
-            m[f] = new
-        lam = float(min(max(p.mean(), 1e-6), 0.999))
-        if delta < model.tolerance:
-            break
-    return m, lam * len(gamma), iterations
-
-
-def _match_share(
-    gamma: np.ndarray,
-    m: dict[str, np.ndarray],
-    u: dict[str, np.ndarray],
-    floor: float,
-    all_pairs: int,
-    model: Model,
-) -> float:
-    """The share of ALL pairs of lines that are matches (EM on λ alone, ``m`` and ``u`` fixed).
-
-    Pairs outside the blocks count as non-matches; the share never falls below ``floor`` (the rule
-    table's duplicate rate), so a ward without duplicates keeps a sensible prior.
-    """
-    base = np.zeros(len(gamma))
-    for j, f in enumerate(FIELDS):
-        g = gamma[:, j].astype(np.int64)
-        w = np.log2(m[f] / u[f])
-        base += np.where(g >= 0, w[np.clip(g, 0, None)], 0.0)
-    lam = floor
-    for _ in range(model.max_iterations):
-        p = 1.0 / (1.0 + np.exp2(-np.clip(base + np.log2(lam / (1 - lam)), -60, 60)))
-        new = float(min(max(p.sum() / max(all_pairs, 1), floor), 0.5))
-        if abs(new - lam) <= model.tolerance * lam:
-            return new
-        lam = new
-    return lam
-
-
-def prior_share(n: int, model: Model) -> float:
-    """The rule table's prior share of matching pairs among all ``n (n-1) / 2`` pairs of lines."""
-    return float(min(2.0 * model.duplicate_rate / max(n - 1, 1), 0.5))
-
-
-def estimate(gamma: np.ndarray, rules: np.ndarray, gamma_random: np.ndarray, n: int, model: Model) -> Params:
-    """``u`` from the random pairs, ``m`` by EM on the training blocks, then the match share.
-
-    ``u`` is smoothed towards the rule table's priors (pseudo-counts). ``m`` is trained as Splink
-    does: on the pairs of each rule of :data:`TRAINING`, leaving out the field that rule blocks on
-    (it cannot be estimated there), smoothed towards the priors; a field estimated by two sessions
-    takes their mean. A session with fewer than ``min_pairs`` pairs or ``min_matches`` expected
-    matches changes nothing (a small ward keeps the rule table's ``m``). The match share of the
-    candidate pairs is then estimated with ``m`` and ``u`` fixed (no lower than the prior when the
-    rule table is used alone). Deterministic: sums run over arrays in canonical order.
-    """
-    u = {}
-    # Too few random pairs (a ward of under ~100 lines): one pair of the ward's own duplicates would
-    # move u; the rule table's u are used as they are.
-    sampled = len(gamma_random) >= model.min_random_pairs
-    for j, f in enumerate(FIELDS):
-        k = len(_LEVELS[f])
-        if model.estimated[f] and sampled:
-            u[f] = _smooth(_counts(gamma_random, j, k), model.u[f], model.pseudo_u)
-        else:
-            u[f] = model.u[f]
-    sums: dict[str, list[np.ndarray]] = {f: [] for f in FIELDS}
-    total_it = 0
-    for rule, left_out in TRAINING:
-        inside = (rules & (1 << RULES.index(rule))) != 0
-        if inside.sum() < model.min_pairs:
-            continue
-        fields = [j for j, f in enumerate(FIELDS) if f != left_out and model.estimated[f]]
-        m, matches, it = _em(gamma[inside], fields, dict(model.m), u, model)
-        total_it += it
-        if matches < model.min_matches:
-            continue
-        for j in fields:
-            sums[FIELDS[j]].append(m[FIELDS[j]])
-    floor = prior_share(n, model)
-    if not any(sums.values()):
-        return Params(m=dict(model.m), u=u, lam=floor, source="rule_table", iterations=0)
-    m = {f: (np.mean(sums[f], axis=0) if sums[f] else model.m[f]) for f in FIELDS}
-    lam = _match_share(gamma, m, u, floor, n * (n - 1) // 2, model)
-    return Params(m=m, u=u, lam=lam, source="em", iterations=total_it)
-
-
-def score(
-    prep: Prepared, a: np.ndarray, b: np.ndarray, gamma: np.ndarray, params: Params
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Per-pair weights (log2 Bayes factor per field; 0 where missing), match probability, prior weight.
-
-    The exact-name and exact-date levels use term frequencies: their ``u`` is at least the share of
-    lines carrying that very name (date), so a common name or a placeholder date like 01/01 weighs
-    less than a rare one.
-    """
-    weights = np.zeros(gamma.shape, dtype="float64")
-    for j, f in enumerate(FIELDS):
-        g = gamma[:, j].astype(np.int64)
-        w = np.log2(params.m[f] / params.u[f])
-        weights[:, j] = np.where(g >= 0, w[np.clip(g, 0, None)], 0.0)
-    for j, f, tf in ((0, "name", prep.name_tf), (1, "birth", prep.date_tf)):
-        exact = gamma[:, j] == 0
-        if exact.any():
-            u_tf = np.maximum(params.u[f][0], np.maximum(tf[a[exact]], tf[b[exact]]))
-            weights[exact, j] = np.log2(params.m[f][0] / u_tf)
-    prior_w = float(np.log2(params.lam / (1 - params.lam)))
-    total = prior_w + weights.sum(axis=1)
-    prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
-    return weights, prob, prior_w
-
-
-def vetoed(prep: Prepared, a: np.ndarray, b: np.ndarray, gamma: np.ndarray, model: Model) -> np.ndarray:
-    """Pairs never reported: one household (or address) with clearly different given names (twins,
-    siblings), or one household with birth years a generation apart (parent and child)."""
-    same_home = (gamma[:, 3] == _lvl("address", "household")) | (gamma[:, 3] == _lvl("address", "agree"))
-    given = gamma[:, 0] == _lvl("name", "given_differs")
-    gap = np.abs(prep.year[a] - prep.year[b])
-    generation = np.nan_to_num(gap, nan=0.0) >= model.household_years
-    return np.asarray(same_home & (given | generation), dtype=bool)
