@@ -337,3 +337,19 @@ def test_report_shows_the_waterfall(lang: str) -> None:
     # prior row + one row per field, each with its weight
     table = page.split('class="waterfall"')[1].split("</table>")[0]
     assert table.count("<tr>") == 1 + 1 + len(FIELDS)
+
+
+def test_ward_of_150_lines_uses_the_rule_table_and_still_finds() -> None:
+    # 148 clean people (namesakes among them, all with their own valid IDs and birth dates) + one
+    # person listed twice with day and month swapped: too few pairs to train m, so the rule table's
+    # m are used (documented fallback), u is measured on the 11,175 pairs of the ward.
+    from audit_toolkit.checks.duplicates import _line_frame
+    from audit_toolkit.checks.linkage import _with_model_columns, score_lines
+
+    lines = [_line(), _line(birth_date="1950-10-05"), *_fillers(148)]
+    ctx = context(ward(beneficiaries=lines))
+    scored = score_lines(_with_model_columns(ctx, _line_frame(ctx)))
+    assert scored.params.source == "rule_table"
+    raw = find_possible_duplicates(ctx)
+    assert len(raw) == 1
+    assert set(raw["sources"].iloc[0]) == {"beneficiaries:2", "beneficiaries:3"}
