@@ -422,7 +422,35 @@ def _cross_ward(
         check_order=[spec.check_id],
         lang=lang,
     )
-    return findings, CheckStatus(spec.check_id, "run", None, len(findings))
+    status = CheckStatus(spec.check_id, "run", None, len(findings))
+    near = _cross_ward_near(results, lang)  # POSSIBLE_DUPLICATE across wards (issue 11), same summary file
+    if len(near):
+        findings = pd.concat([findings, near], ignore_index=True)
+    return findings, status
+
+
+def _cross_ward_near(results: Sequence[AuditResult], lang: str) -> pd.DataFrame:
+    """POSSIBLE_DUPLICATE across the wards of a batch (checks/linkage.py), finalized for the summary."""
+    from audit_toolkit.checks.linkage import find_cross_ward_possible_duplicates, possible_duplicate_frame
+
+    check_id = "POSSIBLE_DUPLICATE"
+    rules = results[0].context.rules
+    raw = find_cross_ward_possible_duplicates(
+        [possible_duplicate_frame(r.context) for r in results],
+        stackable=rules.stackable,
+        lang=lang,
+        ward_names={r.context.ward.ward_id: r.context.ward.ward_name for r in results},
+    )
+    severity = {s.check_id: s.severity for s in catalogue()}[check_id]
+    return finalize(
+        raw,
+        ward="*",
+        ward_id="batch",
+        severities={check_id: severity},
+        legal_bases={check_id: rules.legal_basis(check_id, lang)},
+        check_order=[check_id],
+        lang=lang,
+    )
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Family modules, imported for their ``@check`` registrations.
-FAMILIES = ("identity", "duplicates", "missed", "stale", "entitlement", "process", "quality")
+FAMILIES = ("identity", "duplicates", "missed", "stale", "entitlement", "process", "quality", "linkage")
 
 
 def _load_families() -> None:

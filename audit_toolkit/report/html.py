@@ -28,6 +28,7 @@ from audit_toolkit.checks.status import NotRunReason
 from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
 from audit_toolkit.report.files import atomic_write_text, mask_id, mask_ids
 from audit_toolkit.report.levels import levels_rows
+from audit_toolkit.report.linkage import linkage_waterfalls
 
 if TYPE_CHECKING:
     import jinja2
@@ -492,6 +493,7 @@ def render_html(
         "run_checks": [r for r in overview if r["run"]],
         "not_run": [r for r in overview if not r["run"]],
         "findings_by_check": by_check,
+        "waterfalls": linkage_waterfalls(findings, lang),
         "charts": _charts(result, overview, by_category) if charts else _no_charts(result),
         "quality": quality_tables(result.quality, lang),
         "sample": sample_rows(sample, lang, mask=mask),

@@ -1,0 +1,406 @@
+"""POSSIBLE_DUPLICATE: two lines whose holders are probably one person under mistyped details.
+
+A question for the ward, not an accusation (severity low, ``amount_vnd`` 0). Complements
+DUPLICATE_PERSON (which stays exactly as it is): lines of different or missing IDs, active in a
+common month of the period, not stacking (``RuleSet.stackable``), scored by the Fellegi–Sunter
+model of :mod:`audit_toolkit.checks.linkage_model` (name, birth date, sex, address/household, ID).
+A pair is reported when its match probability reaches the rule table's threshold and no veto applies;
+pairs whose lines DUPLICATE_ID or DUPLICATE_PERSON already put in one group are not repeated.
+
+Each finding explains itself: the probability and, per field, the comparison level and its weight
+(log2 Bayes factor) — in ``detail`` and in ``evidence`` (the report draws a small waterfall table).
+The detail also says what would have been overpaid if the ward confirms one person: the due amount
+of the lower line (as DUPLICATE_PERSON ranks lines) over the months both lines are active.
+
+The batch step :func:`find_cross_ward_possible_duplicates` runs the same model over the lines of all
+wards and reports pairs of lines of different wards (``summary/findings.csv``).
+
+Example:
+    >>> raw = find_possible_duplicates(ctx)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.duplicates import (
+    _components,
+    _line_frame,
+    _losers,
+    _months_of,
+    _not_stacking,
+    _pair_money,
+    _price,
+    person_rule_pairs,
+    same_id_pairs,
+)
+from audit_toolkit.checks.identity import born_text
+from audit_toolkit.checks.linkage_compare import compare
+from audit_toolkit.checks.linkage_estimate import Params, estimate, score, vetoed
+from audit_toolkit.checks.linkage_model import (
+    FIELDS,
+    Model,
+    candidate_pairs,
+    load_model,
+    prepare,
+    random_pairs,
+)
+from audit_toolkit.findings import empty_raw, new_raw, sort_sources
+from audit_toolkit.messages import fmt_vnd, render, t
+
+__all__ = [
+    "Scored",
+    "find_cross_ward_possible_duplicates",
+    "find_possible_duplicates",
+    "possible_duplicate_frame",
+    "score_lines",
+]
+
+CHECK_ID = "POSSIBLE_DUPLICATE"
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Pairs at or above the threshold: ``a, b`` (line keys), ``prob``, levels and weights per field."""
+
+    pairs: pd.DataFrame
+    params: Params
+    prior_weight: float
+    candidates: int
+
+
+def _with_model_columns(ctx: AuditContext, lines: pd.DataFrame) -> pd.DataFrame:
+    """Add ``sex`` and a content tiebreak (canonical order of otherwise identical lines)."""
+    src = ctx.lines
+    sex = src["sex"] if "sex" in src else pd.Series(pd.NA, index=src.index, dtype="str")
+    tiebreak = (
+        src["category"].astype("str").fillna("")
+        + "|"
+        + src["start_m"].astype("str").fillna("")
+        + "|"
+        + src["coefficient"].astype("str").fillna("")
+    )
+    return lines.assign(sex=sex.astype("str").to_numpy(), tiebreak=tiebreak.to_numpy())
+
+
+def score_lines(lines: pd.DataFrame, *, model: Model | None = None, min_prob: float | None = None) -> Scored:
+    """Score the candidate pairs of ``lines`` and keep those at or above the threshold, not vetoed.
+
+    Args:
+        lines: one row per line: ``key, name_key, birth_date, yo, sex, household_id, address,
+            national_id, usable`` (optionally ``tiebreak``).
+        model: the model settings (default: the packaged rule table).
+        min_prob: keep pairs from this probability instead of the threshold (the benchmark uses it).
+
+    Returns:
+        :class:`Scored` with one row per kept pair (``a < b`` by canonical position).
+    """
+    model = model or load_model()
+    prep = prepare(lines)
+    ca, cb, rules = candidate_pairs(prep, max_block=model.max_block)
+    gamma = compare(prep, ca, cb)
+    ra, rb = random_pairs(len(prep.order), model.random_pairs, model.seed)
+    params = estimate(gamma, rules, compare(prep, ra, rb), len(prep.order), model)
+    weights, prob, prior_w = score(prep, ca, cb, gamma, params)
+    keep = (prob >= (model.threshold if min_prob is None else min_prob)) & ~vetoed(prep, ca, cb, gamma, model)
+    keys = lines["key"].to_numpy(dtype=np.int64)[prep.order]
+    out = pd.DataFrame({"a": keys[ca[keep]], "b": keys[cb[keep]], "prob": prob[keep]})
+    for j, f in enumerate(FIELDS):
+        out[f"level_{f}"] = gamma[keep, j]
+        out[f"w_{f}"] = weights[keep, j]
+    return Scored(out.reset_index(drop=True), params, prior_w, len(ca))
+
+
+def _already_reported(lines: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Pairs both of whose lines are in one group of DUPLICATE_ID / DUPLICATE_PERSON pairs."""
+    known = pd.concat([same_id_pairs(lines), person_rule_pairs(lines)], ignore_index=True)
+    if known.empty or pairs.empty:
+        return np.zeros(len(pairs), dtype=bool)
+    comp = _components(known["a"].to_numpy(), known["b"].to_numpy())
+    ga = pairs["a"].map(comp).to_numpy(dtype="float64", na_value=np.nan)
+    gb = pairs["b"].map(comp).to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(~np.isnan(ga) & (ga == gb), dtype=bool)
+
+
+def _ordered_by_key(pairs: pd.DataFrame) -> pd.DataFrame:
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    swap = a > b
+    out = pairs.copy()
+    out["a"], out["b"] = np.where(swap, b, a), np.where(swap, a, b)
+    return out
+
+
+# --------------------------------------------------------------------------------------- findings
+
+
+def _level_text(field: str, level: int, lang: str) -> str:
+    model = load_model()
+    name = "missing" if level < 0 else model.levels(field)[level]
+    return t(f"linkage.level.{field}.{name}", lang)
+
+
+def _weight_text(w: float, lang: str) -> str:
+    text = f"{w:+.1f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _prob_text(p: float, lang: str) -> str:
+    text = f"{100 * p:.1f}".rstrip("0").rstrip(".") if p < 0.9995 else f"{100 * p:.2f}"
+    text = "99,9+" if p >= 0.9995 and lang == "vi" else ("99.9+" if p >= 0.9995 else text)
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _explain(row: pd.Series, lang: str) -> tuple[str, list[dict[str, object]]]:
+    parts, fields = [], []
+    for f in FIELDS:
+        level = int(row[f"level_{f}"])
+        w = float(row[f"w_{f}"])
+        label = _level_text(f, level, lang)
+        parts.append(f"{t(f'linkage.field.{f}', lang)}: {label} ({_weight_text(w, lang)})")
+        name = "missing" if level < 0 else load_model().levels(f)[level]
+        fields.append({"field": f, "level": name, "label": label, "weight": round(w, 2)})
+    return "; ".join(parts), fields
+
+
+def _describe(lines: pd.DataFrame, keys: np.ndarray, lang: str) -> pd.Series:
+    """One short description per line key (name, ID, birth date, category, source)."""
+    sub = lines.set_index("key").loc[keys]
+    frame = pd.DataFrame(
+        {
+            "name": sub["full_name"].fillna("?").astype("str").to_numpy(),
+            "id": sub["national_id"]
+            .astype("object")
+            .where(sub["national_id"].notna(), t("duplicates.no_id", lang))
+            .to_numpy(),
+            "born": born_text(sub.rename(columns={"yo": "birth_date_year_only"}), lang).to_numpy(),
+            "category": sub["category"].fillna("?").astype("str").to_numpy(),
+            "source": sub["source"].to_numpy(),
+        },
+        index=keys,
+    )
+    return render("linkage.line", lang, frame)
+
+
+def _raw(
+    lines: pd.DataFrame,
+    found: pd.DataFrame,
+    money: pd.DataFrame,
+    scored: Scored,
+    lang: str,
+    *,
+    cross: bool,
+    ward_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One raw finding per group of connected pairs.
+
+    ``found``: pairs ``a, b, group, prob, level_*, w_*``; ``money``: per group ``months, amount``.
+    """
+    if found.empty:
+        return empty_raw()
+    by_key = lines.set_index("key")
+    keys = np.unique(np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]))
+    described = _describe(lines, keys, lang)
+    records = []
+    for group, pairs in found.sort_values(["group", "a", "b"]).groupby("group", sort=True):
+        members = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
+        member_rows = by_key.loc[members]
+        pks = sorted({str(v) for v in member_rows["person_key"]})
+        cats = sorted({str(v) for v in member_rows["category"] if pd.notna(v)})
+        explains, evidence_pairs = [], []
+        for _, row in pairs.iterrows():
+            explain, fields = _explain(row, lang)
+            src_a, src_b = str(by_key.at[row["a"], "source"]), str(by_key.at[row["b"], "source"])
+            prob = _prob_text(float(row["prob"]), lang)
+            explains.append(t("linkage.pair", lang, a=src_a, b=src_b, prob=prob, explain=explain))
+            evidence_pairs.append(
+                {
+                    "a": src_a,
+                    "b": src_b,
+                    "match_probability": round(float(row["prob"]), 4),
+                    "prior_weight": round(scored.prior_weight, 2),
+                    "fields": fields,
+                }
+            )
+        known = group in money.index
+        months = int(money["months"].get(group, 0)) if known else 0
+        amount = float(money["amount"].get(group, 0.0)) if known else 0.0
+        values = {
+            "n": len(members),
+            "lines": "; ".join(described.loc[members].tolist()),
+            "prob": _prob_text(float(pairs["prob"].min()), lang),
+            "pairs": " ".join(explains),
+            "months": months,
+            "amount": fmt_vnd(amount, lang),
+        }
+        if cross:
+            wards = sorted({str(w) for w in member_rows["ward"]})
+            names = ward_names or {}
+            values["wards"] = ", ".join(f"{names.get(w, w)} ({w})" for w in wards)
+        first = member_rows.sort_values(["person_key", "source"]).iloc[0]
+        ids = [str(v) for v in member_rows["national_id"] if pd.notna(v)]
+        records.append(
+            {
+                "check_id": CHECK_ID,
+                "person_key": pks[0],
+                "national_id": ids[0] if ids else "",
+                "full_name": str(first["full_name"]) if pd.notna(first["full_name"]) else "",
+                "sources": sort_sources([str(v) for v in member_rows["source"]]),
+                "detail": t("linkage.detail.cross" if cross else "linkage.detail", lang, **values),
+                "amount_vnd": 0.0,
+                "discriminator": "|".join(pks[1:] + cats),
+                "category": ", ".join(cats),
+                "evidence": {
+                    "parameters": scored.params.source,
+                    "pairs": evidence_pairs,
+                    "overlap_months": months,
+                    "overpaid_if_confirmed_vnd": round(amount),
+                },
+            }
+        )
+    return new_raw(records)
+
+
+def _grouped(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` with ``group`` = the smallest line key of its connected component."""
+    comp = _components(pairs["a"].to_numpy(), pairs["b"].to_numpy())
+    return pairs.assign(group=pairs["a"].map(comp).to_numpy(dtype=np.int64))
+
+
+@check(CHECK_ID)
+def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
+    """Probably one person on non-stacking lines active together, under mistyped details.
+
+    One finding per group of connected pairs; ``amount_vnd`` 0; the detail gives each pair's
+    probability with the per-field levels and weights, and the due amount of the lower lines over
+    the overlapping months (what would have been overpaid if the ward confirms one person).
+    """
+    lines = _with_model_columns(ctx, _line_frame(ctx))
+    if len(lines) < 2:
+        return empty_raw()
+    scored = score_lines(lines)
+    pairs = _ordered_by_key(scored.pairs)
+    pairs = pairs.loc[~_already_reported(lines, pairs)].reset_index(drop=True)
+    if pairs.empty:
+        return empty_raw()
+    keep = _not_stacking(pairs[["a", "b"]], lines, ctx)
+    pairs = pairs.merge(keep, on=["a", "b"])
+    if pairs.empty:
+        return empty_raw()
+    rows, lm, _, rank = _pair_money(ctx, lines, pairs[["a", "b"]])
+    if rows.empty:
+        return empty_raw()
+    # Only pairs whose lines are active together in a month of the period.
+    pairs = pairs.merge(rows[["a", "b"]].drop_duplicates(), on=["a", "b"])
+    pairs = _grouped(pairs)
+    ends = pd.concat(
+        [
+            pairs[["a", "group"]].set_axis(["key", "group"], axis=1),
+            pairs[["b", "group"]].set_axis(["key", "group"], axis=1),
+        ]
+    )
+    group = ends.drop_duplicates("key").set_index("key")["group"]
+    rows = rows.merge(pairs[["a", "b"]], on=["a", "b"])
+    losers = _losers(rows, rank)
+    due = lm[["key", "m", "due"]]
+    lost = losers.merge(due, on=["key", "m"], how="left").assign(group=lambda f: f["key"].map(group))
+    money = pd.DataFrame(
+        {
+            "months": rows.assign(group=rows["a"].map(group)).groupby("group")["m"].nunique(),
+            "amount": lost.groupby("group")["due"].sum(),
+        }
+    ).fillna(0.0)
+    return _raw(lines, pairs, money, scored, ctx.lang, cross=False)
+
+
+# ------------------------------------------------------------------------------------- cross-ward
+
+
+def possible_duplicate_frame(ctx: AuditContext) -> pd.DataFrame:
+    """The slim line frame of one ward that the batch step needs (picklable, no context).
+
+    The line frame of the duplicate checks plus ``sex``, ``tiebreak``, ``first_m`` / ``last_m`` (first
+    and last active month of the ward's period, NA when never active) and ``monthly_due`` (the due
+    amount in ``last_m``, for the estimate of what a confirmed duplicate overpaid).
+    """
+    lines = _with_model_columns(ctx, _line_frame(ctx))
+    lm = _price(
+        _months_of(ctx, lines["line_idx"].to_numpy(dtype=np.int64)), ctx.rules, ctx.ward.province_code
+    )
+    span = lm.groupby("line_idx")["m"].agg(["min", "max"])
+    last = lm.sort_values(["line_idx", "m"]).drop_duplicates("line_idx", keep="last").set_index("line_idx")
+    lines["first_m"] = span["min"].reindex(lines["line_idx"]).astype("Int64").to_numpy()
+    lines["last_m"] = span["max"].reindex(lines["line_idx"]).astype("Int64").to_numpy()
+    lines["monthly_due"] = (
+        last["due_nominal"].reindex(lines["line_idx"]).fillna(0.0).to_numpy(dtype="float64")
+    )
+    return lines.drop(columns="key")
+
+
+def find_cross_ward_possible_duplicates(
+    frames: Sequence[pd.DataFrame],
+    *,
+    stackable: Callable[..., pd.Series],
+    lang: str = "vi",
+    ward_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """POSSIBLE_DUPLICATE across wards: the model over all lines of a batch, pairs of different wards.
+
+    Args:
+        frames: one :func:`possible_duplicate_frame` per ward.
+        stackable: ``RuleSet.stackable`` of the batch's rules (which pairs of lines may both be paid).
+        lang: language of the details.
+        ward_names: ward id → name, for the detail.
+
+    Returns:
+        Raw findings (``check_id = POSSIBLE_DUPLICATE``), ``sources`` prefixed with the ward id. The
+        overpaid estimate is the lower line's monthly due (at its last active month) × the months both
+        lines are active in their wards' periods.
+
+    Example:
+        >>> raw = find_cross_ward_possible_duplicates([frame_a, frame_b], stackable=rules.stackable)  # doctest: +SKIP
+    """
+    frames = [f for f in frames if len(f)]
+    if len(frames) < 2:
+        return empty_raw()
+    lines = pd.concat(
+        [f.assign(source=f["ward"].astype("str") + "/" + f["source"].astype("str")) for f in frames],
+        ignore_index=True,
+    )
+    lines["key"] = np.arange(len(lines), dtype=np.int64)
+    scored = score_lines(lines)
+    pairs = _ordered_by_key(scored.pairs)
+    ward = lines["ward"].to_numpy(dtype=object)
+    pairs = pairs.loc[ward[pairs["a"].to_numpy()] != ward[pairs["b"].to_numpy()]]
+    pairs = pairs.loc[~_already_reported(lines, pairs)].reset_index(drop=True)
+    if pairs.empty:
+        return empty_raw()
+    a, b = lines.loc[pairs["a"]], lines.loc[pairs["b"]]
+    ok = stackable(  # RuleSet.stackable, passed in to keep the frames context-free
+        a["category"].to_numpy(dtype=object),
+        b["category"].to_numpy(dtype=object),
+        a["cared_for_id"].to_numpy(dtype=object),
+        b["cared_for_id"].to_numpy(dtype=object),
+    ).to_numpy(dtype=bool)
+    first = np.maximum(
+        a["first_m"].to_numpy(dtype="float64", na_value=np.nan),
+        b["first_m"].to_numpy(dtype="float64", na_value=np.nan),
+    )
+    last = np.minimum(
+        a["last_m"].to_numpy(dtype="float64", na_value=np.nan),
+        b["last_m"].to_numpy(dtype="float64", na_value=np.nan),
+    )
+    months = np.nan_to_num(last - first + 1, nan=0.0)
+    keep = ~ok & (months > 0)
+    pairs = pairs.loc[keep].reset_index(drop=True)
+    if pairs.empty:
+        return empty_raw()
+    months = months[keep]
+    due = np.minimum(a["monthly_due"].to_numpy()[keep], b["monthly_due"].to_numpy()[keep])
+    pairs = _grouped(pairs.assign(months=months.astype("int64"), overpaid=months * due))
+    money = pairs.groupby("group").agg(months=("months", "max"), amount=("overpaid", "sum"))
+    return _raw(lines, pairs, money, scored, lang, cross=True, ward_names=ward_names)

@@ -1,0 +1,173 @@
+"""Field comparisons of the POSSIBLE_DUPLICATE model: each pair of lines gets one level per field.
+
+Exact agreements are integer-code comparisons; rapidfuzz (``process.cpdist``, one C call over a whole
+array of pairs) runs only on the pairs they leave open, and on each distinct pair of values once.
+The levels and their order are :data:`audit_toolkit.checks.linkage_model.FIELDS` and
+``Model.levels``; docs/possible-duplicates.md describes them.
+
+Example:
+    >>> gamma = compare(prep, a, b)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from audit_toolkit.checks.linkage_model import FIELDS, Prepared, level_index
+
+__all__ = ["compare"]
+
+_lvl = level_index
+
+
+def _cp(scorer: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pairwise scores of two equal-length str arrays, one rapidfuzz C call (no Python loop)."""
+    if not len(x):
+        return np.zeros(0, dtype="float64")
+    return np.asarray(process.cpdist(x.tolist(), y.tolist(), scorer=scorer, workers=1), dtype="float64")
+
+
+def _on(
+    prep: Prepared, mask: np.ndarray, fill: float, scorer: Any, fa: str, a: np.ndarray, fb: str, b: np.ndarray
+) -> np.ndarray:
+    """``scorer`` between ``text[fa][a]`` and ``text[fb][b]`` where ``mask`` holds (``fill`` elsewhere).
+
+    Only the pairs that decide are scored, and each distinct pair of values once (namesakes repeat
+    the same pair of names many times in a large list).
+    """
+    out = np.full(len(mask), fill, dtype="float64")
+    if not mask.any():
+        return out
+    ca, cb = prep.code[fa][a[mask]], prep.code[fb][b[mask]]
+    key = (ca + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (cb + 1)
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    xa, xb = prep.text[fa][a[mask]][first], prep.text[fb][b[mask]][first]
+    out[mask] = _cp(scorer, xa, xb)[inverse]
+    return out
+
+
+def _clearly_differ(
+    prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray
+) -> np.ndarray:
+    """Two name tokens that are not one token mistyped: two or more edits apart and not alike."""
+    far = _on(prep, mask, 0.0, OSA.distance, fa, a, fb, b) >= 2
+    return far & (_on(prep, far, 1.0, JaroWinkler.similarity, fa, a, fb, b) < 0.9)
+
+
+def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The comparison matrix: one row per pair, one column per field of :data:`FIELDS`.
+
+    Values are level indices of :meth:`Model.levels` (``-1`` = missing on either side). Exact
+    agreements are integer-code comparisons; rapidfuzz runs only on the pairs they leave open.
+    """
+    k = len(a)
+    out = np.full((k, len(FIELDS)), -1, dtype=np.int8)
+    if not k:
+        return out
+    out[:, 0] = _compare_names(prep, a, b)
+    out[:, 1] = _compare_births(prep, a, b)
+    sa, sb = prep.code["sex"][a], prep.code["sex"][b]
+    out[:, 2] = np.where((sa >= 0) & (sb >= 0), np.where(sa == sb, 0, 1), -1)
+    out[:, 3] = _compare_addresses(prep, a, b)
+    ia, ib = prep.code["nid"][a], prep.code["nid"][b]
+    both = (ia >= 0) & (ib >= 0)
+    # A 12-digit ID and a 9-digit CMND are two documents of possibly one person: not a disagreement.
+    both &= prep.length["nid"][a] == prep.length["nid"][b]
+    differ = both & (ia != ib)
+    near = _on(prep, differ, 9.0, OSA.distance, "nid", a, "nid", b) <= 1
+    out[:, 4] = np.where(differ, np.where(near, 0, 1), -1)
+    return out
+
+
+def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ca, cb = prep.code["name"][a], prep.code["name"][b]
+    known = (ca >= 0) & (cb >= 0)
+    exact = known & (ca == cb)
+    reordered = known & ~exact & (prep.code["sorted"][a] == prep.code["sorted"][b])
+    todo = known & ~exact & ~reordered
+    # Edit distances on the name as written and with its words sorted (a swapped surname and given
+    # name with a typo is still a typo): the better of the two.
+    osa = np.minimum(
+        _on(prep, todo, 9.0, OSA.distance, "name", a, "name", b),
+        _on(prep, todo, 9.0, OSA.distance, "sorted", a, "sorted", b),
+    )
+    token_set = _on(prep, todo, 0.0, fuzz.token_set_ratio, "name", a, "name", b)
+    shorter = np.minimum(prep.n_tokens[a], prep.n_tokens[b])
+    differ_count = prep.n_tokens[a] != prep.n_tokens[b]
+    same_given = prep.code["last"][a] == prep.code["last"][b]
+    dropped = todo & (token_set >= 100) & differ_count & (shorter >= 2) & same_given
+    typo1 = todo & ~dropped & (osa <= 1)
+    partial = todo & ~dropped & ~typo1 & (token_set >= 100) & differ_count & (shorter == 1)
+    rest = todo & ~dropped & ~typo1 & ~partial
+    given = _given_differs(prep, a, b, rest)
+    typo2 = rest & ~given & (osa <= 2)
+    open_ = rest & ~given & ~typo2
+    jw = np.maximum(
+        _on(prep, open_, 0.0, JaroWinkler.similarity, "name", a, "name", b),
+        _on(prep, open_, 0.0, JaroWinkler.similarity, "sorted", a, "sorted", b),
+    )
+    sort_ratio = _on(prep, open_ & (jw < 0.88), 0.0, fuzz.token_sort_ratio, "name", a, "name", b)
+    fuzzy = open_ & ((jw >= 0.88) | (sort_ratio >= 85))
+    level = np.select(
+        [exact, reordered, dropped, typo1, partial, given, typo2, fuzzy],
+        [_lvl("name", x) for x in ("exact", "reordered", "dropped_middle", "typo1", "partial")]
+        + [_lvl("name", x) for x in ("given_differs", "typo2", "fuzzy")],
+        default=_lvl("name", "else"),
+    )
+    return np.where(known, level, -1)
+
+
+def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The given names (last tokens) clearly differ, and neither is the other's first token (a name
+    written surname last is the same person, not a different given name)."""
+    out: np.ndarray = mask & _clearly_differ(prep, mask, "last", a, "last", b)
+    out &= _clearly_differ(prep, out, "last", a, "first", b)
+    out &= _clearly_differ(prep, out, "first", a, "last", b)
+    return out
+
+
+def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ya, yb = prep.year[a], prep.year[b]
+    known = ~(np.isnan(ya) | np.isnan(yb))
+    either_yo = prep.yo[a] | prep.yo[b]
+    full = known & ~either_yo
+    exact = full & (prep.code["date8"][a] == prep.code["date8"][b])
+    swapped = (
+        full
+        & ~exact
+        & (prep.day[a] == prep.month[b])
+        & (prep.month[a] == prep.day[b])
+        & (prep.day[a] != prep.month[a])
+        & (ya == yb)
+    )
+    osa = _on(prep, full & ~exact & ~swapped, 9.0, OSA.distance, "date8", a, "date8", b)
+    level = np.select(
+        [exact, either_yo & (ya == yb), swapped, full & (osa <= 1), full & (ya == yb)],
+        [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")],
+        default=_lvl("birth", "else"),
+    )
+    return np.where(known, level, -1)
+
+
+def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ha, hb = prep.code["household"][a], prep.code["household"][b]
+    aa, ab = prep.code["address"][a], prep.code["address"][b]
+    h_known = (ha >= 0) & (hb >= 0)
+    a_known = (aa >= 0) & (ab >= 0)
+    household = h_known & (ha == hb)
+    agree = ~household & a_known & (aa == ab)
+    todo = a_known & ~household & ~agree
+    ratio = _on(prep, todo, 0.0, fuzz.token_set_ratio, "address", a, "address", b)
+    close = todo & (ratio >= 80)
+    xa, xb = prep.code["digits"][a], prep.code["digits"][b]
+    # Numbers carry the address (tổ 3 ≠ tổ 13): fuzzy only when the digits agree, or differ by at most
+    # two typos in long numbers (house number + postcode).
+    long_digits = np.minimum(prep.length["digits"][a], prep.length["digits"][b]) >= 4
+    d_close = _on(prep, close & (xa != xb) & long_digits, 9.0, OSA.distance, "digits", a, "digits", b) <= 2
+    digits_ok = (xa == xb) | d_close
+    level = np.select([household, agree, close & digits_ok], [0, 1, 2], default=3)
+    return np.where(h_known | a_known, level, -1)
