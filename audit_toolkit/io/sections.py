@@ -1,0 +1,181 @@
+"""Category sections: the category of a record read from the section rows above it (contract §1a).
+
+Printed beneficiary lists have no category column: records sit under section rows such as
+``I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG`` or ``2. Người cao tuổi từ đủ 80 tuổi trở lên``, which may
+nest (``I. NGƯỜI KHUYẾT TẬT`` › ``1. Đặc biệt nặng``). A section row holds a numbering token
+and/or a label, in one cell or merged across the row, and no person. The labels from the
+outermost to the innermost section together give the category (and the disability level where
+they say it), through the same category table as a category column.
+
+Subtotal rows (``Cộng``, ``Cộng mục I``, ``Cộng: 12 người``, a row with only a number in an amount
+column) are not records. A record above every section, or under a label that maps to no category,
+keeps no category: the caller turns it into an ``UNREADABLE_ROW`` naming the label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.contract import CategoryTable, map_categories
+from audit_toolkit.normalize import fold, normalize_text
+
+__all__ = ["Sections", "find_sections"]
+
+# Numbering tokens by depth kind. Bare digits are the STT of a record, so a digit must carry "." or ")".
+_ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
+_TOKENS: list[tuple[str, re.Pattern[str]]] = [
+    ("roman", re.compile(rf"^(?=[IVX])({_ROMAN})(?:[.)]|\s|$)")),
+    ("upper", re.compile(r"^([A-H])(?:[.)]|\s+(?=\S)|$)")),
+    ("digit", re.compile(r"^(\d{1,2})\.(?!\d)")),
+    ("paren", re.compile(r"^(\d{1,2})\)")),
+    ("lower", re.compile(r"^([a-h])[.)]")),
+]
+_SUBTOTAL = re.compile(r"^(cong|tong cong|tong so|tong|total)( .*)?$")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass
+class Sections:
+    """What the section rows of one sheet say about each data row."""
+
+    section_rows: pd.Series  # bool: the row is a section row (not a record)
+    subtotal_rows: pd.Series  # bool: a subtotal row (not a record)
+    label: pd.Series  # per row: the label text the category is read from (NaN: no section above)
+    path: pd.Series  # per row: the section labels outer → inner, joined with " › " (NaN: none)
+    mapped: pd.Series  # bool per row: the label maps to a category
+    count: int = 0  # number of section rows
+    labels: list[str] = field(default_factory=list)  # distinct section paths, in order
+
+
+def _token(text: str) -> tuple[str | None, str]:
+    """``("roman", "NGƯỜI KHUYẾT TẬT")`` for ``"I. NGƯỜI KHUYẾT TẬT"``; ``(None, text)`` without a token."""
+    for kind, pattern in _TOKENS:
+        m = pattern.match(text)
+        if m and m.group(1):
+            return kind, text[m.end() :].strip(" .:-–)\t")
+    return None, text
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _is_label(text: str) -> bool:
+    return bool(_LETTERS.search(text))
+
+
+def find_sections(
+    data: pd.DataFrame,
+    present: pd.DataFrame,
+    *,
+    person_cols: list[int],
+    money_cols: list[int],
+    categories: CategoryTable,
+    outer: str | None = None,
+) -> Sections:
+    """Section and subtotal rows of ``data`` and the section label of every row.
+
+    Args:
+        data: the grid below the header (index = Excel row numbers).
+        present: cell-present mask of the columns in use (same index).
+        person_cols: grid columns that hold a person (name, birth date, ID): a section row has none.
+        money_cols: amount columns: a row with only numbers there is a subtotal.
+        categories: the ward's category table.
+        outer: a label above every section (the sheet's name in a one-sheet-per-category workbook).
+    """
+    index = data.index
+    filled = present.sum(axis=1)
+    # Only rows with at most two filled cells and no person can be section or subtotal rows.
+    candidates = filled.le(2) & ~present[[c for c in person_cols if c in present]].any(axis=1)
+    section = pd.Series(False, index=index)
+    subtotal = pd.Series(False, index=index)
+    tokens: dict[int, tuple[str | None, str]] = {}
+    sub = data.loc[candidates]
+    for row, cells in zip(sub.index.tolist(), sub.itertuples(index=False, name=None), strict=True):
+        texts = [t for t in (_cell_text(v) for v in cells) if t]
+        if not texts:
+            continue
+        joined = " ".join(texts)
+        if _SUBTOTAL.match(fold(joined)):
+            subtotal[row] = True
+            continue
+        kind, rest = _token(texts[0])
+        if kind is not None and not rest and len(texts) == 2:
+            rest = texts[1]  # "I" in the STT column, the label in the next one
+        elif kind is None and len(texts) == 2:
+            # A bare number in the STT column followed by a label: a section only when the label maps.
+            if re.fullmatch(r"\d{1,2}", texts[0]) and _is_label(texts[1]):
+                kind, rest = "number", texts[1]
+            else:
+                continue
+        elif kind is None:
+            rest = texts[0]
+        if not _is_label(rest):
+            continue
+        tokens[row] = (kind, rest)
+    # A row with only numbers in amount columns (and nothing else) is a subtotal.
+    if money_cols:
+        only_money = candidates & present[[c for c in money_cols if c in present]].any(axis=1)
+        others = [c for c in present.columns if c not in money_cols]
+        only_money &= ~present[others].any(axis=1) if others else True
+        subtotal |= only_money
+
+    # Decide which candidate rows are sections: a numbering token, capitals, or a label that maps.
+    labels_seen = pd.Series([rest for _, rest in tokens.values()], dtype="str")
+    maps = map_categories(labels_seen, table=categories)["category"].notna().tolist() if tokens else []
+    stack: list[tuple[str, str]] = [("outer", outer)] if outer else []
+    per_row: dict[int, list[str]] = {}
+    for (row, (kind, rest)), label_maps in zip(tokens.items(), maps, strict=True):
+        numbered = kind is not None and kind != "number"
+        capitals = kind is None and rest.upper() == rest and len(rest.split()) >= 2
+        if not (numbered or capitals or label_maps):
+            continue
+        section[row] = True
+        # Nesting follows the order in which numbering kinds first appear (forms use I › 1 › a, or
+        # A › I › 1): a kind already open closes itself and everything inside it.
+        key = kind or "none"
+        kinds = [k for k, _ in stack]
+        if key in kinds:
+            stack = stack[: kinds.index(key)]
+        stack.append((key, rest))
+        per_row[row] = [t for _, t in stack]
+
+    path = pd.Series(np.nan, index=index, dtype="object")
+    if outer:
+        path[:] = outer
+    for row, labels in per_row.items():
+        path[row] = " › ".join(labels)
+    path = path.ffill()
+    distinct = [p for p in dict.fromkeys(path.dropna().tolist())]
+    label_of: dict[str, str | None] = {p: _resolve(p, categories) for p in distinct}
+    label = path.map(lambda p: label_of.get(p) if isinstance(p, str) else None)
+    mapped = label.notna()
+    label = label.where(mapped, path)
+    return Sections(
+        section_rows=section,
+        subtotal_rows=subtotal,
+        label=normalize_text(label.astype("object")).values.astype("str"),
+        path=path.astype("str"),
+        mapped=mapped.astype(bool),
+        count=int(section.sum()),
+        labels=distinct,
+    )
+
+
+def _resolve(path: str, categories: CategoryTable) -> str | None:
+    """The label text that maps a section path to a category: all labels outer → inner first,
+    then without the outermost ones down to the innermost alone; ``None`` when none maps."""
+    parts = path.split(" › ")
+    # Never an outer label alone: an inner label that maps to nothing must not borrow its parent's.
+    candidates = [" ".join(parts[i:]) for i in range(len(parts))]
+    mapped = map_categories(pd.Series(candidates, dtype="str"), table=categories)["category"]
+    for text, code in zip(candidates, mapped.tolist(), strict=True):
+        if isinstance(code, str):
+            return text
+    return None
