@@ -153,6 +153,10 @@ def test_letter_outer_roman_inner_and_label_in_the_name_column(tmp_path):
         ([section("I. NGƯỜI KHUYẾT TẬT", 5), section("1. Hỗ trợ đột xuất", 6), person(1, "Hoàng Văn Tâm", 1970),
           section("2. Đặc biệt nặng", 8), person(1, "Hà Văn Long", 1975)],
          7, "section label 'NGƯỜI KHUYẾT TẬT › Hỗ trợ đột xuất' maps to no category"),
+        # same under a parent that maps by itself (with no level to add)
+        ([section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5), person(1, "Hà Văn Long", 1975),
+          section("II. NGƯỜI CAO TUỔI TỪ ĐỦ 80 TUỔI", 7), section("1. Hỗ trợ đột xuất", 8), person(1, "Hoàng Văn Tâm", 1935)],
+         9, "maps to no category"),
     ],
 )
 def test_sections_broken(tmp_path, body, row, reason):
@@ -247,3 +251,254 @@ def test_one_sheet_per_category_in_a_ward_workbook(tmp_path):
     ward = load_ward(tmp_path / "ward.xlsx")
     assert ward.tables["beneficiaries"]["category"].tolist() == [c for _, c, _ in CAT_SHEETS.values()]
     assert ward.unreadable.empty
+
+
+# ---------------------------------------------------------------------------------------------
+# Payments, one sheet per month
+
+PAY_HEADER = ["STT", "Họ và tên", "Năm sinh", "Số tiền", "Ký nhận", "Ghi chú"]
+BEN_TIDY = [
+    ["STT", "Họ và tên", "Năm sinh", "Giới tính", "Đối tượng", "Mức hưởng"],
+    [1, "Hoàng Văn Tâm", 1970, "Nam", "NKT ĐBN", 720000],
+    [2, "Ma Văn Sơn", 1935, "Nam", "K5c", 540000],
+]
+
+
+def pay_sheet(title: str | None, rows: list[list[object]]) -> list[list[object]]:
+    return ([[title]] if title else [["UBND PHƯỜNG HUYỀN TỤNG"]]) + [PAY_HEADER, *rows]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "title", "month"),
+    [
+        ("T1-2023", None, (2023, 1)),
+        ("T01.2023", None, (2023, 1)),
+        ("Tháng 3-2023", None, (2023, 3)),
+        ("Thang 04 nam 2023", None, (2023, 4)),
+        ("05-2023", None, (2023, 5)),
+        ("Sheet6", "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI THÁNG 06 NĂM 2023", (2023, 6)),  # month in a title row only
+    ],
+)
+def test_month_sheet_names_and_title_rows(tmp_path, sheet, title, month):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows = pay_sheet(title, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]])
+    other = pay_sheet(None, [[1, "Ma Văn Sơn", 1935, 540000, None, None]])
+    write_xlsx(tmp_path / "Danh sách chi trả.xlsx", {sheet: rows, "T12-2022": other})
+    ward = load_ward(tmp_path)
+    pay = ward.tables["payments"]
+    assert pay["month"].tolist() == [month_num(*month), month_num(2022, 12)]
+    assert pay["_ref"].tolist() == [f"{sheet}!3", "T12-2022!3"]
+    assert pay["paid"].tolist() == [True, True]  # an empty Ký nhận says nothing: received
+    assert "2 month sheets" in ward.sources[-1].layout
+
+
+def test_month_sheets_inside_the_ward_workbook_mixed_with_other_tables(tmp_path):
+    sheets = {
+        "Danh sách đối tượng": BEN_TIDY,
+        "T1-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]]),
+        "Dân cư": [["Họ và tên", "Ngày sinh", "Số CCCD"], ["Hoàng Văn Tâm", "1970", "006070001234"]],
+        "T2-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None],
+                                    [2, "Ma Văn Sơn", 1935, 540000, None, None]]),
+    }
+    write_xlsx(tmp_path / "ward.xlsx", sheets)
+    ward = load_ward(tmp_path / "ward.xlsx")
+    pay = ward.tables["payments"]
+    assert pay["month"].tolist() == [month_num(2023, 1), month_num(2023, 2), month_num(2023, 2)]
+    assert pay["_sheet"].tolist() == ["T1-2023", "T2-2023", "T2-2023"]
+    assert len(ward.tables["residents"]) == 1
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI",  # no month anywhere
+        None,  # no title at all
+    ],
+)
+def test_month_sheet_without_a_findable_month_is_an_error_naming_it(tmp_path, title):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    write_xlsx(
+        tmp_path / "Danh sách chi trả.xlsx",
+        {"T1-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]]),
+         "Bảng kê": pay_sheet(title, [[1, "Ma Văn Sơn", 1935, 540000, None, None]])},
+    )
+    with pytest.raises(InputError) as err:
+        load_ward(tmp_path)
+    assert err.value.sheet == "Bảng kê" and "month cannot be found" in err.value.message
+
+
+def test_signature_and_note_mark_money_not_received(tmp_path):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows = [
+        [1, "Hoàng Văn Tâm", 1970, 720000, None, None],  # row 3: empty signature → received
+        [2, "Ma Văn Sơn", 1935, 540000, "vắng", None],  # row 4: not received
+        [3, "Hoàng Văn Tâm", 1970, 720000, None, "Chưa lĩnh"],  # row 5: the note says not received
+        [4, "Ma Văn Sơn", 1935, 540000, "Sơn", None],  # row 6: a signature → says nothing
+        [5, "Hoàng Văn Tâm", 1970, 720000, "chưa nhận", None],  # row 7
+        [6, "Ma Văn Sơn", 1935, 540000, None, "không nhận, đi viện"],  # row 8
+    ]
+    write_xlsx(tmp_path / "payments.xlsx", {"T1-2023": pay_sheet(None, rows)})
+    ward = load_ward(tmp_path)
+    assert ward.tables["payments"]["paid"].tolist() == [True, False, False, True, False, False]
+    assert ward.unreadable.empty
+    assert "signature" in ward.sources[-1].layout
+
+
+# ---------------------------------------------------------------------------------------------
+# Payments, one column per month
+
+@pytest.mark.parametrize(
+    ("headers", "sheet", "title"),
+    [
+        (["T1", "T2", "T3"], "Chi trả", "NĂM 2023"),  # year in a title row
+        (["Tháng 1", "Tháng 2", "Tháng 3"], "Chi trả 2023", None),  # year in the sheet name
+        (["01/2023", "02/2023", "03/2023"], "Chi trả", None),  # year in the header
+    ],
+)
+def test_month_columns(tmp_path, headers, sheet, title):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows: list[list[object]] = [[title or "UBND PHƯỜNG HUYỀN TỤNG"], ["STT", "Họ và tên", "Năm sinh", *headers, "Tổng tiền"]]
+    rows += [
+        [1, "Hoàng Văn Tâm", 1970, 720000, None, "720.000", 1440000],  # row 3: Jan and Mar
+        [2, "Ma Văn Sơn", 1935, 540000, 540000, 540000, 1620000],  # row 4: all three
+        [None, "Tổng cộng", None, 1260000, 540000, 1260000, 3060000],  # row 5: total
+    ]
+    write_xlsx(tmp_path / "payments.xlsx", {sheet: rows})
+    ward = load_ward(tmp_path)
+    pay = ward.tables["payments"]
+    jan, feb, mar = (month_num(2023, m) for m in (1, 2, 3))
+    assert list(zip(pay["_row"], pay["month"], pay["amount"], strict=True)) == [
+        (3, jan, 720000), (3, mar, 720000), (4, jan, 540000), (4, feb, 540000), (4, mar, 540000)
+    ]
+    assert ward.unreadable.empty
+    assert "3 month columns" in ward.sources[-1].layout
+
+
+def test_month_columns_bad_amount_is_unreadable_and_no_year_is_an_error(tmp_path):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows: list[list[object]] = [["NĂM 2023"], ["STT", "Họ và tên", "Năm sinh", "T1", "T2"]]
+    rows += [[1, "Hoàng Văn Tâm", 1970, 720000, "bảy trăm"]]
+    write_xlsx(tmp_path / "payments.xlsx", {"Chi trả": rows})
+    ward = load_ward(tmp_path)
+    assert ward.tables["payments"]["amount"].tolist() == [720000]
+    assert ward.unreadable["row"].tolist() == [3] and "amount" in ward.unreadable["reason"].iloc[0]
+    rows[0] = ["BẢNG KÊ CHI TRẢ"]
+    write_xlsx(tmp_path / "payments.xlsx", {"Chi trả": rows})
+    with pytest.raises(InputError) as err:
+        load_ward(tmp_path)
+    assert err.value.column == "T1" and err.value.sheet == "Chi trả"
+
+
+# ---------------------------------------------------------------------------------------------
+# No national ID anywhere: payments link to their line by name + birth date or year
+
+
+def test_no_ids_payments_link_by_name_and_birth(tmp_path):
+    from audit_toolkit.audit import run_audit
+
+    ben = [
+        ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Đối tượng", "Mức hưởng"],
+        [1, "Hoàng Văn Tâm", "05/06/1970", "Nam", "NKT ĐBN", 720000],  # line 0
+        [2, "Hoàng Văn Tâm", "1950", "Nam", "K5a", 540000],  # line 1: same name, other person
+        [3, "Ma Văn Sơn", "1935", "Nam", "K5c", 540000],  # line 2
+        [4, "Ma Văn Sơn", "1935", "Nam", "C2", 360000],  # line 3: his second line
+    ]
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": ben})
+    rows = [
+        [1, "Hoàng Văn Tâm", "05/06/1970", 720000, None, None],  # full date → line 0
+        [2, "HOÀNG VĂN TÂM", "1950", 540000, None, None],  # year, other case → line 1
+        [3, "Ma Văn Sơn", "1935", 540000, None, None],  # two lines for this person: not linked
+        [4, "Lê Thị Lạ", "1940", 540000, None, None],  # nobody
+    ]
+    write_xlsx(tmp_path / "payments.xlsx", {"T1-2023": pay_sheet(None, rows)})
+    result = run_audit(tmp_path, as_of="2023-02-28", period_from="2023-01", quality=False)
+    linked = result.context.payments_linked
+    assert linked["line_idx"].tolist() == [0, 1, pd.NA, pd.NA]
+    assert linked["name_linked"].tolist() == [True, True, False, False]
+    assert linked["source"].tolist()[0] == "payments:3"  # one sheet: the plain table:row
+
+
+def test_no_ids_payments_with_category_pick_the_line(tmp_path):
+    from audit_toolkit.audit import run_audit
+
+    ben = [
+        ["STT", "Họ và tên", "Năm sinh", "Đối tượng"],
+        [1, "Ma Văn Sơn", "1935", "K5c"],
+        [2, "Ma Văn Sơn", "1935", "C2"],
+    ]
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": ben})
+    pay = [["Họ và tên", "Năm sinh", "Đối tượng", "Tháng", "Số tiền"], ["Ma Văn Sơn", "1935", "C2", "01/2023", 360000]]
+    write_xlsx(tmp_path / "payments.xlsx", {"DS": pay})
+    result = run_audit(tmp_path, as_of="2023-02-28", period_from="2023-01", quality=False)
+    assert result.context.payments_linked["line_idx"].tolist() == [1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Error hints
+
+
+def test_missing_category_hint_never_suggests_stt_and_names_the_office_layouts(tmp_path):
+    rows = [["STT", "Họ và tên", "Năm sinh", "Địa chỉ"], [1, "Hoàng Văn Tâm", 1970, "Tổ 5"]]
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": rows})
+    with pytest.raises(InputError) as err:
+        load_ward(tmp_path)
+    fix = err.value.fix or ""
+    assert '"STT": category' not in fix and '"Họ và tên": category' not in fix
+    assert "closest headers in the file: 'STT'" not in err.value.message
+    assert "section rows" in fix and "one sheet per category" in fix
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: under sections, no record row is lost and each takes its section's category
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SECTION_LABELS = {
+    "NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG": "K6",
+    "Người cao tuổi từ đủ 80 tuổi trở lên": "K5c",
+    "TRẺ EM MỒ CÔI": "K1",
+    "HỖ TRỢ ĐỘT XUẤT": None,  # maps to nothing
+}
+items = st.lists(
+    st.one_of(
+        st.tuples(st.just("section"), st.sampled_from(sorted(SECTION_LABELS)), st.sampled_from(["I.", "2.", "C.", "b)"])),
+        st.tuples(st.just("record"), st.sampled_from(["good", "bad_date"]), st.just("")),
+        st.tuples(st.just("subtotal"), st.sampled_from(["Cộng", "Cộng: 3 người", "amount"]), st.just("")),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(spec=items)
+def test_sections_never_lose_a_row(tmp_path_factory, spec):
+    tmp = tmp_path_factory.mktemp("sections")
+    body: list = []
+    expected: dict[int, str | None] = {}  # row → category, or None: unreadable
+    current: str | None = None
+    seen_section = False
+    for i, (kind, what, token) in enumerate(spec):
+        row = 5 + i
+        if kind == "section":
+            body.append(section(f"{token} {what}", row))
+            current, seen_section = SECTION_LABELS[what], True
+        elif kind == "subtotal":
+            body.append([None, None, None, None, None, 100, None] if what == "amount" else [what])
+        else:
+            year = 1950 if what == "good" else "31/02/1950"
+            body.append(person(i, f"Người {i}", year))
+            expected[row] = current if (seen_section and what == "good") else None
+    if not seen_section and not expected:
+        return
+    try:
+        ben, bad = load_form(tmp, body)
+    except InputError:
+        # No section row at all: the list has no category, which is an input error, not a lost row.
+        assert not seen_section
+        return
+    read = dict(zip(ben["_row"].tolist(), ben["category"].tolist(), strict=True))
+    assert sorted([*read, *bad["row"].tolist()]) == sorted(expected)  # every record row exactly once
+    for row, cat in expected.items():
+        assert read.get(row) == cat

@@ -225,7 +225,7 @@ def missing_columns_error(
     closest_known = sorted(
         {
             alias_text[m]
-            for h in headers
+            for h in free
             for m in difflib.get_close_matches(fold_key(h), list(alias_text), n=2, cutoff=0.6)
         }
     )

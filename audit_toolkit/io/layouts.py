@@ -306,10 +306,11 @@ def read_part(
     name_cols = [c for c, n in layout.mapping.items() if n == "full_name"]
     if not spec.keeps_totals:
         total = _total_rows(data, sorted({*range(min(3, data.shape[1])), *name_cols}))
-        if total.any():
-            # Signature lines under a total row ("Người lập biểu", "Chủ tịch") are not records.
-            after = data.index > data.index[total.to_numpy()].max()
-            total = total | (pd.Series(after, index=data.index) & (present.sum(axis=1) <= 2))
+    signatures = pd.Series(False, index=data.index)
+    if total.any():
+        # Signature lines under a total row ("Người lập biểu", "Chủ tịch") are not records.
+        after = data.index > data.index[total.to_numpy()].max()
+        signatures = pd.Series(after, index=data.index) & (present.sum(axis=1) <= 2)
     sections: Sections | None = None
     has_category = "category" in spec.columns and not spec.keeps_totals
     if has_category:
@@ -333,7 +334,7 @@ def read_part(
     if layout.sex_split:
         info.layout.append("Nam/Nữ → sex")
 
-    skip = blank | total
+    skip = blank | total | signatures
     if sections is not None:
         not_records = sections.section_rows | sections.subtotal_rows
         skip = skip | not_records.reindex(skip.index, fill_value=False).astype(bool)

@@ -169,13 +169,25 @@ def find_sections(
 
 
 def _resolve(path: str, categories: CategoryTable) -> str | None:
-    """The label text that maps a section path to a category: all labels outer → inner first,
-    then without the outermost ones down to the innermost alone; ``None`` when none maps."""
+    """The label text that maps a section path to a category, or ``None``.
+
+    Joins of the labels ending with the innermost are tried from the outermost start (``NGƯỜI KHUYẾT
+    TẬT`` + ``Đặc biệt nặng``) down to the innermost label alone. A join counts only if the innermost
+    label changes what it maps to: an inner label that maps to nothing (``HỖ TRỢ ĐỘT XUẤT`` under
+    ``NKT ĐBN``) never borrows its parent's category.
+    """
     parts = path.split(" › ")
-    # Never an outer label alone: an inner label that maps to nothing must not borrow its parent's.
-    candidates = [" ".join(parts[i:]) for i in range(len(parts))]
-    mapped = map_categories(pd.Series(candidates, dtype="str"), table=categories)["category"]
-    for text, code in zip(candidates, mapped.tolist(), strict=True):
-        if isinstance(code, str):
+    with_inner = [" ".join(parts[i:]) for i in range(len(parts))]
+    without_inner = [" ".join(parts[i:-1]) for i in range(len(parts))]
+    mapped = map_categories(pd.Series(with_inner + without_inner, dtype="str"), table=categories)
+    # Missing values as None: two NaN objects never compare equal.
+    pairs = [
+        (c if isinstance(c, str) else None, lv if isinstance(lv, str) else None)
+        for c, lv in zip(mapped["category"].tolist(), mapped["implied_level"].tolist(), strict=True)
+    ]
+    n = len(with_inner)
+    for i, text in enumerate(with_inner):
+        code, level = pairs[i]
+        if isinstance(code, str) and (code, level) != pairs[n + i]:
             return text
     return None
