@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SAMPLE = DATA / "sample"
 EXPECTED = DATA / "expected"
-WARDS = {"01843": "phung-chi-kien", "01837": "song-cau.xlsx", "01840": "duc-xuan", "01855": "xuat-hoa"}
-PREFIX = {"01843": "PCK", "01837": "SC", "01840": "DX", "01855": "XH"}
+WARDS = {"01843": "phung-chi-kien", "01837": "song-cau.xlsx", "01840": "duc-xuan", "01855": "xuat-hoa",
+         "01834": "nguyen-thi-minh-khai"}  # fmt: skip
+PREFIX = {"01843": "PCK", "01837": "SC", "01840": "DX", "01855": "XH", "01834": "MK"}
 WARD_CHECKS = [
     "UNREADABLE_ROW", "ID_INVALID", "ID_MISMATCH", "ID_CONFLICT", "DUPLICATE_ID", "DUPLICATE_PERSON",
     "MISSED_ELDERLY", "MISSED_DISABILITY", "MISSED_CARE", "DECEASED_ACTIVE", "MOVED_ACTIVE", "AGE_OUT",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from audit_toolkit.io.sections import Sections, find_sections
 from audit_toolkit.months import month_iso, month_num
 from audit_toolkit.normalize import fold, fold_series, normalize_text
 
-__all__ = ["PartInfo", "read_part"]
+__all__ = ["PartInfo", "describe", "read_part"]
 
 _TOTAL = re.compile(r"^(tong cong|tong so|tong|cong|total)( .*)?$")
 # Cheap first pass (runs in pyarrow): "Tổng…", "Cộng…", "Total", in NFC or decomposed form.
@@ -430,7 +429,7 @@ def _melt_months(
     return out.iloc[order], all_rows, state
 
 
-def describe(table: str, infos: list[PartInfo], path: Path) -> str:
+def describe(infos: list[PartInfo]) -> str:
     """A one-line description of the layout read for a table (report input table, manifest, CLI)."""
     notes = list(dict.fromkeys(n for i in infos for n in i.layout if not n.startswith("month ")))
     months = [i.month for i in infos if i.month is not None]
@@ -442,4 +441,4 @@ def describe(table: str, infos: list[PartInfo], path: Path) -> str:
     if len(cats) > 1:
         notes = [n for n in notes if n != "sheet name → category"]
         notes.insert(0, f"{len(cats)} sheets, one per category")
-    return (f"{table}: " + "; ".join(notes)) if notes else f"{table}: table"
+    return "; ".join(notes) if notes else "tidy table"

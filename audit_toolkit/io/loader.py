@@ -44,7 +44,7 @@ class SourceFile:
     rows_unreadable: int
     header_row: int  # 1-based row number of the (first) header row
     column_map: dict[str, str]  # header text → canonical column
-    layout: str = ""  # what was recognised, e.g. "beneficiaries: sections → category; Nam/Nữ → sex"
+    layout: str = ""  # what was recognised, e.g. "sections → category; Nam/Nữ → sex", "tidy table"
     sheets: list[str] = field(default_factory=list)  # every sheet read for this table from this file
 
 
@@ -193,7 +193,7 @@ def _read_sources(
                 rows_unreadable=sum(n for _, _, n in items),
                 header_row=infos[0].header_row,
                 column_map=column_map,
-                layout=describe(spec.name, infos, path),
+                layout=describe(infos),
                 sheets=sheets,
             )
         )

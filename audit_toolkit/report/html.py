@@ -344,6 +344,7 @@ def _inputs(result: AuditResult) -> list[dict[str, Any]]:
                 "rows": _clean(getattr(src, "rows_read", "")),
                 "unreadable": _clean(getattr(src, "rows_unreadable", "")),
                 "sha256": _clean(getattr(src, "sha256", "")),
+                "layout": _clean(getattr(src, "layout", "")),
             }
         )
     return rows
