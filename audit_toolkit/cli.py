@@ -91,7 +91,14 @@ def _layout_lines(result: AuditResult) -> str:
     from audit_toolkit.messages import t
 
     return "\n".join(
-        t("cli.layout_read", result.lang, table=s.table, file=s.path.name, sheet=s.sheet or "-", layout=s.layout)
+        t(
+            "cli.layout_read",
+            result.lang,
+            table=s.table,
+            file=s.path.name,
+            sheet=s.sheet or "-",
+            layout=s.layout,
+        )
         for s in result.ward.sources
     )
 

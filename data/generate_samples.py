@@ -1787,7 +1787,9 @@ def ward_yaml(w: Ward) -> str:
     )
 
 
-def write_ward(w: Ward, tables: dict[str, list[dict[str, Any]]], sample: Path, *, office: bool = True) -> None:
+def write_ward(
+    w: Ward, tables: dict[str, list[dict[str, Any]]], sample: Path, *, office: bool = True
+) -> None:
     """Write a ward in its shape; ``office=False`` writes the printed-form ward (MK) as tidy tables instead."""
     if w.prefix == "MK" and office:
         write_office_ward(w, tables, sample / w.slug)
@@ -1880,7 +1882,11 @@ def office_beneficiaries(w: Ward, records: list[dict[str, Any]]) -> tuple[list[l
     width = len(OFFICE_BEN)
     last = openpyxl.utils.get_column_letter(width)
     amount_col = [c for c, _ in OFFICE_BEN].index("monthly_amount")
-    rows: list[list[Any]] = [[f"UBND {w.name.upper()}"], [TITLES["beneficiaries"]], [f"(Tính đến ngày {fmt_date(AS_OF)})"]]
+    rows: list[list[Any]] = [
+        [f"UBND {w.name.upper()}"],
+        [TITLES["beneficiaries"]],
+        [f"(Tính đến ngày {fmt_date(AS_OF)})"],
+    ]
     head1 = [h for _, h in OFFICE_BEN]
     head2 = ["Nam" if c == "birth_M" else "Nữ" if c == "birth_F" else None for c, _ in OFFICE_BEN]
     rows += [head1, head2, [f"({i})" for i in range(1, width + 1)]]
@@ -1928,7 +1934,9 @@ def office_beneficiaries(w: Ward, records: list[dict[str, Any]]) -> tuple[list[l
             total += sub_total
             # a subtotal written as a bare number in the amount column
             rows.append([None] * amount_col + [sub_total] + [None] * (width - amount_col - 1))
-        rows.append([f"Cộng mục {roman}"] + [None] * (amount_col - 1) + [total] + [None] * (width - amount_col - 1))
+        rows.append(
+            [f"Cộng mục {roman}"] + [None] * (amount_col - 1) + [total] + [None] * (width - amount_col - 1)
+        )
         grand += total
     assert len(placed) == len(by_line), "a line has no section in the printed form"
     rows.append(["Tổng cộng"] + [None] * (amount_col - 1) + [grand] + [None] * (width - amount_col - 1))

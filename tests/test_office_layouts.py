@@ -22,7 +22,9 @@ HEAD2 = [None, None, "Nam", "Nữ", None, None, None]
 HEAD_MERGES = ["A3:A4", "B3:B4", "C3:D3", "E3:E4", "F3:F4", "G3:G4"]
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None) -> Path:
+def write_xlsx(
+    path: Path, sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None
+) -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
@@ -54,11 +56,15 @@ def form(body: list[list[object] | tuple[list[object], str]]) -> tuple[list[list
     return rows, merges
 
 
-def person(stt: int, name: str, year: object, sex: str = "M", amount: object = 720000, note: str | None = None):
+def person(
+    stt: int, name: str, year: object, sex: str = "M", amount: object = 720000, note: str | None = None
+):
     return [stt, name, year if sex == "M" else None, year if sex == "F" else None, "Tổ 5", amount, note]
 
 
-def load_form(tmp_path: Path, body: list, sheet: str = "Danh sách đối tượng") -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_form(
+    tmp_path: Path, body: list, sheet: str = "Danh sách đối tượng"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, merges = form(body)
     write_xlsx(tmp_path / "Danh sách đối tượng.xlsx", {sheet: rows}, {sheet: merges})
     ward = load_ward(tmp_path)
@@ -143,20 +149,50 @@ def test_letter_outer_roman_inner_and_label_in_the_name_column(tmp_path):
     ("body", "row", "reason"),
     [
         # a record above any section row
-        ([person(1, "Hoàng Văn Tâm", 1970), section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 6), person(1, "Hà Văn Long", 1975)],
-         5, "record above any section row"),
+        (
+            [
+                person(1, "Hoàng Văn Tâm", 1970),
+                section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 6),
+                person(1, "Hà Văn Long", 1975),
+            ],
+            5,
+            "record above any section row",
+        ),
         # a section label that maps to no category: every record under it, naming the label
-        ([section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5), person(1, "Hà Văn Long", 1975),
-          section("II. HỖ TRỢ ĐỘT XUẤT", 7), person(1, "Hoàng Văn Tâm", 1970)],
-         8, "section label 'HỖ TRỢ ĐỘT XUẤT' maps to no category"),
+        (
+            [
+                section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5),
+                person(1, "Hà Văn Long", 1975),
+                section("II. HỖ TRỢ ĐỘT XUẤT", 7),
+                person(1, "Hoàng Văn Tâm", 1970),
+            ],
+            8,
+            "section label 'HỖ TRỢ ĐỘT XUẤT' maps to no category",
+        ),
         # a nested label that maps to nothing does not borrow its parent's category
-        ([section("I. NGƯỜI KHUYẾT TẬT", 5), section("1. Hỗ trợ đột xuất", 6), person(1, "Hoàng Văn Tâm", 1970),
-          section("2. Đặc biệt nặng", 8), person(1, "Hà Văn Long", 1975)],
-         7, "section label 'NGƯỜI KHUYẾT TẬT › Hỗ trợ đột xuất' maps to no category"),
+        (
+            [
+                section("I. NGƯỜI KHUYẾT TẬT", 5),
+                section("1. Hỗ trợ đột xuất", 6),
+                person(1, "Hoàng Văn Tâm", 1970),
+                section("2. Đặc biệt nặng", 8),
+                person(1, "Hà Văn Long", 1975),
+            ],
+            7,
+            "section label 'NGƯỜI KHUYẾT TẬT › Hỗ trợ đột xuất' maps to no category",
+        ),
         # same under a parent that maps by itself (with no level to add)
-        ([section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5), person(1, "Hà Văn Long", 1975),
-          section("II. NGƯỜI CAO TUỔI TỪ ĐỦ 80 TUỔI", 7), section("1. Hỗ trợ đột xuất", 8), person(1, "Hoàng Văn Tâm", 1935)],
-         9, "maps to no category"),
+        (
+            [
+                section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5),
+                person(1, "Hà Văn Long", 1975),
+                section("II. NGƯỜI CAO TUỔI TỪ ĐỦ 80 TUỔI", 7),
+                section("1. Hỗ trợ đột xuất", 8),
+                person(1, "Hoàng Văn Tâm", 1935),
+            ],
+            9,
+            "maps to no category",
+        ),
     ],
 )
 def test_sections_broken(tmp_path, body, row, reason):
@@ -207,7 +243,10 @@ def test_nam_nu_both_or_neither_is_unreadable(tmp_path, cells, reason):
 
 @pytest.mark.parametrize("header", ["Năm sinh", "Ngày sinh", "Ngày, tháng, năm sinh"])
 def test_nam_nu_under_each_birth_header(tmp_path, header):
-    rows: list[list[object]] = [["STT", "Họ và tên", header, None, "Đối tượng"], [None, None, "Nam", "Nữ", None]]
+    rows: list[list[object]] = [
+        ["STT", "Họ và tên", header, None, "Đối tượng"],
+        [None, None, "Nam", "Nữ", None],
+    ]
     rows += [[1, "Hoàng Văn Tâm", "05/06/1940", None, "K5c"], [2, "Nông Thị Hoa", None, "1941", "K5c"]]
     write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": rows}, {"DS": ["C1:D1", "A1:A2", "B1:B2", "E1:E2"]})
     ward = load_ward(tmp_path)
@@ -231,7 +270,9 @@ CAT_SHEETS = {
 
 
 def _category_sheets() -> dict[str, list[list[object]]]:
-    return {name: [["DANH SÁCH " + name.upper()], CAT_HEADER, cells] for name, (cells, _, _) in CAT_SHEETS.items()}
+    return {
+        name: [["DANH SÁCH " + name.upper()], CAT_HEADER, cells] for name, (cells, _, _) in CAT_SHEETS.items()
+    }
 
 
 def test_one_sheet_per_category_in_a_beneficiaries_workbook(tmp_path):
@@ -276,7 +317,11 @@ def pay_sheet(title: str | None, rows: list[list[object]]) -> list[list[object]]
         ("Tháng 3-2023", None, (2023, 3)),
         ("Thang 04 nam 2023", None, (2023, 4)),
         ("05-2023", None, (2023, 5)),
-        ("Sheet6", "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI THÁNG 06 NĂM 2023", (2023, 6)),  # month in a title row only
+        (
+            "Sheet6",
+            "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI THÁNG 06 NĂM 2023",
+            (2023, 6),
+        ),  # month in a title row only
     ],
 )
 def test_month_sheet_names_and_title_rows(tmp_path, sheet, title, month):
@@ -297,8 +342,10 @@ def test_month_sheets_inside_the_ward_workbook_mixed_with_other_tables(tmp_path)
         "Danh sách đối tượng": BEN_TIDY,
         "T1-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]]),
         "Dân cư": [["Họ và tên", "Ngày sinh", "Số CCCD"], ["Hoàng Văn Tâm", "1970", "006070001234"]],
-        "T2-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None],
-                                    [2, "Ma Văn Sơn", 1935, 540000, None, None]]),
+        "T2-2023": pay_sheet(
+            None,
+            [[1, "Hoàng Văn Tâm", 1970, 720000, None, None], [2, "Ma Văn Sơn", 1935, 540000, None, None]],
+        ),
     }
     write_xlsx(tmp_path / "ward.xlsx", sheets)
     ward = load_ward(tmp_path / "ward.xlsx")
@@ -319,8 +366,10 @@ def test_month_sheet_without_a_findable_month_is_an_error_naming_it(tmp_path, ti
     write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
     write_xlsx(
         tmp_path / "Danh sách chi trả.xlsx",
-        {"T1-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]]),
-         "Bảng kê": pay_sheet(title, [[1, "Ma Văn Sơn", 1935, 540000, None, None]])},
+        {
+            "T1-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]]),
+            "Bảng kê": pay_sheet(title, [[1, "Ma Văn Sơn", 1935, 540000, None, None]]),
+        },
     )
     with pytest.raises(InputError) as err:
         load_ward(tmp_path)
@@ -347,6 +396,7 @@ def test_signature_and_note_mark_money_not_received(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Payments, one column per month
 
+
 @pytest.mark.parametrize(
     ("headers", "sheet", "title"),
     [
@@ -357,7 +407,10 @@ def test_signature_and_note_mark_money_not_received(tmp_path):
 )
 def test_month_columns(tmp_path, headers, sheet, title):
     write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
-    rows: list[list[object]] = [[title or "UBND PHƯỜNG HUYỀN TỤNG"], ["STT", "Họ và tên", "Năm sinh", *headers, "Tổng tiền"]]
+    rows: list[list[object]] = [
+        [title or "UBND PHƯỜNG HUYỀN TỤNG"],
+        ["STT", "Họ và tên", "Năm sinh", *headers, "Tổng tiền"],
+    ]
     rows += [
         [1, "Hoàng Văn Tâm", 1970, 720000, None, "720.000", 1440000],  # row 3: Jan and Mar
         [2, "Ma Văn Sơn", 1935, 540000, 540000, 540000, 1620000],  # row 4: all three
@@ -368,7 +421,11 @@ def test_month_columns(tmp_path, headers, sheet, title):
     pay = ward.tables["payments"]
     jan, feb, mar = (month_num(2023, m) for m in (1, 2, 3))
     assert list(zip(pay["_row"], pay["month"], pay["amount"], strict=True)) == [
-        (3, jan, 720000), (3, mar, 720000), (4, jan, 540000), (4, feb, 540000), (4, mar, 540000)
+        (3, jan, 720000),
+        (3, mar, 720000),
+        (4, jan, 540000),
+        (4, feb, 540000),
+        (4, mar, 540000),
     ]
     assert ward.unreadable.empty
     assert "3 month columns" in ward.sources[-1].layout
@@ -427,7 +484,10 @@ def test_no_ids_payments_with_category_pick_the_line(tmp_path):
         [2, "Ma Văn Sơn", "1935", "C2"],
     ]
     write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": ben})
-    pay = [["Họ và tên", "Năm sinh", "Đối tượng", "Tháng", "Số tiền"], ["Ma Văn Sơn", "1935", "C2", "01/2023", 360000]]
+    pay = [
+        ["Họ và tên", "Năm sinh", "Đối tượng", "Tháng", "Số tiền"],
+        ["Ma Văn Sơn", "1935", "C2", "01/2023", 360000],
+    ]
     write_xlsx(tmp_path / "payments.xlsx", {"DS": pay})
     result = run_audit(tmp_path, as_of="2023-02-28", period_from="2023-01", quality=False)
     assert result.context.payments_linked["line_idx"].tolist() == [1]
@@ -462,7 +522,11 @@ SECTION_LABELS = {
 }
 items = st.lists(
     st.one_of(
-        st.tuples(st.just("section"), st.sampled_from(sorted(SECTION_LABELS)), st.sampled_from(["I.", "2.", "C.", "b)"])),
+        st.tuples(
+            st.just("section"),
+            st.sampled_from(sorted(SECTION_LABELS)),
+            st.sampled_from(["I.", "2.", "C.", "b)"]),
+        ),
         st.tuples(st.just("record"), st.sampled_from(["good", "bad_date"]), st.just("")),
         st.tuples(st.just("subtotal"), st.sampled_from(["Cộng", "Cộng: 3 người", "amount"]), st.just("")),
     ),
@@ -471,7 +535,11 @@ items = st.lists(
 )
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(spec=items)
 def test_sections_never_lose_a_row(tmp_path_factory, spec):
     tmp = tmp_path_factory.mktemp("sections")

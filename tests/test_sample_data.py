@@ -210,3 +210,30 @@ def test_expected_person_appears_on_its_rows() -> None:
             if row["full_name"] not in seen:
                 problems.append(f"{ward} {row['check_id']} {row['full_name']} not on {row['rows']}")
     assert problems == []
+
+
+def test_office_layout_ward_gives_the_findings_of_the_same_records_in_tidy_layout(tmp_path: Path) -> None:
+    # The printed-form ward (sections, Nam/Nữ, one payment sheet per month) written again as tidy tables
+    # (category and sex columns, one payment table with a month column): the same findings.
+    from collections import Counter
+
+    from audit_toolkit.audit import run_audit
+
+    mk = next(w for w in GEN.build_all() if w.prefix == "MK")
+    GEN.write_ward(mk, GEN.assign_rows(mk), tmp_path, office=False)
+
+    def findings(path: Path) -> Counter[tuple[str, str, str, int]]:
+        f = run_audit(path, as_of="2023-02-28", period_from="2022-01", quality=False).findings
+        return Counter(
+            zip(
+                f["check_id"],
+                f["national_id"].fillna(""),
+                f["full_name"].fillna(""),
+                f["amount_vnd"],
+                strict=True,
+            )
+        )
+
+    tidy, office = findings(tmp_path / mk.slug), findings(SAMPLE / WARDS["01834"])
+    assert sum(tidy.values()) > 30
+    assert office == tidy

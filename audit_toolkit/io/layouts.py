@@ -31,7 +31,9 @@ _TOTAL = re.compile(r"^(tong cong|tong so|tong|cong|total)( .*)?$")
 # Cheap first pass (runs in pyarrow): "Tổng…", "Cộng…", "Total", in NFC or decomposed form.
 _TOTAL_PREFILTER = "^[ ]*(?:[Tt][ỔổÔôOo]|[Cc][ỘộÔôOo]|TOTAL|Total|total)"
 # Signature columns are signed on paper: their cell says nothing unless it marks money not received.
-_SIGNATURE_HEADERS = frozenset({"ky nhan", "nguoi nhan ky", "ky ten", "chu ky", "ky nhan tien", "nguoi nhan ky ten"})
+_SIGNATURE_HEADERS = frozenset(
+    {"ky nhan", "nguoi nhan ky", "ky ten", "chu ky", "ky nhan tien", "nguoi nhan ky ten"}
+)
 _NOT_RECEIVED = r"\b(?:chua nhan|khong nhan|chua linh|vang)\b"
 _NOTE_HEADERS = frozenset({"ghi chu", "ghi chu khac"})
 
@@ -146,7 +148,9 @@ def _raw_frame(records: pd.DataFrame, layout: HeaderLayout) -> tuple[pd.DataFram
     return pd.DataFrame(cols, index=records.index), extras
 
 
-def _add_problem(problems: pd.DataFrame, mask: np.ndarray, column: str, reason: str, *, replace: bool) -> None:
+def _add_problem(
+    problems: pd.DataFrame, mask: np.ndarray, column: str, reason: str, *, replace: bool
+) -> None:
     """Add (or, with ``replace``, substitute) a reason for the rows of ``mask`` (positions)."""
     for idx in np.flatnonzero(mask):
         if idx in problems.index and not replace:
@@ -264,7 +268,9 @@ def read_part(
             sheet=sheet,
             columns_file=columns_file,
         )
-        err.message = "No header row found in the first 30 rows (no row names two known columns). " + err.message
+        err.message = (
+            "No header row found in the first 30 rows (no row names two known columns). " + err.message
+        )
         raise InputError(err.message, file=file, sheet=sheet or None, fix=err.fix)
     info = PartInfo(sheet=sheet, header_row=layout.header_rows[0], column_map={})
     data = grid.loc[grid.index > max(layout.skip_rows)]
@@ -294,7 +300,12 @@ def read_part(
             info.layout.append(f"month {month_iso(month)} from the {where}")
 
     used = sorted(
-        {*layout.mapping, *layout.extra, *(c for d in layout.sex_split.values() for c in d.values()), *(month_cols or {})}
+        {
+            *layout.mapping,
+            *layout.extra,
+            *(c for d in layout.sex_split.values() for c in d.values()),
+            *(month_cols or {}),
+        }
     )
     # Section labels may sit in the STT column or an unnamed merged cell: look at those too.
     ignored = [c for c in data.columns if c not in used and (c < 3 or layout.names.get(c))]
@@ -313,9 +324,13 @@ def read_part(
     sections: Sections | None = None
     has_category = "category" in spec.columns and not spec.keeps_totals
     if has_category:
-        person = [c for c, n in layout.mapping.items() if n in ("birth_date", "national_id", "sex", "record_id")]
+        person = [
+            c for c, n in layout.mapping.items() if n in ("birth_date", "national_id", "sex", "record_id")
+        ]
         person += [c for d in layout.sex_split.values() for c in d.values()]
-        money = [c for c, n in layout.mapping.items() if n in ("amount", "monthly_amount")] + list(month_cols or {})
+        money = [c for c, n in layout.mapping.items() if n in ("amount", "monthly_amount")] + list(
+            month_cols or {}
+        )
         keep = present_all.any(axis=1) & ~total
         sections = find_sections(
             data.loc[keep],
@@ -369,18 +384,34 @@ def read_part(
     for name in extras:
         typed[name] = normalize_text(frame[name]).values
     if "_sex_both" in flags:
-        _add_problem(problems, flags["_sex_both"], "birth_date", "birth_date: filled under both Nam and Nữ", replace=False)
+        _add_problem(
+            problems,
+            flags["_sex_both"],
+            "birth_date",
+            "birth_date: filled under both Nam and Nữ",
+            replace=False,
+        )
     if "_sex_neither" in flags:
         _add_problem(
-            problems, flags["_sex_neither"], "birth_date", "birth_date: empty under both Nam and Nữ", replace=True
+            problems,
+            flags["_sex_neither"],
+            "birth_date",
+            "birth_date: empty under both Nam and Nữ",
+            replace=True,
         )
     if section_state is not None:
         state = section_state["state"].to_numpy()
-        _add_problem(problems, state == "above", "category", "category: record above any section row", replace=True)
+        _add_problem(
+            problems, state == "above", "category", "category: record above any section row", replace=True
+        )
         for text in sorted(set(section_state.loc[state == "unmapped", "label"].dropna().tolist())):
             mask = (state == "unmapped") & (section_state["label"].to_numpy() == text)
             _add_problem(
-                problems, mask, "category", f"category: section label '{text}' maps to no category", replace=True
+                problems,
+                mask,
+                "category",
+                f"category: section label '{text}' maps to no category",
+                replace=True,
             )
     problems = problems.sort_index()
     problems["row"] = excel_rows[problems.index.to_numpy(dtype="int64")] if len(problems) else []

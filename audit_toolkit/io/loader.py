@@ -125,9 +125,7 @@ def _read_sources(
         p2
         for p in parts
         for p2 in (
-            _sheet_parts(p, spec, user_map)
-            if p.sheet is None and p.path.suffix.lower() != ".csv"
-            else [p]
+            _sheet_parts(p, spec, user_map) if p.sheet is None and p.path.suffix.lower() != ".csv" else [p]
         )
     ]
     several = len(expanded) > 1
@@ -226,7 +224,11 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
             + (
                 ", ".join(
                     sorted(
-                        {s.path.name + (f" [{s.sheet}]" if s.sheet else "") for p in sources.values() for s in p}
+                        {
+                            s.path.name + (f" [{s.sheet}]" if s.sheet else "")
+                            for p in sources.values()
+                            for s in p
+                        }
                     )
                 )
                 or "none"
