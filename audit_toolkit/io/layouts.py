@@ -152,11 +152,13 @@ def _add_problem(
     problems: pd.DataFrame, mask: np.ndarray, column: str, reason: str, *, replace: bool
 ) -> None:
     """Add (or, with ``replace``, substitute) a reason for the rows of ``mask`` (positions)."""
-    for idx in np.flatnonzero(mask):
+    for idx in np.flatnonzero(mask).tolist():
         if idx in problems.index and not replace:
-            problems.loc[idx, "reason"] += "; " + reason
+            problems.at[idx, "reason"] = str(problems.at[idx, "reason"]) + "; " + reason
         else:
-            problems.loc[idx, ["column", "value", "reason"]] = [column, "", reason]
+            problems.at[idx, "column"] = column
+            problems.at[idx, "value"] = ""
+            problems.at[idx, "reason"] = reason
 
 
 def _signature_paid(frame: pd.DataFrame, layout: HeaderLayout, extras: list[str]) -> str | None:
@@ -308,7 +310,8 @@ def read_part(
         }
     )
     # Section labels may sit in the STT column or an unnamed merged cell: look at those too.
-    ignored = [c for c in data.columns if c not in used and (c < 3 or layout.names.get(c))]
+    columns: list[int] = [int(c) for c in data.columns.tolist()]
+    ignored = [c for c in columns if c not in used and (c < 3 or layout.names.get(c))]
     present_all = _nonempty(data, sorted({*used, *ignored}))
     present = present_all[used]
     blank = ~present.any(axis=1)

@@ -23,7 +23,7 @@ from audit_toolkit.io.discover import (
 )
 from audit_toolkit.io.headers import detect_header
 from audit_toolkit.io.layouts import PartInfo, describe, read_part
-from audit_toolkit.io.readers import read_csv_grid, read_sheet_grid, sheet_names
+from audit_toolkit.io.readers import RawSheet, read_csv_grid, read_sheet_grid, sheet_names
 from audit_toolkit.normalize import fold
 
 __all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward"]
@@ -83,7 +83,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "-", fold(text)).strip("-") or "ward"
 
 
-def _sheet_parts(source: TableSource, spec: TableSpec, user_map: dict[str, str]) -> list[TableSource]:
+def _sheet_parts(
+    source: TableSource, spec: TableSpec, user_map: dict[str, str], grids: dict[tuple[Path, str], RawSheet]
+) -> list[TableSource]:
     """The sheets to read for a workbook file named after a table.
 
     One sheet normally: the sheet named like the table, else the first with a header. A payments
@@ -102,7 +104,7 @@ def _sheet_parts(source: TableSource, spec: TableSpec, user_map: dict[str, str])
     ordered = sorted(names, key=lambda n: match_table_name(n) != spec.name)
     with_header = []
     for name in ordered:
-        raw = read_sheet_grid(source.path, name)
+        raw = grids[source.path, name] = read_sheet_grid(source.path, name)  # read once, kept for reading
         if detect_header(raw.grid, spec, merges=raw.merges, user_map=user_map) is not None:
             with_header.append(name)
             if spec.name != "payments":
@@ -121,11 +123,14 @@ def _read_sources(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str]]:
     """Read every part (sheet or file) of one table and combine them."""
     spec = TABLES[parts[0].table]
+    grids: dict[tuple[Path, str], RawSheet] = {}
     expanded = [
         p2
         for p in parts
         for p2 in (
-            _sheet_parts(p, spec, user_map) if p.sheet is None and p.path.suffix.lower() != ".csv" else [p]
+            _sheet_parts(p, spec, user_map, grids)
+            if p.sheet is None and p.path.suffix.lower() != ".csv"
+            else [p]
         )
     ]
     several = len(expanded) > 1
@@ -137,7 +142,8 @@ def _read_sources(
             raw, sheet = read_csv_grid(part.path), ""
         else:
             sheet = part.sheet or ""
-            raw = read_sheet_grid(part.path, sheet)
+            cached = grids.pop((part.path, sheet), None)
+            raw = cached if cached is not None else read_sheet_grid(part.path, sheet)
         good, problems, info = read_part(
             raw,
             spec,

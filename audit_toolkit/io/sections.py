@@ -122,7 +122,7 @@ def find_sections(
     # A row with only numbers in amount columns (and nothing else) is a subtotal.
     if money_cols:
         only_money = candidates & present[[c for c in money_cols if c in present]].any(axis=1)
-        others = [c for c in present.columns if c not in money_cols]
+        others = [c for c in (int(x) for x in present.columns.tolist()) if c not in set(money_cols)]
         only_money &= ~present[others].any(axis=1) if others else True
         subtotal |= only_money
 
@@ -146,13 +146,12 @@ def find_sections(
         stack.append((key, rest))
         per_row[row] = [t for _, t in stack]
 
-    path = pd.Series(np.nan, index=index, dtype="object")
-    if outer:
-        path[:] = outer
+    path_texts: list[str | None] = [outer] * len(index)
+    position = {row: i for i, row in enumerate(index.tolist())}
     for row, labels in per_row.items():
-        path[row] = " › ".join(labels)
-    path = path.ffill()
-    distinct = [p for p in dict.fromkeys(path.dropna().tolist())]
+        path_texts[position[row]] = " › ".join(labels)
+    path = pd.Series(path_texts, index=index, dtype="object").ffill()
+    distinct: list[str] = [str(p) for p in dict.fromkeys(path.dropna().tolist())]
     label_of: dict[str, str | None] = {p: _resolve(p, categories) for p in distinct}
     label = path.map(lambda p: label_of.get(p) if isinstance(p, str) else None)
     mapped = label.notna()
