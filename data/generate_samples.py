@@ -1,7 +1,7 @@
 """Generate the synthetic sample wards and their expected findings.
 
-Four wards of the former thành phố Bắc Kạn (tỉnh Bắc Kạn, before the 2025 merger) are written to
-``data/sample/`` in four shapes the data contract allows, and the findings the toolkit must report
+Five wards of the former thành phố Bắc Kạn (tỉnh Bắc Kạn, before the 2025 merger) are written to
+``data/sample/`` in five shapes the data contract allows, and the findings the toolkit must report
 for them are written to ``data/expected/``:
 
 * ``phung-chi-kien/`` (01843): a folder of XLSX files with Vietnamese file names, title rows,
@@ -11,6 +11,9 @@ for them are written to ``data/expected/``:
 * ``duc-xuan/`` (01840): CSV files with canonical names and headers, UTF-8 with BOM.
 * ``xuat-hoa/`` (01855): XLSX files with Vietnamese headers, IDs stored as numbers (leading zeros
   lost), some NFD-normalised text and year-only birth dates for elders.
+* ``nguyen-thi-minh-khai/`` (01834, an invented code): the printed forms of contract §1a, beneficiaries
+  in category sections with the birth date under ``Nam`` | ``Nữ``, payments one sheet per month with a
+  ``Ký nhận`` signature column. Built last, so the four other wards' files do not change.
 
 Every person is synthetic. The generator is an independent oracle: it builds a model of each ward
 (people, benefit lines, payments, registers), plants known problems, and computes the expected
