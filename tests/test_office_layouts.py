@@ -570,3 +570,47 @@ def test_sections_never_lose_a_row(tmp_path_factory, spec):
     assert sorted([*read, *bad["row"].tolist()]) == sorted(expected)  # every record row exactly once
     for row, cat in expected.items():
         assert read.get(row) == cat
+
+
+# ---------------------------------------------------------------------------------------------
+# What the loader recognised is visible: manifest inputs, the report's input table, the CLI lines
+
+
+def test_layout_read_is_in_manifest_report_inputs_and_cli_lines(tmp_path):
+    from audit_toolkit.audit import run_audit
+    from audit_toolkit.cli import _layout_lines
+    from audit_toolkit.report.html import _inputs
+    from audit_toolkit.report.tables import manifest
+
+    body = [section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5), person(1, "Hoàng Văn Tâm", 1970)]
+    rows, merges = form(body)
+    write_xlsx(tmp_path / "Danh sách đối tượng.xlsx", {"DS": rows}, {"DS": merges})
+    pay = {f"T{m}-2023": pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]]) for m in (1, 2)}
+    write_xlsx(tmp_path / "Danh sách chi trả.xlsx", pay)
+    result = run_audit(tmp_path, as_of="2023-02-28", period_from="2023-01", quality=False, lang="en")
+    inputs = {i["table"]: i for i in manifest(result)["inputs"]}
+    assert inputs["beneficiaries"]["layout"] == "sections → category; Nam/Nữ → sex"
+    assert inputs["payments"]["layout"].startswith("2 month sheets (2023-01 … 2023-02)")
+    assert inputs["payments"]["sheets"] == ["T1-2023", "T2-2023"]
+    assert [r["layout"] for r in _inputs(result)] == [
+        inputs["beneficiaries"]["layout"],
+        inputs["payments"]["layout"],
+    ]
+    lines = _layout_lines(result).splitlines()
+    assert len(lines) == 2 and "sections → category" in lines[0] and "2 month sheets" in lines[1]
+    assert result.context.payments_linked["source"].tolist() == ["payments:T1-2023!3", "payments:T2-2023!3"]
+
+
+def test_payments_one_file_per_month_in_a_ward_folder(tmp_path):
+    # "Chi trả T1-2023.xlsx", "Chi trả T2-2023.xlsx": each names the payments table and its month
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    for m in (1, 2):
+        rows = pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]])
+        write_xlsx(tmp_path / f"Chi trả T{m}-2023.xlsx", {"Sheet1": rows})
+    ward = load_ward(tmp_path)
+    pay = ward.tables["payments"]
+    assert pay["month"].tolist() == [month_num(2023, 1), month_num(2023, 2)]
+    assert pay["_file"].tolist() == ["Chi trả T1-2023.xlsx", "Chi trả T2-2023.xlsx"]
+    assert pay["_ref"].tolist() == ["Chi trả T1-2023.xlsx!3", "Chi trả T2-2023.xlsx!3"]  # the file to open
+    layouts = [s.layout for s in ward.sources if s.table == "payments"]
+    assert [t.split(";")[0] for t in layouts] == [f"month 2023-0{m} from the file name" for m in (1, 2)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -134,6 +135,7 @@ def _read_sources(
         )
     ]
     several = len(expanded) > 1
+    per_file = Counter(p.path for p in expanded)
     goods, bads, extras, warnings = [], [], [], []
     by_file: dict[Path, list[tuple[PartInfo, int, int]]] = {}
     for part in expanded:
@@ -158,7 +160,13 @@ def _read_sources(
         )
         if several:
             # Several sheets share row numbers: name the sheet where the officer must look.
-            good["_ref"] = (sheet + "!" if sheet else "") + good["_row"].astype("str")
+            # Several files: the file (and its sheet when it has several); else the sheet.
+            where = (
+                sheet
+                if len(per_file) == 1
+                else file_name + (f" [{sheet}]" if per_file[part.path] > 1 else "")
+            )
+            good["_ref"] = where + "!" + good["_row"].astype("str")
         goods.append(good)
         bads.append(
             pd.DataFrame(
