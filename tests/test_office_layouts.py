@@ -203,6 +203,19 @@ def test_sections_broken(tmp_path, body, row, reason):
     assert len(ben) == 1 and ben["category"].tolist() == ["K6"]
 
 
+def test_a_name_alone_in_capitals_is_a_broken_record_not_a_section(tmp_path):
+    ben, bad = load_form(
+        tmp_path,
+        [
+            section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5),
+            [None, "HOÀNG VĂN TÂM", None, None, None, None, None],  # row 6: no birth date, nothing else
+            person(2, "Hà Văn Long", 1975),  # row 7: still under section I
+        ],
+    )
+    assert bad["row"].tolist() == [6] and "birth_date" in bad["reason"].iloc[0]
+    assert ben["_row"].tolist() == [7] and ben["category"].tolist() == ["K6"]
+
+
 def test_category_column_wins_over_sections(tmp_path):
     head1 = [*HEAD1[:6], "Đối tượng"]
     rows: list[list[object]] = [TITLE, FORM_TITLE, head1, HEAD2]

@@ -339,6 +339,7 @@ def read_part(
             data.loc[keep],
             present_all.loc[keep],
             person_cols=person,
+            name_cols=name_cols,
             money_cols=money,
             categories=categories,
             outer=outer_label,

@@ -75,6 +75,7 @@ def find_sections(
     present: pd.DataFrame,
     *,
     person_cols: list[int],
+    name_cols: list[int] | None = None,
     money_cols: list[int],
     categories: CategoryTable,
     outer: str | None = None,
@@ -95,10 +96,12 @@ def find_sections(
     candidates = filled.le(2) & ~present[[c for c in person_cols if c in present]].any(axis=1)
     section = pd.Series(False, index=index)
     subtotal = pd.Series(False, index=index)
-    tokens: dict[int, tuple[str | None, str]] = {}
+    tokens: dict[int, tuple[str | None, str, bool]] = {}
     sub = data.loc[candidates]
     for row, cells in zip(sub.index.tolist(), sub.itertuples(index=False, name=None), strict=True):
-        texts = [t for t in (_cell_text(v) for v in cells) if t]
+        all_texts = [_cell_text(v) for v in cells]
+        texts = [t for t in all_texts if t]
+        in_name_col = bool(name_cols) and next(i for i, t in enumerate(all_texts) if t) in (name_cols or [])
         if not texts:
             continue
         joined = " ".join(texts)
@@ -118,7 +121,7 @@ def find_sections(
             rest = texts[0]
         if not _is_label(rest):
             continue
-        tokens[row] = (kind, rest)
+        tokens[row] = (kind, rest, in_name_col)
     # A row with only numbers in amount columns (and nothing else) is a subtotal.
     if money_cols:
         only_money = candidates & present[[c for c in money_cols if c in present]].any(axis=1)
@@ -127,13 +130,14 @@ def find_sections(
         subtotal |= only_money
 
     # Decide which candidate rows are sections: a numbering token, capitals, or a label that maps.
-    labels_seen = pd.Series([rest for _, rest in tokens.values()], dtype="str")
+    labels_seen = pd.Series([rest for _, rest, _ in tokens.values()], dtype="str")
     maps = map_categories(labels_seen, table=categories)["category"].notna().tolist() if tokens else []
     stack: list[tuple[str, str]] = [("outer", outer)] if outer else []
     per_row: dict[int, list[str]] = {}
-    for (row, (kind, rest)), label_maps in zip(tokens.items(), maps, strict=True):
+    for (row, (kind, rest, in_name_col)), label_maps in zip(tokens.items(), maps, strict=True):
         numbered = kind is not None and kind != "number"
-        capitals = kind is None and rest.upper() == rest and len(rest.split()) >= 2
+        # A name in capitals alone in the name column is a broken record, not a section.
+        capitals = kind is None and rest.upper() == rest and len(rest.split()) >= 2 and not in_name_col
         if not (numbered or capitals or label_maps):
             continue
         section[row] = True
