@@ -627,3 +627,47 @@ def test_payments_one_file_per_month_in_a_ward_folder(tmp_path):
     assert pay["_ref"].tolist() == ["Chi trả T1-2023.xlsx!3", "Chi trả T2-2023.xlsx!3"]  # the file to open
     layouts = [s.layout for s in ward.sources if s.table == "payments"]
     assert [t.split(";")[0] for t in layouts] == [f"month 2023-0{m} from the file name" for m in (1, 2)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Variants seen in ward forms
+
+
+def test_section_variants_counts_bullets_dotted_numbers_and_a_subtotal_beside_the_label(tmp_path):
+    ben, bad = load_form(
+        tmp_path,
+        [
+            section("I. NGƯỜI KHUYẾT TẬT (3 người)", 5),  # a count after the label
+            section("1.1 Đặc biệt nặng", 6),  # dotted numbering
+            person(1, "Hoàng Văn Tâm", 1970),  # row 7: K6 especially severe
+            section("1.2 Nặng", 8),
+            person(1, "Hà Văn Long", 1975),  # row 9: K6 severe
+            ["II. NGƯỜI CAO TUỔI", None, None, None, None, 1080000, None],  # row 10: label + its total
+            section("- Cô đơn, thuộc hộ nghèo", 11),  # bullets
+            person(1, "Đàm Thị Mai", 1950, "F"),  # row 12: K5a
+            section("- Từ đủ 80 tuổi", 13),
+            person(1, "Ma Văn Sơn", 1935),  # row 14: K5c
+            section("Trẻ mồ côi: 1 trẻ", 15),  # no numbering, a label that maps, with a count
+            person(1, "Lý Văn Bình", "03/04/2015"),  # row 16: K1
+        ],
+    )
+    assert bad.empty
+    assert ben["category"].tolist() == ["K6", "K6", "K5a", "K5c", "K1"]
+    assert ben["disability_level"].tolist()[:2] == ["especially_severe", "severe"]
+
+
+def test_month_sheet_named_by_a_bare_month_with_the_year_in_the_title(tmp_path):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows = pay_sheet("BẢNG CHI TRẢ TRỢ CẤP NĂM 2023", [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]])
+    write_xlsx(tmp_path / "payments.xlsx", {"T1": rows, "Tháng 02": rows})
+    pay = load_ward(tmp_path).tables["payments"]
+    assert pay["month"].tolist() == [month_num(2023, 1), month_num(2023, 2)]
+
+
+@pytest.mark.parametrize("header", ["Ký nhận", "Người nhận ký", "Chữ ký người nhận"])
+def test_signature_headers(tmp_path, header):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows = [["THÁNG 01 NĂM 2023"], ["Họ và tên", "Năm sinh", "Số tiền", header]]
+    rows += [["Hoàng Văn Tâm", 1970, 720000, "Tâm"], ["Ma Văn Sơn", 1935, 540000, "Vắng"]]
+    write_xlsx(tmp_path / "payments.xlsx", {"DS": rows})
+    assert load_ward(tmp_path).tables["payments"]["paid"].tolist() == [True, False]

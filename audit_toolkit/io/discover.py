@@ -16,7 +16,7 @@ import yaml
 
 from audit_toolkit.contract import TABLES, map_categories, match_table_name
 from audit_toolkit.errors import InputError
-from audit_toolkit.io.month_sheets import month_in_text
+from audit_toolkit.io.month_sheets import bare_month, month_in_text
 from audit_toolkit.io.readers import WORKBOOK_SUFFIXES, read_sheet_grid, sheet_names
 from audit_toolkit.normalize import fold, fold_key, to_text
 
@@ -187,7 +187,7 @@ def find_sources(ward: Path) -> tuple[dict[str, list[TableSource]], list[str]]:
             table = match_table_name(sheet)
             if table:
                 _claim(found, TableSource(table, ward, sheet), ward)
-            elif month_in_text(sheet) is not None:
+            elif month_in_text(sheet) is not None or bare_month(sheet) is not None:
                 _claim(found, TableSource("payments", ward, sheet), ward)
             elif sheet in categories and not named_beneficiaries:
                 found.setdefault("beneficiaries", []).append(

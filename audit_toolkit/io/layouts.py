@@ -19,7 +19,7 @@ from audit_toolkit.contract import VOCABULARIES, CategoryTable, TableSpec, map_c
 from audit_toolkit.errors import InputError
 from audit_toolkit.io.convert import type_table
 from audit_toolkit.io.headers import HeaderLayout, detect_header, missing_columns_error
-from audit_toolkit.io.month_sheets import month_columns, month_in_text, title_texts, year_in_text
+from audit_toolkit.io.month_sheets import bare_month, month_columns, month_in_text, title_texts, year_in_text
 from audit_toolkit.io.readers import RawSheet
 from audit_toolkit.io.sections import Sections, find_sections
 from audit_toolkit.months import month_iso, month_num
@@ -32,7 +32,17 @@ _TOTAL = re.compile(r"^(tong cong|tong so|tong|cong|total)( .*)?$")
 _TOTAL_PREFILTER = "^[ ]*(?:[Tt][ỔổÔôOo]|[Cc][ỘộÔôOo]|TOTAL|Total|total)"
 # Signature columns are signed on paper: their cell says nothing unless it marks money not received.
 _SIGNATURE_HEADERS = frozenset(
-    {"ky nhan", "nguoi nhan ky", "ky ten", "chu ky", "ky nhan tien", "nguoi nhan ky ten"}
+    {
+        "ky nhan",
+        "nguoi nhan ky",
+        "ky ten",
+        "chu ky",
+        "ky nhan tien",
+        "nguoi nhan ky ten",
+        "chu ky nguoi nhan",
+        "ky ghi ro ho ten",
+        "nguoi nhan tien ky",
+    }
 )
 _NOT_RECEIVED = r"\b(?:chua nhan|khong nhan|chua linh|vang)\b"
 _NOTE_HEADERS = frozenset({"ghi chu", "ghi chu khac"})
@@ -196,8 +206,16 @@ def _month_of_sheet(sheet: str, stem: str | None, titles: list[str]) -> tuple[in
         m = month_in_text(text) if text else None
         if m is not None:
             return m, where
-    found = {m for t in titles if not re.search(r"\bngay \d", fold(t)) for m in [month_in_text(t)] if m}
-    return (found.pop(), "title row") if len(found) == 1 else (None, "")
+    dated = [t for t in titles if not re.search(r"\bngay \d", fold(t))]
+    found = {m for t in dated for m in [month_in_text(t)] if m}
+    if len(found) == 1:
+        return found.pop(), "title row"
+    # "T1" / "Tháng 01" with the year stated once in the file name or the title rows.
+    month = bare_month(sheet)
+    years = {y for t in [stem or "", *dated] for y in [year_in_text(t)] if y}
+    if month is not None and not found and len(years) == 1:
+        return month_num(years.pop(), month), "sheet name and year in the title"
+    return None, ""
 
 
 def _month_columns_layout(

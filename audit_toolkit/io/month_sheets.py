@@ -16,7 +16,7 @@ import pandas as pd
 from audit_toolkit.months import month_num
 from audit_toolkit.normalize import fold, to_text
 
-__all__ = ["month_columns", "month_in_text", "title_texts", "year_in_text"]
+__all__ = ["bare_month", "month_columns", "month_in_text", "title_texts", "year_in_text"]
 
 _YEAR = r"((?:19|20)\d{2})"
 _MONTH = r"(0?[1-9]|1[0-2])"
@@ -31,6 +31,7 @@ _MONTH_HEADER = [
     re.compile(rf"^(?:thang|t) ?{_MONTH}(?: (?:nam )?{_YEAR})?$"),
     re.compile(rf"^{_MONTH} {_YEAR}$"),
 ]
+_BARE_MONTH = re.compile(rf"^(?:thang|t) ?{_MONTH}$")
 _YEAR_ONLY = re.compile(rf"(?:^|\b)(?:nam )?{_YEAR}\b")
 
 
@@ -48,6 +49,12 @@ def month_in_text(text: str) -> int | None:
         if m:
             return month_num(int(m.group(2)), int(m.group(1)))
     return None
+
+
+def bare_month(text: str) -> int | None:
+    """The month (1-12) of a sheet named by a month without a year (``T1``, ``Tháng 01``), or ``None``."""
+    m = _BARE_MONTH.match(fold(text))
+    return int(m.group(1)) if m else None
 
 
 def year_in_text(text: str) -> int | None:

@@ -30,10 +30,18 @@ _ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 _TOKENS: list[tuple[str, re.Pattern[str]]] = [
     ("roman", re.compile(rf"^(?=[IVX])({_ROMAN})(?:[.)]|\s|$)")),
     ("upper", re.compile(r"^([A-H])(?:[.)]|\s+(?=\S)|$)")),
+    ("dotted", re.compile(r"^(\d{1,2}\.\d{1,2})\.?(?=\s|$)")),
     ("digit", re.compile(r"^(\d{1,2})\.(?!\d)")),
     ("paren", re.compile(r"^(\d{1,2})\)")),
     ("lower", re.compile(r"^([a-h])[.)]")),
+    ("bullet", re.compile(r"^([-+*•–])\s*(?=\S)")),
 ]
+_NUMBER = re.compile(r"^[\d.,\s]+(?:đ|d|đồng)?$")
+# "NGƯỜI KHUYẾT TẬT (12 người)", "Trẻ mồ côi: 3 đối tượng": the count is not part of the label.
+_UNITS = r"(?:người|đối tượng|đt|hộ|trẻ|cháu)"
+_COUNT = re.compile(
+    rf"\s*(?:\(\s*\d+\s*{_UNITS}?\s*\)|[:\-–]\s*\d+\s*{_UNITS}?|\d+\s*{_UNITS})\s*$", re.IGNORECASE
+)
 _SUBTOTAL = re.compile(r"^(cong|tong cong|tong so|tong|total)( .*)?$")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 
@@ -56,7 +64,7 @@ def _token(text: str) -> tuple[str | None, str]:
     for kind, pattern in _TOKENS:
         m = pattern.match(text)
         if m and m.group(1):
-            return kind, text[m.end() :].strip(" .:-–)\t")
+            return kind, text[m.end() :].lstrip(" .:-–)\t").rstrip()
     return None, text
 
 
@@ -101,13 +109,15 @@ def find_sections(
     for row, cells in zip(sub.index.tolist(), sub.itertuples(index=False, name=None), strict=True):
         all_texts = [_cell_text(v) for v in cells]
         texts = [t for t in all_texts if t]
-        in_name_col = bool(name_cols) and next(i for i, t in enumerate(all_texts) if t) in (name_cols or [])
         if not texts:
             continue
+        in_name_col = all_texts.index(texts[0]) in (name_cols or [])
         joined = " ".join(texts)
         if _SUBTOTAL.match(fold(joined)):
             subtotal[row] = True
             continue
+        if len(texts) == 2 and _NUMBER.match(texts[1]) and not _NUMBER.match(texts[0]):
+            texts = texts[:1]  # a label with its subtotal in the amount column
         kind, rest = _token(texts[0])
         if kind is not None and not rest and len(texts) == 2:
             rest = texts[1]  # "I" in the STT column, the label in the next one
@@ -119,6 +129,7 @@ def find_sections(
                 continue
         elif kind is None:
             rest = texts[0]
+        rest = _COUNT.sub("", rest).strip(" :.-–")
         if not _is_label(rest):
             continue
         tokens[row] = (kind, rest, in_name_col)
