@@ -671,3 +671,27 @@ def test_signature_headers(tmp_path, header):
     rows += [["Hoàng Văn Tâm", 1970, 720000, "Tâm"], ["Ma Văn Sơn", 1935, 540000, "Vắng"]]
     write_xlsx(tmp_path / "payments.xlsx", {"DS": rows})
     assert load_ward(tmp_path).tables["payments"]["paid"].tolist() == [True, False]
+
+
+def test_month_columns_under_a_merged_group_header(tmp_path):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    rows: list[list[object]] = [["BẢNG KÊ CHI TRẢ NĂM 2023"]]
+    rows += [
+        ["STT", "Họ và tên", "Năm sinh", "Số tiền chi trả các tháng", None],
+        [None, None, None, "T1", "T2"],
+    ]
+    rows += [[1, "Hoàng Văn Tâm", 1970, 720000, 720000]]
+    write_xlsx(tmp_path / "payments.xlsx", {"DS": rows}, {"DS": ["D2:E2", "A2:A3", "B2:B3", "C2:C3"]})
+    pay = load_ward(tmp_path).tables["payments"]
+    assert pay["month"].tolist() == [month_num(2023, 1), month_num(2023, 2)]
+    assert pay["_row"].tolist() == [4, 4]
+
+
+def test_a_summary_sheet_beside_the_month_sheets_is_not_read_and_said(tmp_path):
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    month = pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 720000, None, None]])
+    summary = pay_sheet(None, [[1, "Hoàng Văn Tâm", 1970, 1440000, None, None]])
+    write_xlsx(tmp_path / "payments.xlsx", {"T1-2023": month, "T2-2023": month, "Tổng hợp": summary})
+    ward = load_ward(tmp_path)
+    assert ward.tables["payments"]["amount"].tolist() == [720000, 720000]
+    assert any("Tổng hợp" in w and "not read" in w for w in ward.warnings)

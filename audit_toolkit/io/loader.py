@@ -30,6 +30,7 @@ from audit_toolkit.normalize import fold
 __all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward"]
 
 UNREADABLE_COLUMNS = ["table", "file", "sheet", "row", "column", "value", "reason"]
+_SUMMARY_SHEETS = ("tong hop", "tong cong", "ca nam")
 
 
 @dataclass
@@ -85,7 +86,11 @@ def _slug(text: str) -> str:
 
 
 def _sheet_parts(
-    source: TableSource, spec: TableSpec, user_map: dict[str, str], grids: dict[tuple[Path, str], RawSheet]
+    source: TableSource,
+    spec: TableSpec,
+    user_map: dict[str, str],
+    grids: dict[tuple[Path, str], RawSheet],
+    warnings: list[str],
 ) -> list[TableSource]:
     """The sheets to read for a workbook file named after a table.
 
@@ -111,7 +116,18 @@ def _sheet_parts(
             if spec.name != "payments":
                 break
     if spec.name == "payments" and len(with_header) > 1:
-        return [TableSource(spec.name, source.path, n) for n in names if n in with_header]
+        # A yearly summary sheet beside the month sheets repeats their payments: not read, and said so.
+        summary = [n for n in with_header if fold(n).startswith(_SUMMARY_SHEETS)]
+        if summary and len(summary) < len(with_header):
+            warnings += [
+                f"{source.path.name} [{n}]: a summary sheet beside the month sheets; not read."
+                for n in summary
+            ]
+        else:
+            summary = []
+        return [
+            TableSource(spec.name, source.path, n) for n in names if n in with_header and n not in summary
+        ]
     return [TableSource(spec.name, source.path, (with_header or ordered)[0])]
 
 
@@ -125,18 +141,19 @@ def _read_sources(
     """Read every part (sheet or file) of one table and combine them."""
     spec = TABLES[parts[0].table]
     grids: dict[tuple[Path, str], RawSheet] = {}
+    warnings: list[str] = []
     expanded = [
         p2
         for p in parts
         for p2 in (
-            _sheet_parts(p, spec, user_map, grids)
+            _sheet_parts(p, spec, user_map, grids, warnings)
             if p.sheet is None and p.path.suffix.lower() != ".csv"
             else [p]
         )
     ]
     several = len(expanded) > 1
     per_file = Counter(p.path for p in expanded)
-    goods, bads, extras, warnings = [], [], [], []
+    goods, bads, extras = [], [], []
     by_file: dict[Path, list[tuple[PartInfo, int, int]]] = {}
     for part in expanded:
         file_name = part.path.name if ward.is_file() else str(part.path.relative_to(ward))

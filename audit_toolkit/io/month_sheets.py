@@ -79,9 +79,9 @@ def month_columns(names: dict[int, str]) -> dict[int, tuple[int, int | None]]:
     """Grid columns whose header names a month: ``{column: (month 1-12, year or None)}``."""
     out: dict[int, tuple[int, int | None]] = {}
     for col, header in names.items():
-        folded = fold(header)
-        for pattern in _MONTH_HEADER:
-            m = pattern.match(folded)
+        # A group header over the months is joined as "Số tiền các tháng - T1": the month is the last part.
+        for text in dict.fromkeys([header, header.rsplit(" - ", 1)[-1]]):
+            m = next((p.match(fold(text)) for p in _MONTH_HEADER if p.match(fold(text))), None)
             if m:
                 year = m.group(2)
                 out[col] = (int(m.group(1)), int(year) if year else None)
