@@ -695,3 +695,14 @@ def test_a_summary_sheet_beside_the_month_sheets_is_not_read_and_said(tmp_path):
     ward = load_ward(tmp_path)
     assert ward.tables["payments"]["amount"].tolist() == [720000, 720000]
     assert any("Tổng hợp" in w and "not read" in w for w in ward.warnings)
+
+
+def test_column_map_names_both_nam_nu_sub_columns(tmp_path):
+    ben, _ = load_form(
+        tmp_path, [section("I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", 5), person(1, "Hoàng Văn Tâm", 1970)]
+    )
+    column_map = load_ward(tmp_path).sources[0].column_map
+    assert (
+        column_map["Năm sinh › Nam"] == "birth_date (Nam)"
+        and column_map["Năm sinh › Nữ"] == "birth_date (Nữ)"
+    )

@@ -445,7 +445,8 @@ def read_part(
     info.column_map = {layout.names[c]: n for c, n in layout.mapping.items()}
     for canonical, cols in layout.sex_split.items():
         for sex, c in cols.items():
-            info.column_map[layout.names[c]] = f"{canonical} ({'Nam' if sex == 'M' else 'Nữ'})"
+            word = "Nam" if sex == "M" else "Nữ"
+            info.column_map[f"{layout.names[c]} › {word}"] = f"{canonical} ({word})"  # one key per sub-column
     for col, m in (month_cols or {}).items():
         info.column_map[layout.names[col]] = f"amount ({month_iso(m)})"
     info.warnings = list(raw.warnings) + [
