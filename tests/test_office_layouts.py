@@ -330,6 +330,7 @@ def pay_sheet(title: str | None, rows: list[list[object]]) -> list[list[object]]
         ("Tháng 3-2023", None, (2023, 3)),
         ("Thang 04 nam 2023", None, (2023, 4)),
         ("05-2023", None, (2023, 5)),
+        ("2023-07", None, (2023, 7)),  # ISO: the year first
         (
             "Sheet6",
             "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI THÁNG 06 NĂM 2023",

@@ -26,6 +26,7 @@ _MONTH_YEAR = [
     re.compile(rf"(?:^|\b)(?:thang|t){_MONTH}(?:nam)?{_YEAR}\b"),  # "T012023" typed without a separator
     re.compile(rf"^(?:.* )?{_MONTH} (?:nam )?{_YEAR}$"),  # "01-2023", "Chi trả 01.2023"
 ]
+_YEAR_MONTH = re.compile(rf"^(?:.* )?{_YEAR} (0[1-9]|1[0-2])$")  # "2023-01" (ISO: the year first)
 # A month column header alone: "T1", "Tháng 1", "T1/2023", "Tháng 01/2023", "01/2023".
 _MONTH_HEADER = [
     re.compile(rf"^(?:thang|t) ?{_MONTH}(?: (?:nam )?{_YEAR})?$"),
@@ -48,7 +49,8 @@ def month_in_text(text: str) -> int | None:
         m = pattern.search(folded)
         if m:
             return month_num(int(m.group(2)), int(m.group(1)))
-    return None
+    iso = _YEAR_MONTH.match(folded)
+    return month_num(int(iso.group(1)), int(iso.group(2))) if iso else None
 
 
 def bare_month(text: str) -> int | None:
