@@ -707,3 +707,16 @@ def test_column_map_names_both_nam_nu_sub_columns(tmp_path):
         column_map["Năm sinh › Nam"] == "birth_date (Nam)"
         and column_map["Năm sinh › Nữ"] == "birth_date (Nữ)"
     )
+
+
+def test_two_payment_inputs_without_months_still_clash(tmp_path):
+    # payments.csv beside "Danh sách chi trả.xlsx": two copies of one table, not month parts
+    write_xlsx(tmp_path / "beneficiaries.xlsx", {"DS": BEN_TIDY})
+    (tmp_path / "payments.csv").write_text(
+        "Họ và tên,Tháng,Số tiền\nMa Văn Sơn,01/2023,540000\n", encoding="utf-8"
+    )
+    write_xlsx(
+        tmp_path / "Danh sách chi trả.xlsx", {"T1-2023": pay_sheet(None, [[1, "Ma Văn Sơn", 1935, 540000]])}
+    )
+    with pytest.raises(InputError, match="Two inputs claim table 'payments'"):
+        load_ward(tmp_path)

@@ -146,9 +146,11 @@ def ward_config_file(ward: Path, name: str) -> Path | None:
 
 
 def _claim(found: dict[str, list[TableSource]], source: TableSource, ward: Path) -> None:
-    # Payments may come in parts (one sheet or file per month); any other table comes from one input.
-    if source.table in found and source.table != "payments":
-        other = found[source.table][0]
+    # Payments may come in parts, each named by its month (one sheet or file per month); any other
+    # table, or payments claimed twice without months, comes from one input.
+    parts = found.get(source.table, [])
+    if parts and not (source.table == "payments" and all(_names_month(s) for s in [*parts, source])):
+        other = parts[0]
         where = [f"{s.path.name}" + (f" [{s.sheet}]" if s.sheet else "") for s in (other, source)]
         raise InputError(
             f"Two inputs claim table '{source.table}': {where[0]} and {where[1]}",
@@ -156,6 +158,11 @@ def _claim(found: dict[str, list[TableSource]], source: TableSource, ward: Path)
             fix="Keep one of them, or rename the other so it names no table.",
         )
     found.setdefault(source.table, []).append(source)
+
+
+def _names_month(source: TableSource) -> bool:
+    name = source.sheet if source.sheet is not None else source.path.stem
+    return month_in_text(name) is not None or bare_month(name) is not None
 
 
 def category_sheet_labels(names: list[str]) -> dict[str, str]:
