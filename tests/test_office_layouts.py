@@ -720,3 +720,19 @@ def test_two_payment_inputs_without_months_still_clash(tmp_path):
     )
     with pytest.raises(InputError, match="Two inputs claim table 'payments'"):
         load_ward(tmp_path)
+
+
+def test_section_row_with_count_and_amount_cells_and_a_numbers_only_subtotal(tmp_path):
+    ben, bad = load_form(
+        tmp_path,
+        [
+            ["I. NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", None, None, None, "2 người", 1440000, None],  # row 5
+            person(1, "Hoàng Văn Tâm", 1970),  # row 6
+            person(2, "Hà Văn Long", 1975),  # row 7
+            [2, None, None, None, None, 1440000, None],  # row 8: a count in STT and the amount
+            ["II. NGƯỜI CAO TUỔI TỪ ĐỦ 80 TUỔI", None, None, None, "1 người", 540000, None],  # row 9
+            person(1, "Ma Văn Sơn", 1935),  # row 10
+        ],
+    )
+    assert bad.empty
+    assert list(zip(ben["_row"], ben["category"], strict=True)) == [(6, "K6"), (7, "K6"), (10, "K5c")]

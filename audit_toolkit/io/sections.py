@@ -100,8 +100,10 @@ def find_sections(
     """
     index = data.index
     filled = present.sum(axis=1)
-    # Only rows with at most two filled cells and no person can be section or subtotal rows.
-    candidates = filled.le(2) & ~present[[c for c in person_cols if c in present]].any(axis=1)
+    # Only rows with no person can be section or subtotal rows; a section row holds a label, maybe its
+    # numbering in its own cell, and maybe counts or amounts.
+    person_free = ~present[[c for c in person_cols if c in present]].any(axis=1)
+    candidates = filled.le(4) & person_free
     section = pd.Series(False, index=index)
     subtotal = pd.Series(False, index=index)
     tokens: dict[int, tuple[str | None, str, bool]] = {}
@@ -113,11 +115,14 @@ def find_sections(
             continue
         in_name_col = all_texts.index(texts[0]) in (name_cols or [])
         joined = " ".join(texts)
-        if _SUBTOTAL.match(fold(joined)):
+        # "Cộng mục I", "Cộng: 12 người", or only numbers (a count and an amount, no one named).
+        if _SUBTOTAL.match(fold(joined)) or (len(texts) > 1 and all(_NUMBER.match(t) for t in texts)):
             subtotal[row] = True
             continue
-        if len(texts) == 2 and _NUMBER.match(texts[1]) and not _NUMBER.match(texts[0]):
-            texts = texts[:1]  # a label with its subtotal in the amount column
+        # A label with its count or subtotal beside it ("12 người", "8.640.000"): those say nothing.
+        texts = [texts[0]] + [t for t in texts[1:] if not (_NUMBER.match(t) or _COUNT.fullmatch(t))]
+        if len(texts) > 2:
+            continue
         kind, rest = _token(texts[0])
         if kind is not None and not rest and len(texts) == 2:
             rest = texts[1]  # "I" in the STT column, the label in the next one
@@ -135,7 +140,7 @@ def find_sections(
         tokens[row] = (kind, rest, in_name_col)
     # A row with only numbers in amount columns (and nothing else) is a subtotal.
     if money_cols:
-        only_money = candidates & present[[c for c in money_cols if c in present]].any(axis=1)
+        only_money = person_free & present[[c for c in money_cols if c in present]].any(axis=1)
         others = [c for c in (int(x) for x in present.columns.tolist()) if c not in set(money_cols)]
         only_money &= ~present[others].any(axis=1) if others else True
         subtotal |= only_money
