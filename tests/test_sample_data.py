@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import sys
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -212,28 +213,36 @@ def test_expected_person_appears_on_its_rows() -> None:
     assert problems == []
 
 
+def _findings(path: Path) -> Counter[tuple[str, str, str, int]]:
+    from audit_toolkit.audit import run_audit
+
+    f = run_audit(path, as_of="2023-02-28", period_from="2022-01", quality=False).findings
+    return Counter(
+        zip(
+            f["check_id"],
+            f["national_id"].fillna(""),
+            f["full_name"].fillna(""),
+            f["amount_vnd"],
+            strict=True,
+        )
+    )
+
+
 def test_office_layout_ward_gives_the_findings_of_the_same_records_in_tidy_layout(tmp_path: Path) -> None:
     # The printed-form ward (sections, Nam/Nữ, one payment sheet per month) written again as tidy tables
     # (category and sex columns, one payment table with a month column): the same findings.
-    from collections import Counter
-
-    from audit_toolkit.audit import run_audit
-
     mk = next(w for w in GEN.build_all() if w.prefix == "MK")
     GEN.write_ward(mk, GEN.assign_rows(mk), tmp_path, office=False)
+    tidy, office = _findings(tmp_path / mk.slug), _findings(SAMPLE / WARDS["01834"])
+    assert sum(tidy.values()) > 30
+    assert office == tidy
 
-    def findings(path: Path) -> Counter[tuple[str, str, str, int]]:
-        f = run_audit(path, as_of="2023-02-28", period_from="2022-01", quality=False).findings
-        return Counter(
-            zip(
-                f["check_id"],
-                f["national_id"].fillna(""),
-                f["full_name"].fillna(""),
-                f["amount_vnd"],
-                strict=True,
-            )
-        )
 
-    tidy, office = findings(tmp_path / mk.slug), findings(SAMPLE / WARDS["01834"])
+def test_a_tidy_ward_rewritten_in_the_printed_forms_gives_the_same_findings(tmp_path: Path) -> None:
+    # Xuất Hóa (IDs stored as numbers, NFD text, Excel date cells, article-reference labels) written in
+    # the printed forms: sections instead of its category column, Nam/Nữ, one payment sheet per month.
+    xh = next(w for w in GEN.build_all() if w.prefix == "XH")
+    GEN.write_office_ward(xh, GEN.assign_rows(xh), tmp_path / xh.slug)
+    office, tidy = _findings(tmp_path / xh.slug), _findings(SAMPLE / WARDS["01855"])
     assert sum(tidy.values()) > 30
     assert office == tidy
