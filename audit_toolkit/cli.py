@@ -88,6 +88,7 @@ def _say(text: str) -> None:
 
 def _layout_lines(result: AuditResult) -> str:
     """One line per table read: which layout the loader recognised (data contract §1a)."""
+    from audit_toolkit.io.layouts import layout_text
     from audit_toolkit.messages import t
 
     return "\n".join(
@@ -97,7 +98,7 @@ def _layout_lines(result: AuditResult) -> str:
             table=s.table,
             file=s.path.name,
             sheet=s.sheet or "-",
-            layout=s.layout,
+            layout=layout_text(s.layout_notes, result.lang) or s.layout,
         )
         for s in result.ward.sources
     )

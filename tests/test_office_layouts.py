@@ -610,6 +610,13 @@ def test_layout_read_is_in_manifest_report_inputs_and_cli_lines(tmp_path):
         inputs["beneficiaries"]["layout"],
         inputs["payments"]["layout"],
     ]
+    # the report and the CLI speak the audit's language
+    from audit_toolkit.io.layouts import layout_text
+
+    assert (
+        layout_text(result.ward.sources[0].layout_notes, "vi")
+        == "dòng mục → diện đối tượng; cột Nam/Nữ → giới tính"
+    )
     lines = _layout_lines(result).splitlines()
     assert len(lines) == 2 and "sections → category" in lines[0] and "2 month sheets" in lines[1]
     assert result.context.payments_linked["source"].tolist() == ["payments:T1-2023!3", "payments:T2-2023!3"]

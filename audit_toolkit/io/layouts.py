@@ -25,7 +25,10 @@ from audit_toolkit.io.sections import Sections, find_sections
 from audit_toolkit.months import month_iso, month_num
 from audit_toolkit.normalize import fold, fold_series, normalize_text
 
-__all__ = ["PartInfo", "describe", "read_part"]
+__all__ = ["Note", "PartInfo", "describe", "layout_text", "read_part"]
+
+#: A layout note: a message key of messages/*/io_layouts.yml and its parameters.
+Note = tuple[str, dict[str, str]]
 
 _TOTAL = re.compile(r"^(tong cong|tong so|tong|cong|total)( .*)?$")
 # Cheap first pass (runs in pyarrow): "Tổng…", "Cộng…", "Total", in NFC or decomposed form.
@@ -55,7 +58,7 @@ class PartInfo:
     sheet: str
     header_row: int
     column_map: dict[str, str]
-    layout: list[str] = field(default_factory=list)  # human-readable layout notes
+    layout: list[Note] = field(default_factory=list)  # what was recognised: (message key, params)
     month: int | None = None  # month sheet: the month it is for
     month_columns: int = 0  # month-column sheet: how many month columns
     rows_total: int = 0
@@ -174,7 +177,7 @@ def _add_problem(
 def _signature_paid(frame: pd.DataFrame, layout: HeaderLayout, extras: list[str]) -> str | None:
     """Money not received, from a signature column or the note: rewrite ``paid`` accordingly.
 
-    Returns a layout note when a signature column was recognised.
+    Returns the signature column's header when one was recognised.
     """
     note = None
     paid_cols = [c for c, n in layout.mapping.items() if n == "paid"]
@@ -187,7 +190,7 @@ def _signature_paid(frame: pd.DataFrame, layout: HeaderLayout, extras: list[str]
         # people sign (a name, a scribble) says nothing: received by default.
         known = text.isin(list(VOCABULARIES["paid"].mapping)).to_numpy(dtype=bool)
         frame["paid"] = frame["paid"].astype(object).where(known, None)
-        note = f"'{layout.names[paid_cols[0]]}' → signature (empty = received)"
+        note = layout.names[paid_cols[0]]
     note_cols = [n for n in extras if fold(n) in _NOTE_HEADERS]
     note_cols += [n for n in ("note",) if n in frame.columns]
     for name in note_cols:
@@ -202,19 +205,19 @@ def _signature_paid(frame: pd.DataFrame, layout: HeaderLayout, extras: list[str]
 
 def _month_of_sheet(sheet: str, stem: str | None, titles: list[str]) -> tuple[int | None, str]:
     """The month a payments sheet is for: its name, else the file's name, else a title row."""
-    for where, text in (("sheet name", sheet), ("file name", stem or "")):
+    for where, text in (("sheet", sheet), ("file", stem or "")):
         m = month_in_text(text) if text else None
         if m is not None:
             return m, where
     dated = [t for t in titles if not re.search(r"\bngay \d", fold(t))]
     found = {m for t in dated for m in [month_in_text(t)] if m}
     if len(found) == 1:
-        return found.pop(), "title row"
+        return found.pop(), "title"
     # "T1" / "Tháng 01" with the year stated once in the file name or the title rows.
     month = bare_month(sheet)
     years = {y for t in [stem or "", *dated] for y in [year_in_text(t)] if y}
     if month is not None and not found and len(years) == 1:
-        return month_num(years.pop(), month), "sheet name and year in the title"
+        return month_num(years.pop(), month), "bare"
     return None, ""
 
 
@@ -303,7 +306,7 @@ def read_part(
         if month_cols:
             provided |= {"month", "amount"}
             info.month_columns = len(month_cols)
-            info.layout.append(f"{len(month_cols)} month columns")
+            info.layout.append(("io.layout.month_columns", {"n": str(len(month_cols))}))
         elif "amount" in layout.mapping.values() or month_sheets:
             month, where = _month_of_sheet(sheet, stem, titles)
             if month is None:
@@ -317,7 +320,7 @@ def read_part(
                 )
             info.month = month
             provided.add("month")
-            info.layout.append(f"month {month_iso(month)} from the {where}")
+            info.layout.append((f"io.layout.month_from.{where}", {"month": month_iso(month)}))
 
     used = sorted(
         {
@@ -364,11 +367,11 @@ def read_part(
         )
         if sections.count or outer_label:
             provided.add("category")
-            what = "sheet name" if outer_label and not sections.count else "sections"
-            info.layout.append(f"{what} → category")
+            what = "sheet_category" if outer_label and not sections.count else "sections"
+            info.layout.append((f"io.layout.{what}", {}))
     _check_columns(spec, layout, file, sheet, columns_file, provided)
     if layout.sex_split:
-        info.layout.append("Nam/Nữ → sex")
+        info.layout.append(("io.layout.sex_split", {}))
 
     skip = blank | total | signatures
     if sections is not None:
@@ -379,7 +382,7 @@ def read_part(
     info.extras = extras
     sig = _signature_paid(frame, layout, extras) if spec.name == "payments" else None
     if sig:
-        info.layout.append(sig)
+        info.layout.append(("io.layout.signature", {"header": sig}))
     section_state = None
     if sections is not None and (sections.count or outer_label):
         label = sections.label.reindex(records.index)
@@ -483,16 +486,28 @@ def _melt_months(
     return out.iloc[order], all_rows, state
 
 
-def describe(infos: list[PartInfo]) -> str:
-    """A one-line description of the layout read for a table (report input table, manifest, CLI)."""
-    notes = list(dict.fromkeys(n for i in infos for n in i.layout if not n.startswith("month ")))
+def describe(infos: list[PartInfo]) -> list[Note]:
+    """What was read for a table from one file, as message keys (render with :func:`layout_text`)."""
+    notes = list(dict.fromkeys((k, tuple(sorted(p.items()))) for i in infos for k, p in i.layout))
     months = [i.month for i in infos if i.month is not None]
+    month_notes = [n for n in notes if n[0].startswith("io.layout.month_from.")]
+    notes = [n for n in notes if n not in month_notes]
     if len(months) > 1:
-        notes.insert(0, f"{len(months)} month sheets ({month_iso(min(months))} … {month_iso(max(months))})")
-    elif months:
-        notes.insert(0, next(n for i in infos for n in i.layout if n.startswith("month ")))
-    cats = [i.sheet for i in infos if "sheet name → category" in i.layout]
+        first, last = month_iso(min(months)), month_iso(max(months))
+        notes.insert(
+            0, ("io.layout.month_sheets", (("first", first), ("last", last), ("n", str(len(months)))))
+        )
+    elif month_notes:
+        notes.insert(0, month_notes[0])
+    cats = [i.sheet for i in infos if ("io.layout.sheet_category", {}) in i.layout]
     if len(cats) > 1:
-        notes = [n for n in notes if n != "sheet name → category"]
-        notes.insert(0, f"{len(cats)} sheets, one per category")
-    return "; ".join(notes) if notes else "tidy table"
+        notes = [n for n in notes if n[0] != "io.layout.sheet_category"]
+        notes.insert(0, ("io.layout.category_sheets", (("n", str(len(cats))),)))
+    return [(k, dict(p)) for k, p in notes] or [("io.layout.tidy", {})]
+
+
+def layout_text(notes: list[Note], lang: str = "en") -> str:
+    """``[("io.layout.sections", {}), …]`` → ``"sections → category; …"`` in ``lang``."""
+    from audit_toolkit.messages import t
+
+    return "; ".join(t(key, lang, **params) for key, params in notes)

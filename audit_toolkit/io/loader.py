@@ -23,7 +23,7 @@ from audit_toolkit.io.discover import (
     ward_config_file,
 )
 from audit_toolkit.io.headers import detect_header
-from audit_toolkit.io.layouts import PartInfo, describe, read_part
+from audit_toolkit.io.layouts import Note, PartInfo, describe, layout_text, read_part
 from audit_toolkit.io.readers import RawSheet, read_csv_grid, read_sheet_grid, sheet_names
 from audit_toolkit.normalize import fold
 
@@ -46,7 +46,8 @@ class SourceFile:
     rows_unreadable: int
     header_row: int  # 1-based row number of the (first) header row
     column_map: dict[str, str]  # header text → canonical column
-    layout: str = ""  # what was recognised, e.g. "sections → category; Nam/Nữ → sex", "tidy table"
+    layout: str = ""  # what was recognised, in English: "sections → category; Nam/Nữ → sex", "tidy table"
+    layout_notes: list[Note] = field(default_factory=list)  # the same as (message key, params)
     sheets: list[str] = field(default_factory=list)  # every sheet read for this table from this file
 
 
@@ -205,6 +206,7 @@ def _read_sources(
     if spec.person:
         good["name_key"], good["person_key"] = person_keys(good)
     sources = []
+    described = {path: describe([i for i, _, _ in items]) for path, items in by_file.items()}
     for path, items in by_file.items():
         infos = [i for i, _, _ in items]
         sheets = [i.sheet for i in infos]
@@ -222,7 +224,8 @@ def _read_sources(
                 rows_unreadable=sum(n for _, _, n in items),
                 header_row=infos[0].header_row,
                 column_map=column_map,
-                layout=describe(infos),
+                layout=layout_text(described[path]),
+                layout_notes=described[path],
                 sheets=sheets,
             )
         )
