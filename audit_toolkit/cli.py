@@ -101,6 +101,24 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
+def _layout_lines(result: AuditResult) -> str:
+    """One line per table read: which layout the loader recognised (data contract §1a)."""
+    from audit_toolkit.io.layouts import layout_text
+    from audit_toolkit.messages import t
+
+    return "\n".join(
+        t(
+            "cli.layout_read",
+            result.lang,
+            table=s.table,
+            file=s.path.name,
+            sheet=s.sheet or "-",
+            layout=layout_text(s.layout_notes, result.lang) or s.layout,
+        )
+        for s in result.ward.sources
+    )
+
+
 def _summary_line(result: AuditResult) -> str:
     from audit_toolkit.messages import fmt_vnd, t
 
@@ -157,6 +175,7 @@ def _audit(args: argparse.Namespace) -> int:
             folders[result.ward.ward_id] = folder.name
             bar.update(1)
             bar.write(_summary_line(result), file=sys.stderr)
+            bar.write(_layout_lines(result), file=sys.stderr)
 
         batch = run_batch(
             path,
@@ -186,6 +205,7 @@ def _audit(args: argparse.Namespace) -> int:
         rules_extra=args.rules_extra,
     )
     folder = write_reports(result, args.out, **options)
+    _say(_layout_lines(result))
     _say(_summary_line(result))
     _say(t("cli.done", args.lang, path=folder))
     return EXIT_OK

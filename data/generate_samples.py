@@ -1,7 +1,7 @@
 """Generate the synthetic sample wards and their expected findings.
 
-Four wards of the former thành phố Bắc Kạn (tỉnh Bắc Kạn, before the 2025 merger) are written to
-``data/sample/`` in four shapes the data contract allows, and the findings the toolkit must report
+Five wards of the former thành phố Bắc Kạn (tỉnh Bắc Kạn, before the 2025 merger) are written to
+``data/sample/`` in five shapes the data contract allows, and the findings the toolkit must report
 for them are written to ``data/expected/``:
 
 * ``phung-chi-kien/`` (01843): a folder of XLSX files with Vietnamese file names, title rows,
@@ -11,6 +11,9 @@ for them are written to ``data/expected/``:
 * ``duc-xuan/`` (01840): CSV files with canonical names and headers, UTF-8 with BOM.
 * ``xuat-hoa/`` (01855): XLSX files with Vietnamese headers, IDs stored as numbers (leading zeros
   lost), some NFD-normalised text and year-only birth dates for elders.
+* ``nguyen-thi-minh-khai/`` (01834, an invented code): the printed forms of contract §1a, beneficiaries
+  in category sections with the birth date under ``Nam`` | ``Nữ``, payments one sheet per month with a
+  ``Ký nhận`` signature column. Built last, so the four other wards' files do not change.
 
 Every person is synthetic. The generator is an independent oracle: it builds a model of each ward
 (people, benefit lines, payments, registers), plants known problems, and computes the expected
@@ -1069,6 +1072,28 @@ def build_xuat_hoa(reg: Registry, rng: random.Random, twin: Line) -> Ward:
     return w
 
 
+def build_nguyen_thi_minh_khai(reg: Registry, rng: random.Random) -> Ward:
+    """The fifth ward, written in the printed-form layouts (contract §1a): built last, so the random
+    stream of the four other wards, and their files, do not change."""
+    w = Ward("01834", "phường Nguyễn Thị Minh Khai", "nguyen-thi-minh-khai", "MK", reg, rng)
+    clean_k6(w, 4, "ĐBN", with_carer=True)
+    carers = [ln for ln in w.lines if ln.cat == "C2"]
+    k6_nang = clean_k6(w, 9, "nặng")
+    k5c = clean_k5c(w, 5) + clean_k5c(w, 2, year_only=True)
+    clean_k5a(w, 2)
+    clean_k1(w, 2)
+    _common(w, k6_nang, k5c, carers, bad_prefix=False, dup_id="K6+K5c", dup_person=("typo", "missing"),
+            died=(dt.date(2022, 4, 18), dt.date(2022, 10, 27)), late=(dt.date(2022, 3, 7), dt.date(2022, 9, 12)),
+            turned4=month_num(2022, 7), turned80=month_num(2022, 11), just80=month_num(2022, 10),
+            turned16=month_num(2022, 6), wa_months=[month_num(2022, m) for m in (5, 6, 7)], wa_paid=450_000,
+            gap=[month_num(2022, m) for m in (2, 3, 4)], unreceived=[month_num(2022, m) for m in (10, 11)])  # fmt: skip
+    # edge: K4 single mother (its own section in the form)
+    p = w.person(age=(28, 38), sex="F", ok=stable("K4", None), poverty="nghèo")
+    w.line(p, "K4", start=month_num(2020, 2))
+    other_residents(w, 40, pensioners80=3)
+    return w
+
+
 # ==================================================================================================
 # Oracle: the findings of the model under docs/check-semantics.md
 # ==================================================================================================
@@ -1417,6 +1442,9 @@ LABELS = {
             "K1": "Trẻ mồ côi", "C2": "Kinh phí chăm sóc", "K4": "Người đơn thân nghèo đang nuôi con"},
     "SC": {("K6", "ĐBN"): "NKT ĐBN", ("K6", "nặng"): "NKT nặng", ("K6", "nhẹ"): "NKT", "K5c": "NCT trên 80 tuổi",
            "K5a": "NCT cô đơn", "K1": "Trẻ em mồ côi", "C2": "Hỗ trợ kinh phí chăm sóc", "K4": "K4"},
+    "MK": {("K6", "ĐBN"): "Người khuyết tật đặc biệt nặng", ("K6", "nặng"): "Người khuyết tật nặng",
+           ("K6", "nhẹ"): "Người khuyết tật", "K5c": "Người cao tuổi từ đủ 80 tuổi", "K5a": "Người già cô đơn",
+           "K1": "Trẻ mồ côi", "C2": "Kinh phí chăm sóc", "K4": "Người đơn thân nghèo đang nuôi con"},
     "XH": {("K6", "ĐBN"): "Điều 5 khoản 6", ("K6", "nặng"): "Điều 5 khoản 6", ("K6", "nhẹ"): "Điều 5 khoản 6",
            "K5c": "Điều 5 khoản 5 điểm c", "K5a": "Điều 5 khoản 5 điểm a", "K1": "Điều 5 khoản 1",
            "C2": "Kinh phí chăm sóc", "K4": "Điều 5 khoản 4"},
@@ -1480,6 +1508,8 @@ SHAPES = {
     "DX": Shape("DX", _none(fmt_date), lambda d: str(d.year), _none(lambda m: f"{ym(m)[0]}-{ym(m)[1]:02d}"),
                 lambda m: f"{ym(m)[0]}-{ym(m)[1]:02d}", lambda s: s, lambda c: c, lambda s: s,
                 lambda ok: "có" if ok else "không", lambda v: "" if v is None else ("có" if v else "không")),
+    "MK": Shape("MK", _none(fmt_date), lambda d: str(d.year), _none(mstr), mstr, lambda s: s, lambda c: c,
+                lambda s: s, lambda ok: "có" if ok else "không", lambda v: "" if v is None else ("có" if v else "không")),
     "XH": Shape("XH", _none(_xl_date), lambda d: str(d.year), _none(_xl_month), _xl_month,
                 lambda s: None if not s else (int(s) if s.isdigit() and len(s) == 12 else s), lambda c: c,
                 _nfd_sometimes("XH"), lambda ok: "x" if ok else "chưa", lambda v: "" if v is None else ("có" if v else "không")),
@@ -1559,6 +1589,7 @@ HEADERS: dict[str, dict[str, dict[str, str]]] = {
         "report": {"stt": "TT", "category": "Đối tượng", "description": "Diễn giải", "reported_count": "Số lượng"},
     },
 }  # fmt: skip
+HEADERS["MK"] = HEADERS["PCK"]  # the tidy twin and the other tables; the printed forms are below
 HEADERS["DX"] = {
     t: {k: k for k in cols if k not in ("stt", "description")} for t, cols in HEADERS["PCK"].items()
 }  # fmt: skip
@@ -1567,6 +1598,9 @@ FILE_NAMES = {
     "PCK": {"beneficiaries": "Danh sách đối tượng", "payments": "Danh sách chi trả", "residents": "Dân cư",
             "deaths": "Khai tử", "disability_certificates": "Giấy xác nhận khuyết tật", "pensions": "Lương hưu",
             "report": "Báo cáo"},
+    "MK": {"beneficiaries": "Danh sách đối tượng", "payments": "Danh sách chi trả", "residents": "Dân cư",
+           "deaths": "Khai tử", "disability_certificates": "Giấy xác nhận khuyết tật", "pensions": "Lương hưu",
+           "report": "Báo cáo"},
     "XH": {"beneficiaries": "danh_sach_doi_tuong", "payments": "danh_sach_chi_tra", "residents": "dan_cu",
            "deaths": "khai_tu", "disability_certificates": "giay_xac_nhan_khuyet_tat", "pensions": "luong_huu",
            "report": "bao_cao"},
@@ -1584,7 +1618,7 @@ SHEET_NAMES = {"beneficiaries": "Danh sách đối tượng", "payments": "Danh 
                "deaths": "Khai tử", "disability_certificates": "Giấy xác nhận khuyết tật", "pensions": "Lương hưu",
                "report": "Báo cáo"}  # fmt: skip
 #: Rows above the header (title rows + a blank row) per ward shape.
-TITLE_ROWS = {"PCK": 4, "SC": 3, "DX": 0, "XH": 1}
+TITLE_ROWS = {"PCK": 4, "SC": 3, "DX": 0, "XH": 1, "MK": 3}
 SEX_WORD = {"M": "Nam", "F": "Nữ"}
 
 
@@ -1756,8 +1790,13 @@ def ward_yaml(w: Ward) -> str:
     )
 
 
-def write_ward(w: Ward, tables: dict[str, list[dict[str, Any]]], sample: Path) -> None:
-    if w.prefix in ("PCK", "XH"):
+def write_ward(
+    w: Ward, tables: dict[str, list[dict[str, Any]]], sample: Path, *, office: bool = True
+) -> None:
+    """Write a ward in its shape; ``office=False`` writes the printed-form ward (MK) as tidy tables instead."""
+    if w.prefix == "MK" and office:
+        write_office_ward(w, tables, sample / w.slug)
+    elif w.prefix in ("PCK", "XH", "MK"):
         folder = sample / w.slug
         folder.mkdir(parents=True)
         (folder / "ward.yml").write_text(ward_yaml(w), encoding="utf-8")
@@ -1791,6 +1830,167 @@ def write_ward(w: Ward, tables: dict[str, list[dict[str, Any]]], sample: Path) -
                 wr.writerow(cols)
                 for r in recs:
                     wr.writerow(["" if r.get(c) is None else r.get(c) for c in cols])
+
+
+# ==================================================================================================
+# The printed-form ward (Nguyễn Thị Minh Khai): category sections, Nam/Nữ birth columns, payments one
+# sheet per month with a signature column (data contract §1a)
+# ==================================================================================================
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+#: (section label, sub-sections [(label, line filter)], line filter for records directly under it)
+OfficeGroup = tuple[str, list[tuple[str, Callable[[Line], bool]]], Callable[[Line], bool] | None]
+
+
+def _known(cat: str, level: str | None = None) -> Callable[[Line], bool]:
+    return lambda ln: "category" not in ln.raw and ln.cat == cat and (level is None or ln.level == level)
+
+
+OFFICE_SECTIONS: list[OfficeGroup] = [
+    ("TRẺ EM DƯỚI 16 TUỔI KHÔNG CÓ NGUỒN NUÔI DƯỠNG", [], _known("K1")),
+    ("NGƯỜI TỪ 16 ĐẾN 22 TUỔI ĐANG HỌC", [], _known("K2")),
+    ("NGƯỜI ĐƠN THÂN NGHÈO ĐANG NUÔI CON", [], _known("K4")),
+    ("NGƯỜI CAO TUỔI", [("Người cao tuổi cô đơn thuộc hộ nghèo", _known("K5a")),
+                        ("Người từ đủ 80 tuổi trở lên không có lương hưu, trợ cấp BHXH", _known("K5c"))], None),
+    # K6 at level "nhẹ" sits right under the outer section: the level column says it.
+    ("NGƯỜI KHUYẾT TẬT", [("Khuyết tật đặc biệt nặng", _known("K6", "ĐBN")),
+                          ("Khuyết tật nặng", _known("K6", "nặng"))], _known("K6", "nhẹ")),
+    ("HỘ GIA ĐÌNH TRỰC TIẾP CHĂM SÓC NGƯỜI KHUYẾT TẬT ĐẶC BIỆT NẶNG", [], _known("C2")),
+    ("HỖ TRỢ ĐỘT XUẤT", [], lambda ln: ln.raw.get("category") == "Hỗ trợ đột xuất"),
+]  # fmt: skip
+#: Printed beneficiary form: (canonical column, header); birth_date is split under Nam | Nữ.
+OFFICE_BEN = [("stt", "STT"), ("record_id", "Mã hồ sơ"), ("full_name", "Họ và tên"),
+              ("birth_M", "Ngày, tháng, năm sinh"), ("birth_F", None), ("national_id", "Số định danh"),
+              ("address", "Địa chỉ"), ("household_id", "Mã hộ"), ("disability_level", "Mức độ khuyết tật"),
+              ("coefficient", "Hệ số"), ("monthly_amount", "Mức hưởng"), ("decision_no", "Số quyết định"),
+              ("decision_date", "Ngày quyết định"), ("application_date", "Ngày nộp hồ sơ"),
+              ("start_month", "Hưởng từ tháng"), ("status", "Trạng thái"), ("end_month", "Thôi hưởng từ tháng"),
+              ("end_reason", "Lý do thôi hưởng"), ("studying", "Đang đi học"),
+              ("cared_for_id", "Số định danh người được chăm sóc"), ("note", "Ghi chú")]  # fmt: skip
+OFFICE_PAY = [("stt", "STT"), ("record_id", "Mã hồ sơ"), ("full_name", "Họ và tên"), ("national_id", "Số định danh"),
+              ("amount", "Số tiền"), ("signature", "Ký nhận"), ("note", "Ghi chú")]  # fmt: skip
+
+
+def _office_sheet(ws: Any, rows: list[list[Any]], merges: list[str]) -> None:
+    for r in rows:
+        ws.append(r)
+    for rng_ in merges:
+        ws.merge_cells(rng_)
+    for j in range(1, len(rows[3]) + 1 if len(rows) > 3 else 2):
+        ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = 16
+
+
+def office_beneficiaries(w: Ward, records: list[dict[str, Any]]) -> tuple[list[list[Any]], list[str]]:
+    """The printed beneficiary form: sets each line's ``row`` to the row it is written on."""
+    by_line = dict(zip(ordered_lines(w), records, strict=True))
+    width = len(OFFICE_BEN)
+    last = openpyxl.utils.get_column_letter(width)
+    amount_col = [c for c, _ in OFFICE_BEN].index("monthly_amount")
+    rows: list[list[Any]] = [
+        [f"UBND {w.name.upper()}"],
+        [TITLES["beneficiaries"]],
+        [f"(Tính đến ngày {fmt_date(AS_OF)})"],
+    ]
+    head1 = [h for _, h in OFFICE_BEN]
+    head2 = ["Nam" if c == "birth_M" else "Nữ" if c == "birth_F" else None for c, _ in OFFICE_BEN]
+    rows += [head1, head2, [f"({i})" for i in range(1, width + 1)]]
+    merges = [f"{openpyxl.utils.get_column_letter(j + 1)}4:{openpyxl.utils.get_column_letter(j + 1)}5"
+              for j, (c, _) in enumerate(OFFICE_BEN) if not c.startswith("birth_")]  # fmt: skip
+    b = [c for c, _ in OFFICE_BEN].index("birth_M") + 1
+    merges.append(f"{openpyxl.utils.get_column_letter(b)}4:{openpyxl.utils.get_column_letter(b + 1)}4")
+    placed: set[int] = set()
+    grand = 0
+
+    def section_row(text: str) -> None:
+        rows.append([text] + [None] * (width - 1))
+        merges.append(f"A{len(rows)}:{last}{len(rows)}")
+
+    def records_of(keep: Callable[[Line], bool]) -> int:
+        total = 0
+        for stt, (ln, rec) in enumerate(((ln, r) for ln, r in by_line.items() if keep(ln)), start=1):
+            cells: list[Any] = []
+            for c, _ in OFFICE_BEN:
+                if c == "stt":
+                    cells.append(stt)  # numbering restarts in every section
+                elif c.startswith("birth_"):
+                    cells.append(rec["birth_date"] if ln.sex == c[-1] else None)
+                else:
+                    v = rec.get(c)
+                    cells.append(None if v in (None, "") else v)
+            rows.append(cells)
+            ln.row = len(rows)
+            placed.add(id(ln))
+            total += ln.amount if isinstance(rec.get("monthly_amount"), int) and ln.amount else 0
+        return total
+
+    n = 0
+    for label_, subs, direct in OFFICE_SECTIONS:
+        members = [ln for ln in by_line if (direct and direct(ln)) or any(f(ln) for _, f in subs)]
+        if not members:
+            continue
+        roman = ROMAN[n]
+        n += 1
+        section_row(f"{roman}. {label_}")
+        total = records_of(direct) if direct else 0
+        for k, (sub_label, keep) in enumerate((s for s in subs if any(s[1](ln) for ln in by_line)), start=1):
+            section_row(f"{k}. {sub_label}")
+            sub_total = records_of(keep)
+            total += sub_total
+            # a subtotal written as a bare number in the amount column
+            rows.append([None] * amount_col + [sub_total] + [None] * (width - amount_col - 1))
+        rows.append(
+            [f"Cộng mục {roman}"] + [None] * (amount_col - 1) + [total] + [None] * (width - amount_col - 1)
+        )
+        grand += total
+    assert len(placed) == len(by_line), "a line has no section in the printed form"
+    rows.append(["Tổng cộng"] + [None] * (amount_col - 1) + [grand] + [None] * (width - amount_col - 1))
+    rows.append([])
+    rows.append([None, None, "Người lập biểu"] + [None] * 8 + ["TM. ỦY BAN NHÂN DÂN"])
+    rows.append([None, None, "(Ký, ghi rõ họ tên)"] + [None] * 8 + ["CHỦ TỊCH"])
+    return rows, merges
+
+
+def office_payment_sheets(w: Ward) -> dict[str, list[list[Any]]]:
+    """One payment sheet per month, the month in the sheet name and the title; a signature column."""
+    out: dict[str, list[list[Any]]] = {}
+    lines = ordered_lines(w)
+    for m in PERIOD:
+        y, mo = ym(m)
+        name = f"T{mo}-{y}" if y == 2022 else f"Tháng {mo}-{y}"
+        rows: list[list[Any]] = [[f"UBND {w.name.upper()}"],
+                                 [f"DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI THÁNG {mo:02d} NĂM {y}"], [],
+                                 [h for _, h in OFFICE_PAY]]  # fmt: skip
+        total = 0
+        for ln in lines:
+            if m not in ln.pay:
+                continue
+            amount, ok = ln.pay[m]
+            total += amount
+            # money not received: in the signature column one month, in the note the next
+            sign = None if ok else ("chưa nhận" if mo % 2 == 0 else None)
+            note = None if ok or mo % 2 == 0 else "vắng"
+            rows.append([len(rows) - 3, ln.rid, ln.name, ln.nid, amount, sign, note])
+        rows.append([None, "Tổng cộng", None, None, total, None, None])
+        out[name] = rows
+    return out
+
+
+def write_office_ward(w: Ward, tables: dict[str, list[dict[str, Any]]], folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "ward.yml").write_text(ward_yaml(w), encoding="utf-8")
+    for table, recs in tables.items():
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        if table == "beneficiaries":
+            ws.title = SHEET_NAMES[table]
+            _office_sheet(ws, *office_beneficiaries(w, recs))
+        elif table == "payments":
+            wb.remove(ws)
+            for name, rows in office_payment_sheets(w).items():
+                _office_sheet(wb.create_sheet(name), rows, [])
+        else:
+            ws.title = SHEET_NAMES[table]
+            _fill_sheet(ws, w, table, recs)
+        _save_workbook(wb, folder / f"{FILE_NAMES[w.prefix][table]}.xlsx")
 
 
 # ==================================================================================================
@@ -1922,7 +2122,9 @@ def build_all(seed: int = 20230228) -> list[Ward]:
     set_report(sc, wrong={"K5c": +1})  # one K5c too many
     set_report(dx, wrong={"TOTAL": -2, "K6": -1})  # total and K6 under-reported
     set_report(xh, wrong={"C2": +1, "K1": -1})
-    return [pck, sc, dx, xh]
+    mk = build_nguyen_thi_minh_khai(reg, rng)
+    set_report(mk, wrong={"K5c": -1})
+    return [pck, sc, dx, xh, mk]
 
 
 #: data/sample/batch.yml: the batch's name, the title of the city summary page.

@@ -31,7 +31,8 @@ def test_tables_and_required_columns():
     b = TABLES["beneficiaries"].columns
     assert {c for c, s in b.items() if s.required} == {"full_name", "birth_date", "category"}
     assert {c for c, s in TABLES["payments"].columns.items() if s.required} == {"month", "amount"}
-    assert TABLES["payments"].one_of == (("national_id", "record_id"),)
+    # contract v2 §1a: a list with no ID column links by name
+    assert TABLES["payments"].one_of == (("national_id", "record_id", "full_name"),)
     assert {c for c, s in TABLES["residents"].columns.items() if s.required} == {
         "national_id",
         "full_name",

@@ -283,9 +283,17 @@ def test_optional_tables_and_unmatched_files(tmp_path):
     assert any("ghi chú.csv" in w and "ignored" in w for w in ward.warnings)
 
 
-def test_payments_need_an_id_column(tmp_path):
+def test_payments_without_id_column_load_by_name(tmp_path):
+    # contract v2 §1a: older lists have no ID column at all; the name links them
     write_csv(tmp_path / "beneficiaries.csv", ben_rows())
     write_csv(tmp_path / "payments.csv", ["Họ tên,Tháng,Số tiền", "Lê A,01/2023,500.000"])
+    pay = load_ward(tmp_path).tables["payments"]
+    assert pay["full_name"].tolist() == ["Lê A"] and pay["national_id"].isna().all()
+
+
+def test_payments_need_an_id_or_name_column(tmp_path):
+    write_csv(tmp_path / "beneficiaries.csv", ben_rows())
+    write_csv(tmp_path / "payments.csv", ["Ghi chú,Tháng,Số tiền", "x,01/2023,500.000"])
     with pytest.raises(InputError, match="national_id"):
         load_ward(tmp_path)
 

@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import sys
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SAMPLE = DATA / "sample"
 EXPECTED = DATA / "expected"
-WARDS = {"01843": "phung-chi-kien", "01837": "song-cau.xlsx", "01840": "duc-xuan", "01855": "xuat-hoa"}
-PREFIX = {"01843": "PCK", "01837": "SC", "01840": "DX", "01855": "XH"}
+WARDS = {"01843": "phung-chi-kien", "01837": "song-cau.xlsx", "01840": "duc-xuan", "01855": "xuat-hoa",
+         "01834": "nguyen-thi-minh-khai"}  # fmt: skip
+PREFIX = {"01843": "PCK", "01837": "SC", "01840": "DX", "01855": "XH", "01834": "MK"}
 WARD_CHECKS = [
     "UNREADABLE_ROW", "ID_INVALID", "ID_MISMATCH", "ID_CONFLICT", "DUPLICATE_ID", "DUPLICATE_PERSON",
     "MISSED_ELDERLY", "MISSED_DISABILITY", "MISSED_CARE", "DECEASED_ACTIVE", "MOVED_ACTIVE", "AGE_OUT",
@@ -209,3 +211,38 @@ def test_expected_person_appears_on_its_rows() -> None:
             if row["full_name"] not in seen:
                 problems.append(f"{ward} {row['check_id']} {row['full_name']} not on {row['rows']}")
     assert problems == []
+
+
+def _findings(path: Path) -> Counter[tuple[str, str, str, int]]:
+    from audit_toolkit.audit import run_audit
+
+    f = run_audit(path, as_of="2023-02-28", period_from="2022-01", quality=False).findings
+    return Counter(
+        zip(
+            f["check_id"],
+            f["national_id"].fillna(""),
+            f["full_name"].fillna(""),
+            f["amount_vnd"],
+            strict=True,
+        )
+    )
+
+
+def test_office_layout_ward_gives_the_findings_of_the_same_records_in_tidy_layout(tmp_path: Path) -> None:
+    # The printed-form ward (sections, Nam/Nữ, one payment sheet per month) written again as tidy tables
+    # (category and sex columns, one payment table with a month column): the same findings.
+    mk = next(w for w in GEN.build_all() if w.prefix == "MK")
+    GEN.write_ward(mk, GEN.assign_rows(mk), tmp_path, office=False)
+    tidy, office = _findings(tmp_path / mk.slug), _findings(SAMPLE / WARDS["01834"])
+    assert sum(tidy.values()) > 30
+    assert office == tidy
+
+
+def test_a_tidy_ward_rewritten_in_the_printed_forms_gives_the_same_findings(tmp_path: Path) -> None:
+    # Xuất Hóa (IDs stored as numbers, NFD text, Excel date cells, article-reference labels) written in
+    # the printed forms: sections instead of its category column, Nam/Nữ, one payment sheet per month.
+    xh = next(w for w in GEN.build_all() if w.prefix == "XH")
+    GEN.write_office_ward(xh, GEN.assign_rows(xh), tmp_path / xh.slug)
+    office, tidy = _findings(tmp_path / xh.slug), _findings(SAMPLE / WARDS["01855"])
+    assert sum(tidy.values()) > 30
+    assert office == tidy

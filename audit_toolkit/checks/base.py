@@ -111,6 +111,15 @@ def sources_of(table: str, rows: pd.Series) -> pd.Series:
     return table + ":" + rows.astype("int64").astype(str)
 
 
+def _frame_sources(table: str, frame: pd.DataFrame) -> pd.Series:
+    """``sources_of`` for a loaded table; a table read from several sheets names the sheet too
+    (``payments:T3-2023!12``, from the loader's ``_ref`` column)."""
+    plain = sources_of(table, frame["_row"])
+    if "_ref" not in frame:
+        return plain
+    return (table + ":" + frame["_ref"].astype("str")).where(frame["_ref"].notna(), plain)
+
+
 @dataclass
 class AuditContext:
     """Everything a check may read. Build it with :func:`audit_toolkit.audit.run_audit`."""
@@ -178,7 +187,7 @@ class AuditContext:
         b["kind"] = np.where(
             b["category"].isin(CARE_CATEGORIES), "C", np.where(b["category"] == "HTXH", "HTXH", "K")
         )
-        b["source"] = sources_of("beneficiaries", b["_row"])
+        b["source"] = _frame_sources("beneficiaries", b)
         return b
 
     @staticmethod
@@ -227,7 +236,7 @@ class AuditContext:
         p["pay_idx"] = np.arange(len(p), dtype=np.int64)
         p["m"] = p["month"].astype("Int64")
         p["received"] = p["paid"].fillna(True).astype(bool)
-        p["source"] = sources_of("payments", p["_row"])
+        p["source"] = _frame_sources("payments", p)
         p["line_idx"] = pd.Series(pd.NA, index=p.index, dtype="Int64")
         lines = self.lines
 
@@ -249,6 +258,7 @@ class AuditContext:
         if has_cat.any():
             link(has_id & has_cat, ["national_id", "category"], with_id)
         link(has_id, ["national_id"], with_id)
+        _link_by_name(p, lines, link, has_cat)
         # Person: the linked line's person, else the one person behind the payment's ID or record number.
         by_line = p["line_idx"].map(lines["person_key"])
 
@@ -272,6 +282,37 @@ class AuditContext:
             pension = self.rules.social_pension_level(m, province).to_numpy(dtype="float64")
             standard = np.where(kind == "HTXH", pension, standard)
         return pd.Series(standard * coefficient.to_numpy(dtype="float64"), index=m.index)
+
+
+def _link_by_name(
+    p: pd.DataFrame,
+    lines: pd.DataFrame,
+    link: Callable[[pd.Series, list[str], pd.DataFrame], None],
+    has_cat: pd.Series,
+) -> None:
+    """Payments with neither ID nor record number (lists with no ID column, data contract §1a):
+    linked by normalised name + birth date, else + birth year, else the name alone when the payment
+    list has no birth date; with the category first where the payment names one. Only a key that
+    names one line links (``link`` drops keys shared by several lines). Sets ``name_linked``."""
+    before = p["line_idx"].notna().to_numpy()
+    no_key = p["national_id"].isna() & p["record_id"].isna() & p["name_key"].notna()
+    if not no_key.any() or not len(lines):
+        p["name_linked"] = False
+        return
+    p["_by"] = p["birth_date"].dt.year.astype("Int64")
+    right = lines.assign(_by=lines["birth_date"].dt.year.astype("Int64"))
+    right = right.loc[right["name_key"].notna()]
+    has_birth = p["birth_date"].notna()
+    for mask, keys in (
+        (has_birth, ["name_key", "birth_date"]),
+        (has_birth, ["name_key", "_by"]),
+        (~has_birth, ["name_key"]),
+    ):
+        if has_cat.any():
+            link(no_key & mask & has_cat, [*keys, "category"], right)
+        link(no_key & mask, keys, right)
+    p.drop(columns="_by", inplace=True)
+    p["name_linked"] = p["line_idx"].notna().to_numpy() & ~before
 
 
 def _inner_join(left_codes: np.ndarray, right_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

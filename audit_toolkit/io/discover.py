@@ -14,13 +14,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from audit_toolkit.contract import TABLES, match_table_name
+from audit_toolkit.contract import TABLES, map_categories, match_table_name
 from audit_toolkit.errors import InputError
+from audit_toolkit.io.month_sheets import bare_month, month_in_text
 from audit_toolkit.io.readers import WORKBOOK_SUFFIXES, read_sheet_grid, sheet_names
 from audit_toolkit.normalize import fold, fold_key, to_text
 
 __all__ = [
     "TableSource",
+    "category_sheet_labels",
     "WardMeta",
     "discover_wards",
     "find_sources",
@@ -40,15 +42,18 @@ _META_KEYS = {
 }
 _META_LOOKUP = {fold_key(alias): key for key, aliases in _META_KEYS.items() for alias in aliases}
 _META_WIDTH = {"ward_code": 5, "province_code": 2}
+_META_SHEETS = ("ward", "thong tin", "thong tin xa", "thong tin phuong")
 
 
 @dataclass(frozen=True)
 class TableSource:
-    """Where one table of a ward is: a CSV file, or a sheet of a workbook (``sheet=None``: find it)."""
+    """Where one table of a ward is (or one part of it): a CSV file, or a sheet of a workbook
+    (``sheet=None``: find it). ``label``: the category a sheet is named by (one sheet per category)."""
 
     table: str
     path: Path
     sheet: str | None
+    label: str | None = None
 
 
 @dataclass
@@ -140,38 +145,70 @@ def ward_config_file(ward: Path, name: str) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def _claim(found: dict[str, TableSource], source: TableSource, ward: Path) -> None:
-    if source.table in found:
-        other = found[source.table]
+def _claim(found: dict[str, list[TableSource]], source: TableSource, ward: Path) -> None:
+    # Payments may come in parts, each named by its month (one sheet or file per month); any other
+    # table, or payments claimed twice without months, comes from one input.
+    parts = found.get(source.table, [])
+    if parts and not (source.table == "payments" and all(_names_month(s) for s in [*parts, source])):
+        other = parts[0]
         where = [f"{s.path.name}" + (f" [{s.sheet}]" if s.sheet else "") for s in (other, source)]
         raise InputError(
             f"Two inputs claim table '{source.table}': {where[0]} and {where[1]}",
             file=ward,
             fix="Keep one of them, or rename the other so it names no table.",
         )
-    found[source.table] = source
+    found.setdefault(source.table, []).append(source)
 
 
-def find_sources(ward: Path) -> tuple[dict[str, TableSource], list[str]]:
-    """The tables of one ward and warnings about files or sheets that name no table.
+def _names_month(source: TableSource) -> bool:
+    name = source.sheet if source.sheet is not None else source.path.stem
+    return month_in_text(name) is not None or bare_month(name) is not None
+
+
+def category_sheet_labels(names: list[str]) -> dict[str, str]:
+    """The sheets named by a category (``NKT ĐBN``, ``NCT trên 80``) and not by a table: ``{sheet: name}``."""
+    candidates = [n for n in names if match_table_name(n) is None and fold(n) not in _META_SHEETS]
+    if not candidates:
+        return {}
+    mapped = map_categories(pd.Series(candidates, dtype="str"))["category"]
+    return {n: n for n, code in zip(candidates, mapped.tolist(), strict=True) if isinstance(code, str)}
+
+
+def find_sources(ward: Path) -> tuple[dict[str, list[TableSource]], list[str]]:
+    """The tables of one ward (each one or more parts) and warnings about inputs that name no table.
+
+    Besides inputs named after a table, a sheet or file named by a month (``T1-2023``) is a part of
+    the payments, and in a ward workbook without a beneficiaries sheet, sheets named by a category
+    (``NKT ĐBN``) are the beneficiaries, one sheet per category (data contract §1a).
 
     Raises:
-        InputError: two files or sheets claim the same table.
+        InputError: two files or sheets claim the same table (other than payments).
     """
-    found: dict[str, TableSource] = {}
+    found: dict[str, list[TableSource]] = {}
     warnings: list[str] = []
     if ward.is_file():
-        for sheet in sheet_names(ward):
+        names = sheet_names(ward)
+        categories = category_sheet_labels(names)
+        named_beneficiaries = any(match_table_name(n) == "beneficiaries" for n in names)
+        for sheet in names:
             table = match_table_name(sheet)
             if table:
                 _claim(found, TableSource(table, ward, sheet), ward)
-            elif fold(sheet) not in ("ward", "thong tin", "thong tin xa", "thong tin phuong"):
+            elif month_in_text(sheet) is not None or bare_month(sheet) is not None:
+                _claim(found, TableSource("payments", ward, sheet), ward)
+            elif sheet in categories and not named_beneficiaries:
+                found.setdefault("beneficiaries", []).append(
+                    TableSource("beneficiaries", ward, sheet, label=categories[sheet])
+                )
+            elif fold(sheet) not in _META_SHEETS:
                 warnings.append(f"{ward.name} [{sheet}]: sheet name matches no table; ignored.")
         return found, warnings
     for path in _data_files(ward):
         table = match_table_name(path.stem)
         if table:
             _claim(found, TableSource(table, path, None), ward)
+        elif month_in_text(path.stem) is not None:
+            _claim(found, TableSource("payments", path, None), ward)
         else:
             warnings.append(f"{path.name}: file name matches no table; ignored.")
     return found, warnings
@@ -212,7 +249,7 @@ def read_ward_meta(ward: Path) -> tuple[WardMeta, str | None]:
         values = {_META_LOOKUP[fold_key(k)]: v for k, v in data.items() if fold_key(k) in _META_LOOKUP}
         return _clean_meta(values), path.name
     for sheet in sheet_names(ward):
-        if fold(sheet) in ("ward", "thong tin", "thong tin xa", "thong tin phuong"):
+        if fold(sheet) in _META_SHEETS:
             grid = read_sheet_grid(ward, sheet).grid
             if grid.shape[1] < 2:
                 return WardMeta(), None

@@ -196,15 +196,27 @@ def missing_columns_error(
     file: str,
     sheet: str | None,
     columns_file: str = "columns.yml",
+    mapped: set[str] | None = None,
+    lang: str = "en",
 ) -> InputError:
-    """The error for required columns that were not found: what was found, the closest known names, the fix."""
+    """The error for required columns that were not found: what was found, the closest known names, the fix.
+
+    A header that is a row number (``STT``) or already read as another column is never suggested
+    as the one to map. When ``category`` is missing, the fix also says that section rows or one
+    sheet per category work without a category column.
+    """
+    from audit_toolkit.messages import t
+
     alias_text = {fold_key(a): a for c in spec.columns.values() for a in (c.name, *c.aliases)}
+    taken = {fold_key(h) for h in (mapped or set())}
+    # Headers that could be the missing column: not a row number, not already understood.
+    free = [h for h in headers if h and fold_key(h) not in _IGNORED and fold_key(h) not in taken]
     lines = []
     for canonical in missing:
         col = spec.columns[canonical]
         own = {fold_key(a): a for a in (col.name, *col.aliases)}
         close: list[str] = []
-        for header in headers:
+        for header in free:
             if difflib.get_close_matches(fold_key(header), list(own), n=1, cutoff=0.6):
                 close.append(header)
         known = ", ".join(col.aliases[:6]) or canonical
@@ -213,12 +225,12 @@ def missing_columns_error(
     closest_known = sorted(
         {
             alias_text[m]
-            for h in headers
+            for h in free
             for m in difflib.get_close_matches(fold_key(h), list(alias_text), n=2, cutoff=0.6)
         }
     )
     found = ", ".join(repr(h) for h in headers if h) or "(none)"
-    example_header = next((h for h in headers if h and fold_key(h) not in alias_text), "Your header")
+    example_header = next((h for h in free if fold_key(h) not in alias_text), "Your header")
     message = (
         f"Required column(s) missing in table '{spec.name}': "
         + "; ".join(lines)
@@ -229,4 +241,6 @@ def missing_columns_error(
         f"Rename a header to one of the known names, or map your header in {columns_file} in the ward folder, e.g.\n"
         f'  {spec.name}:\n    "{example_header}": {missing[0]}'
     )
+    if "category" in missing:
+        fix += "\n" + t("io.category_missing_hint", lang)
     return InputError(message, file=file, sheet=sheet or None, column=missing[0], fix=fix)

@@ -4,55 +4,52 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-from audit_toolkit.contract import (
-    TABLES,
-    CategoryTable,
-    TableSpec,
-    load_category_table,
-    map_categories,
-    match_table_name,
-)
+from audit_toolkit.contract import TABLES, CategoryTable, TableSpec, load_category_table, match_table_name
 from audit_toolkit.errors import InputError
-from audit_toolkit.io.convert import person_keys, type_table
+from audit_toolkit.io.convert import person_keys
 from audit_toolkit.io.discover import (
     TableSource,
+    category_sheet_labels,
     find_sources,
     read_columns_map,
     read_ward_meta,
     ward_config_file,
 )
-from audit_toolkit.io.headers import HeaderLayout, detect_header, missing_columns_error
+from audit_toolkit.io.headers import detect_header
+from audit_toolkit.io.layouts import Note, PartInfo, describe, layout_text, read_part
 from audit_toolkit.io.readers import RawSheet, read_csv_grid, read_sheet_grid, sheet_names
-from audit_toolkit.normalize import fold, fold_series, normalize_text
+from audit_toolkit.normalize import fold
 from audit_toolkit.rules.rates import find_rates_file, read_rates
 
 __all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward"]
 
 UNREADABLE_COLUMNS = ["table", "file", "sheet", "row", "column", "value", "reason"]
-_TOTAL = re.compile(r"^(tong cong|tong so|tong|cong|total)( .*)?$")
-# Cheap first pass (runs in pyarrow): "Tổng…", "Cộng…", "Total", in NFC or decomposed form.
-_TOTAL_PREFILTER = "^[ ]*(?:[Tt][ỔổÔôOo]|[Cc][ỘộÔôOo]|TOTAL|Total|total)"
+_SUMMARY_SHEETS = ("tong hop", "tong cong", "ca nam")
 
 
 @dataclass
 class SourceFile:
-    """One input table as read: where, its hash, row counts and how its columns were understood."""
+    """One input table as read from one file: where, its hash, row counts, columns and layout."""
 
     path: Path
     sha256: str
     table: str
-    sheet: str
-    rows_total: int  # data rows (not title, header, blank or total rows)
+    sheet: str  # the sheet read, or "first … last (n sheets)" when the table spans several sheets
+    rows_total: int  # data rows (not title, header, blank, section, subtotal or total rows)
     rows_read: int
     rows_unreadable: int
     header_row: int  # 1-based row number of the (first) header row
     column_map: dict[str, str]  # header text → canonical column
+    layout: str = ""  # what was recognised, in English: "sections → category; Nam/Nữ → sex", "tidy table"
+    layout_notes: list[Note] = field(default_factory=list)  # the same as (message key, params)
+    sheets: list[str] = field(default_factory=list)  # every sheet read for this table from this file
 
 
 @dataclass
@@ -92,226 +89,150 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "-", fold(text)).strip("-") or "ward"
 
 
-def _nonempty(grid: pd.DataFrame, cols: list[int]) -> pd.DataFrame:
-    """Cell-present mask for ``cols`` (whitespace-only cells are empty)."""
-    out = {}
-    for c in cols:
-        s = grid[c]
-        if s.dtype == object:
-            out[c] = s.map(lambda v: v is not None and not (isinstance(v, str) and not v.strip())).astype(
-                bool
-            )
-        else:
-            out[c] = (s.notna() & s.str.strip().ne("")).astype(bool)
-    return pd.DataFrame(out, index=grid.index)
+def _sheet_parts(
+    source: TableSource,
+    spec: TableSpec,
+    user_map: dict[str, str],
+    grids: dict[tuple[Path, str], RawSheet],
+    warnings: list[str],
+) -> list[TableSource]:
+    """The sheets to read for a workbook file named after a table.
 
-
-def _total_rows(grid: pd.DataFrame, cols: list[int]) -> pd.Series:
-    total = pd.Series(False, index=grid.index)
-    for c in cols:
-        col = grid[c]
-        if col.dtype == object:
-            col = col.where(col.map(lambda v: isinstance(v, str)), None)
-        text = col.astype("str")
-        candidates = text.str.contains(_TOTAL_PREFILTER, regex=True).fillna(False).astype(bool)
-        if candidates.any():
-            folded = fold_series(text[candidates])
-            total[folded.index] |= folded.str.match(_TOTAL.pattern).fillna(False).astype(bool)
-    return total
-
-
-def _pick_sheet(
-    path: Path, spec: TableSpec, user_map: dict[str, str]
-) -> tuple[str, RawSheet, HeaderLayout | None]:
-    """For a workbook file named after a table: the sheet named like it, else the first with a header."""
-    names = sheet_names(path)
+    One sheet normally: the sheet named like the table, else the first with a header. A payments
+    workbook with several payment sheets is read sheet by sheet (one sheet per month); a
+    beneficiaries workbook whose sheets are named by categories, one sheet per category.
+    """
+    names = sheet_names(source.path)
     if not names:
         raise InputError(
-            "The workbook has no visible worksheet", file=path.name, fix="Unhide the data sheet."
+            "The workbook has no visible worksheet", file=source.path.name, fix="Unhide the data sheet."
         )
+    if spec.name == "beneficiaries" and len(names) > 1:
+        labels = category_sheet_labels(names)
+        if len(labels) > 1:
+            return [TableSource(spec.name, source.path, n, label=labels[n]) for n in names if n in labels]
     ordered = sorted(names, key=lambda n: match_table_name(n) != spec.name)
-    first: tuple[str, RawSheet, HeaderLayout | None] | None = None
+    with_header = []
     for name in ordered:
-        raw = read_sheet_grid(path, name)
-        layout = detect_header(raw.grid, spec, merges=raw.merges, user_map=user_map)
-        if layout is not None:
-            return name, raw, layout
-        first = first or (name, raw, None)
-    assert first is not None
-    return first
+        raw = grids[source.path, name] = read_sheet_grid(source.path, name)  # read once, kept for reading
+        if detect_header(raw.grid, spec, merges=raw.merges, user_map=user_map) is not None:
+            with_header.append(name)
+            if spec.name != "payments":
+                break
+    if spec.name == "payments" and len(with_header) > 1:
+        # A yearly summary sheet beside the month sheets repeats their payments: not read, and said so.
+        summary = [n for n in with_header if fold(n).startswith(_SUMMARY_SHEETS)]
+        if summary and len(summary) < len(with_header):
+            warnings += [
+                f"{source.path.name} [{n}]: a summary sheet beside the month sheets; not read."
+                for n in summary
+            ]
+        else:
+            summary = []
+        return [
+            TableSource(spec.name, source.path, n) for n in names if n in with_header and n not in summary
+        ]
+    return [TableSource(spec.name, source.path, (with_header or ordered)[0])]
 
 
-def _resolve_ambiguous(layout: HeaderLayout, data: pd.DataFrame, categories: CategoryTable) -> None:
-    """A header such as 'Mã đối tượng' may be the record number or the category: look at the values."""
-    for col, candidates in layout.ambiguous.items():
-        choice = candidates[0]
-        if "category" in candidates:
-            values = data[col].dropna()
-            mapped = map_categories(values, table=categories)["category"]
-            if len(values) and mapped.notna().mean() >= 0.8:
-                choice = "category"
-            else:
-                choice = next(c for c in candidates if c != "category")
-        layout.mapping[col] = choice
-    layout.ambiguous = {}
-
-
-def _read_source(
-    source: TableSource,
+def _read_sources(
+    parts: list[TableSource],
     ward: Path,
     user_map: dict[str, str],
     categories: CategoryTable,
     columns_file: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, SourceFile, list[str], list[str]]:
-    spec = TABLES[source.table]
-    file_name = source.path.name if ward.is_file() else str(source.path.relative_to(ward))
-    layout: HeaderLayout | None
-    if source.path.suffix.lower() == ".csv":
-        sheet = ""
-        raw = read_csv_grid(source.path)
-        layout = detect_header(raw.grid, spec, user_map=user_map)
-    elif source.sheet is None:
-        sheet, raw, layout = _pick_sheet(source.path, spec, user_map)
-    else:
-        sheet = source.sheet
-        raw = read_sheet_grid(source.path, sheet)
-        layout = detect_header(raw.grid, spec, merges=raw.merges, user_map=user_map)
-    grid = raw.grid
-    if layout is None:
-        first = [str(v) for v in grid.iloc[0].tolist() if v not in (None, "")] if len(grid) else []
-        err = missing_columns_error(
+) -> tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str]]:
+    """Read every part (sheet or file) of one table and combine them."""
+    spec = TABLES[parts[0].table]
+    grids: dict[tuple[Path, str], RawSheet] = {}
+    warnings: list[str] = []
+    expanded = [
+        p2
+        for p in parts
+        for p2 in (
+            _sheet_parts(p, spec, user_map, grids, warnings)
+            if p.sheet is None and p.path.suffix.lower() != ".csv"
+            else [p]
+        )
+    ]
+    several = len(expanded) > 1
+    per_file = Counter(p.path for p in expanded)
+    goods, bads, extras = [], [], []
+    by_file: dict[Path, list[tuple[PartInfo, int, int]]] = {}
+    for part in expanded:
+        file_name = part.path.name if ward.is_file() else str(part.path.relative_to(ward))
+        if part.path.suffix.lower() == ".csv":
+            raw, sheet = read_csv_grid(part.path), ""
+        else:
+            sheet = part.sheet or ""
+            cached = grids.pop((part.path, sheet), None)
+            raw = cached if cached is not None else read_sheet_grid(part.path, sheet)
+        good, problems, info = read_part(
+            raw,
             spec,
-            [c.name for c in spec.columns.values() if c.required] or [next(iter(spec.columns))],
-            first,
             file=file_name,
             sheet=sheet,
+            stem=part.path.stem if ward.is_dir() else None,
+            user_map=user_map,
+            categories=categories,
             columns_file=columns_file,
+            outer_label=part.label,
+            month_sheets=several and spec.name == "payments",
         )
-        err.message = (
-            "No header row found in the first 30 rows (no row names two known columns). " + err.message
+        if several:
+            # Several sheets share row numbers: name the sheet where the officer must look.
+            # Several files: the file (and its sheet when it has several); else the sheet.
+            where = (
+                sheet
+                if len(per_file) == 1
+                else file_name + (f" [{sheet}]" if per_file[part.path] > 1 else "")
+            )
+            good["_ref"] = where + "!" + good["_row"].astype("str")
+        goods.append(good)
+        bads.append(
+            pd.DataFrame(
+                {
+                    "table": spec.name,
+                    "file": file_name,
+                    "sheet": sheet,
+                    "row": problems["row"].to_numpy(dtype="int64"),
+                    "column": problems["column"].to_numpy(),
+                    "value": problems["value"].to_numpy(),
+                    "reason": problems["reason"].to_numpy(),
+                }
+            )
         )
-        raise InputError(err.message, file=file_name, sheet=sheet or None, fix=err.fix)
-    last_header = max(layout.skip_rows)
-    data = grid.loc[grid.index > last_header]
-    _resolve_ambiguous(layout, data, categories)
-    _check_columns(spec, layout, file_name, sheet, columns_file)
-
-    used = sorted(
-        {*layout.mapping, *layout.extra, *(c for d in layout.sex_split.values() for c in d.values())}
-    )
-    present = _nonempty(data, used)
-    blank = ~present.any(axis=1)
-    total = pd.Series(False, index=data.index)
-    if not spec.keeps_totals:
-        name_cols = [c for c, n in layout.mapping.items() if n == "full_name"]
-        total = _total_rows(data, sorted({*range(min(3, data.shape[1])), *name_cols}))
-        if total.any():
-            # Signature lines under a total row ("Người lập biểu", "Chủ tịch") are not records.
-            after = data.index > data.index[total.to_numpy()].max()
-            total = total | (pd.Series(after, index=data.index) & (present.sum(axis=1) <= 2))
-    records = data.loc[~blank & ~total]
-
-    frame, extras = _raw_frame(records, layout)
-    typed, problems = type_table(frame, spec, categories=categories)
-    for name in extras:
-        typed[name] = normalize_text(frame[name]).values
-    if layout.sex_split:
-        _sex_split_problems(records, layout, problems)
-    bad_idx = problems.index
-    good = typed.drop(index=bad_idx)
-    good.insert(0, "_sheet", sheet)
-    good.insert(0, "_file", file_name)
-    good.insert(0, "_row", good.index.to_numpy(dtype="int64"))
+        by_file.setdefault(part.path, []).append((info, len(good), len(problems)))
+        extras += [e for e in info.extras if e not in extras]
+        warnings += info.warnings
+    good = pd.concat(goods, ignore_index=True) if several else goods[0].reset_index(drop=True)
     if spec.person:
         good["name_key"], good["person_key"] = person_keys(good)
-    good = good.reset_index(drop=True)
-    unreadable = pd.DataFrame(
-        {
-            "table": spec.name,
-            "file": file_name,
-            "sheet": sheet,
-            "row": problems.index.to_numpy(dtype="int64"),
-            "column": problems["column"].to_numpy(),
-            "value": problems["value"].to_numpy(),
-            "reason": problems["reason"].to_numpy(),
-        }
-    )
-    column_map = {layout.names[c]: n for c, n in layout.mapping.items()}
-    for canonical, cols in layout.sex_split.items():
-        for sex, c in cols.items():
-            column_map[layout.names[c]] = f"{canonical} ({'Nam' if sex == 'M' else 'Nữ'})"
-    src = SourceFile(
-        path=source.path,
-        sha256=_hash(source.path),
-        table=spec.name,
-        sheet=sheet,
-        rows_total=len(records),
-        rows_read=len(good),
-        rows_unreadable=len(unreadable),
-        header_row=layout.header_rows[0],
-        column_map=column_map,
-    )
-    warnings = list(raw.warnings)
-    warnings += [
-        f"{file_name}{f' [{sheet}]' if sheet else ''}: header '{h}' names a column already read; kept as an extra column."
-        for h in layout.duplicates
-    ]
-    return good, unreadable, src, extras, warnings
-
-
-def _check_columns(spec: TableSpec, layout: HeaderLayout, file: str, sheet: str, columns_file: str) -> None:
-    found = set(layout.mapping.values()) | set(layout.sex_split)
-    missing = [c.name for c in spec.columns.values() if c.required and c.name not in found]
-    missing += [g[0] for g in spec.one_of if not found & set(g)]
-    missing += [c for c, other in spec.required_unless.items() if c not in found and other not in found]
-    if missing:
-        headers = [layout.names[c] for c in sorted(layout.names) if layout.names[c]]
-        raise missing_columns_error(
-            spec, list(dict.fromkeys(missing)), headers, file=file, sheet=sheet, columns_file=columns_file
+    sources = []
+    described = {path: describe([i for i, _, _ in items]) for path, items in by_file.items()}
+    for path, items in by_file.items():
+        infos = [i for i, _, _ in items]
+        sheets = [i.sheet for i in infos]
+        column_map: dict[str, str] = {}
+        for i in infos:
+            column_map.update(i.column_map)
+        sources.append(
+            SourceFile(
+                path=path,
+                sha256=_hash(path),
+                table=spec.name,
+                sheet=sheets[0] if len(sheets) == 1 else f"{sheets[0]} … {sheets[-1]} ({len(sheets)} sheets)",
+                rows_total=sum(i.rows_total for i in infos),
+                rows_read=sum(n for _, n, _ in items),
+                rows_unreadable=sum(n for _, _, n in items),
+                header_row=infos[0].header_row,
+                column_map=column_map,
+                layout=layout_text(described[path]),
+                layout_notes=described[path],
+                sheets=sheets,
+            )
         )
-
-
-def _raw_frame(records: pd.DataFrame, layout: HeaderLayout) -> tuple[pd.DataFrame, list[str]]:
-    cols: dict[str, pd.Series] = {name: records[c] for c, name in layout.mapping.items()}
-    for canonical, split in layout.sex_split.items():
-        m, f = records[split["M"]].astype(object), records[split["F"]].astype(object)
-        m_set = m.map(lambda v: v is not None and str(v).strip() != "").astype(bool)
-        if canonical == "birth_date":
-            cols["birth_date"] = m.where(m_set, f)
-        if "sex" not in cols:
-            f_set = f.map(lambda v: v is not None and str(v).strip() != "").astype(bool)
-            sex = pd.Series(None, index=records.index, dtype=object)
-            sex[f_set] = "Nữ"
-            sex[m_set] = "Nam"
-            cols["sex"] = sex
-    extras: list[str] = []
-    for c, header in layout.extra.items():
-        name = header
-        n = 2
-        while name in cols or name in extras:
-            name = f"{header} ({n})"
-            n += 1
-        cols[name] = records[c]
-        extras.append(name)
-    return pd.DataFrame(cols, index=records.index), extras
-
-
-def _sex_split_problems(records: pd.DataFrame, layout: HeaderLayout, problems: pd.DataFrame) -> None:
-    for canonical, split in layout.sex_split.items():
-        both = pd.concat(
-            [
-                records[split[s]].astype(object).map(lambda v: v is not None and str(v).strip() != "")
-                for s in "MF"
-            ],
-            axis=1,
-        ).all(axis=1)
-        for idx in both[both].index:
-            line = f"{canonical}: filled under both Nam and Nữ"
-            if idx in problems.index:
-                problems.loc[idx, "reason"] += "; " + line
-            else:
-                problems.loc[idx, ["column", "value", "reason"]] = [canonical, "", line]
-    problems.sort_index(inplace=True)
+    return good, pd.concat(bads, ignore_index=True), sources, extras, warnings
 
 
 def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
@@ -339,7 +260,13 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
             f"Required table '{missing[0]}' not found (files or sheets found: "
             + (
                 ", ".join(
-                    sorted({s.path.name + (f" [{s.sheet}]" if s.sheet else "") for s in sources.values()})
+                    sorted(
+                        {
+                            s.path.name + (f" [{s.sheet}]" if s.sheet else "")
+                            for p in sources.values()
+                            for s in p
+                        }
+                    )
                 )
                 or "none"
             )
@@ -362,7 +289,7 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
     for name in TABLES:
         if name not in sources:
             continue
-        good, bad, src, extras, more = _read_source(
+        good, bad, srcs, extras, more = _read_sources(
             sources[name], ward, columns_map.get(name, {}), categories, columns_file or "columns.yml"
         )
         if strict and len(bad):
@@ -377,7 +304,7 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
             )
         tables[name] = good
         unreadable_parts.append(bad)
-        source_files.append(src)
+        source_files += srcs
         extra_columns[name] = extras
         warnings += more
     unreadable = (

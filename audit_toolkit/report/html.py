@@ -329,6 +329,18 @@ def _no_charts(result: AuditResult) -> dict[str, Any]:
     return {**dict.fromkeys(keys), "has_payments": "payments" in result.ward.tables}
 
 
+def _layout(src: Any, lang: str) -> str:
+    """The layout the loader read (data contract §1a), in the report's language."""
+    from audit_toolkit.io.layouts import layout_text
+
+    notes = getattr(src, "layout_notes", None)
+    return (
+        layout_text([(str(k), dict(p)) for k, p in notes], lang)
+        if notes
+        else _clean(getattr(src, "layout", ""))
+    )
+
+
 def _inputs(result: AuditResult) -> list[dict[str, Any]]:
     rows = []
     for src in result.ward.sources:
@@ -341,6 +353,7 @@ def _inputs(result: AuditResult) -> list[dict[str, Any]]:
                 "rows": _clean(getattr(src, "rows_read", "")),
                 "unreadable": _clean(getattr(src, "rows_unreadable", "")),
                 "sha256": _clean(getattr(src, "sha256", "")),
+                "layout": _layout(src, result.lang),
             }
         )
     return rows
