@@ -171,3 +171,19 @@ def test_finalize_notes_name_matching(person_key: str, detail: str, noted: bool)
     assert out.at[0, "detail"] == expected
     # Without a language (older callers), details are left as the check wrote them.
     assert finalize(raw, **common).at[0, "detail"] == detail  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("check_id", ["ID_INVALID", "ID_MISMATCH", "ID_CONFLICT", "DUPLICATE_ID"])
+def test_id_checks_are_not_run_on_a_list_without_an_id_column(no_ids: AuditResult, check_id: str) -> None:
+    # A list with no ID column is an older form (data contract §1a "No national ID"), not one missing
+    # ID per line: the ID checks say why they did not run instead of flagging every line.
+    status = next(s for s in no_ids.checks if s.check_id == check_id)
+    assert status.status == "not_run"
+    assert str(status.reason) == "missing_column:beneficiaries.national_id"
+    assert not (no_ids.findings["check_id"] == check_id).any()
+
+
+def test_id_checks_run_when_the_list_has_ids(with_ids: AuditResult) -> None:
+    statuses = {s.check_id: s.status for s in with_ids.checks}
+    assert {statuses[c] for c in ("ID_INVALID", "ID_MISMATCH", "ID_CONFLICT", "DUPLICATE_ID")} == {"run"}
+    assert (with_ids.findings["check_id"] == "ID_INVALID").any()
