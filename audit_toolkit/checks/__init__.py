@@ -19,7 +19,7 @@ from audit_toolkit.findings import empty_raw, new_raw
 __all__ = ["AuditContext", "CheckSpec", "CheckStatus", "FAMILIES", "catalogue", "check", "run_checks"]
 
 #: Family modules, imported for their ``@check`` registrations.
-FAMILIES = ("identity", "duplicates", "missed", "stale", "entitlement", "process", "quality")
+FAMILIES = ("identity", "duplicates", "missed", "stale", "care", "transition", "entitlement", "process", "quality")
 
 
 def _load_families() -> None:

@@ -26,6 +26,7 @@ from audit_toolkit.normalize import (
     normalize_vocab,
     to_text,
 )
+from audit_toolkit.payment_months import ARREARS_REASON, payment_months
 
 __all__ = ["empty_column", "person_keys", "type_table"]
 
@@ -161,6 +162,11 @@ def type_table(
             typed["disability_level"].where(typed["disability_level"].notna(), implied).astype("str")
         )
     _required(spec, raw, empty, problems)
+    if spec.name == "payments":
+        # Catch-up and recovered money: the months each amount is for (data contract §1a).
+        ranges, no_months = payment_months(typed)
+        typed = pd.concat([typed, ranges], axis=1)
+        problems.add(no_months, "arrears", None, ARREARS_REASON, quote=False)
     return typed, problems.frame()
 
 
