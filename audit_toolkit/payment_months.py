@@ -99,10 +99,15 @@ def note_months(notes: pd.Series) -> pd.DataFrame:
     """
     text = notes.astype("object")
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    parsed = np.array([_parse_note(str(u)) for u in uniques] + [(np.nan,) * 4], dtype="float64").reshape(-1, 4)
+    parsed = np.array([_parse_note(str(u)) for u in uniques] + [(np.nan,) * 4], dtype="float64").reshape(
+        -1, 4
+    )
     rows = parsed[np.where(codes < 0, len(uniques), codes)]
     return pd.DataFrame(
-        {c: pd.Series(rows[:, i], index=notes.index).round().astype("Int64") for i, c in enumerate(NOTE_COLUMNS)}
+        {
+            c: pd.Series(rows[:, i], index=notes.index).round().astype("Int64")
+            for i, c in enumerate(NOTE_COLUMNS)
+        }
     )
 
 

@@ -53,7 +53,9 @@ def find_cared_for_gone(ctx: AuditContext) -> pd.DataFrame:
     cand["stop_m"] = facts["stop_m"].to_numpy(dtype="float64").astype(np.int64)
     cand["cause"] = facts["cause"].to_numpy(dtype=object)
     cared_name = facts["cared_name"].astype("object")
-    cand["cared"] = cared_name.where(cared_name.notna(), facts["national_id"]).fillna("").to_numpy(dtype=object)
+    cand["cared"] = (
+        cared_name.where(cared_name.notna(), facts["national_id"]).fillna("").to_numpy(dtype=object)
+    )
     cand["cert_row"] = facts["level_cert_row"].to_numpy(dtype="float64")
     cand["fk"] = _finding_key(cand, ["person_key", "category"])
     active, paid = _after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
@@ -62,7 +64,20 @@ def find_cared_for_gone(ctx: AuditContext) -> pd.DataFrame:
         return empty_raw()
     first = cand.loc[cand["fk"].isin(summary["fk"])].sort_values("line_idx").drop_duplicates("fk")
     summary = summary.merge(
-        first[["fk", "person_key", "full_name", "national_id", "sex", "age_asof", "category", "stop_m", "cause", "cared"]],
+        first[
+            [
+                "fk",
+                "person_key",
+                "full_name",
+                "national_id",
+                "sex",
+                "age_asof",
+                "category",
+                "stop_m",
+                "cause",
+                "cared",
+            ]
+        ],
         on="fk",
         how="left",
         suffixes=("_all", ""),

@@ -144,7 +144,9 @@ def _shares(ctx: AuditContext, p: pd.DataFrame, alloc: pd.DataFrame) -> np.ndarr
     if not multi.any():
         return equal
     src = alloc["src_idx"].to_numpy(dtype=np.int64)
-    cats = p["category"].astype("object").to_numpy() if "category" in p else np.full(len(p), None, dtype=object)
+    cats = (
+        p["category"].astype("object").to_numpy() if "category" in p else np.full(len(p), None, dtype=object)
+    )
     if "line_idx" in p:
         li = p["line_idx"].to_numpy(dtype="float64", na_value=np.nan)
         line_cat = ctx.lines["category"].astype("object").to_numpy()
@@ -160,7 +162,9 @@ def _shares(ctx: AuditContext, p: pd.DataFrame, alloc: pd.DataFrame) -> np.ndarr
     lump_key = pd.factorize(pd.MultiIndex.from_arrays([src[sub], alloc["part"].to_numpy()[sub]]))[0]
     total = np.bincount(lump_key, weights=np.nan_to_num(level, nan=0.0))
     unknown = np.bincount(lump_key, weights=np.isnan(level).astype(float)) > 0
-    weighted = money[sub] * np.nan_to_num(level, nan=0.0) / np.where(total[lump_key] > 0, total[lump_key], 1.0)
+    weighted = (
+        money[sub] * np.nan_to_num(level, nan=0.0) / np.where(total[lump_key] > 0, total[lump_key], 1.0)
+    )
     ok = ~unknown[lump_key] & (total[lump_key] > 0)
     out = equal.copy()
     out[sub] = np.where(ok, weighted, equal[sub])
@@ -205,7 +209,9 @@ def moved_records(ctx: AuditContext) -> pd.DataFrame:
     """Resident records ``moved_out`` with a date, of beneficiaries, without a current record of the same person."""
     residents = ctx.table("residents").reset_index(drop=True)
     lines = ctx.lines
-    moved = residents.loc[(residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()]
+    moved = residents.loc[
+        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
+    ]
     # Only moved records of beneficiaries matter; only their namesakes can be current records.
     moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
     current = residents.loc[
@@ -291,7 +297,6 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
         return cached
     lines = ctx.lines
     care = lines.loc[lines["category"].isin(CARE_FOR_DISABLED + CARE_FOR_TAKEN_IN)].reset_index(drop=True)
-    n = len(care)
     ids = care["cared_for_id"].astype("object")
     has_id = ids.notna().to_numpy(dtype=bool)
     disabled = care["category"].isin(CARE_FOR_DISABLED).to_numpy(dtype=bool)
@@ -328,7 +333,7 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
     if len(no_id):
         sub = care.iloc[no_id]
         holder = np.full(len(no_id), -1, dtype=np.int64)
-        for cats, mask in ((( _DISABILITY_LINE,), disabled[no_id]), (_TAKEN_IN_LINES, ~disabled[no_id])):
+        for cats, mask in (((_DISABILITY_LINE,), disabled[no_id]), (_TAKEN_IN_LINES, ~disabled[no_id])):
             if mask.any():
                 holder[mask] = _household_holder(lines, sub.loc[mask], cats)
         ok = holder >= 0
@@ -344,7 +349,9 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
     frame["via"] = via
     frame["birth_date"] = pd.to_datetime(frame["birth_date"]).astype("datetime64[ns]")
     frame["birth_date_year_only"] = frame["birth_date_year_only"].fillna(False).astype(bool)
-    frame["cared_key"] = frame["cared_key"].where(frame["cared_key"].notna(), "id:" + frame["national_id"].astype("object").fillna(""))
+    frame["cared_key"] = frame["cared_key"].where(
+        frame["cared_key"].notna(), "id:" + frame["national_id"].astype("object").fillna("")
+    )
     birth_m = month_of(frame["birth_date"])
     frame["birth_m"] = pd.Series(birth_m, index=frame.index).astype("float64")
     look = frame.loc[found, ["national_id", "name_key", "birth_date", "birth_date_year_only"]]
@@ -375,7 +382,9 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
     dis = frame.loc[disabled & found]
     if len(dis) and len(k6):
         pairs = dis[["line_idx", "cared_key"]].merge(
-            k6[["person_key", "disability_level", "end_m", "start_m"]], left_on="cared_key", right_on="person_key"
+            k6[["person_key", "disability_level", "end_m", "start_m"]],
+            left_on="cared_key",
+            right_on="person_key",
         )
         severe = pairs["disability_level"] == _ESPECIALLY_SEVERE
         ends = pairs["end_m"].astype("float64").fillna(_INF) - 1
@@ -400,7 +409,9 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
             other = latest.loc[~latest["severe"] & latest["level"].notna()]
             at = other["left_idx"].to_numpy()
             cert_m = pd.Series(month_of(other["issue"]), index=other.index).astype("float64").to_numpy()
-            frame.loc[at, "level_stop_m"] = np.fmin(frame.loc[at, "level_stop_m"].to_numpy(dtype="float64"), cert_m)
+            frame.loc[at, "level_stop_m"] = np.fmin(
+                frame.loc[at, "level_stop_m"].to_numpy(dtype="float64"), cert_m
+            )
             frame.loc[at, "level_cert_row"] = other["row"].to_numpy()
 
     stops = frame[["death_m", "move_m", "age_stop_m", "level_stop_m"]].to_numpy(dtype="float64")
@@ -421,16 +432,22 @@ def _event_by_row(who: pd.DataFrame, register: pd.DataFrame, date_col: str, n: i
     pairs = match_people(who, register)
     if pairs.empty:
         return out
-    event = pd.Series(register[date_col].reindex(pairs["right_idx"]).to_numpy(), index=pairs["left_idx"].to_numpy())
+    event = pd.Series(
+        register[date_col].reindex(pairs["right_idx"]).to_numpy(), index=pairs["left_idx"].to_numpy()
+    )
     latest = event.groupby(level=0).max()
-    out[latest.index.to_numpy(dtype=np.int64)] = pd.Series(month_of(latest), index=latest.index).astype("float64")
+    out[latest.index.to_numpy(dtype=np.int64)] = pd.Series(month_of(latest), index=latest.index).astype(
+        "float64"
+    )
     return out
 
 
 def _moved_of(ctx: AuditContext, who: pd.DataFrame) -> pd.DataFrame:
     """Moved-out resident records (with a date) of the people in ``who``, without a current record."""
     residents = ctx.table("residents").reset_index(drop=True)
-    moved = residents.loc[(residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()]
+    moved = residents.loc[
+        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
+    ]
     if moved.empty:
         return moved
     moved = moved.loc[match_people(moved, who)["left_idx"].unique()]

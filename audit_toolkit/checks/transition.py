@@ -149,15 +149,26 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
     if has_new.any():
         detail[has_new] = detail[has_new] + render_rows("transition.ended.has_new", lang, fields.loc[has_new])
     flagged = lines.iloc[months["line_idx"].unique()]
-    flagged = flagged.assign(fk=(flagged["person_key"].astype(str) + "\x1f" + flagged["category"].astype(str)))
-    pays = pays.assign(fk=lines["person_key"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)])
-    pays["fk"] = pays["fk"] + "\x1f" + lines["category"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
+    flagged = flagged.assign(
+        fk=(flagged["person_key"].astype(str) + "\x1f" + flagged["category"].astype(str))
+    )
+    pays = pays.assign(
+        fk=lines["person_key"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
+    )
+    pays["fk"] = (
+        pays["fk"]
+        + "\x1f"
+        + lines["category"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
+    )
     sources = _evidence((flagged, "beneficiaries"), (pays, "payments"))
     out = pd.DataFrame(
         {
             "check_id": "CATEGORY_ENDED",
             "person_key": head["person_key"].astype(str).to_numpy(),
-            "national_id": head["national_id"].astype("object").where(head["national_id"].notna(), "").to_numpy(),
+            "national_id": head["national_id"]
+            .astype("object")
+            .where(head["national_id"].notna(), "")
+            .to_numpy(),
             "full_name": head["full_name"].astype("object").where(head["full_name"].notna(), "").to_numpy(),
             "sources": [sources[k] for k in groups["key"]],
             "detail": detail.astype("str").to_numpy(),
@@ -167,3 +178,139 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
         }
     )
     return new_raw(out)
+
+
+# ----------------------------------------------------------------------------------- INELIGIBLE (HTXH)
+_POOR_STATUSES = ("poor", "near_poor")
+_NOT_POOR = "none"
+#: Benefits that disqualify from the social pension when at or above its level (a social-pension
+#: record in the pensions register is the benefit itself, not a disqualification).
+_DISQUALIFYING_BENEFITS = ("pension", "social_insurance")
+
+
+def _social_pension_rule(ctx: AuditContext, scheme: str) -> dict[str, object] | None:
+    """The eligibility row of ``scheme`` in force at ``as_of`` (else its first row)."""
+    frame = ctx.rules.tables["social_pension_eligibility"]
+    rows = frame.loc[frame["scheme"] == scheme]
+    if rows.empty:
+        return None
+    start = rows["valid_from"].fillna(pd.Timestamp.min)
+    end = rows["valid_to"].fillna(pd.Timestamp.max)
+    hit = rows.loc[(start <= ctx.as_of) & (ctx.as_of < end)]
+    row = (hit if len(hit) else rows.sort_values("valid_from")).iloc[0]
+    poor = row["min_age_poor"]
+    return {
+        "min_age": int(row["min_age"]),
+        "min_age_poor": int(row["min_age"]) if pd.isna(poor) else int(poor),
+        "legal_basis": row["legal_basis"],
+    }
+
+
+def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
+    """INELIGIBLE's social-pension reasons for HTXH lines (checks.md v2).
+
+    Returns ``{"under_age", "not_poor", "pension"}`` boolean arrays over ``ctx.lines`` (the reason at
+    ``as_of``; a pension: in any active month of the period), ``"months"`` (``line_idx, m`` of the
+    period's line-months not due), ``"pension_rows"`` (``line_idx, benefit, row``) and ``"rule"``.
+
+    Readings: under the poor-household age (70) is ineligible; from it to the general age (75) only
+    with evidence of a household that is neither poor nor near-poor (a resident record saying so;
+    an empty or missing poverty status is unknown, never "outside"); a pension or monthly
+    social-insurance benefit active in the month with a known amount at or above that month's
+    social-pension level (one below the level, or of unknown amount, does not disqualify).
+    """
+    lines = ctx.lines
+    n = len(lines)
+    none = np.zeros(n, dtype=bool)
+    empty_rows = pd.DataFrame(
+        {
+            "line_idx": pd.Series(dtype="int64"),
+            "benefit": pd.Series(dtype="str"),
+            "row": pd.Series(dtype="int64"),
+        }
+    )
+    out: dict[str, object] = {
+        "under_age": none,
+        "not_poor": none.copy(),
+        "pension": none.copy(),
+        "months": pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64")}),
+        "pension_rows": empty_rows,
+        "rule": None,
+    }
+    htxh = lines.loc[lines["category"] == "HTXH"]
+    rule = _social_pension_rule(ctx, "HTXH")
+    if htxh.empty or rule is None:
+        return out
+    out["rule"] = rule
+    min_age, min_poor = int(str(rule["min_age"])), int(str(rule["min_age_poor"]))
+    age_asof = lines["age_asof"].to_numpy(dtype="float64", na_value=np.nan)
+    is_htxh = (lines["category"] == "HTXH").to_numpy(dtype=bool)
+
+    not_poor = np.zeros(n, dtype=bool)
+    if ctx.has("residents") and len(ctx.table("residents")):
+        res = ctx.table("residents").reset_index(drop=True)
+        from audit_toolkit.checks.common import match_candidates
+
+        pairs = match_candidates(htxh, res)
+        if len(pairs):
+            status = res["poverty_status"].astype("object").reindex(pairs["right_idx"]).to_numpy()
+            frame = pd.DataFrame(
+                {
+                    "line_idx": htxh["line_idx"].reindex(pairs["left_idx"]).to_numpy(),
+                    "poor": pd.Series(status).isin(_POOR_STATUSES).to_numpy(dtype=bool),
+                    "none": (pd.Series(status) == _NOT_POOR).fillna(False).to_numpy(dtype=bool),
+                }
+            )
+            agg = frame.groupby("line_idx").agg(poor=("poor", "any"), none=("none", "any"))
+            known = agg.index[agg["none"] & ~agg["poor"]].to_numpy(dtype=np.int64)
+            not_poor[known] = True
+
+    lm = ctx.line_months
+    lm = lm.loc[is_htxh[lm["line_idx"].to_numpy()]]
+    age_m = lm["age"].to_numpy(dtype="float64", na_value=np.nan)
+    li = lm["line_idx"].to_numpy(dtype=np.int64)
+    bad = (age_m < min_poor) | ((age_m < min_age) & not_poor[li])
+
+    pension = np.zeros(n, dtype=bool)
+    if ctx.has("pensions") and len(ctx.table("pensions")):
+        pens = ctx.table("pensions").reset_index(drop=True)
+        from audit_toolkit.checks.base import match_people
+
+        pairs = match_people(htxh, pens)
+        if len(pairs):
+            pairs["line_idx"] = htxh["line_idx"].reindex(pairs["left_idx"]).to_numpy()
+            pairs["p_start"] = (
+                pens["start_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=-np.inf)
+            )
+            pairs["p_end"] = (
+                pens["end_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=np.inf)
+            )
+            pairs["p_amount"] = (
+                pens["monthly_amount"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=np.nan)
+            )
+            pairs["benefit"] = pens["benefit"].reindex(pairs["right_idx"]).astype("object").to_numpy()
+            pairs["row"] = pens["_row"].reindex(pairs["right_idx"]).to_numpy(dtype=np.int64)
+            counts = (
+                pd.Series(pairs["benefit"]).isin(_DISQUALIFYING_BENEFITS) | pd.Series(pairs["benefit"]).isna()
+            )
+            pairs = pairs.loc[counts.to_numpy(dtype=bool)]
+            both = lm[["line_idx", "m"]].reset_index().merge(pairs, on="line_idx")
+            level = ctx.rules.social_pension_level(both["m"], ctx.ward.province_code).to_numpy(
+                dtype="float64"
+            )
+            hit = ((both["m"] >= both["p_start"]) & (both["m"] < both["p_end"])).to_numpy(dtype=bool) & (
+                both["p_amount"].to_numpy(dtype="float64") >= level
+            )
+            both = both.loc[hit]
+            pension[both["line_idx"].unique()] = True
+            out["pension_rows"] = (
+                both[["line_idx", "benefit", "row"]].drop_duplicates().reset_index(drop=True)
+            )
+            flag = np.zeros(len(lm), dtype=bool)
+            flag[lm.index.get_indexer(both["index"].unique())] = True
+            bad |= flag
+    out["under_age"] = is_htxh & (age_asof < min_poor)
+    out["not_poor"] = is_htxh & (age_asof >= min_poor) & (age_asof < min_age) & not_poor
+    out["pension"] = pension
+    out["months"] = lm.loc[bad, ["line_idx", "m"]].reset_index(drop=True)
+    return out
