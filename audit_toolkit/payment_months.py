@@ -47,13 +47,22 @@ _KEYWORDS = {"truy linh": "arrears", "truy lanh": "arrears", "truy thu": "recove
 _KEYWORD = re.compile(r"truy (?:linh|lanh|thu)")
 _MONTH_TOKEN = re.compile(r"^(?:t|thang)?(\d{1,2})$")
 _YEAR_TOKEN = re.compile(r"^(\d{4})$")
+_LIST_MARK = "xlistx"
 _FILLER = frozenset({"thang", "tu", "den", "toi", "va", "het", "nam", "t"})
 
 
 def _range_after(tokens: list[str]) -> tuple[float, float]:
-    """``(from, to)`` month numbers of ``T7 T9 2025`` / ``T7 2025 T9 2025`` / ``7 8 9 2025``; NaN if none."""
+    """``(from, to)`` month numbers of ``T7-T9/2025`` / ``T7/2025-T9/2025`` / ``7, 8, 9/2025``; NaN if none.
+
+    Two months joined by a dash are a range; months separated by commas are a list, which must be
+    consecutive to be read (``T7, T9`` names two months, not three).
+    """
     items: list[tuple[str, int]] = []
+    listed = False
     for tok in tokens:
+        if tok == _LIST_MARK:
+            listed = True
+            continue
         if tok in _FILLER:
             continue
         year = _YEAR_TOKEN.match(tok)
@@ -75,13 +84,14 @@ def _range_after(tokens: list[str]) -> tuple[float, float]:
             pending = []
     if pending or not months:
         return np.nan, np.nan
-    if sorted(months) != months or len(months) > 2 and months[-1] - months[0] != len(months) - 1:
+    if sorted(months) != months or (listed or len(months) > 2) and months[-1] - months[0] != len(months) - 1:
         return np.nan, np.nan  # not an ordered run of months: ambiguous
     return float(months[0]), float(months[-1])
 
 
 def _parse_note(text: str) -> tuple[float, float, float, float]:
-    folded = fold(text)
+    # Keep list commas as a token: folding turns every punctuation mark into a space.
+    folded = fold(re.sub(r"[,;]", f" {_LIST_MARK} ", text))
     out = {"arrears": (np.nan, np.nan), "recovered": (np.nan, np.nan)}
     hits = list(_KEYWORD.finditer(folded))
     for i, hit in enumerate(hits):
