@@ -266,9 +266,15 @@ def _household_holder(lines: pd.DataFrame, care: pd.DataFrame, categories: tuple
     parts = []
     for key in ("household_id", "person_key"):
         c = care.loc[care[key].notna(), ["line_idx", key]].rename(columns={"line_idx": "care_idx"})
-        h = holders.loc[holders[key].notna(), ["line_idx", "person_key", key]]
-        h = h.rename(columns={"person_key": "holder"}) if key != "person_key" else h.assign(holder=h[key])
-        parts.append(c.merge(h[["line_idx", "holder", key]], on=key)[["care_idx", "line_idx", "holder"]])
+        h = pd.DataFrame(
+            {
+                "line_idx": holders["line_idx"].to_numpy(),
+                "holder": holders["person_key"].to_numpy(dtype=object),
+                key: holders[key].to_numpy(dtype=object),
+            }
+        )
+        h = h.loc[h[key].notna()]
+        parts.append(c.merge(h, on=key)[["care_idx", "line_idx", "holder"]])
     pairs = pd.concat(parts, ignore_index=True).sort_values(["care_idx", "line_idx"])
     people = pairs.groupby("care_idx")["holder"].nunique()
     unique = people.index[people == 1]
