@@ -74,6 +74,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "residence_status": "text",
         "moved_out_date": "date",
         "poverty_status": "text",
+        "poverty_status_raw": "text",  # the written text (the loader keeps it: "không" = neither poor nor near-poor)
     },
     "deaths": {
         "national_id": "id",

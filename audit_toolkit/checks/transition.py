@@ -253,12 +253,19 @@ def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
 
         pairs = match_candidates(htxh, res)
         if len(pairs):
-            status = res["poverty_status"].astype("object").reindex(pairs["right_idx"]).to_numpy()
+            status = pd.Series(res["poverty_status"].astype("object").reindex(pairs["right_idx"]).to_numpy())
+            # Written but mapped to no value ("không", "không nghèo", "bình thường"): neither poor nor
+            # near-poor. An empty cell is unknown.
+            written = (
+                res["poverty_status_raw"].reindex(pairs["right_idx"]).notna().to_numpy(dtype=bool)
+                if "poverty_status_raw" in res
+                else np.zeros(len(pairs), dtype=bool)
+            )
             frame = pd.DataFrame(
                 {
                     "line_idx": htxh["line_idx"].reindex(pairs["left_idx"]).to_numpy(),
-                    "poor": pd.Series(status).isin(_POOR_STATUSES).to_numpy(dtype=bool),
-                    "none": (pd.Series(status) == _NOT_POOR).fillna(False).to_numpy(dtype=bool),
+                    "poor": status.isin(_POOR_STATUSES).to_numpy(dtype=bool),
+                    "none": ((status == _NOT_POOR).fillna(False).to_numpy(dtype=bool) | (status.isna().to_numpy() & written)),
                 }
             )
             agg = frame.groupby("line_idx").agg(poor=("poor", "any"), none=("none", "any"))

@@ -110,7 +110,7 @@ def _htxh(birth: str, **extra: Any) -> dict[str, Any]:
     ("birth", "poverty", "pension", "flagged"),
     [
         ("1957-01-01", "poor", None, True),  # 68: under 70, whatever the household
-        ("1953-01-01", "none", None, True),  # 72, household written as neither poor nor near-poor
+        ("1953-01-01", "không", None, True),  # 72, household written as neither poor nor near-poor
         ("1953-01-01", "poor", None, False),  # 72 in a poor household
         ("1953-01-01", "near_poor", None, False),  # 72 in a near-poor household
         ("1953-01-01", None, None, False),  # 72, poverty status empty: unknown, no evidence
@@ -136,7 +136,14 @@ def test_htxh_ineligible(birth: str, poverty: str | None, pension: tuple | None,
     ctx = _ctx(
         beneficiaries=[line],
         payments=payments_for(line, month_range("2025-07", "2025-12"), 500000.0),
-        residents=[_resident(line, poverty_status=poverty)],
+        # The loader's reading: "không" maps to no value and keeps its text in poverty_status_raw.
+        residents=[
+            _resident(
+                line,
+                poverty_status=None if poverty == "không" else poverty,
+                poverty_status_raw=poverty,
+            )
+        ],
         pensions=pens,
     )
     raw = find_ineligible(ctx)
