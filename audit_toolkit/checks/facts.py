@@ -68,8 +68,9 @@ def allocate_payments(ctx: AuditContext, linked: pd.DataFrame) -> pd.DataFrame:
     """
     p = linked.reset_index(drop=True)
     n = len(p)
-    if not n or "for_from" not in p:
-        out = p.copy()
+    if not n or "for_from" not in p or not _has_lumps(p):
+        # Every row pays its own month (the usual list): no copy of the frame, same columns.
+        out = p
         out["paid_m"] = out["m"]
         out["part"] = "own"
         out["lump"] = False
@@ -124,6 +125,17 @@ def allocate_payments(ctx: AuditContext, linked: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _has_lumps(p: pd.DataFrame) -> bool:
+    """Whether any row covers other months than its own (a catch-up lump or recovered money)."""
+    m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
+    own_from = p["for_from"].to_numpy(dtype="float64", na_value=np.nan)
+    own_to = p["for_to"].to_numpy(dtype="float64", na_value=np.nan)
+    other = (own_from != m) | (own_to != m)
+    other &= ~(np.isnan(own_from) & np.isnan(m))
+    separate = p["extra_from"].notna().to_numpy() | p["recov_from"].notna().to_numpy()
+    return bool(other.any() or separate.any())
+
+
 def _values(p: pd.DataFrame, column: str) -> np.ndarray:
     if column not in p:
         return np.full(len(p), np.nan)
@@ -139,7 +151,7 @@ def _shares(ctx: AuditContext, p: pd.DataFrame, alloc: pd.DataFrame) -> np.ndarr
     """
     money = alloc["money"].to_numpy(dtype="float64")
     count = alloc["count"].to_numpy(dtype="float64")
-    equal = money / count
+    equal: np.ndarray = money / count
     multi = count > 1
     if not multi.any():
         return equal
@@ -166,7 +178,7 @@ def _shares(ctx: AuditContext, p: pd.DataFrame, alloc: pd.DataFrame) -> np.ndarr
         money[sub] * np.nan_to_num(level, nan=0.0) / np.where(total[lump_key] > 0, total[lump_key], 1.0)
     )
     ok = ~unknown[lump_key] & (total[lump_key] > 0)
-    out = equal.copy()
+    out: np.ndarray = equal.copy()
     out[sub] = np.where(ok, weighted, equal[sub])
     return out
 

@@ -753,9 +753,9 @@ class RuleSet:
         add("stacking", f, f["id"], f["result"], dated=False)
         f = t["categories"]
         add("categories", f, f["code"], f["kind"], dated=False)
-        f = t.get("category_ends")
-        if f is not None and len(f):
-            ends = f.assign(valid_from=pd.NaT, valid_to=f["ends"])
+        if "category_ends" in t and len(t["category_ends"]):
+            f = t["category_ends"]
+            ends = f.assign(valid_from=pd.Series(pd.NaT, index=f.index), valid_to=f["ends"])
             add("category_ends", ends, f["category"], "→ " + f["replaced_by"].fillna("").astype(str))
         f = t["id_documents"]
         add("id_documents", f, f["document"], "valid until " + f["valid_until"].map(_iso), dated=False)
