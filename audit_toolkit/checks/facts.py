@@ -474,3 +474,31 @@ def _moved_of(ctx: AuditContext, who: pd.DataFrame) -> pd.DataFrame:
         back = match_people(moved, current)["left_idx"].unique()
         moved = moved.loc[~moved.index.isin(back)]
     return moved
+
+
+def care_quality_note(ctx: AuditContext) -> dict[str, Any] | None:
+    """A data-quality appendix row for care lines whose person cared for cannot be found.
+
+    Such a line is not a CARED_FOR_GONE finding (nothing shows the person is gone), but the ward
+    cannot show who it pays for either: the appendix counts them. ``None`` when every care line's
+    person was found (or there are no care lines). Keys are the GX summary columns.
+    """
+    facts = care_facts(ctx)
+    if facts.empty:
+        return None
+    missing = int((~facts["found"]).sum())
+    if not missing:
+        return None
+    from audit_toolkit.messages import t
+
+    return {
+        "table": "beneficiaries",
+        "expectation": "cared_for_person_found",
+        "column": "cared_for_id",
+        "description": t("care.quality.not_found", ctx.lang),
+        "check_id": None,
+        "evaluated": len(facts),
+        "unexpected": missing,
+        "success": False,
+        "note": None,
+    }

@@ -3,6 +3,7 @@ the person cared for (CARED_FOR_GONE). Readings: docs/check-semantics.md."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -348,3 +349,20 @@ def test_care_line_for_a_living_especially_severe_person_is_clean() -> None:
     assert find_cared_for_gone(
         _ctx(as_of="2025-06-30", beneficiaries=[k6, c2], payments=pays, residents=res, deaths=[])
     ).empty
+
+
+def test_care_line_whose_person_cannot_be_found_is_a_quality_note(tmp_path: Path) -> None:
+    from audit_toolkit.audit import run_audit
+
+    c2 = _carer({"national_id": "006080999999"})
+    (tmp_path / "beneficiaries.csv").write_text(
+        "national_id,full_name,birth_date,category,coefficient,start_month,cared_for_id\n"
+        f"{c2['national_id']},{c2['full_name']},05/05/1975,C2,1,01/2024,006080999999\n",
+        encoding="utf-8",
+    )
+    result = run_audit(tmp_path, as_of="2025-06-30", period_from="2025-01")
+    assert "CARED_FOR_GONE" not in set(result.findings["check_id"])
+    summary = result.quality.summary
+    note = summary.loc[summary["expectation"] == "cared_for_person_found"]
+    assert note[["unexpected", "evaluated"]].values.tolist() == [[1, 1]]
+    assert not bool(note["success"].iloc[0])
