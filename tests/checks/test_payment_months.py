@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import pytest
 
 from audit_toolkit.checks import run_checks
@@ -252,3 +254,47 @@ def test_loader_reads_catch_up_columns_and_a_lump_without_months_is_unreadable(t
     # November's row is unreadable (dropped from payments): only November is unpaid.
     assert raw["check_id"].tolist() == ["UNPAID_MONTHS"]
     assert "11/2025" in raw["detail"].iloc[0]
+
+
+_ROW = st.tuples(
+    st.integers(0, 11),  # month of the row (2025-01 + n)
+    st.sampled_from([0.0, 500000.0, 750000.0, 1_234_567.0]),  # its own amount
+    st.integers(1, 4),  # months the own amount covers (1 = its month only)
+    st.sampled_from([None, 600000.0]),  # a separate arrears amount (for the 2 months before)
+    st.sampled_from([None, 250000.0]),  # recovered money (for the month before)
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(_ROW, min_size=1, max_size=8))
+def test_allocation_keeps_every_dong_and_each_share_inside_its_months(rows: list[tuple]) -> None:
+    # Property: however rows cover months, the allocated money adds up to the rows' money (arrears
+    # added, recovered money subtracted), every share lands in a month the row covers, and every
+    # allocated row names its source row.
+    line = person(**K6)
+    pays = []
+    for mo, amount, span, extra, recovered in rows:
+        month = month_range("2025-01", "2025-12")[mo]
+        rec: dict = {}
+        if span > 1:
+            rec["arrears_months"] = span
+        if extra is not None:
+            rec.update(arrears_amount=extra, arrears_months=2)
+        if recovered is not None:
+            prev = pd.Period(month, "M") - 1
+            rec.update(recovered_amount=recovered, note=f"truy thu T{prev.month}/{prev.year}")
+        pays += payments_for(line, [month], amount, **rec)
+    ctx = _ctx([line], pays, period_from="2024-01")
+    linked = ctx.payments_linked
+    expected = sum(a + (x or 0.0) - (r or 0.0) for _, a, _, x, r in rows)
+    assert linked["amount"].sum() == pytest.approx(expected)
+    src = linked["_row"].to_numpy() - 2
+    for i, row in zip(src, linked.itertuples(), strict=True):
+        mo, _, span, extra, recovered = rows[i]
+        paid = month_num(2025, mo + 1)
+        assert row.paid_m == paid
+        assert (
+            paid - max(span, 2 if extra is not None else 1, 1 if recovered is not None else 0)
+            <= row.m
+            <= paid
+        )
