@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import pytest
 
 from audit_toolkit.checks import run_checks
 from audit_toolkit.checks.entitlement import find_unpaid_months, find_wrong_amounts
