@@ -366,3 +366,25 @@ def test_care_line_whose_person_cannot_be_found_is_a_quality_note(tmp_path: Path
     note = summary.loc[summary["expectation"] == "cared_for_person_found"]
     assert note[["unexpected", "evaluated"]].values.tolist() == [[1, 1]]
     assert not bool(note["success"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("reported", "flagged"),
+    [
+        ([("HTXH", 2), ("K6", 1), ("TOTAL", 3)], set()),  # HTXH counted like any category: agrees
+        ([("HTXH", 1), ("K6", 1), ("TOTAL", 3)], {"report:HTXH", "report:TOTAL"}),  # one HTXH person missing
+    ],
+)
+def test_report_mismatch_counts_htxh_lines(reported: list[tuple[str, int]], flagged: set[str]) -> None:
+    from audit_toolkit.checks.process import find_report_mismatches
+
+    roster = [
+        person(category="HTXH", birth_date="1945-01-01", start_month="2025-07"),
+        person(
+            category="HTXH", birth_date="1946-01-01", start_month="2025-07", full_name="Lê Thị Hoa", sex="F"
+        ),
+        person(category="K6", disability_level="severe", coefficient=1.5, birth_date="1970-01-01"),
+    ]
+    report = [{"category": c, "reported_count": n} for c, n in reported]
+    out = find_report_mismatches(_ctx(beneficiaries=roster, report=report))
+    assert set(out["person_key"]) == flagged
