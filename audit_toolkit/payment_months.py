@@ -113,12 +113,14 @@ def note_months(notes: pd.Series) -> pd.DataFrame:
         -1, 4
     )
     rows = parsed[np.where(codes < 0, len(uniques), codes)]
-    return pd.DataFrame(
-        {
-            c: pd.Series(rows[:, i], index=notes.index).round().astype("Int64")
-            for i, c in enumerate(NOTE_COLUMNS)
-        }
-    )
+    return pd.DataFrame({c: _int64(rows[:, i], notes.index) for i, c in enumerate(NOTE_COLUMNS)})
+
+
+def _int64(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Whole month numbers as ``Int64`` (NaN → NA) without a per-value conversion."""
+    missing = np.isnan(values)
+    data = np.where(missing, 0, np.round(values)).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(data, missing), index=index)
 
 
 def _col(typed: pd.DataFrame, name: str, dtype: str) -> pd.Series:
@@ -158,11 +160,13 @@ def payment_months(typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     # The separate amounts' months: the columns, else the count, else the note.
     col_from = np.where(both_ends, a_from, np.where(has_n, m - n, np.nan))
     col_to = np.where(both_ends, a_to, np.where(has_n, m - 1, np.nan))
-    if "note" in typed and separate.any():
-        notes = note_months(typed["note"].where(pd.Series(separate, index=idx)))
-        nf = {c: notes[c].to_numpy(dtype="float64", na_value=np.nan) for c in NOTE_COLUMNS}
-    else:
-        nf = {c: np.full(len(typed), np.nan) for c in NOTE_COLUMNS}
+    nf = {c: np.full(len(typed), np.nan) for c in NOTE_COLUMNS}
+    ask = separate & np.isnan(col_from)  # only these rows need their note read
+    if "note" in typed and ask.any():
+        at = np.flatnonzero(ask)
+        notes = note_months(typed["note"].iloc[at])
+        for c in NOTE_COLUMNS:
+            nf[c][at] = notes[c].to_numpy(dtype="float64", na_value=np.nan)
     extra_from = np.where(has_extra, np.where(np.isnan(col_from), nf["arrears_from"], col_from), np.nan)
     extra_to = np.where(has_extra, np.where(np.isnan(col_to), nf["arrears_to"], col_to), np.nan)
     recov_from = np.where(has_recov, np.where(np.isnan(col_from), nf["recovered_from"], col_from), np.nan)
@@ -182,7 +186,5 @@ def payment_months(typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         "recov_from": recov_from,
         "recov_to": recov_to,
     }
-    ranges = pd.DataFrame(
-        {k: pd.Series(np.round(v), index=idx, dtype="float64").astype("Int64") for k, v in values.items()}
-    )
+    ranges = pd.DataFrame({k: _int64(v, idx) for k, v in values.items()})
     return ranges, pd.Series(bad, index=idx, dtype=bool)

@@ -110,17 +110,18 @@ def allocate_payments(ctx: AuditContext, linked: pd.DataFrame) -> pd.DataFrame:
         )
     alloc = pd.concat(parts, ignore_index=True)
     alloc["share"] = _shares(ctx, p, alloc)
-    out = p.iloc[alloc["src_idx"].to_numpy()].reset_index(drop=True)
+    # In source-row order (own money, then the row's arrears, then its recovered money), so the frame
+    # is as stable as the input: one take of the wide frame, not two.
+    alloc = alloc.iloc[np.argsort(alloc["src_idx"].to_numpy(), kind="stable")].reset_index(drop=True)
+    out = p.take(alloc["src_idx"].to_numpy()).reset_index(drop=True)
     out["paid_m"] = out["m"]
-    out["m"] = pd.Series(alloc["m_for"].to_numpy(), dtype="float64").round().astype("Int64")
+    month = alloc["m_for"].to_numpy(dtype="float64")
+    unknown = np.isnan(month)
+    out["m"] = pd.arrays.IntegerArray(np.where(unknown, 0, month).astype(np.int64), unknown)
     out["amount"] = alloc["share"].to_numpy(dtype="float64")
     out["part"] = alloc["part"].to_numpy(dtype=object)
     out["lump"] = ((alloc["count"] > 1) | (alloc["part"] != "own")).to_numpy(dtype=bool)
     out["src_idx"] = alloc["src_idx"].to_numpy(dtype=np.int64)
-    out["pay_idx"] = np.arange(len(out), dtype=np.int64)
-    # Own payments first in their source order, then the separate lumps: stable for every check.
-    order = np.lexsort((out["pay_idx"].to_numpy(), out["src_idx"].to_numpy()))
-    out = out.iloc[order].reset_index(drop=True)
     out["pay_idx"] = np.arange(len(out), dtype=np.int64)
     return out
 
@@ -156,18 +157,22 @@ def _shares(ctx: AuditContext, p: pd.DataFrame, alloc: pd.DataFrame) -> np.ndarr
     if not multi.any():
         return equal
     src = alloc["src_idx"].to_numpy(dtype=np.int64)
+    sub = np.flatnonzero(multi)
+    # Only the lump rows' categories are needed (reading a million text cells costs more than the split).
+    rows, at = np.unique(src[sub], return_inverse=True)
     cats = (
-        p["category"].astype("object").to_numpy() if "category" in p else np.full(len(p), None, dtype=object)
+        p["category"].take(rows).astype("object").to_numpy()
+        if "category" in p
+        else np.full(len(rows), None, dtype=object)
     )
     if "line_idx" in p:
-        li = p["line_idx"].to_numpy(dtype="float64", na_value=np.nan)
+        li = p["line_idx"].take(rows).to_numpy(dtype="float64", na_value=np.nan)
         line_cat = ctx.lines["category"].astype("object").to_numpy()
         has = ~np.isnan(li)
         cats = cats.copy()
         cats[has] = line_cat[li[has].astype(np.int64)]
-    sub = np.flatnonzero(multi)
     level = ctx.rules.base_level(
-        pd.Series(cats[src[sub]], dtype=object),
+        pd.Series(cats[at], dtype=object),
         pd.Series(alloc["m_for"].to_numpy()[sub], dtype="float64"),
         ctx.ward.province_code,
     ).to_numpy(dtype="float64")
