@@ -42,13 +42,21 @@ def find_cared_for_gone(ctx: AuditContext) -> pd.DataFrame:
     C4 caring for a child (younger than the K5d age), the month the child reached the K1 age limit;
     for C2/C3, the last month of the person's especially severe K6 line(s), or the month of their
     latest certificate when it gives another level. Amount: the payments tied to the care line for
-    months of the period after the stop month. One finding per carer and category.
+    months of the period after the stop month. One finding per carer and category. A care line on
+    the cared-for person's own record is left to DECEASED_ACTIVE / MOVED_ACTIVE after a death or move.
     """
     facts = care_facts(ctx)
     facts = facts.loc[facts["found"] & facts["stop_m"].notna()]
+    lines = ctx.lines
+    # A care line on the cared-for person's own record (wards often list the household's C2 there):
+    # after their death or move, DECEASED_ACTIVE / MOVED_ACTIVE already count every line of theirs.
+    own = (
+        facts["cared_key"].to_numpy(dtype=object)
+        == lines["person_key"].to_numpy(dtype=object)[facts["line_idx"]]
+    ) & facts["cause"].isin(["death", "move"]).to_numpy(dtype=bool)
+    facts = facts.loc[~own]
     if facts.empty:
         return empty_raw()
-    lines = ctx.lines
     cand = lines.iloc[facts["line_idx"].to_numpy()].copy()
     cand["stop_m"] = facts["stop_m"].to_numpy(dtype="float64").astype(np.int64)
     cand["cause"] = facts["cause"].to_numpy(dtype=object)

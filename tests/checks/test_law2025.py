@@ -388,3 +388,22 @@ def test_report_mismatch_counts_htxh_lines(reported: list[tuple[str, int]], flag
     report = [{"category": c, "reported_count": n} for c, n in reported]
     out = find_report_mismatches(_ctx(beneficiaries=roster, report=report))
     assert set(out["person_key"]) == flagged
+
+
+def test_care_line_on_the_dead_persons_own_record_is_left_to_deceased_active() -> None:
+    # The household's C2 support listed on the disabled person's own row (same ID): after the death,
+    # DECEASED_ACTIVE counts both lines; CARED_FOR_GONE would count the C2 money a second time.
+    k6 = _disabled()
+    c2 = {**k6, "category": "C2", "coefficient": 1.0, "disability_level": None, "cared_for_id": None}
+    death = {
+        "national_id": k6["national_id"],
+        "full_name": k6["full_name"],
+        "birth_date": k6["birth_date"],
+        "death_date": "2025-03-15",
+    }
+    pays = payments_for(k6, month_range("2025-01", "2025-06"), 1_000_000.0)
+    pays += payments_for(c2, month_range("2025-01", "2025-06"), 500000.0)
+    ctx = _ctx(as_of="2025-06-30", beneficiaries=[k6, c2], payments=pays, deaths=[death])
+    assert find_cared_for_gone(ctx).empty
+    raw, _ = run_checks(ctx, only={"DECEASED_ACTIVE"})
+    assert raw["amount_vnd"].tolist() == [3 * 1_500_000.0]
