@@ -375,6 +375,7 @@ _REASONS = (
     "sp_under_age",
     "sp_not_poor",
     "sp_pension",
+    "sp_early",
 )
 
 
@@ -469,6 +470,7 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
             "sp_under_age": sp["under_age"],
             "sp_not_poor": sp["not_poor"],
             "sp_pension": sp["pension"],
+            "sp_early": sp["early"],
         },
         index=lines.index,
     )
@@ -725,10 +727,21 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         }
         add(r["sp_under_age"], "entitlement.ineligible.sp_under_age", sp_ages)
         add(r["sp_not_poor"], "entitlement.ineligible.sp_not_poor", sp_ages)
+        add(
+            r["sp_early"],
+            "entitlement.ineligible.sp_early",
+            {
+                **sp_ages,
+                "start": _months_text(sub["start_m"].astype("float64").fillna(float(ctx.period_start))),
+            },
+        )
     if r["sp_pension"].any():
         benefit = inel.pension_rows.drop_duplicates("line_idx").set_index("line_idx")["benefit"]
         sp_benefit = _vocab_text(
-            sub["line_idx"].map(benefit), "entitlement.benefit", lang, default=t("entitlement.benefit.pension", lang)
+            sub["line_idx"].map(benefit),
+            "entitlement.benefit",
+            lang,
+            default=t("entitlement.benefit.pension", lang),
         )
         add(r["sp_pension"], "entitlement.ineligible.sp_pension", {"benefit": sp_benefit})
     add(

@@ -209,8 +209,9 @@ def _social_pension_rule(ctx: AuditContext, scheme: str) -> dict[str, object] | 
 def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
     """INELIGIBLE's social-pension reasons for HTXH lines (checks.md v2).
 
-    Returns ``{"under_age", "not_poor", "pension"}`` boolean arrays over ``ctx.lines`` (the reason at
-    ``as_of``; a pension: in any active month of the period), ``"months"`` (``line_idx, m`` of the
+    Returns ``{"under_age", "not_poor", "pension", "early"}`` boolean arrays over ``ctx.lines`` (the
+    reason at ``as_of``; a pension: in any active month of the period; early: a month of the period
+    before the person reached the age, though they have reached it by ``as_of``), ``"months"`` (``line_idx, m`` of the
     period's line-months not due), ``"pension_rows"`` (``line_idx, benefit, row``) and ``"rule"``.
 
     Readings: under the poor-household age (70) is ineligible; from it to the general age (75) only
@@ -232,6 +233,7 @@ def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
     out: dict[str, object] = {
         "under_age": none,
         "not_poor": none.copy(),
+        "early": none.copy(),
         "pension": none.copy(),
         "months": pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64")}),
         "pension_rows": empty_rows,
@@ -253,19 +255,39 @@ def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
 
         pairs = match_candidates(htxh, res)
         if len(pairs):
-            status = pd.Series(res["poverty_status"].astype("object").reindex(pairs["right_idx"]).to_numpy())
+            own = pd.DataFrame(
+                {
+                    "line_idx": htxh["line_idx"].reindex(pairs["left_idx"]).to_numpy(),
+                    "res_idx": pairs["right_idx"].to_numpy(),
+                }
+            )
+            # Poverty is a household's: the person's own records and every record of their household.
+            homes = pd.DataFrame(
+                {
+                    "line_idx": own["line_idx"].to_numpy(),
+                    "household_id": res["household_id"].astype("object").reindex(own["res_idx"]).to_numpy(),
+                }
+            ).dropna()
+            members = res.loc[res["household_id"].notna(), ["household_id"]].astype("object").reset_index()
+            household = homes.merge(members, on="household_id")[["line_idx", "index"]]
+            both = pd.concat([own, household.rename(columns={"index": "res_idx"})], ignore_index=True)
+            at = both["res_idx"].to_numpy(dtype=np.int64)
+            status = pd.Series(res["poverty_status"].astype("object").to_numpy()[at])
             # Written but mapped to no value ("không", "không nghèo", "bình thường"): neither poor nor
             # near-poor. An empty cell is unknown.
             written = (
-                res["poverty_status_raw"].reindex(pairs["right_idx"]).notna().to_numpy(dtype=bool)
+                res["poverty_status_raw"].notna().to_numpy(dtype=bool)[at]
                 if "poverty_status_raw" in res
-                else np.zeros(len(pairs), dtype=bool)
+                else np.zeros(len(at), dtype=bool)
             )
             frame = pd.DataFrame(
                 {
-                    "line_idx": htxh["line_idx"].reindex(pairs["left_idx"]).to_numpy(),
+                    "line_idx": both["line_idx"].to_numpy(),
                     "poor": status.isin(_POOR_STATUSES).to_numpy(dtype=bool),
-                    "none": ((status == _NOT_POOR).fillna(False).to_numpy(dtype=bool) | (status.isna().to_numpy() & written)),
+                    "none": (
+                        (status == _NOT_POOR).fillna(False).to_numpy(dtype=bool)
+                        | (status.isna().to_numpy() & written)
+                    ),
                 }
             )
             agg = frame.groupby("line_idx").agg(poor=("poor", "any"), none=("none", "any"))
@@ -316,8 +338,13 @@ def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
             flag = np.zeros(len(lm), dtype=bool)
             flag[lm.index.get_indexer(both["index"].unique())] = True
             bad |= flag
+    # Paid as HTXH for months before the person reached the age (70 poor, else 75), though old enough now.
+    early = np.zeros(n, dtype=bool)
+    age_bad = (age_m < min_poor) | ((age_m < min_age) & not_poor[li])
+    early[np.unique(li[age_bad])] = True
     out["under_age"] = is_htxh & (age_asof < min_poor)
     out["not_poor"] = is_htxh & (age_asof >= min_poor) & (age_asof < min_age) & not_poor
     out["pension"] = pension
+    out["early"] = early & ~out["under_age"] & ~out["not_poor"]
     out["months"] = lm.loc[bad, ["line_idx", "m"]].reset_index(drop=True)
     return out

@@ -407,3 +407,49 @@ def test_care_line_on_the_dead_persons_own_record_is_left_to_deceased_active() -
     assert find_cared_for_gone(ctx).empty
     raw, _ = run_checks(ctx, only={"DECEASED_ACTIVE"})
     assert raw["amount_vnd"].tolist() == [3 * 1_500_000.0]
+
+
+@pytest.mark.parametrize(
+    ("own", "household", "flagged"),
+    [
+        (None, "nghèo", False),  # own cell empty, the household's head is written poor: poor household
+        (None, "không", True),  # own cell empty, the household written neither poor nor near-poor
+        (None, None, False),  # nothing written anywhere: unknown
+        ("không", "cận nghèo", False),  # records disagree: a poor/near-poor record is never overruled
+    ],
+)
+def test_htxh_poverty_is_the_households(own: str | None, household: str | None, flagged: bool) -> None:
+    line = _htxh("1953-01-01", household_id="H9")
+    head = {
+        "national_id": "006060000999",
+        "full_name": "Hoàng Văn Chủ",
+        "birth_date": "1960-01-01",
+        "household_id": "H9",
+    }
+
+    def rec(base: dict[str, Any], text: str | None) -> dict[str, Any]:
+        code = {"nghèo": "poor", "cận nghèo": "near_poor"}.get(text or "")
+        return {**base, "residence_status": "permanent", "poverty_status": code, "poverty_status_raw": text}
+
+    residents = [rec(_resident(line, household_id="H9"), own), rec(head, household)]
+    ctx = _ctx(
+        beneficiaries=[line],
+        payments=payments_for(line, month_range("2025-07", "2025-12"), 500000.0),
+        residents=residents,
+    )
+    assert len(find_ineligible(ctx)) == int(flagged)
+
+
+def test_htxh_paid_before_reaching_the_age_is_ineligible_for_those_months() -> None:
+    # Turned 70 in 10/2025 in a poor household: 07-09/2025 were paid before the social-pension age.
+    line = _htxh("1955-10-05")
+    res = [_resident(line, poverty_status="poor", poverty_status_raw="nghèo")]
+    raw = find_ineligible(
+        _ctx(
+            beneficiaries=[line],
+            payments=payments_for(line, month_range("2025-07", "2025-12"), 500000.0),
+            residents=res,
+        )
+    )
+    assert raw["amount_vnd"].tolist() == [3 * 500000.0]
+    assert "07/2025" in raw["detail"].iloc[0]
