@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -49,6 +51,9 @@ def ended_line_months(ctx: AuditContext) -> pd.DataFrame:
         lines = ctx.lines
         ends = ctx.rules.category_end_month(lines["category"]).to_numpy(dtype="float64")
         lm = ctx.line_months[["line_idx", "m", "payable"]]
+        if np.isnan(ends).all():  # no line of an ended category: nothing to read in the registers
+            cache["ended_months"] = lm.iloc[:0].reset_index(drop=True)
+            return cast(pd.DataFrame, cache["ended_months"])
         li = lm["line_idx"].to_numpy(dtype=np.int64)
         mm = lm["m"].to_numpy(dtype="float64")
         stop = _person_stop(ctx, lines["person_key"])
@@ -207,6 +212,15 @@ def _social_pension_rule(ctx: AuditContext, scheme: str) -> dict[str, object] | 
 
 
 def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
+    """INELIGIBLE's social-pension reasons for HTXH lines, computed once per audit (see :func:`_sp_ineligibility`)."""
+    cache = ctx.extras.setdefault("_facts", {})
+    if "social_pension" not in cache:
+        cache["social_pension"] = _sp_ineligibility(ctx)
+    result: dict[str, object] = cache["social_pension"]
+    return result
+
+
+def _sp_ineligibility(ctx: AuditContext) -> dict[str, object]:
     """INELIGIBLE's social-pension reasons for HTXH lines (checks.md v2).
 
     Returns ``{"under_age", "not_poor", "pension", "early"}`` boolean arrays over ``ctx.lines`` (the
@@ -342,9 +356,11 @@ def social_pension_ineligibility(ctx: AuditContext) -> dict[str, object]:
     early = np.zeros(n, dtype=bool)
     age_bad = (age_m < min_poor) | ((age_m < min_age) & not_poor[li])
     early[np.unique(li[age_bad])] = True
-    out["under_age"] = is_htxh & (age_asof < min_poor)
-    out["not_poor"] = is_htxh & (age_asof >= min_poor) & (age_asof < min_age) & not_poor
+    under_age = is_htxh & (age_asof < min_poor)
+    not_poor_now = is_htxh & (age_asof >= min_poor) & (age_asof < min_age) & not_poor
+    out["under_age"] = under_age
+    out["not_poor"] = not_poor_now
     out["pension"] = pension
-    out["early"] = early & ~out["under_age"] & ~out["not_poor"]
+    out["early"] = early & ~under_age & ~not_poor_now
     out["months"] = lm.loc[bad, ["line_idx", "m"]].reset_index(drop=True)
     return out
