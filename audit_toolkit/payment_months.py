@@ -32,7 +32,7 @@ import pandas as pd
 
 from audit_toolkit.normalize import fold
 
-__all__ = ["ARREARS_REASON", "NOTE_COLUMNS", "RANGE_COLUMNS", "note_months", "payment_months"]
+__all__ = ["ARREARS_REASON", "LUMP_COLUMNS", "NOTE_COLUMNS", "RANGE_COLUMNS", "note_months", "payment_months"]
 
 #: The loader's reason for a lump whose months cannot be found (translated by identity.reason.arrears_months).
 ARREARS_REASON = "cannot find the months of the catch-up or recovered amount"
@@ -40,6 +40,8 @@ ARREARS_REASON = "cannot find the months of the catch-up or recovered amount"
 #: Columns :func:`payment_months` adds: the months of ``amount`` (``for_*``), of ``arrears_amount``
 #: (``extra_*``) and of ``recovered_amount`` (``recov_*``), as month numbers (``Int64``).
 RANGE_COLUMNS = ("for_from", "for_to", "extra_from", "extra_to", "recov_from", "recov_to")
+#: Payments columns that make a row cover other months than its own.
+LUMP_COLUMNS = ("arrears_from", "arrears_to", "arrears_months", "arrears_amount", "recovered_amount")
 #: Columns :func:`note_months` returns.
 NOTE_COLUMNS = ("arrears_from", "arrears_to", "recovered_from", "recovered_to")
 

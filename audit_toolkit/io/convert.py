@@ -26,7 +26,7 @@ from audit_toolkit.normalize import (
     normalize_vocab,
     to_text,
 )
-from audit_toolkit.payment_months import ARREARS_REASON, payment_months
+from audit_toolkit.payment_months import ARREARS_REASON, LUMP_COLUMNS, payment_months
 
 __all__ = ["empty_column", "person_keys", "type_table"]
 
@@ -168,8 +168,9 @@ def type_table(
             typed["disability_level"].where(typed["disability_level"].notna(), implied).astype("str")
         )
     _required(spec, raw, empty, problems)
-    if spec.name == "payments":
-        # Catch-up and recovered money: the months each amount is for (data contract §1a).
+    if spec.name == "payments" and any(c in raw.columns for c in LUMP_COLUMNS):
+        # Catch-up and recovered money: the months each amount is for (data contract §1a). A list
+        # without those columns pays each row's own month (checks/facts.py reads it so).
         ranges, no_months = payment_months(typed)
         typed = pd.concat([typed, ranges], axis=1)
         problems.add(no_months, "arrears", None, ARREARS_REASON, quote=False)
