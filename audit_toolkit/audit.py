@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -117,6 +118,18 @@ def parse_period_from(value: str | None, as_of: pd.Timestamp) -> int:
     return start
 
 
+def _with_care_note(quality_result: Any, ctx: AuditContext) -> Any:
+    """The quality result plus an appendix row for care lines whose person cannot be found (a copy)."""
+    from audit_toolkit.checks.facts import care_quality_note
+
+    note = care_quality_note(ctx) if "beneficiaries" in ctx.ward.tables else None
+    summary = getattr(quality_result, "summary", None)
+    if note is None or not isinstance(summary, pd.DataFrame):
+        return quality_result
+    row = pd.DataFrame([{**note, "rule": len(summary) + 1}], columns=summary.columns).astype(summary.dtypes.to_dict())
+    return dataclasses.replace(quality_result, summary=pd.concat([summary, row], ignore_index=True))
+
+
 def _quality(ward: WardData, lang: str, expectations: Path | None) -> Any:
     from audit_toolkit.quality import validate_tables
 
@@ -220,6 +233,7 @@ def _audit_loaded(
     else:
         if quality_result is None:
             quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
+        quality_result = _with_care_note(quality_result, ctx)
         extra = quality_result.raw_findings(as_of=ts)
         if len(extra):
             ran = {s.check_id for s in statuses if s.status == "run"}

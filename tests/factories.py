@@ -21,6 +21,7 @@ import pandas as pd
 from audit_toolkit.checks.base import AuditContext
 from audit_toolkit.months import month_num
 from audit_toolkit.normalize import name_key
+from audit_toolkit.payment_months import payment_months
 
 COLUMNS: dict[str, dict[str, str]] = {
     "beneficiaries": {
@@ -55,6 +56,13 @@ COLUMNS: dict[str, dict[str, str]] = {
         "amount": "float",
         "paid_date": "date",
         "paid": "bool",
+        # Catch-up and recovered money (data contract §1a).
+        "arrears_from": "month",
+        "arrears_to": "month",
+        "arrears_months": "int",
+        "arrears_amount": "float",
+        "recovered_amount": "float",
+        "note": "text",
     },
     "residents": {
         "national_id": "id",
@@ -66,6 +74,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "residence_status": "text",
         "moved_out_date": "date",
         "poverty_status": "text",
+        "poverty_status_raw": "text",  # the written text (the loader keeps it: "không" = neither poor nor near-poor)
     },
     "deaths": {
         "national_id": "id",
@@ -159,6 +168,9 @@ def _frame(table: str, records: list[dict[str, Any]]) -> pd.DataFrame:
             out[col] = out[col].astype("str")
     if table == "payments":
         out["paid"] = out["paid"].fillna(True)
+        # The months each amount is for, as the loader adds them (audit_toolkit.payment_months).
+        ranges, _ = payment_months(out)
+        out = pd.concat([out, ranges], axis=1)
     if table == "beneficiaries":
         out["status"] = out["status"].fillna("active")
         out["category_raw"] = out["category"]

@@ -30,7 +30,18 @@ __all__ = [
 ]
 
 #: Family modules, imported for their ``@check`` registrations.
-FAMILIES = ("identity", "duplicates", "missed", "stale", "entitlement", "process", "quality", "linkage")
+FAMILIES = (
+    "identity",
+    "duplicates",
+    "missed",
+    "stale",
+    "care",
+    "transition",
+    "entitlement",
+    "process",
+    "quality",
+    "linkage",
+)
 
 
 def _load_families() -> None:

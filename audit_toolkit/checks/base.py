@@ -225,8 +225,10 @@ class AuditContext:
 
     @cached_property
     def payments_linked(self) -> pd.DataFrame:
-        """Payments with the line and the person they pay (see docs/check-semantics.md).
+        """Payments with the line and the person they pay, one row per month paid for (see docs/check-semantics.md).
 
+        Rows are linked as given, then spread over the months they are for by
+        :func:`audit_toolkit.checks.facts.allocate_payments` (a catch-up lump becomes one row per month).
         Adds ``pay_idx``, ``m`` (month paid for), ``received`` (``paid`` is not False),
         ``line_idx`` (``Int64``; NA when the line is ambiguous or unknown), ``person_key`` (the
         beneficiary's key when the payment can be tied to a person, else the payment's own key) and
@@ -270,7 +272,10 @@ class AuditContext:
         by_id = one_person("national_id", with_id)
         by_rid = one_person("record_id", with_rid) if len(with_rid) else pd.Series(pd.NA, index=p.index)
         p["person_key"] = by_line.fillna(by_id).fillna(by_rid).fillna(p.get("person_key"))
-        return p
+        # Money by the month it is FOR: catch-up lumps split over their months (checks/facts.py).
+        from audit_toolkit.checks.facts import allocate_payments
+
+        return allocate_payments(self, p)
 
     # -- helpers ------------------------------------------------------------------------------
     def due_amount(self, line_idx: pd.Series, m: pd.Series, coefficient: pd.Series) -> pd.Series:

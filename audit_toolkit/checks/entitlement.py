@@ -33,6 +33,8 @@ import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, match_people
 from audit_toolkit.checks.common import person_label
+from audit_toolkit.checks.facts import death_months, move_months
+from audit_toolkit.checks.transition import ended_line_months, social_pension_ineligibility
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue, fmt_vnd, t
 from audit_toolkit.months import age_in_month, month_label, month_of
@@ -160,24 +162,6 @@ def _birth_months_by_id(ctx: AuditContext, wanted: pd.Series) -> pd.Series:
     return both.set_index("id")["birth_m"]
 
 
-def _event_month_by_person(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
-    """``person_key`` → month of the (latest) matched register event, as the stale checks read it."""
-    lines = ctx.lines
-    if register.empty or lines.empty:
-        return pd.Series(dtype="float64")
-    pairs = match_people(lines, register)
-    if pairs.empty:
-        return pd.Series(dtype="float64")
-    frame = pd.DataFrame(
-        {
-            "person_key": lines["person_key"].to_numpy()[pairs["left_idx"].to_numpy()],
-            "event": register[date_col].reindex(pairs["right_idx"]).to_numpy(),
-        }
-    )
-    latest = frame.groupby("person_key", sort=False)["event"].max()
-    return _month_series(latest).astype("float64")
-
-
 def _compute_facts(ctx: AuditContext) -> _Facts:
     lines = ctx.lines
     rules = ctx.rules
@@ -217,28 +201,10 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
     # Stop month: death, move (the later matched record, as the stale checks), age limit.
     stop_m = limit_m.copy()
     if ctx.has("deaths"):
-        deaths = ctx.table("deaths").reset_index(drop=True)
-        deaths = deaths.loc[deaths["death_date"].notna()]
-        death_m = lines["person_key"].map(_event_month_by_person(ctx, deaths, "death_date"))
+        death_m = lines["person_key"].map(death_months(ctx))
         stop_m = np.fmin(stop_m, death_m.to_numpy(dtype="float64", na_value=np.nan))
     if ctx.has("residents"):
-        residents = ctx.table("residents").reset_index(drop=True)
-        moved = residents.loc[
-            (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
-        ]
-        # Only moved records of beneficiaries matter; only their namesakes can be current records.
-        moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
-        current = residents.loc[
-            residents["residence_status"].isin(["permanent", "temporary"])
-            & (
-                residents["national_id"].isin(moved["national_id"].dropna())
-                | residents["name_key"].isin(moved["name_key"].dropna())
-            )
-        ]
-        if len(moved) and len(current):
-            back = match_people(moved, current)["left_idx"].unique()
-            moved = moved.loc[~moved.index.isin(back)]
-        move_m = lines["person_key"].map(_event_month_by_person(ctx, moved, "moved_out_date"))
+        move_m = lines["person_key"].map(move_months(ctx))
         stop_m = np.fmin(stop_m, move_m.to_numpy(dtype="float64", na_value=np.nan))
 
     # Earliest certificate at a level the rules pay K6 for.
@@ -361,6 +327,10 @@ def _judged_months(ctx: AuditContext) -> pd.DataFrame:
     stop = _facts(ctx).stop_m[lm["line_idx"].to_numpy()]
     keep = np.isnan(stop) | (lm["m"].to_numpy(dtype="float64") <= stop)
     judged: pd.DataFrame = lm.loc[keep].reset_index(drop=True)
+    # Months of a category that had ended (K5c from 2025-07) are CATEGORY_ENDED's money.
+    ended = ended_line_months(ctx)
+    if len(ended):
+        judged = _drop_pairs(judged, ended[["line_idx", "m"]])
     return judged
 
 
@@ -399,7 +369,18 @@ class _Ineligibility:
     pension_rows: pd.DataFrame  # line_idx, benefit, row: pension records that disqualify
 
 
-_REASONS = ("level", "under_age", "early", "at_limit", "pension", "certificate")
+_REASONS = (
+    "level",
+    "under_age",
+    "early",
+    "at_limit",
+    "pension",
+    "certificate",
+    "sp_under_age",
+    "sp_not_poor",
+    "sp_pension",
+    "sp_early",
+)
 
 
 def _ineligibility(ctx: AuditContext) -> _Ineligibility:
@@ -473,6 +454,15 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
             bad_pairs = both[["line_idx", "m"]].drop_duplicates()
             month_bad |= pd.Series(_pair_key(lm)).isin(_pair_key(bad_pairs)).to_numpy()
 
+    # HTXH (checks.md v2): age, household poverty, a pension at or above the social-pension level.
+    sp = social_pension_ineligibility(ctx)
+    sp_months = cast(pd.DataFrame, sp["months"])
+    if len(sp_months):
+        month_bad |= pd.Series(_pair_key(lm)).isin(_pair_key(sp_months)).to_numpy()
+    sp_rows = cast(pd.DataFrame, sp["pension_rows"])
+    if len(sp_rows):
+        pension_rows = pd.concat([pension_rows, sp_rows], ignore_index=True)
+
     reasons = pd.DataFrame(
         {
             "level": no_value,
@@ -481,6 +471,10 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
             "at_limit": at_limit,
             "pension": pension,
             "certificate": before_cert,
+            "sp_under_age": sp["under_age"],
+            "sp_not_poor": sp["not_poor"],
+            "sp_pension": sp["pension"],
+            "sp_early": sp["early"],
         },
         index=lines.index,
     )
@@ -727,6 +721,33 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
             default=t("entitlement.benefit.pension", lang),
         )
         add(r["pension"], "entitlement.ineligible.pension", {"benefit": benefit_text})
+    sp_rule = social_pension_ineligibility(ctx)["rule"]
+    if isinstance(sp_rule, dict):
+        sp_ages = {
+            "age": sub["age_asof"].astype("string").fillna(""),
+            "min_age": pd.Series(str(sp_rule["min_age"]), index=sub.index),
+            "min_age_poor": pd.Series(str(sp_rule["min_age_poor"]), index=sub.index),
+            "month": _months_text(pd.Series(ctx.asof_month, index=sub.index)),
+        }
+        add(r["sp_under_age"], "entitlement.ineligible.sp_under_age", sp_ages)
+        add(r["sp_not_poor"], "entitlement.ineligible.sp_not_poor", sp_ages)
+        add(
+            r["sp_early"],
+            "entitlement.ineligible.sp_early",
+            {
+                **sp_ages,
+                "start": _months_text(sub["start_m"].astype("float64").fillna(float(ctx.period_start))),
+            },
+        )
+    if r["sp_pension"].any():
+        benefit = inel.pension_rows.drop_duplicates("line_idx").set_index("line_idx")["benefit"]
+        sp_benefit = _vocab_text(
+            sub["line_idx"].map(benefit),
+            "entitlement.benefit",
+            lang,
+            default=t("entitlement.benefit.pension", lang),
+        )
+        add(r["sp_pension"], "entitlement.ineligible.sp_pension", {"benefit": sp_benefit})
     add(
         r["certificate"],
         "entitlement.ineligible.certificate",
@@ -763,7 +784,9 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         amounts.to_numpy() != 0, " " + money_text, ""
     )
 
-    pens = inel.pension_rows.loc[inel.pension_rows["line_idx"].isin(idx[r["pension"].to_numpy()])]
+    pens = inel.pension_rows.loc[
+        inel.pension_rows["line_idx"].isin(idx[(r["pension"] | r["sp_pension"]).to_numpy()])
+    ]
     evidence.append(_rows(pens["line_idx"], "pensions", pens["row"]))
     with_cert = r["certificate"].to_numpy() & ~np.isnan(facts.cert_row[idx])
     evidence.append(_rows(idx[with_cert], "disability_certificates", facts.cert_row[idx][with_cert]))

@@ -26,6 +26,7 @@ from audit_toolkit.normalize import (
     normalize_vocab,
     to_text,
 )
+from audit_toolkit.payment_months import ARREARS_REASON, LUMP_COLUMNS, payment_months
 
 __all__ = ["empty_column", "person_keys", "type_table"]
 
@@ -35,6 +36,12 @@ _NUMBER_PARSERS: dict[str, tuple[Callable[[pd.Series], Parsed], str]] = {
     "coefficient": (normalize_coefficients, "cannot read coefficient"),
     "count": (normalize_counts, "cannot read count"),
 }
+
+
+#: Vocabulary columns whose written text is kept as ``<column>_raw``: ``end_reason`` (free text), and
+#: ``poverty_status``, where a written "không" (no value) is evidence of a household neither poor nor
+#: near-poor, unlike an empty cell (unknown): INELIGIBLE for HTXH lines aged 70-74.
+_KEEP_RAW = ("end_reason", "poverty_status")
 
 
 def empty_column(col: ColumnSpec, index: pd.Index) -> pd.Series:
@@ -105,13 +112,13 @@ def type_table(
                 out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
             if col.kind == "category":
                 out["category_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
-            if col.kind == "vocab" and col.name == "end_reason":
-                out["end_reason_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+            if col.kind == "vocab" and col.name in _KEEP_RAW:
+                out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
             empty[col.name] = pd.Series(True, index=raw.index)
             continue
         cells = raw[col.name]
         # Only text, IDs (their _raw) and labels need the cleaned text; the rest only need emptiness.
-        needs_text = col.kind in ("text", "id", "id12", "category") or col.name == "end_reason"
+        needs_text = col.kind in ("text", "id", "id12", "category") or col.name in _KEEP_RAW
         text: pd.Series = (
             normalize_text(cells).values if needs_text else pd.Series(np.nan, index=raw.index, dtype="str")
         )
@@ -154,8 +161,8 @@ def type_table(
             if vocab.default is not None:
                 values = values.where(~empty[col.name], vocab.default)
             out[col.name] = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
-            if col.name == "end_reason":
-                out["end_reason_raw"] = text
+            if col.name in _KEEP_RAW:
+                out[f"{col.name}_raw"] = text
             problems.add(parsed.bad, col.name, cells, f"unknown {col.name} value")
     typed = pd.DataFrame(out, index=raw.index)
     implied = typed.pop("_implied_level") if "_implied_level" in typed else None
@@ -165,6 +172,12 @@ def type_table(
             typed["disability_level"].where(typed["disability_level"].notna(), implied).astype("str")
         )
     _required(spec, raw, empty, problems)
+    if spec.name == "payments" and any(c in raw.columns for c in LUMP_COLUMNS):
+        # Catch-up and recovered money: the months each amount is for (data contract §1a). A list
+        # without those columns pays each row's own month (checks/facts.py reads it so).
+        ranges, no_months = payment_months(typed)
+        typed = pd.concat([typed, ranges], axis=1)
+        problems.add(no_months, "arrears", None, ARREARS_REASON, quote=False)
     return typed, problems.frame()
 
 

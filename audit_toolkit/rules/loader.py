@@ -53,7 +53,7 @@ TABLES: tuple[str, ...] = (
 #: Tables an extra file may extend (dated rows supersede; legal bases replace per check).
 EXTENDABLE = frozenset({"standard_level", "social_pension", "coefficients", "deadlines", "legal_basis"})
 
-#: The v1 check catalogue (shared spec ``checks.md``); each needs a legal basis in legal_basis.yml.
+#: The check catalogue (v2) (shared spec ``checks.md``); each needs a legal basis in legal_basis.yml.
 CHECK_IDS: tuple[str, ...] = (
     "UNREADABLE_ROW",
     "ID_INVALID",
@@ -70,6 +70,8 @@ CHECK_IDS: tuple[str, ...] = (
     "MOVED_ACTIVE",
     "AGE_OUT",
     "PAID_AFTER_END",
+    "CARED_FOR_GONE",
+    "CATEGORY_ENDED",
     "INELIGIBLE",
     "WRONG_COEFFICIENT",
     "WRONG_AMOUNT",
@@ -288,6 +290,31 @@ def _parse_eligibility(doc: Mapping[str, Any], file: str, *, required: bool) -> 
     frame = _frame(records, _ELIG_COLS)
     frame["min_age"] = frame["min_age"].astype("Int64")
     frame["min_age_poor"] = frame["min_age_poor"].astype("Int64")
+    return frame
+
+
+def _parse_category_ends(doc: Mapping[str, Any], file: str, categories: frozenset[str]) -> pd.DataFrame:
+    """``category_ends`` (optional section of social_pension.yml): categories a later law ended.
+
+    Columns ``category, ends, replaced_by, legal_basis, confidence, file``; ``ends`` is the first day
+    no longer payable (a mid-month day governs from the next month, like ``valid_from``).
+    """
+    records = []
+    for where, row in _rows(doc, "category_ends", file, required=False):
+        replaced = row.get("replaced_by")
+        records.append(
+            {
+                "category": _category(row.get("category"), where, categories),
+                "ends": _date(row.get("ends"), "ends", where, required=True),
+                "replaced_by": None if replaced is None else _category(replaced, where, categories),
+                **_common(row, where, {}),
+            }
+        )
+    frame = _frame(records, ("category", "ends", "replaced_by", "legal_basis", "confidence", "file"))
+    frame["ends"] = pd.to_datetime(frame["ends"]).astype("datetime64[ns]")
+    dup = frame["category"][frame["category"].duplicated()]
+    if len(dup):
+        raise _fail(f"category {dup.iloc[0]!r} ends twice", f"file {file}, section 'category_ends'", "keep one row per category")
     return frame
 
 
@@ -833,6 +860,7 @@ def _parse(doc: Mapping[str, Any], file: str, categories: frozenset[str], *, ext
             {
                 "social_pension_level": _parse_levels(doc, file, required=not extra),
                 "social_pension_eligibility": _parse_eligibility(doc, file, required=not extra),
+                "category_ends": _parse_category_ends(doc, file, categories),
             },
         )
     if table == "coefficients":

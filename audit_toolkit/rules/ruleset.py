@@ -534,6 +534,32 @@ class RuleSet:
         frame = self._data.tables["min_ages"]
         return {c: int(a) for c, a in zip(frame["category"], frame["age"], strict=True)}
 
+    def category_end_month(self, categories: ArrayLike) -> pd.Series:
+        """First month a line of each category is no longer payable (NaN: the category has not ended).
+
+        From ``category_ends`` in social_pension.yml (K5b/K5c from 2025-07, NĐ 176/2025).
+
+        Example:
+            >>> rules.category_end_month(pd.Series(["K5c", "K6"])).tolist() == [month_num(2025, 7), None]  # doctest: +SKIP
+        """
+        index, n = _index_and_length(categories)
+        cats = _objects(categories, n)
+        frame = self._data.tables.get("category_ends")
+        out = np.full(n, np.nan)
+        if frame is not None and len(frame):
+            stamps = frame["ends"]
+            ends = (stamps.dt.year * 12 + stamps.dt.month - 1 + (stamps.dt.day > 1)).to_numpy(dtype=float)
+            for cat, end in zip(frame["category"], ends, strict=True):
+                out[cats == cat] = end
+        return pd.Series(out, index=index, dtype=float)
+
+    @property
+    def category_ends(self) -> pd.DataFrame:
+        """Ended categories: ``category, ends, replaced_by, legal_basis, confidence`` (may be empty)."""
+        frame = self._data.tables.get("category_ends")
+        cols = ["category", "ends", "replaced_by", "legal_basis", "confidence"]
+        return pd.DataFrame(columns=cols) if frame is None else frame[cols]
+
     @staticmethod
     def age_in_month(birth_dates: ArrayLike, months: ArrayLike) -> pd.Series:
         """Completed years on the last day of each month; see :func:`age_in_month`."""
@@ -852,6 +878,10 @@ class RuleSet:
         add("stacking", f, f["id"], f["result"], dated=False)
         f = t["categories"]
         add("categories", f, f["code"], f["kind"], dated=False)
+        if "category_ends" in t and len(t["category_ends"]):
+            f = t["category_ends"]
+            ends = f.assign(valid_from=pd.Series(pd.NaT, index=f.index), valid_to=f["ends"])
+            add("category_ends", ends, f["category"], "→ " + f["replaced_by"].fillna("").astype(str))
         f = t["id_documents"]
         add("id_documents", f, f["document"], "valid until " + f["valid_until"].map(_iso), dated=False)
         f = t["constants"]
@@ -968,6 +998,9 @@ def _to_documents(data: RuleData) -> dict[str, dict[str, Any]]:
                     "confidence",
                     "note",
                 ],
+            ),
+            "category_ends": _records(
+                t["category_ends"], ["category", "ends", "replaced_by", "legal_basis", "confidence"]
             ),
         },
         "coefficients": {
