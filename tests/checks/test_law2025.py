@@ -40,17 +40,18 @@ def _resident(line: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ CATEGORY_ENDED
 @pytest.mark.parametrize(
-    ("province", "expected"),
+    ("province", "level", "expected"),
     [
-        ("06", 0.0),  # national social-pension level = standard level: paid − HTXH = 0
-        # Quảng Ninh pays 700,000 from 27/07/2025 (from 08/2025 under the first-day rule): July 0,
-        # August and September 500k − 700k each
-        ("22", -400_000.0),
+        ("06", 500_000.0, 0.0),  # national social-pension level = standard level: paid − HTXH = 0
+        # Quảng Ninh's standard level is 700,000 (from 10/2024) and its social pension 700,000 from
+        # 27/07/2025 (from 08/2025 under the first-day rule): the K5c line paid its due 700,000 is
+        # 200,000 above the national social pension in July, and level with the province's after.
+        ("22", 700_000.0, 200_000.0),
     ],
 )
-def test_k5c_paid_after_2025_07_is_category_ended(province: str, expected: float) -> None:
+def test_k5c_paid_after_2025_07_is_category_ended(province: str, level: float, expected: float) -> None:
     line = person(category="K5c", birth_date="1935-01-01", coefficient=1.0)
-    pays = payments_for(line, month_range("2025-01", "2025-09"), 500000.0)
+    pays = payments_for(line, month_range("2025-01", "2025-09"), level)
     ctx = _ctx(province, as_of="2025-09-30", beneficiaries=[line], payments=pays)
     raw = find_category_ended(ctx)
     assert raw["amount_vnd"].tolist() == [expected]
