@@ -24,6 +24,13 @@ ALLOWED = {
     ("entitlement.py", 8): "bit-packing of (category, level) codes into one int64 key",
     ("entitlement.py", 2048): "bit-packing of the age code into one int64 key",
     ("entitlement.py", 1000): "clip bound of an age code before packing, not an age rule",
+    # POSSIBLE_DUPLICATE: its settings live in rules/data/linkage/possible_duplicate.yml; these are not.
+    ("linkage.py", 0.9995): "_SHOWN_AS_CERTAIN: display rounding of a probability shown as 99.9+",
+    ("linkage.py", 4): "_PROB_DIGITS: decimal places of a probability in the evidence JSON",
+    ("linkage_model.py", 0.5): "EVEN_ODDS: more likely one person than two, a bound by definition",
+    ("linkage_model.py", 9.0): "FAR: sentinel edit distance of a pair not scored, above every cut-off",
+    ("linkage_estimate.py", 60.0): "_LOG2_CLAMP: log-odds clip against overflow in 2 ** x (numerical)",
+    ("linkage_estimate.py", 0.999): "_MAX_EM_SHARE: keeps log2(λ / (1 − λ)) finite in EM (numerical)",
 }
 
 

@@ -62,6 +62,10 @@ __all__ = [
 ]
 
 CHECK_ID = "POSSIBLE_DUPLICATE"
+#: Display only: a probability that would round to 100.0 % is written "99.9+" (never "certain").
+_SHOWN_AS_CERTAIN = 0.9995
+#: Decimal places of the match probability in the evidence JSON.
+_PROB_DIGITS = 4
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,9 @@ def score_lines(lines: pd.DataFrame, *, model: Model | None = None, min_prob: fl
     model = model or load_model()
     prep = prepare(lines)
     ca, cb, rules = candidate_pairs(prep, max_block=model.max_block)
-    gamma = compare(prep, ca, cb)
+    gamma = compare(prep, ca, cb, model.cutoffs)
     ra, rb = random_pairs(len(prep.order), model.random_pairs, model.seed)
-    params = estimate(gamma, rules, compare(prep, ra, rb), len(prep.order), model)
+    params = estimate(gamma, rules, compare(prep, ra, rb, model.cutoffs), len(prep.order), model)
     weights, prob, prior_w = score(prep, ca, cb, gamma, params)
     keep = (prob >= (model.threshold if min_prob is None else min_prob)) & ~vetoed(prep, ca, cb, gamma, model)
     keys = lines["key"].to_numpy(dtype=np.int64)[prep.order]
@@ -150,8 +154,9 @@ def _weight_text(w: float, lang: str) -> str:
 
 
 def _prob_text(p: float, lang: str) -> str:
-    text = f"{100 * p:.1f}".rstrip("0").rstrip(".") if p < 0.9995 else f"{100 * p:.2f}"
-    text = "99,9+" if p >= 0.9995 and lang == "vi" else ("99.9+" if p >= 0.9995 else text)
+    text = f"{100 * p:.1f}".rstrip("0").rstrip(".") if p < _SHOWN_AS_CERTAIN else f"{100 * p:.2f}"
+    top = p >= _SHOWN_AS_CERTAIN
+    text = "99,9+" if top and lang == "vi" else ("99.9+" if top else text)
     return text.replace(".", ",") if lang == "vi" else text
 
 
@@ -221,7 +226,7 @@ def _raw(
                 {
                     "a": src_a,
                     "b": src_b,
-                    "match_probability": round(float(row["prob"]), 4),
+                    "match_probability": round(float(row["prob"]), _PROB_DIGITS),
                     "prior_weight": round(scored.prior_weight, 2),
                     "fields": fields,
                 }

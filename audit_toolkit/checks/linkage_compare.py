@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from audit_toolkit.checks.linkage_model import FIELDS, Prepared, level_index
+from audit_toolkit.checks.linkage_model import COLUMN, FAR, FIELDS, Cutoffs, Prepared, level_index, load_model
 
 __all__ = ["compare"]
 
@@ -51,39 +51,43 @@ def _on(
 
 
 def _clearly_differ(
-    prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray
+    prep: Prepared, mask: np.ndarray, fa: str, a: np.ndarray, fb: str, b: np.ndarray, cut: Cutoffs
 ) -> np.ndarray:
-    """Two name tokens that are not one token mistyped: two or more edits apart and not alike."""
-    far = _on(prep, mask, 0.0, OSA.distance, fa, a, fb, b) >= 2
-    return far & (_on(prep, far, 1.0, JaroWinkler.similarity, fa, a, fb, b) < 0.9)
+    """Two name tokens that are not one token mistyped: several edits apart and not alike."""
+    far = _on(prep, mask, 0.0, OSA.distance, fa, a, fb, b) >= cut.given_min_edits
+    return far & (_on(prep, far, 1.0, JaroWinkler.similarity, fa, a, fb, b) < cut.given_jaro_winkler)
 
 
-def compare(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def compare(prep: Prepared, a: np.ndarray, b: np.ndarray, cutoffs: Cutoffs | None = None) -> np.ndarray:
     """The comparison matrix: one row per pair, one column per field of :data:`FIELDS`.
 
     Values are level indices of :meth:`Model.levels` (``-1`` = missing on either side). Exact
     agreements are integer-code comparisons; rapidfuzz runs only on the pairs they leave open.
+    ``cutoffs`` default to the packaged rule table's (``comparisons:``).
     """
+    cut = cutoffs or load_model().cutoffs
     k = len(a)
     out = np.full((k, len(FIELDS)), -1, dtype=np.int8)
     if not k:
         return out
-    out[:, 0] = _compare_names(prep, a, b)
-    out[:, 1] = _compare_births(prep, a, b)
+    out[:, COLUMN["name"]] = _compare_names(prep, a, b, cut)
+    out[:, COLUMN["birth"]] = _compare_births(prep, a, b, cut)
     sa, sb = prep.code["sex"][a], prep.code["sex"][b]
-    out[:, 2] = np.where((sa >= 0) & (sb >= 0), np.where(sa == sb, 0, 1), -1)
-    out[:, 3] = _compare_addresses(prep, a, b)
+    agree, disagree = _lvl("sex", "agree"), _lvl("sex", "disagree")
+    out[:, COLUMN["sex"]] = np.where((sa >= 0) & (sb >= 0), np.where(sa == sb, agree, disagree), -1)
+    out[:, COLUMN["address"]] = _compare_addresses(prep, a, b, cut)
     ia, ib = prep.code["nid"][a], prep.code["nid"][b]
     both = (ia >= 0) & (ib >= 0)
     # A 12-digit ID and a 9-digit CMND are two documents of possibly one person: not a disagreement.
     both &= prep.length["nid"][a] == prep.length["nid"][b]
     differ = both & (ia != ib)
-    near = _on(prep, differ, 9.0, OSA.distance, "nid", a, "nid", b) <= 1
-    out[:, 4] = np.where(differ, np.where(near, 0, 1), -1)
+    near = _on(prep, differ, FAR, OSA.distance, "nid", a, "nid", b) <= cut.national_id_typo_edits
+    one_digit, other = _lvl("national_id", "one_digit"), _lvl("national_id", "disagree")
+    out[:, COLUMN["national_id"]] = np.where(differ, np.where(near, one_digit, other), -1)
     return out
 
 
-def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray, cut: Cutoffs) -> np.ndarray:
     ca, cb = prep.code["name"][a], prep.code["name"][b]
     known = (ca >= 0) & (cb >= 0)
     exact = known & (ca == cb)
@@ -92,26 +96,27 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # Edit distances on the name as written and with its words sorted (a swapped surname and given
     # name with a typo is still a typo): the better of the two.
     osa = np.minimum(
-        _on(prep, todo, 9.0, OSA.distance, "name", a, "name", b),
-        _on(prep, todo, 9.0, OSA.distance, "sorted", a, "sorted", b),
+        _on(prep, todo, FAR, OSA.distance, "name", a, "name", b),
+        _on(prep, todo, FAR, OSA.distance, "sorted", a, "sorted", b),
     )
     token_set = _on(prep, todo, 0.0, fuzz.token_set_ratio, "name", a, "name", b)
     shorter = np.minimum(prep.n_tokens[a], prep.n_tokens[b])
     differ_count = prep.n_tokens[a] != prep.n_tokens[b]
     same_given = prep.code["last"][a] == prep.code["last"][b]
     dropped = todo & (token_set >= 100) & differ_count & (shorter >= 2) & same_given
-    typo1 = todo & ~dropped & (osa <= 1)
+    typo1 = todo & ~dropped & (osa <= cut.name_typo1_edits)
     partial = todo & ~dropped & ~typo1 & (token_set >= 100) & differ_count & (shorter == 1)
     rest = todo & ~dropped & ~typo1 & ~partial
-    given = _given_differs(prep, a, b, rest)
-    typo2 = rest & ~given & (osa <= 2)
+    given = _given_differs(prep, a, b, rest, cut)
+    typo2 = rest & ~given & (osa <= cut.name_typo2_edits)
     open_ = rest & ~given & ~typo2
     jw = np.maximum(
         _on(prep, open_, 0.0, JaroWinkler.similarity, "name", a, "name", b),
         _on(prep, open_, 0.0, JaroWinkler.similarity, "sorted", a, "sorted", b),
     )
-    sort_ratio = _on(prep, open_ & (jw < 0.88), 0.0, fuzz.token_sort_ratio, "name", a, "name", b)
-    fuzzy = open_ & ((jw >= 0.88) | (sort_ratio >= 85))
+    near = jw >= cut.name_jaro_winkler
+    sort_ratio = _on(prep, open_ & ~near, 0.0, fuzz.token_sort_ratio, "name", a, "name", b)
+    fuzzy = open_ & (near | (sort_ratio >= cut.name_token_sort))
     level = np.select(
         [exact, reordered, dropped, typo1, partial, given, typo2, fuzzy],
         [_lvl("name", x) for x in ("exact", "reordered", "dropped_middle", "typo1", "partial")]
@@ -121,16 +126,18 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(known, level, -1)
 
 
-def _given_differs(prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _given_differs(
+    prep: Prepared, a: np.ndarray, b: np.ndarray, mask: np.ndarray, cut: Cutoffs
+) -> np.ndarray:
     """The given names (last tokens) clearly differ, and neither is the other's first token (a name
     written surname last is the same person, not a different given name)."""
-    out: np.ndarray = mask & _clearly_differ(prep, mask, "last", a, "last", b)
-    out &= _clearly_differ(prep, out, "last", a, "first", b)
-    out &= _clearly_differ(prep, out, "first", a, "last", b)
+    out: np.ndarray = mask & _clearly_differ(prep, mask, "last", a, "last", b, cut)
+    out &= _clearly_differ(prep, out, "last", a, "first", b, cut)
+    out &= _clearly_differ(prep, out, "first", a, "last", b, cut)
     return out
 
 
-def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray, cut: Cutoffs) -> np.ndarray:
     ya, yb = prep.year[a], prep.year[b]
     known = ~(np.isnan(ya) | np.isnan(yb))
     either_yo = prep.yo[a] | prep.yo[b]
@@ -144,16 +151,16 @@ def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         & (prep.day[a] != prep.month[a])
         & (ya == yb)
     )
-    osa = _on(prep, full & ~exact & ~swapped, 9.0, OSA.distance, "date8", a, "date8", b)
+    osa = _on(prep, full & ~exact & ~swapped, FAR, OSA.distance, "date8", a, "date8", b)
     level = np.select(
-        [exact, either_yo & (ya == yb), swapped, full & (osa <= 1), full & (ya == yb)],
+        [exact, either_yo & (ya == yb), swapped, full & (osa <= cut.birth_typo_edits), full & (ya == yb)],
         [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")],
         default=_lvl("birth", "else"),
     )
     return np.where(known, level, -1)
 
 
-def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray, cut: Cutoffs) -> np.ndarray:
     ha, hb = prep.code["household"][a], prep.code["household"][b]
     aa, ab = prep.code["address"][a], prep.code["address"][b]
     h_known = (ha >= 0) & (hb >= 0)
@@ -162,12 +169,16 @@ def _compare_addresses(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarr
     agree = ~household & a_known & (aa == ab)
     todo = a_known & ~household & ~agree
     ratio = _on(prep, todo, 0.0, fuzz.token_set_ratio, "address", a, "address", b)
-    close = todo & (ratio >= 80)
+    close = todo & (ratio >= cut.address_token_set)
     xa, xb = prep.code["digits"][a], prep.code["digits"][b]
-    # Numbers carry the address (tổ 3 ≠ tổ 13): fuzzy only when the digits agree, or differ by at most
-    # two typos in long numbers (house number + postcode).
-    long_digits = np.minimum(prep.length["digits"][a], prep.length["digits"][b]) >= 4
-    d_close = _on(prep, close & (xa != xb) & long_digits, 9.0, OSA.distance, "digits", a, "digits", b) <= 2
-    digits_ok = (xa == xb) | d_close
-    level = np.select([household, agree, close & digits_ok], [0, 1, 2], default=3)
+    # Numbers carry the address (tổ 3 ≠ tổ 13): fuzzy only when the digits agree, or differ by a few
+    # typos in long numbers (house number + postcode).
+    long_digits = np.minimum(prep.length["digits"][a], prep.length["digits"][b]) >= cut.address_long_digits
+    d_far = _on(prep, close & (xa != xb) & long_digits, FAR, OSA.distance, "digits", a, "digits", b)
+    digits_ok = (xa == xb) | (d_far <= cut.address_digit_edits)
+    level = np.select(
+        [household, agree, close & digits_ok],
+        [_lvl("address", x) for x in ("household", "agree", "fuzzy")],
+        default=_lvl("address", "disagree"),
+    )
     return np.where(h_known | a_known, level, -1)

@@ -13,11 +13,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit_toolkit.checks.linkage_model import _LEVELS, FIELDS, RULES, TRAINING, Model, Prepared, level_index
+from audit_toolkit.checks.linkage_model import (
+    _LEVELS,
+    COLUMN,
+    EVEN_ODDS,
+    FIELDS,
+    RULES,
+    TRAINING,
+    Model,
+    Prepared,
+    level_index,
+)
 
 __all__ = ["Params", "estimate", "prior_share", "score", "vetoed"]
 
 _lvl = level_index
+
+#: Log-odds are clipped to ±this many bits before ``2 ** x``: beyond it the probability is 0 or 1 to
+#: double precision anyway, and the clip avoids overflow (numerical, not a setting).
+_LOG2_CLAMP = 60.0
+#: EM's match share stays below this cap so that ``log2(λ / (1 − λ))`` stays finite (numerical).
+_MAX_EM_SHARE = 0.999
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,7 @@ def _em(
     gamma: np.ndarray, fields: list[int], m: dict[str, np.ndarray], u: dict[str, np.ndarray], model: Model
 ) -> tuple[dict[str, np.ndarray], float, int]:
     """EM for ``m`` of ``fields`` (column indices) and the match share, ``u`` fixed."""
-    lam = 0.1  # share of matches among the training block's pairs (re-estimated)
+    lam = model.em_start_share  # share of matches among the training block's pairs (re-estimated)
     m = dict(m)
     iterations = 0
     for iterations in range(1, model.max_iterations + 1):  # noqa: B007  (the count is returned)
@@ -57,14 +73,14 @@ def _em(
             g = gamma[:, j].astype(np.int64)
             w = np.log2(m[f] / u[f])
             logit += np.where(g >= 0, w[np.clip(g, 0, None)], 0.0)
-        p = 1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60)))
+        p = 1.0 / (1.0 + np.exp2(-np.clip(logit, -_LOG2_CLAMP, _LOG2_CLAMP)))
         delta = 0.0
         for j in fields:
             f = FIELDS[j]
             new = _smooth(_counts(gamma, j, len(_LEVELS[f]), p), model.m[f], model.pseudo_m)
             delta = max(delta, float(np.abs(new - m[f]).max()))
             m[f] = new
-        lam = float(min(max(p.mean(), 1e-6), 0.999))
+        lam = float(min(max(p.mean(), 1e-6), _MAX_EM_SHARE))
         if delta < model.tolerance:
             break
     return m, lam * len(gamma), iterations
@@ -90,8 +106,9 @@ def _match_share(
         base += np.where(g >= 0, w[np.clip(g, 0, None)], 0.0)
     lam = floor
     for _ in range(model.max_iterations):
-        p = 1.0 / (1.0 + np.exp2(-np.clip(base + np.log2(lam / (1 - lam)), -60, 60)))
-        new = float(min(max(p.sum() / max(all_pairs, 1), floor), 0.5))
+        p = 1.0 / (1.0 + np.exp2(-np.clip(base + np.log2(lam / (1 - lam)), -_LOG2_CLAMP, _LOG2_CLAMP)))
+        # Never above even odds: a random pair of lines is not more likely one person than two.
+        new = float(min(max(p.sum() / max(all_pairs, 1), floor), EVEN_ODDS))
         if abs(new - lam) <= model.tolerance * lam:
             return new
         lam = new
@@ -100,7 +117,7 @@ def _match_share(
 
 def prior_share(n: int, model: Model) -> float:
     """The rule table's prior share of matching pairs among all ``n (n-1) / 2`` pairs of lines."""
-    return float(min(2.0 * model.duplicate_rate / max(n - 1, 1), 0.5))
+    return float(min(2.0 * model.duplicate_rate / max(n - 1, 1), EVEN_ODDS))
 
 
 def estimate(gamma: np.ndarray, rules: np.ndarray, gamma_random: np.ndarray, n: int, model: Model) -> Params:
@@ -166,15 +183,16 @@ def score(
             weights[exact, j] = np.log2(params.m[f][0] / u_tf)
     prior_w = float(np.log2(params.lam / (1 - params.lam)))
     total = prior_w + weights.sum(axis=1)
-    prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -60, 60)))
+    prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -_LOG2_CLAMP, _LOG2_CLAMP)))
     return weights, prob, prior_w
 
 
 def vetoed(prep: Prepared, a: np.ndarray, b: np.ndarray, gamma: np.ndarray, model: Model) -> np.ndarray:
     """Pairs never reported: one household (or address) with clearly different given names (twins,
     siblings), or one household with birth years a generation apart (parent and child)."""
-    same_home = (gamma[:, 3] == _lvl("address", "household")) | (gamma[:, 3] == _lvl("address", "agree"))
-    given = gamma[:, 0] == _lvl("name", "given_differs")
+    home = gamma[:, COLUMN["address"]]
+    same_home = (home == _lvl("address", "household")) | (home == _lvl("address", "agree"))
+    given = gamma[:, COLUMN["name"]] == _lvl("name", "given_differs")
     gap = np.abs(prep.year[a] - prep.year[b])
     generation = np.nan_to_num(gap, nan=0.0) >= model.household_years
     return np.asarray(same_home & (given | generation), dtype=bool)

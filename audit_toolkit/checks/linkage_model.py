@@ -36,6 +36,10 @@ from audit_toolkit.errors import RuleError
 from audit_toolkit.normalize import fold_series
 
 __all__ = [
+    "COLUMN",
+    "Cutoffs",
+    "EVEN_ODDS",
+    "FAR",
     "FIELDS",
     "Model",
     "Prepared",
@@ -50,6 +54,11 @@ __all__ = [
 
 #: Fields compared, in the order of the comparison matrix's columns and of the explanation.
 FIELDS = ("name", "birth", "sex", "address", "national_id")
+#: Column of each field in the comparison matrix.
+COLUMN = {f: j for j, f in enumerate(FIELDS)}
+#: Even odds: a pair above it is more likely one person than two. A bound by definition of the
+#: question (never report a pair the model thinks more likely two people), not a setting.
+EVEN_ODDS = 0.5
 
 _LEVELS: dict[str, tuple[str, ...]] = {
     "name": (
@@ -77,6 +86,31 @@ def level_index(field: str, name: str) -> int:
 
 _lvl = level_index
 
+#: An edit distance beyond every cut-off: the value of a pair whose distance was not computed
+#: (a sentinel, not a setting; load_model() keeps every edit cut-off below it).
+FAR = 9.0
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The comparison cut-offs of ``comparisons:`` in the rule table (linkage_compare.py reads them).
+
+    Edit counts are OSA distances (a transposition is one edit); similarities are rapidfuzz's
+    Jaro-Winkler (0-1) and token ratios (0-100).
+    """
+
+    given_min_edits: int
+    given_jaro_winkler: float
+    name_typo1_edits: int
+    name_typo2_edits: int
+    name_jaro_winkler: float
+    name_token_sort: float
+    birth_typo_edits: int
+    address_token_set: float
+    address_long_digits: int
+    address_digit_edits: int
+    national_id_typo_edits: int
+
 
 @dataclass(frozen=True)
 class Model:
@@ -97,6 +131,8 @@ class Model:
     m: dict[str, np.ndarray]
     u: dict[str, np.ndarray]
     estimated: dict[str, bool]
+    em_start_share: float
+    cutoffs: Cutoffs
     household_years: int = 12
 
     def levels(self, field: str) -> tuple[str, ...]:
@@ -135,6 +171,7 @@ def load_model() -> Model:
     try:
         est = doc["estimation"]
         fields = doc["fields"]
+        cut = doc["comparisons"]
         m = {f: _probs(f, fields[f]["levels"], "m") for f in FIELDS}
         u = {f: _probs(f, fields[f]["levels"], "u") for f in FIELDS}
         model = Model(
@@ -154,15 +191,45 @@ def load_model() -> Model:
             m=m,
             u=u,
             estimated={f: bool(fields[f].get("estimate", True)) for f in FIELDS},
+            em_start_share=float(est["em_start_share"]),
+            cutoffs=Cutoffs(
+                given_min_edits=int(cut["given_name"]["min_edits"]),
+                given_jaro_winkler=float(cut["given_name"]["jaro_winkler"]),
+                name_typo1_edits=int(cut["name"]["typo1_edits"]),
+                name_typo2_edits=int(cut["name"]["typo2_edits"]),
+                name_jaro_winkler=float(cut["name"]["jaro_winkler"]),
+                name_token_sort=float(cut["name"]["token_sort"]),
+                birth_typo_edits=int(cut["birth"]["typo_edits"]),
+                address_token_set=float(cut["address"]["token_set"]),
+                address_long_digits=int(cut["address"]["long_digits"]),
+                address_digit_edits=int(cut["address"]["digit_edits"]),
+                national_id_typo_edits=int(cut["national_id"]["typo_edits"]),
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RuleError(
             f"possible_duplicate.yml: missing or malformed entry ({exc})\nFix: compare with the packaged table"
         ) from exc
-    if not 0.5 <= model.threshold < 1.0 or not 0.0 < model.duplicate_rate < 1.0:
+    if not EVEN_ODDS <= model.threshold < 1.0 or not 0.0 < model.duplicate_rate < 1.0:
         raise RuleError(
             "possible_duplicate.yml: threshold must lie in [0.5, 1) and duplicate_rate in (0, 1)\n"
             "Fix: correct the values"
+        )
+    if not 0.0 < model.em_start_share < EVEN_ODDS:
+        raise RuleError(
+            "possible_duplicate.yml: estimation.em_start_share must lie in (0, 0.5)\nFix: correct it"
+        )
+    edits = (
+        model.cutoffs.given_min_edits,
+        model.cutoffs.name_typo1_edits,
+        model.cutoffs.name_typo2_edits,
+        model.cutoffs.birth_typo_edits,
+        model.cutoffs.address_digit_edits,
+        model.cutoffs.national_id_typo_edits,
+    )
+    if not all(0 <= e < FAR for e in edits):
+        raise RuleError(
+            f"possible_duplicate.yml: comparisons: edit counts must lie in [0, {FAR:g})\nFix: correct them"
         )
     return model
 

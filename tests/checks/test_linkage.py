@@ -353,3 +353,87 @@ def test_ward_of_150_lines_uses_the_rule_table_and_still_finds() -> None:
     raw = find_possible_duplicates(ctx)
     assert len(raw) == 1
     assert set(raw["sources"].iloc[0]) == {"beneficiaries:2", "beneficiaries:3"}
+
+
+# ------------------------------------------------------------------------- comparison cut-offs (rule table)
+
+
+def _two_lines(name_b: str, birth_b: str, address_b: str) -> pd.DataFrame:
+    """A line frame (the model's input) of two lines: the first is fixed, the second varies."""
+    return pd.DataFrame(
+        {
+            "key": [0, 1],
+            "name_key": pd.Series(["nguyen van thanh", name_b], dtype="str"),
+            "birth_date": pd.to_datetime(["1950-05-10", birth_b]),
+            "yo": [False, False],
+            "sex": pd.Series(["M", "M"], dtype="str"),
+            "household_id": pd.Series([None, None], dtype="str"),
+            "address": pd.Series(["to 3 khu pho 12345", address_b], dtype="str"),
+            "national_id": pd.Series([None, None], dtype="str"),
+            "usable": [False, False],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("second", "field", "change", "before", "after"),
+    [
+        # one digit of the date off: one_digit at 1 edit, same_year when the table allows 0 edits
+        (
+            ("nguyen van thanh", "1950-05-16", "to 3 khu pho 12345"),
+            "birth",
+            {"birth_typo_edits": 0},
+            "one_digit",
+            "same_year",
+        ),
+        # two typos in the name: typo2 at 2 edits, else 'fuzzy' when the table allows only 1
+        (
+            ("nguen van thnh", "1950-05-10", "to 3 khu pho 12345"),
+            "name",
+            {"name_typo2_edits": 1},
+            "typo2",
+            "fuzzy",
+        ),
+        # "khu phố" abbreviated (token-set ratio ≈ 87): fuzzy at 80, disagree when the table asks for 90
+        (
+            ("nguyen van thanh", "1950-05-10", "to 3 kp 12345"),
+            "address",
+            {"address_token_set": 90.0},
+            "fuzzy",
+            "disagree",
+        ),
+    ],
+)
+def test_comparison_cutoffs_come_from_the_rule_table(
+    second: tuple[str, str, str], field: str, change: dict[str, Any], before: str, after: str
+) -> None:
+    from dataclasses import replace
+
+    from audit_toolkit.checks.linkage_compare import compare
+    from audit_toolkit.checks.linkage_model import COLUMN, prepare
+
+    model = load_model()
+    prep = prepare(_two_lines(*second))
+    a, b = np.array([0]), np.array([1])
+    got = compare(prep, a, b, model.cutoffs)[0, COLUMN[field]]
+    assert model.levels(field)[got] == before
+    changed = compare(prep, a, b, replace(model.cutoffs, **change))[0, COLUMN[field]]
+    assert model.levels(field)[changed] == after
+
+
+def test_every_cutoff_is_read_from_the_table() -> None:
+    from importlib import resources
+
+    import yaml
+
+    doc = yaml.safe_load(
+        resources.files("audit_toolkit.rules")
+        .joinpath("data/linkage/possible_duplicate.yml")
+        .read_text("utf-8")
+    )
+    for group in doc["comparisons"].values():  # every group carries its reason, like the other rows
+        assert group["rationale"] and group["confidence"] in {"H", "M", "L"}
+    cut = load_model().cutoffs
+    assert cut.name_jaro_winkler == doc["comparisons"]["name"]["jaro_winkler"]
+    assert cut.given_jaro_winkler == doc["comparisons"]["given_name"]["jaro_winkler"]
+    assert load_model().em_start_share == doc["estimation"]["em_start_share"]
