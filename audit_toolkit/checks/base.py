@@ -111,6 +111,18 @@ def sources_of(table: str, rows: pd.Series) -> pd.Series:
     return table + ":" + rows.astype("int64").astype(str)
 
 
+def row_refs(frame: pd.DataFrame) -> pd.Series:
+    """Per row, where the officer finds it when the table was read from several sheets or files
+    (``T3-2023!12``, the loader's ``_ref`` column), else None: the row number alone names it.
+
+    Every source built from ``_row`` passes this along (``sources_by(..., refs=...)``), so that a
+    payment read from a month sheet names its sheet (data contract: the officer must open the row).
+    """
+    if "_ref" not in frame:
+        return pd.Series(None, index=frame.index, dtype="object")
+    return frame["_ref"].astype("object").where(frame["_ref"].notna(), None)
+
+
 def _frame_sources(table: str, frame: pd.DataFrame) -> pd.Series:
     """``sources_of`` for a loaded table; a table read from several sheets names the sheet too
     (``payments:T3-2023!12``, from the loader's ``_ref`` column)."""

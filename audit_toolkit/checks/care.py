@@ -120,7 +120,9 @@ def find_cared_for_gone(ctx: AuditContext) -> pd.DataFrame:
     certs = flagged.loc[flagged["cert_row"].notna()]
     parts = [(flagged, "beneficiaries"), (paid, "payments")]
     if len(certs):
-        parts.append((certs.assign(_row=certs["cert_row"].astype(np.int64)), "disability_certificates"))
+        # The certificate's own row, not the line's sheet reference (_ref).
+        cert_rows = certs.assign(_row=certs["cert_row"].astype(np.int64), _ref=None)
+        parts.append((cert_rows, "disability_certificates"))
     sources = _evidence(*parts)
     out = pd.DataFrame(
         {

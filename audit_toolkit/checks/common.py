@@ -88,25 +88,33 @@ def months_of(dates: pd.Series) -> pd.Series:
     return cast(pd.Series, month_of(dates))
 
 
-def sources_by(keys: pd.Series, tables: pd.Series | str, rows: pd.Series) -> dict[str, list[str]]:
+def sources_by(
+    keys: pd.Series, tables: pd.Series | str, rows: pd.Series, refs: pd.Series | None = None
+) -> dict[str, list[str]]:
     """``key → ["table:row", …]`` sorted by table then row, without duplicates (no per-group Python).
 
     Args:
         keys: the finding key of each evidence row.
         tables: the table name of each evidence row (or one name for all).
         rows: the 1-based spreadsheet row numbers.
+        refs: optional, per evidence row, the sheet-qualified reference (``T3-2023!12``) of a table
+            read from several sheets or files (:func:`audit_toolkit.checks.base.row_refs`); a
+            non-null ref replaces the bare row number in the source (``payments:T3-2023!12``).
     """
     frame = pd.DataFrame(
         {
             "k": keys.astype("object").to_numpy(),
             "t": np.broadcast_to(np.asarray(tables, dtype=object), len(keys)),
             "r": rows.to_numpy(dtype="int64"),
+            "x": "" if refs is None else refs.astype("object").fillna("").to_numpy(dtype=object),
         }
     )
-    frame = frame.drop_duplicates().sort_values(["k", "t", "r"], kind="stable")
+    frame = frame.drop_duplicates().sort_values(["k", "t", "r", "x"], kind="stable")
     if frame.empty:
         return {}
-    src = (frame["t"].to_numpy(dtype=object) + ":" + frame["r"].astype(str).to_numpy(dtype=object)).tolist()
+    ref = frame["x"].to_numpy(dtype=object)
+    where = np.where(ref != "", ref, frame["r"].astype(str).to_numpy(dtype=object))
+    src = (frame["t"].to_numpy(dtype=object) + ":" + where).tolist()
     k = frame["k"].to_numpy(dtype=object)
     starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
     ends = np.r_[starts[1:], len(k)]

@@ -31,7 +31,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, check, match_people
+from audit_toolkit.checks.base import AuditContext, check, match_people, row_refs
 from audit_toolkit.checks.common import person_label
 from audit_toolkit.checks.facts import death_months, move_months
 from audit_toolkit.checks.transition import ended_line_months, social_pension_ineligibility
@@ -352,6 +352,8 @@ def _received(ctx: AuditContext, *, linked_only: bool = True) -> pd.DataFrame:
             "line_idx": p["line_idx"].to_numpy(dtype="float64", na_value=np.nan)[keep],
             "amount": np.nan_to_num(p["amount"].to_numpy(dtype="float64", na_value=np.nan)[keep]),
             "row": p["_row"].to_numpy(dtype=np.int64)[keep],
+            # The month sheet of the row when payments came in several sheets (for the sources).
+            "ref": row_refs(p).to_numpy(dtype=object)[keep],
         }
     )
     if linked_only:
@@ -534,13 +536,24 @@ def _line_groups(ctx: AuditContext) -> np.ndarray:
     return groups
 
 
-def _rows(line_idx: np.ndarray | pd.Series, table: str, row: np.ndarray | pd.Series) -> pd.DataFrame:
-    """Evidence rows ``line_idx, table, row`` (a payment or register row tied to a line)."""
+def _rows(
+    line_idx: np.ndarray | pd.Series,
+    table: str,
+    row: np.ndarray | pd.Series,
+    ref: np.ndarray | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Evidence rows ``line_idx, table, row, ref`` (a payment or register row tied to a line).
+
+    ``ref``: the sheet-qualified reference of each row (:func:`row_refs`), None where the row number
+    alone names it.
+    """
+    n = len(line_idx)
     return pd.DataFrame(
         {
             "line_idx": np.asarray(line_idx, dtype=np.int64),
             "table": table,
             "row": np.asarray(row, dtype=np.int64),
+            "ref": np.full(n, None, dtype=object) if ref is None else np.asarray(ref, dtype=object),
         }
     )
 
@@ -574,7 +587,14 @@ def _assemble(
     texts["detail"] = [" ".join(v) for v in texts.pop("text")]
     amounts = rows.groupby("g", sort=False)["amount"].sum().rename("amount").reset_index()
     first = rows.drop_duplicates("g")[["g", "line_idx"]]
-    frames = [_rows(lines["line_idx"].to_numpy()[idx], "beneficiaries", lines["_row"].to_numpy()[idx])]
+    frames = [
+        _rows(
+            lines["line_idx"].to_numpy()[idx],
+            "beneficiaries",
+            lines["_row"].to_numpy()[idx],
+            row_refs(lines).to_numpy(dtype=object)[idx],
+        )
+    ]
     frames += [f for f in (evidence or []) if len(f)]
     sources = _grouped_sources(pd.concat(frames, ignore_index=True), groups)
     out = first.merge(amounts, on="g").merge(texts, on="g").merge(sources, on="g")
@@ -605,20 +625,34 @@ def _grouped_sources(evidence: pd.DataFrame, groups: np.ndarray) -> pd.DataFrame
     """``g, sources``: per finding group, its unique ``table:row`` strings by table then row number.
 
     The order of ``findings.sort_sources``, from one integer sort (no string parsing, no Python
-    call per group): the key packs group, table rank (alphabetical) and row number.
+    call per group): the key packs group, table rank (alphabetical) and row number. Rows of a table
+    read from several sheets (a non-null ``ref``) name their sheet (``payments:T3-2023!12``): then
+    one frame sort by group, table, row and reference.
     """
     tables = np.array(sorted(evidence["table"].unique()), dtype=object)
     rank = np.searchsorted(tables, evidence["table"].to_numpy(dtype=object)).astype(np.int64)
     g = groups[evidence["line_idx"].to_numpy(dtype=np.int64)]
-    key = np.unique((g << 40) | (rank << 32) | evidence["row"].to_numpy(dtype=np.int64))
-    g_sorted = key >> 40
-    text = pd.Series(tables[(key >> 32) & 0xFF], dtype="str") + ":" + pd.Series(key & 0xFFFFFFFF).astype(str)
+    row = evidence["row"].to_numpy(dtype=np.int64)
+    refs = evidence["ref"] if "ref" in evidence else None
+    if refs is not None and refs.notna().any():
+        frame = pd.DataFrame({"g": g, "t": rank, "r": row, "x": refs.astype("object").fillna("").to_numpy()})
+        frame = frame.drop_duplicates().sort_values(["g", "t", "r", "x"], kind="stable")
+        x = frame["x"].to_numpy(dtype=object)
+        where = np.where(x != "", x, frame["r"].astype(str).to_numpy(dtype=object))
+        g_sorted = frame["g"].to_numpy(dtype=np.int64)
+        text = pd.Series(tables[frame["t"].to_numpy()] + ":" + where, dtype="object")
+    else:
+        key = np.unique((g << 40) | (rank << 32) | row)
+        g_sorted = key >> 40
+        text = (
+            pd.Series(tables[(key >> 32) & 0xFF], dtype="str") + ":" + pd.Series(key & 0xFFFFFFFF).astype(str)
+        )
     cuts = np.flatnonzero(np.diff(g_sorted)) + 1
     return pd.DataFrame(
         {
-            "g": g_sorted[np.r_[0, cuts]] if len(key) else np.zeros(0, dtype=np.int64),
+            "g": g_sorted[np.r_[0, cuts]] if len(g_sorted) else np.zeros(0, dtype=np.int64),
             "sources": [part.tolist() for part in np.split(text.to_numpy(dtype=object), cuts)]
-            if len(key)
+            if len(g_sorted)
             else [],
         }
     )
@@ -767,7 +801,7 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
     if ctx.has("payments"):
         pay = _keep_pairs(_received(ctx), counted)
         amount = pay.groupby("line_idx")["amount"].sum()
-        evidence.append(_rows(pay["line_idx"], "payments", pay["row"]))
+        evidence.append(_rows(pay["line_idx"], "payments", pay["row"], pay["ref"]))
         amount_key = "entitlement.ineligible.amount_paid"
     else:
         li = counted["line_idx"].to_numpy(dtype=np.int64)
@@ -1011,7 +1045,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
                     )
                 )
                 bad_pay = _keep_pairs(pay, per)
-                evidence.append(_rows(bad_pay["line_idx"], "payments", bad_pay["row"]))
+                evidence.append(_rows(bad_pay["line_idx"], "payments", bad_pay["row"], bad_pay["ref"]))
     if not parts:
         return empty_raw()
     found = pd.concat(parts, ignore_index=True).sort_values(["line_idx", "order"], kind="stable")

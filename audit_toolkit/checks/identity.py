@@ -24,7 +24,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue as messages
@@ -364,6 +364,7 @@ def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
                 {
                     "table": table,
                     "row": sub["_row"].astype("int64"),
+                    "ref": row_refs(sub),
                     "national_id": sub["national_id"].astype("str"),
                     "full_name": sub["full_name"]
                     if "full_name" in sub
@@ -381,8 +382,10 @@ def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     out = pd.concat(frames, ignore_index=True)
-    out["source"] = out["table"] + ":" + out["row"].astype("str")
-    return out
+    # A table read from several sheets names the sheet (payments:T3-2023!12).
+    where = out["ref"].astype("object").where(out["ref"].notna(), out["row"].astype("str"))
+    out["source"] = out["table"] + ":" + where.astype("str")
+    return out.drop(columns="ref")
 
 
 def _name_conflicts(records: pd.DataFrame) -> pd.Index:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
@@ -101,7 +101,7 @@ def _without(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sources_by_person(frame: pd.DataFrame, table: str) -> dict[str, list[str]]:
-    return sources_by(frame["person_key"], table, frame["_row"])
+    return sources_by(frame["person_key"], table, frame["_row"], row_refs(frame))
 
 
 def _raw(
@@ -288,7 +288,7 @@ def find_missed_care(ctx: AuditContext) -> pd.DataFrame:
         k6 = _without(k6, ctx.table("deaths").reset_index(drop=True))
     if k6.empty:
         return empty_raw()
-    src = sources_by(k6["person_key"], "beneficiaries", k6["_row"])
+    src = sources_by(k6["person_key"], "beneficiaries", k6["_row"], row_refs(k6))
     people = k6.sort_values("line_idx").drop_duplicates("person_key")
     fields = pd.DataFrame(index=people.index)
     fields["who"] = person_label(people["full_name"], people["sex"], people["age_asof"], ctx.lang)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, check, match_people
+from audit_toolkit.checks.base import AuditContext, check, match_people, row_refs
 from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
@@ -66,12 +66,17 @@ def _received_in_period(ctx: AuditContext) -> pd.DataFrame:
     """Received payments for months of the audit period (empty when no payments table)."""
     cols = {"m": "int64", "line_idx": "Int64", "person_key": "object", "amount": "float64", "_row": "int64"}
     if not ctx.has("payments"):
-        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in cols.items()})
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in {**cols, "_ref": "object"}.items()})
     p = ctx.payments_linked
     inside = p["m"].notna() & (p["m"] >= ctx.period_start) & (p["m"] <= ctx.period_end)
     keep = (p["received"] & inside).fillna(False).to_numpy(dtype=bool)
     out = p.loc[keep, list(cols)]
-    return out.assign(m=out["m"].astype("int64"), amount=out["amount"].fillna(0.0).astype("float64"))
+    # The month sheet of each row (payments:T3-2023!12), for the finding's sources.
+    return out.assign(
+        m=out["m"].astype("int64"),
+        amount=out["amount"].fillna(0.0).astype("float64"),
+        _ref=row_refs(p).to_numpy(dtype=object)[keep],
+    )
 
 
 def _after_stop(
@@ -87,7 +92,7 @@ def _after_stop(
             tied to one line); otherwise only payments linked to the line count (AGE_OUT).
 
     Returns:
-        ``(active, paid)``: line-months ``[line_idx, m, fk]`` and payments ``[m, amount, _row, fk]``
+        ``(active, paid)``: line-months ``[line_idx, m, fk]`` and payments ``[m, amount, _row, _ref, fk]``
         for months after the stop month.
     """
     lm = ctx.line_months[["line_idx", "m"]].merge(stops[["line_idx", "stop_m", "fk"]], on="line_idx")
@@ -99,7 +104,7 @@ def _after_stop(
     else:
         linked = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
         paid = linked.merge(stops[["line_idx", "stop_m", "fk"]], on="line_idx")
-    paid = paid.loc[paid["m"] > paid["stop_m"], ["m", "amount", "_row", "fk", "line_idx"]]
+    paid = paid.loc[paid["m"] > paid["stop_m"], ["m", "amount", "_row", "_ref", "fk", "line_idx"]]
     return active.reset_index(drop=True), paid.reset_index(drop=True)
 
 
@@ -145,12 +150,16 @@ def _identity(lines: pd.DataFrame) -> pd.DataFrame:
 def _evidence(
     *parts: tuple[pd.DataFrame, str],
 ) -> dict[str, list[str]]:
-    """Sources per ``fk`` from ``(frame with fk and _row, table name)`` pairs."""
+    """Sources per ``fk`` from ``(frame with fk and _row, table name)`` pairs (a ``_ref`` column, when
+    present, names the sheet of a table read from several: :func:`row_refs`)."""
     frames = [
-        pd.DataFrame({"fk": f["fk"].to_numpy(), "t": tbl, "r": f["_row"].to_numpy()}) for f, tbl in parts
+        pd.DataFrame(
+            {"fk": f["fk"].to_numpy(), "t": tbl, "r": f["_row"].to_numpy(), "x": row_refs(f).to_numpy()}
+        )
+        for f, tbl in parts
     ]
     allrows = pd.concat(frames, ignore_index=True)
-    return sources_by(allrows["fk"], allrows["t"], allrows["r"])
+    return sources_by(allrows["fk"], allrows["t"], allrows["r"], allrows["x"])
 
 
 def _render(
@@ -232,6 +241,7 @@ def _stopped_people(
     pairs["fk"] = lines["person_key"].to_numpy(dtype=object)[pairs["left_idx"].to_numpy()]
     pairs["event"] = register[date_col].reindex(pairs["right_idx"]).to_numpy()
     pairs["_row"] = register["_row"].reindex(pairs["right_idx"]).to_numpy()
+    pairs["_ref"] = row_refs(register).reindex(pairs["right_idx"]).to_numpy()
     # Matched on equal IDs, or only on name + birth date (which namesakes can share): the detail
     # tells the officer to verify the latter before acting on it.
     lid = lines["national_id"].astype("object").to_numpy()[pairs["left_idx"].to_numpy()]

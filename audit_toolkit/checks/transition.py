@@ -21,7 +21,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import isin_keys, person_label, render_rows
 from audit_toolkit.checks.facts import death_months, move_months
 from audit_toolkit.checks.stale import _evidence
@@ -81,11 +81,14 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
     new_cat = pd.Series(cats).map(ended["replaced_by"]).to_numpy(dtype=object)
     level = ctx.rules.base_level(pd.Series(new_cat), pd.Series(mm), ctx.ward.province_code).to_numpy()
     months = months.assign(level=np.nan_to_num(level))
-    pays = pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64"), "_row": []})
+    pays = pd.DataFrame(
+        {"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64"), "_row": [], "_ref": []}
+    )
     if ctx.has("payments"):
         p = ctx.payments_linked
         ok = p["received"].to_numpy(dtype=bool) & p["line_idx"].notna().to_numpy() & p["m"].notna().to_numpy()
         got = p.loc[ok, ["line_idx", "m", "amount", "_row"]].astype({"line_idx": "int64", "m": "int64"})
+        got["_ref"] = row_refs(p).to_numpy(dtype=object)[ok]  # the month sheet, for the sources
         got = got.merge(months[["line_idx", "m"]], on=["line_idx", "m"])
         pays = got
         paid = got.groupby(["line_idx", "m"], as_index=False)["amount"].sum()
