@@ -2,7 +2,9 @@
 
 One row per ward (active beneficiaries, findings by check, money at stake, a relative link to the
 ward's ``report.html``), the wards whose input was unusable with their error, the people found in
-several wards (``CROSS_WARD_DUPLICATE``, IDs masked unless ``mask=False``) and a chart.
+several wards (``CROSS_WARD_DUPLICATE``, IDs masked unless ``mask=False``), the lines of different
+wards that may be one person under mistyped details (``POSSIBLE_DUPLICATE`` across wards, its own
+section: a question to verify, not the same finding) and a chart.
 
 Example:
     >>> write_summary_html(batch, Path("reports/summary/index.html"), {"01843": "01843-phuong-a"})  # doctest: +SKIP
@@ -105,6 +107,25 @@ def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str
     return rows
 
 
+_NEAR = "POSSIBLE_DUPLICATE"
+
+
+def _cross_rows(frame: pd.DataFrame, lang: str, mask: bool) -> list[dict[str, Any]]:
+    """Display rows of cross-ward findings, with the wards involved named from their sources."""
+    rows = finding_rows(frame, lang, mask=mask) if len(frame) else []
+    for row, source in zip(rows, frame.get("source", pd.Series(dtype="str")), strict=False):
+        if row["ward"] in ("", "*"):
+            # Cross-ward sources read "<ward>/<table>:<row>": name the wards involved.
+            wards = dict.fromkeys(s.split("/", 1)[0] for s in str(source).split(";") if "/" in s)
+            row["ward"] = ", ".join(wards) or row["ward"]
+    return rows
+
+
+def _legal(frame: pd.DataFrame) -> str:
+    """The legal basis of a section's findings (one check per section: the first non-empty one)."""
+    return next((str(b) for b in frame.get("legal_basis", pd.Series(dtype="str")) if b), "")
+
+
 def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mask: bool = True) -> str:
     """The summary page as text (see :func:`write_summary_html`)."""
     from audit_toolkit import __version__
@@ -144,14 +165,15 @@ def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mas
         under_label=tr("report.charts.underpaid"),
         unit_label=tr("report.charts.million"),
     )
-    cross = batch.cross_ward
     status = batch.cross_ward_status
-    cross_rows = finding_rows(cross, lang, mask=mask) if len(cross) else []
-    for row, source in zip(cross_rows, cross.get("source", pd.Series(dtype="str")), strict=False):
-        if row["ward"] in ("", "*"):
-            # Cross-ward sources read "<ward>/<table>:<row>": name the wards involved.
-            wards = dict.fromkeys(s.split("/", 1)[0] for s in str(source).split(";") if "/" in s)
-            row["ward"] = ", ".join(wards) or row["ward"]
+    # The batch's cross-ward findings hold two checks: the same person paid in two wards, and two
+    # lines of different wards that may be one person (POSSIBLE_DUPLICATE): each its own section.
+    ids = batch.cross_ward.get("check_id", pd.Series(dtype="str"))
+    is_near = (ids == _NEAR).to_numpy(dtype=bool)
+    cross = batch.cross_ward.loc[~is_near]
+    near = batch.cross_ward.loc[is_near]
+    cross_rows = _cross_rows(cross, lang, mask)
+    near_rows = _cross_rows(near, lang, mask)
     first = batch.results[0] if batch.results else None
     period = ""
     if first is not None:
@@ -184,7 +206,11 @@ def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mas
         "cross_rows": cross_rows,
         "cross_title": t("report.check.CROSS_WARD_DUPLICATE.title", lang),
         "cross_explain": t("report.check.CROSS_WARD_DUPLICATE.explain", lang),
-        "cross_legal": next((b for b in cross.get("legal_basis", pd.Series(dtype="str")) if b), ""),
+        "cross_legal": _legal(cross),
+        "near_rows": near_rows,
+        "near_title": t(f"report.check.{_NEAR}.title", lang),
+        "near_explain": t(f"report.check.{_NEAR}.explain", lang),
+        "near_legal": _legal(near),
         "chart_findings": chart_findings,
         "chart_money": chart_money,
     }
