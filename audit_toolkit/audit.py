@@ -79,6 +79,8 @@ class BatchResult:
     started_at: dt.datetime
     finished_at: dt.datetime
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: ``ward_id`` → output folder name, for wards whose reports were written where they ran.
+    folders: dict[str, str] = field(default_factory=dict)
 
 
 def parse_as_of(value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
@@ -254,12 +256,29 @@ def run_batch(
     expectations: str | Path | None = None,
     on_ward: Callable[[int, int, Path], None] | None = None,
     on_result: Callable[[AuditResult], None] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    security: Any = None,
+    timeout: float = 10.0,
+    out: str | Path | None = None,
+    report_options: dict[str, Any] | None = None,
+    on_failed: Callable[[Path, str], None] | None = None,
 ) -> BatchResult:
-    """Audit every ward of a batch folder in one process, then look for people listed in several wards.
+    """Audit every ward of a batch folder, then look for people listed in several wards.
 
     A ward whose input is unusable is recorded in ``errors`` and the others go on.
     ``on_ward(n, total, path)`` is called before each ward is loaded (progress); ``on_result(result)``
-    after each ward that completed (e.g. to write its reports and free memory early).
+    after each ward that completed (e.g. to write its reports and free memory early);
+    ``on_failed(path, error)`` after each ward that could not be audited.
+
+    With ``out`` (or ``workers > 1``, or a ``scheduler``) the wards run as tasks of
+    :func:`audit_toolkit.batch.audit_wards`: in this process (``workers=1``), on a pool of
+    ``workers`` processes, or on the Dask cluster at ``scheduler`` (``security``: a
+    ``distributed.security.Security`` for TLS; ``timeout`` in seconds to reach it). Each ward's
+    reports are then written into ``out`` where it ran (``report_options`` as for
+    :func:`audit_toolkit.report.write_reports`), ``folders`` names them, and ``results`` hold slim
+    results (findings, statuses, roster frames; not the input tables). Findings are the same on
+    every engine.
 
     Wards are loaded in chunks of ``_BATCH_CHUNK``; the Great Expectations suites run once per
     table over a whole chunk (:func:`audit_toolkit.quality_batch.validate_wards`), then the checks
@@ -287,6 +306,30 @@ def run_batch(
         wards_to_run: list[Path] = []
     else:
         wards_to_run = wards
+    if out is not None or workers > 1 or scheduler is not None:
+        from audit_toolkit.batch import run_batch_tasks
+
+        return run_batch_tasks(
+            root,
+            wards,
+            wards_to_run,
+            failed,
+            started=started,
+            ts=ts,
+            as_of=as_of,
+            period_from=period_from,
+            lang=lang,
+            quality=quality,
+            expectations=expectations,
+            workers=workers,
+            scheduler=scheduler,
+            security=security,
+            timeout=timeout,
+            out=out,
+            report_options=report_options or {},
+            on_result=on_result,
+            on_failed=on_failed,
+        )
     # Wards go in chunks: load a chunk, validate its tables with one GX call per table (GX costs
     # per call, not per row: quality_batch), then run the checks ward by ward. Chunks keep the
     # first reports coming early and memory bounded; every ward still gets what run_audit gives.
@@ -300,6 +343,8 @@ def run_batch(
                 loaded.append((ward_path, load_ward(ward_path), ward_started))
             except AuditToolkitError as exc:
                 failed[ward_path] = str(exc)
+                if on_failed:
+                    on_failed(ward_path, str(exc))
         checked = _batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
         for ward_path, ward_data, ward_started in loaded:
             try:
@@ -317,6 +362,8 @@ def run_batch(
                 )
             except AuditToolkitError as exc:
                 failed[ward_path] = str(exc)
+                if on_failed:
+                    on_failed(ward_path, str(exc))
                 continue
             results.append(result)
             if on_result:
