@@ -25,7 +25,7 @@ from audit_toolkit.errors import InputError
 
 __all__ = ["check_address", "make_security", "run_on_cluster"]
 
-_POLL = 1.0
+_POLL = 0.2
 
 
 def make_security(*, ca_file: str | Path | None, cert: str | Path | None, key: str | Path | None) -> Any:
@@ -111,7 +111,7 @@ def run_on_cluster(
             ``timeout`` seconds (the message names the address).
     """
     try:
-        from distributed import Client, wait
+        from distributed import Client
     except ImportError:
         raise InputError(
             "--scheduler needs the package 'distributed'", fix="Install it: pip install 'dask[distributed]'"
@@ -135,25 +135,31 @@ def run_on_cluster(
     try:
         pending = {client.submit(audit_wards, task, pure=False): task for task in tasks}
         workerless_since: float | None = None
+        checked: float | None = None
         while pending:
-            try:
-                done, _ = wait(list(pending), timeout=_POLL, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
-            except TimeoutError:
-                done = set()
+            # Polled, not distributed.wait: that needs a default client, and this one is private.
+            done = [future for future in pending if future.done()]
+            if not done:
+                time.sleep(_POLL)
             for future in done:
                 record(future, pending.pop(future), f"a worker of the scheduler {url}")
             if not pending or done:
                 workerless_since = None
                 continue
+            if time.monotonic() - (checked or 0.0) < 1.0:
+                continue
+            checked = time.monotonic()
             try:
-                workers = len(client.scheduler_info().get("workers", {}))
+                workers = (
+                    len(client.scheduler_info().get("workers", {})) if client.status == "running" else -1
+                )
             except Exception:  # noqa: BLE001 - the scheduler itself went away
                 workers = -1
             if workers > 0:
                 workerless_since = None
                 continue
             workerless_since = workerless_since or time.monotonic()
-            if workers < 0 or time.monotonic() - workerless_since > timeout:
+            if time.monotonic() - workerless_since > timeout:
                 why = "lost the scheduler" if workers < 0 else f"no worker for {timeout:g} s"
                 for future, task in pending.items():
                     for p in task.paths:

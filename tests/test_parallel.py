@@ -75,7 +75,9 @@ def test_a_batch_with_no_readable_ward_exits_2_naming_each_problem(
     # a ward whose beneficiary list lacks its category column
     ward = city / "thieu-cot"
     ward.mkdir()
-    (ward / "beneficiaries.csv").write_text("Họ và tên,Ngày sinh\nNguyễn Văn An,01/01/1950\n", encoding="utf-8")
+    (ward / "beneficiaries.csv").write_text(
+        "Họ và tên,Ngày sinh\nNguyễn Văn An,01/01/1950\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
     assert main(["audit", str(city), *ARGS, "--out", str(out), "--workers", workers]) == 2
     err = capsys.readouterr().err
