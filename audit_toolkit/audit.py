@@ -134,6 +134,7 @@ def run_audit(
     only: set[str] | None = None,
     quality: bool = True,
     expectations: str | Path | None = None,
+    quality_process: bool = True,
 ) -> AuditResult:
     """Audit one ward.
 
@@ -147,6 +148,8 @@ def run_audit(
         quality: run the Great Expectations suites (their findings join the checks' findings).
         expectations: folder of the suites (default: ``expectations/`` of the checkout, or the
             ``AUDIT_TOOLKIT_EXPECTATIONS`` environment variable).
+        quality_process: import GX and validate in a helper process, in parallel with loading
+            and the checks (:mod:`audit_toolkit.quality_process`; same result). False: here.
 
     Returns:
         An :class:`AuditResult` with one finding per person per check.
@@ -159,18 +162,31 @@ def run_audit(
     start = parse_period_from(period_from, ts)
     if lang not in ("vi", "en"):
         raise InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
-    ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
-    return _audit_loaded(
-        ward_data,
-        started=started,
-        ts=ts,
-        start=start,
-        lang=lang,
-        rules=rules,
-        only=only,
-        quality=quality,
-        expectations=expectations,
-    )
+    side = None
+    if quality and quality_process:
+        from audit_toolkit.quality_process import QualitySide
+
+        # Started before loading: GX's import (3–4 s) overlaps loading and the checks.
+        side = QualitySide.start()
+    try:
+        ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
+        if side is not None:
+            side.submit(ward_data.tables, lang=lang, expectations=expectations)
+        return _audit_loaded(
+            ward_data,
+            started=started,
+            ts=ts,
+            start=start,
+            lang=lang,
+            rules=rules,
+            only=only,
+            quality=quality,
+            expectations=expectations,
+            quality_side=side,
+        )
+    finally:
+        if side is not None:
+            side.close()
 
 
 def _audit_loaded(
@@ -185,8 +201,10 @@ def _audit_loaded(
     quality: bool,
     expectations: str | Path | None,
     quality_result: Any | None = None,
+    quality_side: Any | None = None,
 ) -> AuditResult:
-    """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass."""
+    """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass,
+    ``quality_side`` a helper process already validating the ward (joined after the checks)."""
     rule_set = rules or load_rules(province_code=ward_data.province_code)
     ctx = AuditContext(
         ward=ward_data,
@@ -200,6 +218,8 @@ def _audit_loaded(
     if not quality:
         quality_result = None
     else:
+        if quality_result is None and quality_side is not None:
+            quality_result = quality_side.result()
         if quality_result is None:
             quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
         extra = quality_result.raw_findings(as_of=ts)
