@@ -76,11 +76,19 @@ class QualitySide:
         self, tables: Mapping[str, pd.DataFrame], *, lang: str, expectations: str | Path | None
     ) -> None:
         """Send the ward's typed tables to the helper (it validates after its GX import)."""
+        from audit_toolkit.quality import MAX_ROWS
+
         exp = str(expectations) if expectations else None
         self._args = (tables, lang, exp)
+        # A table over the limit is only counted, never validated: send its length, not its rows
+        # (pickling a million residents would cost more than the validation it skips).
+        sent = {
+            name: (pd.DataFrame(index=pd.RangeIndex(len(frame))) if len(frame) > MAX_ROWS else frame)
+            for name, frame in tables.items()
+        }
         if self._pool is not None:
             try:
-                self._future = self._pool.submit(_validate, tables, lang, exp)
+                self._future = self._pool.submit(_validate, sent, lang, exp)
             except RuntimeError:  # the helper died already
                 self._future = None
 
