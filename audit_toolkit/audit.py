@@ -283,13 +283,15 @@ def run_batch(
     out: str | Path | None = None,
     report_options: dict[str, Any] | None = None,
     on_failed: Callable[[Path, str], None] | None = None,
+    on_progress: Callable[[int, int, Path], None] | None = None,
 ) -> BatchResult:
     """Audit every ward of a batch folder, then look for people listed in several wards.
 
     A ward whose input is unusable is recorded in ``errors`` and the others go on.
     ``on_ward(n, total, path)`` is called before each ward is loaded (progress); ``on_result(result)``
     after each ward that completed (e.g. to write its reports and free memory early);
-    ``on_failed(path, error)`` after each ward that could not be audited.
+    ``on_failed(path, error)`` after each ward that could not be audited;
+    ``on_progress(done, total, path)`` as each ward is done, whichever worker did it (progress bars).
 
     With ``out`` (or ``workers > 1``, or a ``scheduler``) the wards run as tasks of
     :func:`audit_toolkit.batch.audit_wards`: in this process (``workers=1``), on a pool of
@@ -349,6 +351,7 @@ def run_batch(
             report_options=report_options or {},
             on_result=on_result,
             on_failed=on_failed,
+            on_progress=on_progress,
         )
     # Wards go in chunks: load a chunk, validate its tables with one GX call per table (GX costs
     # per call, not per row: quality_batch), then run the checks ward by ward. Chunks keep the
@@ -365,6 +368,8 @@ def run_batch(
                 failed[ward_path] = str(exc)
                 if on_failed:
                     on_failed(ward_path, str(exc))
+                if on_progress:
+                    on_progress(len(results) + len(failed), len(wards), ward_path)
         checked = _batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
         for ward_path, ward_data, ward_started in loaded:
             try:
@@ -384,10 +389,14 @@ def run_batch(
                 failed[ward_path] = str(exc)
                 if on_failed:
                     on_failed(ward_path, str(exc))
+                if on_progress:
+                    on_progress(len(results) + len(failed), len(wards), ward_path)
                 continue
             results.append(result)
             if on_result:
                 on_result(result)
+            if on_progress:
+                on_progress(len(results) + len(failed), len(wards), ward_path)
     errors = {p.name: failed[p] for p in wards if p in failed}
     cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
     return BatchResult(

@@ -82,11 +82,31 @@ def default_workers() -> int:
 
 
 def chunk_size(wards: int, workers: int) -> int:
-    """Wards per task: large enough that GX validates many wards per call, small enough that every
-    worker gets about three tasks (balance, and a progress bar that moves)."""
-    if workers <= 1:
-        return MAX_CHUNK
-    return max(1, min(MAX_CHUNK, math.ceil(wards / (workers * 3))))
+    """Wards per task: as many as fit (up to 25) while every worker still gets a task.
+
+    GX costs per call, not per row (≈ 1 s per table on a small ward): one pass over 25 wards costs
+    about what one ward alone costs, so tasks stay large; progress is reported per ward anyway.
+    """
+    return max(1, min(MAX_CHUNK, math.ceil(wards / max(workers, 1))))
+
+
+#: Where a finished ward is announced: a queue (pool workers) or a callable (this process).
+_PROGRESS: Any = None
+
+
+def _init_worker(queue: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = queue
+
+
+def _tick(path: str) -> None:
+    sink = _PROGRESS
+    if sink is None:
+        return
+    if callable(sink):
+        sink(path)
+    else:
+        sink.put(path)
 
 
 def _where() -> str:
@@ -126,6 +146,8 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
         except Exception as exc:  # noqa: BLE001 - one ward's bug must not lose the other wards
             outcomes[p].error = _unexpected(exc, p)
         outcomes[p].seconds += time.perf_counter() - began
+        if outcomes[p].error is not None:
+            _tick(p)
     checked = (
         _batch_quality([w for _, w, _, _ in loaded], task.lang, task.expectations) if task.quality else {}
     )
@@ -155,6 +177,7 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
         except Exception as exc:  # noqa: BLE001 - as above
             outcome.error = _unexpected(exc, p)
         outcome.seconds += time.perf_counter() - began
+        _tick(p)
     return [outcomes[p] for p in task.paths]
 
 
@@ -226,6 +249,7 @@ def run_batch_tasks(
     report_options: dict[str, Any],
     on_result: Callable[[AuditResult], None] | None,
     on_failed: Callable[[Path, str], None] | None,
+    on_progress: Callable[[int, int, Path], None] | None = None,
 ) -> BatchResult:
     """:func:`audit_toolkit.audit.run_batch` as tasks of :func:`audit_wards` (see there)."""
     from audit_toolkit.audit import BatchResult, _cross_ward
@@ -260,8 +284,23 @@ def run_batch_tasks(
         elif on_failed:
             on_failed(name[outcome.path], outcome.error or "")
 
+    finished: set[str] = set()
+
+    def progress(path: str) -> None:
+        if path in finished or path not in name:  # a task re-run after its worker died
+            return
+        finished.add(path)
+        if on_progress:
+            on_progress(len(finished) + len(failed), len(wards), name[path])
+
     outcomes = run_tasks(
-        tasks, workers=workers, scheduler=scheduler, security=security, timeout=timeout, on_outcome=done
+        tasks,
+        workers=workers,
+        scheduler=scheduler,
+        security=security,
+        timeout=timeout,
+        on_outcome=done,
+        on_progress=progress,
     )
     results: list[AuditResult] = []
     folders: dict[str, str] = {}
@@ -305,10 +344,12 @@ def run_tasks(
     security: Any = None,
     timeout: float = 10.0,
     on_outcome: Done | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> list[WardOutcome]:
     """Run ``tasks`` in this process (``workers=1``), on a process pool, or on a Dask cluster.
 
-    ``on_outcome`` is called in this process for each ward as its task completes (progress).
+    ``on_progress(path)`` is called in this process as each ward is done, whichever worker did it
+    (on a cluster: when its task completes); ``on_outcome`` for each ward as its task completes.
     Outcomes come back in the order of the tasks' paths, whatever the order of completion.
 
     Raises:
@@ -317,27 +358,60 @@ def run_tasks(
     if scheduler is not None:
         from audit_toolkit.cluster import run_on_cluster
 
-        found = run_on_cluster(tasks, scheduler, security=security, timeout=timeout, on_outcome=on_outcome)
+        def both(outcome: WardOutcome) -> None:
+            if on_progress:
+                on_progress(outcome.path)
+            if on_outcome:
+                on_outcome(outcome)
+
+        found = run_on_cluster(tasks, scheduler, security=security, timeout=timeout, on_outcome=both)
     elif workers <= 1 or len(tasks) <= 1:
+        global _PROGRESS
         found = {}
-        for task in tasks:
-            for outcome in audit_wards(task):
-                found[outcome.path] = outcome
-                if on_outcome:
-                    on_outcome(outcome)
+        _PROGRESS = on_progress
+        try:
+            for task in tasks:
+                for outcome in audit_wards(task):
+                    found[outcome.path] = outcome
+                    if on_outcome:
+                        on_outcome(outcome)
+        finally:
+            _PROGRESS = None
     else:
-        found = _run_pool(tasks, workers, on_outcome)
+        found = _run_pool(tasks, workers, on_outcome, on_progress)
     return [found[p] for task in tasks for p in task.paths]
 
 
-def _run_pool(tasks: Sequence[WardTask], workers: int, on_outcome: Done | None) -> dict[str, WardOutcome]:
+def _run_pool(
+    tasks: Sequence[WardTask],
+    workers: int,
+    on_outcome: Done | None,
+    on_progress: Callable[[str], None] | None = None,
+) -> dict[str, WardOutcome]:
     """Tasks on a process pool. A worker that dies breaks the pool and every task still in it:
     those tasks then run again one per fresh pool, so only the task that kills its worker again
     fails (its wards listed with the reason) and the others complete."""
+    import multiprocessing as mp
+    import threading
+
     found: dict[str, WardOutcome] = {}
-    broken = _pool_round(tasks, range(len(tasks)), workers, found, on_outcome, last=False)
-    for i in broken:
-        _pool_round(tasks, [i], 1, found, on_outcome, last=True)
+    # Workers announce each ward on this queue; a thread here turns that into progress.
+    queue = mp.get_context("forkserver").SimpleQueue()
+
+    def relay() -> None:
+        while (path := queue.get()) is not None:
+            if on_progress:
+                on_progress(path)
+
+    listener = threading.Thread(target=relay, name="ward-progress", daemon=True)
+    listener.start()
+    try:
+        broken = _pool_round(tasks, range(len(tasks)), workers, found, on_outcome, queue, last=False)
+        for i in broken:
+            _pool_round(tasks, [i], 1, found, on_outcome, queue, last=True)
+    finally:
+        queue.put(None)
+        listener.join(timeout=5)
     return found
 
 
@@ -347,6 +421,7 @@ def _pool_round(
     workers: int,
     found: dict[str, WardOutcome],
     on_outcome: Done | None,
+    queue: Any,
     *,
     last: bool,
 ) -> list[int]:
@@ -359,7 +434,12 @@ def _pool_round(
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["audit_toolkit.batch", "audit_toolkit.audit"])
     broken: list[int] = []
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(which))), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(which))),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(queue,),
+    ) as pool:
         pending: dict[Future[list[WardOutcome]], int] = {pool.submit(audit_wards, tasks[i]): i for i in which}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -192,20 +192,14 @@ def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) 
     started = time.perf_counter()
     # Wards done of N, whichever worker finished them; tqdm's rate gives the ETA.
     bar = tqdm(total=0, unit="ward", file=sys.stderr, disable=None, dynamic_ncols=True)
-    seen: list[str] = []
 
-    def on_ward(n: int, total: int, ward_path: Path) -> None:
+    def on_progress(done: int, total: int, ward_path: Path) -> None:
         bar.total = total
-        bar.set_description_str(t("cli.ward_progress", args.lang, n=n, total=total, ward=ward_path.name))
-        bar.refresh()
+        bar.set_description_str(t("cli.ward_progress", args.lang, n=done, total=total, ward=ward_path.name))
+        bar.update(done - bar.n)
 
     def on_result(result: AuditResult) -> None:
-        seen.append(result.ward.ward_id)
-        bar.update(1)
         bar.write(_summary_line(result), file=sys.stderr)
-
-    def on_failed(ward_path: Path, error: str) -> None:
-        bar.update(1)
 
     from audit_toolkit.io import discover_wards
 
@@ -218,9 +212,8 @@ def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) 
         lang=args.lang,
         quality=not args.no_quality,
         expectations=args.expectations,
-        on_ward=on_ward,
         on_result=on_result,
-        on_failed=on_failed,
+        on_progress=on_progress,
         workers=workers if args.scheduler is None else 1,
         scheduler=args.scheduler,
         security=security,

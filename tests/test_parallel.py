@@ -123,11 +123,32 @@ def test_slim_result_keeps_what_the_batch_reads_and_drops_the_tables() -> None:
 @pytest.mark.parametrize(
     ("wards", "workers", "size"),
     [
-        (4, 1, 25),  # one process: the largest chunk (one GX pass per table for 25 wards)
-        (4, 2, 1),  # few wards: one per task so both workers get some
-        (100, 2, 17),  # about three tasks per worker
-        (3321, 8, 25),  # never more than 25 wards loaded together
+        (4, 1, 4),  # one process: every ward in one task (one GX pass per table)
+        (4, 2, 2),  # two workers: two wards each
+        (5, 2, 3),  # an odd count: the last task is smaller
+        (100, 2, 25),  # never more than 25 wards loaded together
+        (1, 8, 1),  # more workers than wards
     ],
 )
 def test_chunk_size(wards: int, workers: int, size: int) -> None:
     assert chunk_size(wards, workers) == size
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_ward_once_across_workers(workers: int, city: Path, tmp_path: Path) -> None:
+    events: list[tuple[int, int, str]] = []
+    batch = run_batch(
+        city,
+        as_of="2023-02-28",
+        period_from="2022-01",
+        quality=False,
+        workers=workers,
+        out=tmp_path,
+        on_progress=lambda done, total, path: events.append((done, total, path.name)),
+    )
+    names = sorted(p.name for p in city.iterdir())
+    # wards done of N, one event per ward (the unusable one included), counting up to N
+    assert [e[0] for e in events] == list(range(1, len(names) + 1))
+    assert {e[1] for e in events} == {len(names)}
+    assert sorted(e[2] for e in events) == names
+    assert len(batch.results) == len(names) - 1
