@@ -138,7 +138,7 @@ def run_on_cluster(
         checked: float | None = None
         while pending:
             # Polled, not distributed.wait: that needs a default client, and this one is private.
-            done = [future for future in pending if future.done()]
+            done = [future for future in pending if future.done()]  # type: ignore[no-untyped-call]
             if not done:
                 time.sleep(_POLL)
             for future in done:
