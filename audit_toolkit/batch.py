@@ -46,6 +46,8 @@ __all__ = [
 
 #: Largest number of wards one task loads and validates together (one GX pass per table).
 MAX_CHUNK = 25
+#: Fewest wards worth a task of their own (its own GX pass, and a worker's GX import).
+MIN_PER_TASK = 10
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,15 @@ def default_workers() -> int:
 
 
 def chunk_size(wards: int, workers: int) -> int:
-    """Wards per task: as many as fit (up to 25) while every worker still gets a task.
+    """Wards per task: as many as fit (up to 25) while every worker still gets a task, but never
+    fewer than ``MIN_PER_TASK``.
 
     GX costs per call, not per row (≈ 1 s per table on a small ward): one pass over 25 wards costs
-    about what one ward alone costs, so tasks stay large; progress is reported per ward anyway.
+    about what one ward alone costs. A task of a few wards would pay that again in another process
+    for nothing (the four sample wards take 16 s in one task, 23 s in two), so small batches run as
+    one task; progress is reported per ward anyway.
     """
-    return max(1, min(MAX_CHUNK, math.ceil(wards / max(workers, 1))))
+    return max(1, min(MAX_CHUNK, max(MIN_PER_TASK, math.ceil(wards / max(workers, 1)))))
 
 
 #: Where a finished ward is announced: a queue (pool workers) or a callable (this process).
@@ -192,7 +197,9 @@ def _unexpected(exc: BaseException, path: str) -> str:
 
 
 #: Payment columns the batch never reads after a ward is audited (evidence stays in its own outputs).
-_PAYMENT_EVIDENCE = frozenset({"_file", "_sheet", "full_name", "name_key", "paid_date", "paid_date_year_only"})
+_PAYMENT_EVIDENCE = frozenset(
+    {"_file", "_sheet", "full_name", "name_key", "paid_date", "paid_date_year_only"}
+)
 
 
 def slim_result(result: AuditResult) -> AuditResult:
@@ -273,7 +280,9 @@ def run_batch_tasks(
     # A cluster's workers have their own working folder: send them absolute paths.
     name = {(str(p.resolve()) if remote else str(p)): p for p in wards_to_run}
     paths = list(name)
-    size = chunk_size(len(paths), workers if not remote else 8)
+    size = chunk_size(len(paths), workers)
+    if remote:  # a cluster's long-lived workers pay GX's import once: spread the wards over them
+        size = max(1, min(MAX_CHUNK, math.ceil(len(paths) / 8)))
     tasks = [
         WardTask(
             paths=tuple(paths[i : i + size]),

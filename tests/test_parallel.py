@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import audit_toolkit.batch as batch_module
 from audit_toolkit.audit import run_batch
 from audit_toolkit.batch import WardTask, audit_wards, chunk_size, slim_result
 from audit_toolkit.cli import main
@@ -45,6 +46,13 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture
+def one_ward_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks of one ward, so that five wards really spread over a pool of two processes."""
+    monkeypatch.setattr(batch_module, "MIN_PER_TASK", 1)
+
+
+@pytest.mark.usefixtures("one_ward_tasks")
 def test_workers_write_the_same_outputs_as_one_process(city: Path, tmp_path: Path) -> None:
     outs = {}
     for workers in (1, 2):
@@ -64,6 +72,7 @@ def test_workers_write_the_same_outputs_as_one_process(city: Path, tmp_path: Pat
     assert len(cross) > 0  # the sample wards share people: the cross-ward check really compared them
 
 
+@pytest.mark.usefixtures("one_ward_tasks")
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_batch_with_no_readable_ward_exits_2_naming_each_problem(
     workers: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -128,17 +137,19 @@ def test_slim_result_keeps_what_the_batch_reads_and_drops_the_tables() -> None:
 @pytest.mark.parametrize(
     ("wards", "workers", "size"),
     [
-        (4, 1, 4),  # one process: every ward in one task (one GX pass per table)
-        (4, 2, 2),  # two workers: two wards each
-        (5, 2, 3),  # an odd count: the last task is smaller
+        (4, 1, 10),  # one process: every ward in one task (one GX pass per table)
+        (4, 2, 10),  # a few wards: one task, not two GX passes and two GX imports
+        (20, 2, 10),  # two workers: ten wards each
+        (31, 2, 16),  # an odd count: the last task is smaller
         (100, 2, 25),  # never more than 25 wards loaded together
-        (1, 8, 1),  # more workers than wards
+        (1, 8, 10),  # more workers than wards: one task
     ],
 )
 def test_chunk_size(wards: int, workers: int, size: int) -> None:
     assert chunk_size(wards, workers) == size
 
 
+@pytest.mark.usefixtures("one_ward_tasks")
 @pytest.mark.parametrize("workers", [1, 2])
 def test_progress_counts_every_ward_once_across_workers(workers: int, city: Path, tmp_path: Path) -> None:
     events: list[tuple[int, int, str]] = []
