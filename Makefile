@@ -6,14 +6,35 @@ STAMP  := $(VENV)/.installed
 AS_OF  ?= 2023-02-28
 FROM   ?= 2022-01
 OUT    ?= reports
+# uv: the one on PATH, else a copy fetched once into UV_BOOT; USE_UV=0 installs with pip only.
+UV     ?= $(shell command -v uv 2>/dev/null)
+UV_BOOT ?= $(HOME)/.cache/audit-toolkit-uv
+USE_UV ?= 1
 
 .PHONY: setup demo test lint typecheck browser lock samples bench clean
 
+# The environment comes from requirements.lock. With uv (on PATH, or fetched once from PyPI into
+# $(UV_BOOT) by pip) it is built from the package cache in seconds; without uv, pip installs the
+# same lock one package at a time (USE_UV=0 forces that path). environment.yml installs the same lock.
 $(STAMP): requirements.lock pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	@set -e; uv="$(UV)"; \
+	if [ -z "$$uv" ] && [ "$(USE_UV)" != "0" ]; then \
+	  if [ -x "$(UV_BOOT)/bin/uv" ]; then uv="$(UV_BOOT)/bin/uv"; \
+	  elif $(PYTHON) -m pip install --quiet --disable-pip-version-check --target "$(UV_BOOT)" uv >/dev/null 2>&1 \
+	       && [ -x "$(UV_BOOT)/bin/uv" ]; then uv="$(UV_BOOT)/bin/uv"; \
+	  else echo "uv is not available: installing with pip (slower)."; fi; \
+	fi; \
+	if [ -n "$$uv" ] && [ "$(USE_UV)" != "0" ]; then \
+	  echo "Creating $(VENV) with $$uv from requirements.lock"; \
+	  "$$uv" venv --quiet --allow-existing --seed --python "$(PYTHON)" "$(VENV)"; \
+	  "$$uv" pip install --quiet --python "$(PY)" -r requirements.lock; \
+	  "$$uv" pip install --quiet --python "$(PY)" --no-deps -e .; \
+	else \
+	  test -x "$(PY)" || $(PYTHON) -m venv "$(VENV)"; \
+	  "$(PY)" -m pip install --quiet --upgrade pip; \
+	  "$(PY)" -m pip install --quiet -r requirements.lock; \
+	  "$(PY)" -m pip install --quiet --no-deps -e .; \
+	fi
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -81,6 +81,8 @@ class BatchResult:
     started_at: dt.datetime
     finished_at: dt.datetime
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: ``ward_id`` → output folder name, for wards whose reports were written where they ran.
+    folders: dict[str, str] = field(default_factory=dict)
 
 
 def parse_as_of(value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
@@ -147,6 +149,7 @@ def run_audit(
     quality: bool = True,
     expectations: str | Path | None = None,
     rules_extra: Sequence[str | Path] | None = None,
+    quality_process: bool = True,
 ) -> AuditResult:
     """Audit one ward.
 
@@ -164,6 +167,8 @@ def run_audit(
             loaded on top of the packaged rules (default: the ``AUDIT_TOOLKIT_RULES_EXTRA``
             environment variable, paths or names separated by ``os.pathsep``). Ignored with ``rules``.
             The ward's ``rates.yml`` (data contract §1b) is always applied.
+        quality_process: import GX and validate in a helper process, in parallel with loading
+            and the checks (:mod:`audit_toolkit.quality_process`; same result). False: here.
 
     Returns:
         An :class:`AuditResult` with one finding per person per check.
@@ -176,19 +181,32 @@ def run_audit(
     start = parse_period_from(period_from, ts)
     if lang not in ("vi", "en"):
         raise InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
-    ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
-    return _audit_loaded(
-        ward_data,
-        started=started,
-        ts=ts,
-        start=start,
-        lang=lang,
-        rules=rules,
-        only=only,
-        quality=quality,
-        expectations=expectations,
-        rules_extra=_rules_extra(rules_extra),
-    )
+    side = None
+    if quality and quality_process:
+        from audit_toolkit.quality_process import QualitySide
+
+        # Started before loading: GX's import (3–4 s) overlaps loading and the checks.
+        side = QualitySide.start()
+    try:
+        ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
+        if side is not None:
+            side.submit(ward_data.tables, lang=lang, expectations=expectations)
+        return _audit_loaded(
+            ward_data,
+            started=started,
+            ts=ts,
+            start=start,
+            lang=lang,
+            rules=rules,
+            only=only,
+            quality=quality,
+            expectations=expectations,
+            quality_side=side,
+            rules_extra=_rules_extra(rules_extra),
+        )
+    finally:
+        if side is not None:
+            side.close()
 
 
 def _rules_extra(items: Sequence[str | Path] | None) -> tuple[Path, ...]:
@@ -211,9 +229,11 @@ def _audit_loaded(
     quality: bool,
     expectations: str | Path | None,
     quality_result: Any | None = None,
+    quality_side: Any | None = None,
     rules_extra: tuple[Path, ...] = (),
 ) -> AuditResult:
-    """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass."""
+    """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass,
+    ``quality_side`` a helper process already validating the ward (joined after the checks)."""
     rule_set = rules or load_rules(
         province_code=ward_data.province_code,
         extra_files=rules_extra,
@@ -231,6 +251,8 @@ def _audit_loaded(
     if not quality:
         quality_result = None
     else:
+        if quality_result is None and quality_side is not None:
+            quality_result = quality_side.result()
         if quality_result is None:
             quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
         quality_result = _with_care_note(quality_result, ctx)
@@ -292,12 +314,31 @@ def run_batch(
     on_ward: Callable[[int, int, Path], None] | None = None,
     on_result: Callable[[AuditResult], None] | None = None,
     rules_extra: Sequence[str | Path] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    security: Any = None,
+    timeout: float = 10.0,
+    out: str | Path | None = None,
+    report_options: dict[str, Any] | None = None,
+    on_failed: Callable[[Path, str], None] | None = None,
+    on_progress: Callable[[int, int, Path], None] | None = None,
 ) -> BatchResult:
-    """Audit every ward of a batch folder in one process, then look for people listed in several wards.
+    """Audit every ward of a batch folder, then look for people listed in several wards.
 
     A ward whose input is unusable is recorded in ``errors`` and the others go on.
     ``on_ward(n, total, path)`` is called before each ward is loaded (progress); ``on_result(result)``
-    after each ward that completed (e.g. to write its reports and free memory early).
+    after each ward that completed (e.g. to write its reports and free memory early);
+    ``on_failed(path, error)`` after each ward that could not be audited;
+    ``on_progress(done, total, path)`` as each ward is done, whichever worker did it (progress bars).
+
+    With ``out`` (or ``workers > 1``, or a ``scheduler``) the wards run as tasks of
+    :func:`audit_toolkit.batch.audit_wards`: in this process (``workers=1``), on a pool of
+    ``workers`` processes, or on the Dask cluster at ``scheduler`` (``security``: a
+    ``distributed.security.Security`` for TLS; ``timeout`` in seconds to reach it). Each ward's
+    reports are then written into ``out`` where it ran (``report_options`` as for
+    :func:`audit_toolkit.report.write_reports`), ``folders`` names them, and ``results`` hold slim
+    results (findings, statuses, roster frames; not the input tables). Findings are the same on
+    every engine.
 
     Wards are loaded in chunks of ``_BATCH_CHUNK``; the Great Expectations suites run once per
     table over a whole chunk (:func:`audit_toolkit.quality_batch.validate_wards`), then the checks
@@ -332,6 +373,33 @@ def run_batch(
         wards_to_run: list[Path] = []
     else:
         wards_to_run = wards
+    if out is not None or workers > 1 or scheduler is not None:
+        from audit_toolkit.batch import run_batch_tasks
+
+        return run_batch_tasks(
+            root,
+            wards,
+            wards_to_run,
+            failed,
+            started=started,
+            ts=ts,
+            as_of=as_of,
+            period_from=period_from,
+            lang=lang,
+            quality=quality,
+            expectations=expectations,
+            workers=workers,
+            scheduler=scheduler,
+            security=security,
+            timeout=timeout,
+            out=out,
+            report_options=report_options or {},
+            on_result=on_result,
+            on_failed=on_failed,
+            on_progress=on_progress,
+            rules_extra=extra,
+            batch_rates=batch_rates,
+        )
     # Wards go in chunks: load a chunk, validate its tables with one GX call per table (GX costs
     # per call, not per row: quality_batch), then run the checks ward by ward. Chunks keep the
     # first reports coming early and memory bounded; every ward still gets what run_audit gives.
@@ -345,6 +413,10 @@ def run_batch(
                 loaded.append((ward_path, load_ward(ward_path), ward_started))
             except AuditToolkitError as exc:
                 failed[ward_path] = str(exc)
+                if on_failed:
+                    on_failed(ward_path, str(exc))
+                if on_progress:
+                    on_progress(len(results) + len(failed), len(wards), ward_path)
         checked = _batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
         for ward_path, ward_data, ward_started in loaded:
             if ward_data.rates_file is None and batch_rates is not None:
@@ -365,10 +437,16 @@ def run_batch(
                 )
             except AuditToolkitError as exc:
                 failed[ward_path] = str(exc)
+                if on_failed:
+                    on_failed(ward_path, str(exc))
+                if on_progress:
+                    on_progress(len(results) + len(failed), len(wards), ward_path)
                 continue
             results.append(result)
             if on_result:
                 on_result(result)
+            if on_progress:
+                on_progress(len(results) + len(failed), len(wards), ward_path)
     errors = {p.name: failed[p] for p in wards if p in failed}
     cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
     return BatchResult(

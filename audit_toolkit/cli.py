@@ -1,6 +1,7 @@
 """``audit-toolkit``: argument parsing and progress only; the work is in the library.
 
     audit-toolkit audit PATH --as-of YYYY-MM-DD [--from YYYY-MM] [--out DIR] [--lang vi|en] [--no-mask]
+                        [--workers N | --scheduler ADDRESS [--tls-ca-file F --tls-cert F --tls-key F]]
     audit-toolkit notebook {ward,city,follow-up} PATH [--as-of …] [--from …] [--old DIR] --out DIR
     audit-toolkit compare OLD_DIR NEW_DIR --out DIR
 
@@ -64,6 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FILE",
         help="extra rule file, or the name of a shipped optional rule set (e.g. nd-335-2026); repeatable",
+    )
+    batch = audit.add_argument_group("batches (a folder of wards)")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        help="wards audited in parallel worker processes (default: the machine's cores; 1 = this process)",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the wards on an existing Dask cluster, e.g. tls://10.0.0.5:8786 "
+        "(the workers must see the batch folder and --out at the same paths)",
+    )
+    batch.add_argument("--tls-ca-file", type=Path, help="CA certificate of the cluster (PEM)")
+    batch.add_argument("--tls-cert", type=Path, help="this client's certificate (PEM)")
+    batch.add_argument("--tls-key", type=Path, help="this client's private key (PEM)")
+    batch.add_argument(
+        "--scheduler-timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for the scheduler, or for a worker when none is left (default: 10)",
     )
 
     nb = sub.add_parser("notebook", help="run a notebook template and export it to HTML without code")
@@ -133,10 +155,10 @@ def _summary_line(result: AuditResult) -> str:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from audit_toolkit.audit import run_audit, run_batch
+    from audit_toolkit.audit import run_audit
     from audit_toolkit.io import is_batch
     from audit_toolkit.messages import t
-    from audit_toolkit.report import write_batch_summary, write_reports
+    from audit_toolkit.report import write_reports
 
     path: Path = args.path
     if not path.exists():
@@ -159,42 +181,7 @@ def _audit(args: argparse.Namespace) -> int:
     mask = not args.no_mask
     options: dict[str, Any] = {"mask": mask, "sample_size": args.sample, "seed": args.seed}
     if is_batch(path):
-        from tqdm import tqdm
-
-        folders: dict[str, str] = {}
-        bar = tqdm(total=0, unit="ward", file=sys.stderr, disable=None, dynamic_ncols=True)
-        started = time.perf_counter()
-
-        def on_ward(n: int, total: int, ward_path: Path) -> None:
-            bar.total = total
-            bar.set_description_str(t("cli.ward_progress", args.lang, n=n, total=total, ward=ward_path.name))
-            bar.refresh()
-
-        def on_result(result: AuditResult) -> None:
-            folder = write_reports(result, args.out, **options)
-            folders[result.ward.ward_id] = folder.name
-            bar.update(1)
-            bar.write(_summary_line(result), file=sys.stderr)
-            bar.write(_layout_lines(result), file=sys.stderr)
-
-        batch = run_batch(
-            path,
-            as_of=args.as_of,
-            period_from=args.period_from,
-            lang=args.lang,
-            quality=not args.no_quality,
-            expectations=args.expectations,
-            on_ward=on_ward,
-            on_result=on_result,
-            rules_extra=args.rules_extra,
-        )
-        bar.close()
-        for ward_name, error in batch.errors.items():
-            sys.stderr.write(t("cli.ward_failed", args.lang, ward=ward_name, error=error) + "\n")
-        summary = write_batch_summary(batch, args.out, folders, mask=mask)
-        _say(t("cli.summary_written", args.lang, path=summary))
-        _say(t("cli.done", args.lang, path=args.out) + f" ({time.perf_counter() - started:.1f} s)")
-        return EXIT_OK
+        return _audit_batch(args, path, options)
     result = run_audit(
         path,
         as_of=args.as_of,
@@ -208,6 +195,83 @@ def _audit(args: argparse.Namespace) -> int:
     _say(_layout_lines(result))
     _say(_summary_line(result))
     _say(t("cli.done", args.lang, path=folder))
+    return EXIT_OK
+
+
+def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) -> int:
+    """A batch folder: every ward on ``--workers`` processes or a ``--scheduler``, then the summary."""
+    from tqdm import tqdm
+
+    from audit_toolkit.audit import run_batch
+    from audit_toolkit.batch import default_workers
+    from audit_toolkit.messages import t
+    from audit_toolkit.report import write_batch_summary
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(
+            f"--workers {args.workers} is not a number of processes", fix="Give --workers 1 or more"
+        )
+    if args.scheduler is not None and args.workers is not None:
+        raise InputError(
+            "--workers and --scheduler both given",
+            fix="Use --workers N on this machine, or --scheduler ADDRESS for a cluster (its workers count)",
+        )
+    security = None
+    if args.scheduler is not None:
+        from audit_toolkit.cluster import make_security
+
+        security = make_security(ca_file=args.tls_ca_file, cert=args.tls_cert, key=args.tls_key)
+    elif any((args.tls_ca_file, args.tls_cert, args.tls_key)):
+        raise InputError("--tls-* options need --scheduler", fix="Add --scheduler tls://HOST:PORT")
+    workers = args.workers or default_workers()
+    started = time.perf_counter()
+    # Wards done of N, whichever worker finished them; tqdm's rate gives the ETA.
+    bar = tqdm(total=0, unit="ward", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+    def on_progress(done: int, total: int, ward_path: Path) -> None:
+        bar.total = total
+        bar.set_description_str(t("cli.ward_progress", args.lang, n=done, total=total, ward=ward_path.name))
+        bar.update(done - bar.n)
+
+    def on_result(result: AuditResult) -> None:
+        bar.write(_summary_line(result), file=sys.stderr)
+        bar.write(_layout_lines(result), file=sys.stderr)
+
+    from audit_toolkit.io import discover_wards
+
+    bar.total = len(discover_wards(path))
+    bar.refresh()
+    batch = run_batch(
+        path,
+        as_of=args.as_of,
+        period_from=args.period_from,
+        lang=args.lang,
+        quality=not args.no_quality,
+        expectations=args.expectations,
+        on_result=on_result,
+        on_progress=on_progress,
+        workers=workers if args.scheduler is None else 1,
+        scheduler=args.scheduler,
+        security=security,
+        timeout=args.scheduler_timeout,
+        out=args.out,
+        report_options=options,
+        rules_extra=args.rules_extra,
+    )
+    bar.close()
+    for ward_name, error in batch.errors.items():
+        sys.stderr.write(t("cli.ward_failed", args.lang, ward=ward_name, error=error) + "\n")
+    if not batch.results:
+        # Nothing could be audited: an empty summary would read as "no findings".
+        problems = "; ".join(f"{name}: {error}" for name, error in batch.errors.items())
+        raise InputError(
+            f"No ward of {path} could be audited ({len(batch.errors)} ward(s): {problems})",
+            file=path,
+            fix="Fix each ward's problem named above, then run the audit again",
+        )
+    summary = write_batch_summary(batch, args.out, batch.folders, mask=options["mask"])
+    _say(t("cli.summary_written", args.lang, path=summary))
+    _say(t("cli.done", args.lang, path=args.out) + f" ({time.perf_counter() - started:.1f} s)")
     return EXIT_OK
 
 

@@ -1,13 +1,22 @@
-"""Benchmark (run by hand, not in the tests): province-sized audit and a 100-ward batch.
+"""Benchmark (run by hand, not in the tests): every target of issue 9 beside its measured figure.
 
-    .venv/bin/python bench/run_bench.py [--lines 75000] [--residents 1000000] [--wards 100] [--keep]
-        [--only province|batch] [--no-quality]
+    .venv/bin/python bench/run_bench.py [--only province,batch,ward,notebook,national,clone]
+        [--lines 75000] [--residents 1000000] [--wards 100] [--national-wards 500] [--keep] [--no-quality]
 
-Generates synthetic data with numpy (seeded), runs the real CLI in a subprocess on it, and prints
-wall time, CPU time (user + system of the CLI process tree), the load average of the machine
-and peak memory (RSS of the CLI process tree, sampled). ``--no-quality`` passes the CLI's flag of
-the same name (skip the Great Expectations suites) to time the checks alone. Targets on a 2-core machine:
-province dataset end to end under 60 s and 6 GB; the 100-ward batch under 60 s.
+Generates synthetic data with numpy (seeded), runs the real CLI (``python -m audit_toolkit.cli``)
+in a subprocess on it, and prints wall time, CPU time (user + system of the process tree), peak
+memory (RSS of the process tree, sampled) and the machine's load average, then a table of targets:
+
+- province (≈75k lines, 1M residents, 0.9M payments; every output, GX included) against the floor
+  (``bench/floor.py``, run on the same files in the same run): ≤ 2.5× its wall time, ≤ 2 GB;
+- 100 wards of 150 lines / 3,000 residents, every output and the city summary: ≤ 30 s;
+- the sample ward, cold process, with GX: ≤ 4 s; the ward notebook executed and exported: ≤ 8 s;
+- fresh clone → ``make demo`` (warm package cache): ≤ 30 s (``clone``, not run by default);
+- national: a 3,321-commune batch extrapolated from the 100- and ``--national-wards``-ward runs
+  (time and peak memory per ward, summary size), on this machine and per cluster core.
+
+``--no-quality`` passes the CLI's flag (skip GX) to time the checks alone: not a target figure.
+On a shared machine wall times follow the load; CPU seconds are the steadier comparison.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -178,32 +188,22 @@ def write_ward(
     )
 
 
-def run_cli(path: Path, out: Path, *, quality: bool = True) -> tuple[float, float, float, int]:
-    """Run the CLI; return (wall seconds, CPU seconds, peak RSS in GB of the process tree, exit code)."""
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "audit-toolkit"),
-        "audit",
-        str(path),
-        "--as-of",
-        AS_OF,
-        "--from",
-        PERIOD_FROM,
-        "--out",
-        str(out),
-    ]
-    if not quality:
-        cmd.append("--no-quality")
+def run(cmd: list[str], *, cwd: Path = ROOT) -> tuple[float, float, float, int]:
+    """Run ``cmd``; return (wall seconds, CPU seconds, peak RSS in GB of the process tree, exit code)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
     ps = psutil.Process(proc.pid)
     peak = 0
     cpu = 0.0
     while proc.poll() is None:
         try:
-            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            kids = ps.children(recursive=True)
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in kids)
             peak = max(peak, rss)
             times = ps.cpu_times()
-            cpu = max(cpu, times.user + times.system + times.children_user + times.children_system)
+            live = sum(sum(c.cpu_times()[:2]) for c in kids)
+            cpu = max(cpu, times.user + times.system + times.children_user + times.children_system + live)
         except psutil.Error:
             pass
         time.sleep(0.05)
@@ -217,6 +217,12 @@ def run_cli(path: Path, out: Path, *, quality: bool = True) -> tuple[float, floa
     return seconds, cpu, peak / 1e9, proc.returncode
 
 
+def cli(path: Path, out: Path, *extra: str, as_of: str = AS_OF, period_from: str = PERIOD_FROM) -> list[str]:
+    """The CLI command line for an audit of ``path``."""
+    return [sys.executable, "-m", "audit_toolkit.cli", "audit", str(path), "--as-of", as_of,
+            "--from", period_from, "--out", str(out), *extra]  # fmt: skip
+
+
 # CPU seconds of children already reaped (getrusage is cumulative over the benchmark).
 _CHILD_CPU = [0.0]
 
@@ -225,45 +231,114 @@ def _load() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
+def _say(label: str, figures: tuple[float, float, float, int]) -> None:
+    secs, cpu, peak, rc = figures
+    print(
+        f"{label}: {secs:.1f} s wall, {cpu:.1f} s CPU, peak {peak:.2f} GB, exit {rc} ({_load()})", flush=True
+    )
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _batch(folder: Path, rng: np.random.Generator, wards: int) -> None:
+    for i in range(wards):
+        write_ward(folder / f"ward-{i:03d}", rng, lines=150, residents=3000, code=f"{20000 + i:05d}",
+                   name=f"Phường {i:03d}")  # fmt: skip
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=75_000)
     parser.add_argument("--residents", type=int, default=1_000_000)
     parser.add_argument("--wards", type=int, default=100)
+    parser.add_argument("--national-wards", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="keep bench/out/ afterwards")
-    parser.add_argument("--only", choices=("province", "batch"), default=None)
-    parser.add_argument(
-        "--no-quality", action="store_true", help="pass --no-quality to the CLI (skip the GX suites)"
-    )
+    parser.add_argument("--only", default="province,batch,ward,notebook", help="comma-separated parts to run")
+    parser.add_argument("--no-quality", action="store_true", help="pass --no-quality to the CLI (skip GX)")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    extra = ["--no-quality"] if args.no_quality else []
     rng = np.random.default_rng(20230228)
     shutil.rmtree(OUT, ignore_errors=True)
-    if args.only in (None, "province"):
+    rows: list[tuple[str, str, str]] = []
+    print(f"{os.cpu_count()} cores; {_load()}", flush=True)
+    if "province" in parts:
         t0 = time.perf_counter()
         write_ward(
             OUT / "province", rng, lines=args.lines, residents=args.residents, code="19000", name="Tỉnh mẫu"
         )
-        print(f"generated province dataset in {time.perf_counter() - t0:.1f} s")
-        secs, cpu, peak, rc = run_cli(OUT / "province", OUT / "reports-province", quality=not args.no_quality)
-        print(
-            f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments: "
-            f"{secs:.1f} s wall, {cpu:.1f} s CPU, peak {peak:.2f} GB, exit {rc} ({_load()})"
+        print(f"generated province dataset in {time.perf_counter() - t0:.1f} s", flush=True)
+        floor = run([sys.executable, str(ROOT / "bench" / "floor.py"), str(OUT / "province"),
+                     str(OUT / "floor" / "findings.csv"), "--as-of", AS_OF, "--from", "2022-03"])  # fmt: skip
+        _say("floor (bench/floor.py)", floor)
+        tool = run(cli(OUT / "province", OUT / "reports-province", *extra))
+        _say(
+            f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments",
+            tool,
         )
-    if args.only in (None, "batch"):
-        for i in range(args.wards):
-            write_ward(
-                OUT / "batch" / f"ward-{i:03d}",
-                rng,
-                lines=150,
-                residents=3000,
-                code=f"{20000 + i:05d}",
-                name=f"Phường {i:03d}",
-            )
-        secs, cpu, peak, rc = run_cli(OUT / "batch", OUT / "reports-batch", quality=not args.no_quality)
+        rows.append(("province, all outputs + GX", "≤ 2.5× floor, ≤ 2 GB",
+                     f"{tool[0]:.1f} s = {tool[0] / floor[0]:.1f}× floor {floor[0]:.1f} s "
+                     f"(CPU {tool[1]:.1f} s = {tool[1] / max(floor[1], 1e-9):.1f}× {floor[1]:.1f} s), "
+                     f"{tool[2]:.2f} GB"))  # fmt: skip
+    batches: dict[int, tuple[float, float, float, int, int]] = {}
+    sizes = [args.wards] + ([args.national_wards] if "national" in parts else [])
+    if "batch" in parts or "national" in parts:
+        for n in sizes:
+            _batch(OUT / f"batch-{n}", rng, n)
+            figures = run(cli(OUT / f"batch-{n}", OUT / f"reports-batch-{n}", *extra))
+            _say(f"batch: {n} wards of 150 lines / 3,000 residents", figures)
+            batches[n] = (*figures, _du(OUT / f"reports-batch-{n}" / "summary"))
+            shutil.rmtree(OUT / f"batch-{n}", ignore_errors=True)
+        secs, cpu, peak, _, _ = batches[args.wards]
+        rows.append((f"{args.wards} wards, every output + summary", "≤ 30 s",
+                     f"{secs:.1f} s (CPU {cpu:.1f} s), {peak:.2f} GB"))  # fmt: skip
+    if "ward" in parts:
+        ward = ROOT / "data" / "sample" / "phung-chi-kien"
+        figures = run(cli(ward, OUT / "reports-ward", as_of="2023-02-28", period_from="2022-01"))
+        _say("sample ward, cold process, with GX", figures)
+        rows.append(("sample ward, cold, GX", "≤ 4 s", f"{figures[0]:.1f} s (CPU {figures[1]:.1f} s)"))
+    if "notebook" in parts:
+        ward = ROOT / "data" / "sample" / "phung-chi-kien"
+        figures = run([sys.executable, "-m", "audit_toolkit.cli", "notebook", "ward", str(ward), "--as-of",
+                       "2023-02-28", "--from", "2022-01", "--out", str(OUT / "nb")])  # fmt: skip
+        _say("ward notebook executed and exported", figures)
+        rows.append(("notebook executed + exported", "≤ 8 s", f"{figures[0]:.1f} s (CPU {figures[1]:.1f} s)"))
+    if "clone" in parts:
+        scratch = Path(tempfile.mkdtemp(prefix="audit-clone-"))
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(scratch / "repo")], check=True)
+        figures = run(["make", "demo"], cwd=scratch / "repo")
+        _say("fresh clone → make demo (warm cache)", figures)
+        rows.append(("fresh clone → make demo", "≤ 30 s", f"{figures[0]:.1f} s"))
+        shutil.rmtree(scratch, ignore_errors=True)
+    if len(batches) == 2:
+        (small, big) = sorted(batches)
+        t_s, _, m_s, _, z_s = batches[small]
+        t_b, _, m_b, _, z_b = batches[big]
+        per_ward = (t_b - t_s) / (big - small)
+        fixed = t_s - per_ward * small
+        national = fixed + per_ward * 3321
+        mem_per_ward = max(m_b - m_s, 0.0) / (big - small)
+        summary_per_ward = (z_b - z_s) / (big - small)
         print(
-            f"batch: {args.wards} wards of 150 lines / 3,000 residents: {secs:.1f} s wall, {cpu:.1f} s CPU, "
-            f"peak {peak:.2f} GB, exit {rc} ({_load()})"
+            f"national (3,321 communes), extrapolated from {small} and {big} wards: "
+            f"{per_ward:.2f} s per ward + {fixed:.1f} s fixed = {national / 60:.1f} min on this machine "
+            f"({os.cpu_count()} cores) ≈ {national * (os.cpu_count() or 1) / 60:.0f} core-minutes, "
+            f"so ≈ {national * (os.cpu_count() or 1) / 64 / 60:.1f} min on a 64-core cluster; peak memory "
+            f"{m_b:.2f} GB at {big} wards (+{mem_per_ward * 1000:.2f} MB per ward → "
+            f"{m_s + mem_per_ward * (3321 - small):.2f} GB); summary {z_b / 1e6:.1f} MB at {big} wards "
+            f"(+{summary_per_ward / 1e3:.1f} KB per ward → {(z_s + summary_per_ward * (3321 - small)) / 1e6:.0f} MB)",
+            flush=True,
         )
+        rows.append(("national, 3,321 communes (extrapolated)", "—", f"{national / 60:.1f} min here"))
+    if rows:
+        width = max(len(r[0]) for r in rows)
+        print("\ntarget".ljust(width + 1), "| goal".ljust(24), "| measured")
+        for what, goal, got in rows:
+            print(what.ljust(width), "|", goal.ljust(22), "|", got)
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)
 

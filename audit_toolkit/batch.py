@@ -1,0 +1,506 @@
+"""Where a batch's wards are audited: in this process, on a process pool, or on a Dask cluster.
+
+Every engine runs the same function, :func:`audit_wards`, on a :class:`WardTask` (a few ward paths
+and the audit options). It loads the wards, validates them with one Great Expectations pass per
+table, runs every check of the registry, writes each ward's outputs where it ran, and sends back
+only what the batch needs: a *slim* :class:`~audit_toolkit.audit.AuditResult` per ward (findings,
+statuses, the roster frames the cross-ward check reads, the ward's identity and report table) —
+never the residents or payments tables. A ward that fails is an error string, not an exception, so
+the other wards of the task complete; a task whose worker died marks its own wards failed.
+
+Example:
+    >>> outcomes = audit_wards(WardTask(paths=("data/sample/phung-chi-kien",), as_of="2023-02-28"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from audit_toolkit.errors import AuditToolkitError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from audit_toolkit.audit import AuditResult, BatchResult
+    from audit_toolkit.rules import RuleSet
+
+__all__ = [
+    "WardOutcome",
+    "WardTask",
+    "audit_wards",
+    "chunk_size",
+    "default_workers",
+    "run_batch_tasks",
+    "run_tasks",
+    "slim_result",
+]
+
+#: Largest number of wards one task loads and validates together (one GX pass per table).
+MAX_CHUNK = 25
+#: Fewest wards worth a task of their own (its own GX pass, and a worker's GX import).
+MIN_PER_TASK = 10
+
+
+@dataclass(frozen=True)
+class WardTask:
+    """A few wards to audit together, and everything needed to audit and write them (picklable)."""
+
+    paths: tuple[str, ...]
+    as_of: str
+    period_from: str | None = None
+    lang: str = "vi"
+    quality: bool = True
+    expectations: str | None = None
+    #: Output folder: each ward's reports are written where it was audited. None: not written.
+    out: str | None = None
+    report_options: dict[str, Any] = field(default_factory=dict)
+    #: Send back slim results (True on pools and clusters) or the full ones (in-process runs).
+    slim: bool = True
+    #: Extra rule files (``--rules-extra``) and the batch folder's ``rates.yml`` (data contract §1b),
+    #: applied to every ward of the task as :func:`audit_toolkit.audit.run_batch` does.
+    rules_extra: tuple[str, ...] = ()
+    batch_rates: str | None = None
+
+
+@dataclass
+class WardOutcome:
+    """What auditing one ward gave: a result (and its output folder) or an error."""
+
+    path: str
+    result: AuditResult | None = None
+    folder: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def default_workers() -> int:
+    """The machine's cores (``os.cpu_count()``), at least 1."""
+    return max(1, os.cpu_count() or 1)
+
+
+def chunk_size(wards: int, workers: int) -> int:
+    """Wards per task: as many as fit (up to 25) while every worker still gets a task, but never
+    fewer than ``MIN_PER_TASK``.
+
+    GX costs per call, not per row (≈ 1 s per table on a small ward): one pass over 25 wards costs
+    about what one ward alone costs. A task of a few wards would pay that again in another process
+    for nothing (the four sample wards take 16 s in one task, 23 s in two), so small batches run as
+    one task; progress is reported per ward anyway.
+    """
+    return max(1, min(MAX_CHUNK, max(MIN_PER_TASK, math.ceil(wards / max(workers, 1)))))
+
+
+#: Where a finished ward is announced: a queue (pool workers) or a callable (this process).
+_PROGRESS: Any = None
+
+
+def _init_worker(queue: Any) -> None:
+    """Start of a pool worker (our own process): progress queue, and GX's import made lighter."""
+    import sys
+
+    global _PROGRESS
+    _PROGRESS = queue
+    # As the CLI does for itself (cli._skip_slow_optional_imports): jsonschema's optional IRI
+    # grammar costs ≈ 2.5 s of CPU in GX's import and is never used by the audit.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def _tick(path: str) -> None:
+    sink = _PROGRESS
+    if sink is None:
+        return
+    if callable(sink):
+        sink(path)
+    else:
+        sink.put(path)
+
+
+def _where() -> str:
+    return f"{socket.gethostname()} (pid {os.getpid()})"
+
+
+def audit_wards(task: WardTask) -> list[WardOutcome]:
+    """Audit the wards of ``task`` (the per-task function of every engine; importable by workers).
+
+    Loads each ward, validates the loaded ones with one GX pass per table, runs the checks,
+    writes each ward's outputs into ``task.out`` (when set) and returns one :class:`WardOutcome`
+    per path, in order. A ward that cannot be read or audited gets its error; the others go on.
+    """
+    from audit_toolkit.audit import _audit_loaded, _batch_quality, parse_as_of, parse_period_from
+    from audit_toolkit.io import WardData, load_ward
+
+    ts = parse_as_of(task.as_of)
+    start = parse_period_from(task.period_from, ts)
+    outcomes = {p: WardOutcome(path=p) for p in task.paths}
+    loaded: list[tuple[str, WardData, dt.datetime, float]] = []
+    for p in task.paths:
+        began = time.perf_counter()
+        started = dt.datetime.now(dt.UTC)
+        path = Path(p)
+        try:
+            if not path.exists():
+                # The batch folder was listed where the CLI runs; a cluster's workers must see the
+                # same path (a shared folder), else each ward says so instead of a bare "not found".
+                raise InputError(
+                    f"Ward {path} cannot be read on the worker {_where()}",
+                    file=path,
+                    fix="Put the batch on a folder every worker mounts at the same path",
+                )
+            loaded.append((p, load_ward(path), started, began))
+        except AuditToolkitError as exc:
+            outcomes[p].error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one ward's bug must not lose the other wards
+            outcomes[p].error = _unexpected(exc, p)
+        outcomes[p].seconds += time.perf_counter() - began
+        if outcomes[p].error is not None:
+            _tick(p)
+    checked = (
+        _batch_quality([w for _, w, _, _ in loaded], task.lang, task.expectations) if task.quality else {}
+    )
+    extra = tuple(Path(f) for f in task.rules_extra)
+    for p, ward_data, started, _ in loaded:
+        began = time.perf_counter()
+        outcome = outcomes[p]
+        if ward_data.rates_file is None and task.batch_rates is not None:
+            ward_data.rates_file = Path(task.batch_rates)  # the ward's own rates.yml wins over the batch's
+        try:
+            result = _audit_loaded(
+                ward_data,
+                started=started,
+                ts=ts,
+                start=start,
+                lang=task.lang,
+                rules=None,
+                only=None,
+                quality=task.quality,
+                expectations=task.expectations,
+                quality_result=checked.get(id(ward_data)),
+                rules_extra=extra,
+            )
+            if task.out is not None:
+                from audit_toolkit.report import write_reports
+
+                outcome.folder = write_reports(result, task.out, **task.report_options).name
+            outcome.result = slim_result(result) if task.slim else result
+        except AuditToolkitError as exc:
+            outcome.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - as above
+            outcome.error = _unexpected(exc, p)
+        outcome.seconds += time.perf_counter() - began
+        _tick(p)
+    return [outcomes[p] for p in task.paths]
+
+
+def _unexpected(exc: BaseException, path: str) -> str:
+    return f"unexpected error while auditing {path} on {_where()}: {type(exc).__name__}: {exc}"
+
+
+#: Payment columns the batch never reads after a ward is audited (evidence stays in its own outputs).
+_PAYMENT_EVIDENCE = frozenset(
+    {"_file", "_sheet", "full_name", "name_key", "paid_date", "paid_date_year_only"}
+)
+
+
+def slim_result(result: AuditResult) -> AuditResult:
+    """``result`` with only what the batch needs after the ward's reports are written.
+
+    Kept: findings, check statuses, parameters, the ward's identity, sources, unreadable rows and
+    ``report`` table (the summary's reported counts), and the context's ``lines``,
+    ``line_months`` and ``payments_linked`` (what ``CROSS_WARD_DUPLICATE`` reads). Dropped: every
+    other table's rows (their columns stay, so ``ctx.has`` answers as before), the GX result and
+    the rule set (the parent attaches its own: :func:`attach_rules`).
+    """
+    ctx = result.context
+    # Computed here, where the tables are, so the parent never needs them.
+    derived: dict[str, Any] = {"lines": ctx.lines, "line_months": ctx.line_months}
+    if ctx.has("payments") and ctx.has("beneficiaries"):
+        pay = ctx.payments_linked
+        # Most of a slim result's size (≈ 0.4 of 0.6 MB for a ward of 150 lines): the raw text and
+        # name columns, which the cross-ward check never reads from payments (it prices months).
+        unused = [c for c in pay.columns if c.endswith("_raw") or c in _PAYMENT_EVIDENCE]
+        derived["payments_linked"] = pay.drop(columns=unused)
+    ward = result.ward
+    tables = {name: (frame if name == "report" else frame.iloc[:0]) for name, frame in ward.tables.items()}
+    slim_ward = dataclasses.replace(ward, tables=tables)
+    slim_ctx = dataclasses.replace(ctx, ward=slim_ward, rules=cast("RuleSet", None), extras={})
+    slim_ctx.__dict__.update(derived)
+    return dataclasses.replace(result, ward=slim_ward, context=slim_ctx, quality=None)
+
+
+def attach_rules(results: Sequence[AuditResult], *, rules_extra: Sequence[Path] = ()) -> None:
+    """Give each slim result's context the rule set its ward was audited with (loaded here, cached).
+
+    Raises:
+        AuditToolkitError: a worker audited with other rule files than this process has (a
+            cluster whose workers run another version of the toolkit).
+    """
+    from audit_toolkit.rules import load_rules
+
+    for result in results:
+        if result.context.rules is not None:
+            continue
+        rules = load_rules(
+            province_code=result.ward.province_code,
+            extra_files=tuple(rules_extra),
+            rates_file=result.ward.rates_file,
+        )
+        if rules.version != result.rules_version:
+            raise AuditToolkitError(
+                f"Ward {result.ward.ward_name} was audited with rules {result.rules_version[:12]}, "
+                f"this machine has {rules.version[:12]}: install the same audit_toolkit on every worker"
+            )
+        result.context.rules = rules
+
+
+def run_batch_tasks(
+    root: Path,
+    wards: list[Path],
+    wards_to_run: list[Path],
+    failed: dict[Path, str],
+    *,
+    started: dt.datetime,
+    ts: pd.Timestamp,
+    as_of: str | dt.date | pd.Timestamp,
+    period_from: str | None,
+    lang: str,
+    quality: bool,
+    expectations: str | Path | None,
+    workers: int,
+    scheduler: str | None,
+    security: Any,
+    timeout: float,
+    out: str | Path | None,
+    report_options: dict[str, Any],
+    on_result: Callable[[AuditResult], None] | None,
+    on_failed: Callable[[Path, str], None] | None,
+    on_progress: Callable[[int, int, Path], None] | None = None,
+    rules_extra: Sequence[Path] = (),
+    batch_rates: Path | None = None,
+) -> BatchResult:
+    """:func:`audit_toolkit.audit.run_batch` as tasks of :func:`audit_wards` (see there)."""
+    from audit_toolkit.audit import BatchResult, _cross_ward
+    from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
+
+    remote = scheduler is not None
+    # A cluster's workers have their own working folder: send them absolute paths.
+    name = {(str(p.resolve()) if remote else str(p)): p for p in wards_to_run}
+    paths = list(name)
+    size = chunk_size(len(paths), workers)
+    if remote:  # a cluster's long-lived workers pay GX's import once: spread the wards over them
+        size = max(1, min(MAX_CHUNK, math.ceil(len(paths) / 8)))
+    tasks = [
+        WardTask(
+            paths=tuple(paths[i : i + size]),
+            as_of=ts.date().isoformat(),
+            period_from=period_from,
+            lang=lang,
+            quality=quality,
+            expectations=str(Path(expectations).resolve() if remote else expectations)
+            if expectations
+            else None,
+            out=None if out is None else str(Path(out).resolve() if remote else out),
+            report_options=report_options,
+            slim=True,
+            rules_extra=tuple(str(Path(f).resolve() if remote else f) for f in rules_extra),
+            batch_rates=None if batch_rates is None else str(batch_rates.resolve() if remote else batch_rates),
+        )
+        for i in range(0, len(paths), size)
+    ]
+
+    def done(outcome: WardOutcome) -> None:
+        if outcome.result is not None:
+            if on_result:
+                on_result(outcome.result)
+        elif on_failed:
+            on_failed(name[outcome.path], outcome.error or "")
+
+    finished: set[str] = set()
+
+    def progress(path: str) -> None:
+        if path in finished or path not in name:  # a task re-run after its worker died
+            return
+        finished.add(path)
+        if on_progress:
+            on_progress(len(finished) + len(failed), len(wards), name[path])
+
+    outcomes = run_tasks(
+        tasks,
+        workers=workers,
+        scheduler=scheduler,
+        security=security,
+        timeout=timeout,
+        on_outcome=done,
+        on_progress=progress,
+    )
+    results: list[AuditResult] = []
+    folders: dict[str, str] = {}
+    for outcome in outcomes:
+        if outcome.result is None:
+            failed[name[outcome.path]] = outcome.error or "?"
+            continue
+        results.append(outcome.result)
+        if outcome.folder:
+            folders[outcome.result.ward.ward_id] = outcome.folder
+    attach_rules(results, rules_extra=rules_extra)
+    cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
+    return BatchResult(
+        path=root,
+        results=results,
+        errors={p.name: failed[p] for p in wards if p in failed},
+        cross_ward=cross,
+        cross_ward_status=status,
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        parameters={
+            "as_of": ts.date().isoformat(),
+            "period_from": period_from,
+            "lang": lang,
+            "wards": len(wards),
+        },
+        folders=folders,
+    )
+
+
+# ------------------------------------------------------------------------------------- engines
+
+Done = Callable[[WardOutcome], None]
+
+
+def run_tasks(
+    tasks: Sequence[WardTask],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    security: Any = None,
+    timeout: float = 10.0,
+    on_outcome: Done | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> list[WardOutcome]:
+    """Run ``tasks`` in this process (``workers=1``), on a process pool, or on a Dask cluster.
+
+    ``on_progress(path)`` is called in this process as each ward is done, whichever worker did it
+    (on a cluster: when its task completes); ``on_outcome`` for each ward as its task completes.
+    Outcomes come back in the order of the tasks' paths, whatever the order of completion.
+
+    Raises:
+        InputError: the scheduler cannot be reached (the message names its address).
+    """
+    if scheduler is not None:
+        from audit_toolkit.cluster import run_on_cluster
+
+        def both(outcome: WardOutcome) -> None:
+            if on_progress:
+                on_progress(outcome.path)
+            if on_outcome:
+                on_outcome(outcome)
+
+        found = run_on_cluster(tasks, scheduler, security=security, timeout=timeout, on_outcome=both)
+    elif workers <= 1 or len(tasks) <= 1:
+        global _PROGRESS
+        found = {}
+        _PROGRESS = on_progress
+        try:
+            for task in tasks:
+                for outcome in audit_wards(task):
+                    found[outcome.path] = outcome
+                    if on_outcome:
+                        on_outcome(outcome)
+        finally:
+            _PROGRESS = None
+    else:
+        found = _run_pool(tasks, workers, on_outcome, on_progress)
+    return [found[p] for task in tasks for p in task.paths]
+
+
+def _run_pool(
+    tasks: Sequence[WardTask],
+    workers: int,
+    on_outcome: Done | None,
+    on_progress: Callable[[str], None] | None = None,
+) -> dict[str, WardOutcome]:
+    """Tasks on a process pool. A worker that dies breaks the pool and every task still in it:
+    those tasks then run again one per fresh pool, so only the task that kills its worker again
+    fails (its wards listed with the reason) and the others complete."""
+    import multiprocessing as mp
+    import threading
+
+    found: dict[str, WardOutcome] = {}
+    # Workers announce each ward on this queue; a thread here turns that into progress.
+    queue = mp.get_context("forkserver").SimpleQueue()
+
+    def relay() -> None:
+        while (path := queue.get()) is not None:
+            if on_progress:
+                on_progress(path)
+
+    listener = threading.Thread(target=relay, name="ward-progress", daemon=True)
+    listener.start()
+    try:
+        broken = _pool_round(tasks, range(len(tasks)), workers, found, on_outcome, queue, last=False)
+        for i in broken:
+            _pool_round(tasks, [i], 1, found, on_outcome, queue, last=True)
+    finally:
+        queue.put(None)
+        listener.join(timeout=5)
+    return found
+
+
+def _pool_round(
+    tasks: Sequence[WardTask],
+    which: Sequence[int],
+    workers: int,
+    found: dict[str, WardOutcome],
+    on_outcome: Done | None,
+    queue: Any,
+    *,
+    last: bool,
+) -> list[int]:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    # forkserver: workers fork from a clean server that imported the package once (no inherited
+    # threads or locks from this process, as fork would give; faster than spawn).
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["audit_toolkit.batch", "audit_toolkit.audit"])
+    broken: list[int] = []
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(which))),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(queue,),
+    ) as pool:
+        pending: dict[Future[list[WardOutcome]], int] = {pool.submit(audit_wards, tasks[i]): i for i in which}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = pending.pop(future)
+                if not last and isinstance(future.exception(), BrokenProcessPool):
+                    broken.append(i)
+                    continue
+                for outcome in _outcomes_of(future, tasks[i], "a worker process"):
+                    found[outcome.path] = outcome
+                    if on_outcome:
+                        on_outcome(outcome)
+    return sorted(broken)
+
+
+def _outcomes_of(future: Any, task: WardTask, where: str) -> Iterator[WardOutcome]:
+    """The task's outcomes, or one failure per ward when its worker died or could not run it."""
+    try:
+        outcomes: list[WardOutcome] = future.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker fails its own wards, not the batch
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        for p in task.paths:
+            yield WardOutcome(path=p, error=f"{where} stopped while auditing {p} ({reason})")
+        return
+    yield from outcomes

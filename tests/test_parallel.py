@@ -1,0 +1,170 @@
+"""Batches on a process pool: the same outputs as one process, failures reported per ward.
+
+``--workers N`` audits wards in worker processes that write each ward's outputs and send back
+slim results; the cross-ward check and the summary run in the parent. These tests compare the
+files written with ``--workers 1`` (the same tasks in this process) and ``--workers 2`` (a real
+process pool), and both with the in-memory batch (full results, no slimming), on the sample
+wards plus an unusable ward.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import audit_toolkit.batch as batch_module
+from audit_toolkit.audit import run_batch
+from audit_toolkit.batch import WardTask, audit_wards, chunk_size, slim_result
+from audit_toolkit.cli import main
+from audit_toolkit.report import write_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+ARGS = ["--as-of", "2023-02-28", "--from", "2022-01"]
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    """Every findings.csv under ``out`` by relative path (the files whose bytes must not differ)."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.glob("*/findings.csv"))}
+
+
+def _summary(out: Path) -> dict[str, object]:
+    manifest = json.loads((out / "summary" / "manifest.json").read_text(encoding="utf-8"))
+    return {k: manifest[k] for k in ("wards", "errors", "cross_ward")}
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The four sample wards and one unusable workbook."""
+    folder = tmp_path_factory.mktemp("city") / "city"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "broken.xlsx").write_bytes(b"not a workbook")
+    return folder
+
+
+@pytest.fixture
+def one_ward_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks of one ward, so that five wards really spread over a pool of two processes."""
+    monkeypatch.setattr(batch_module, "MIN_PER_TASK", 1)
+
+
+@pytest.mark.usefixtures("one_ward_tasks")
+def test_workers_write_the_same_outputs_as_one_process(city: Path, tmp_path: Path) -> None:
+    outs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        assert main(["audit", str(city), *ARGS, "--out", str(out), "--workers", str(workers)]) == 0
+        outs[workers] = out
+    one, two = _files(outs[1]), _files(outs[2])
+    assert len(one) == 5  # four wards and the summary's cross-ward file
+    assert one == two
+    assert _summary(outs[1]) == _summary(outs[2])
+    assert "broken.xlsx" in _summary(outs[2])["errors"]  # type: ignore[operator]
+    # The reference: the batch audited in memory with full results, written afterwards.
+    reference = tmp_path / "memory"
+    write_batch(run_batch(city, as_of="2023-02-28", period_from="2022-01"), reference)
+    assert _files(reference) == one
+    cross = pd.read_csv(outs[2] / "summary" / "findings.csv", dtype=str, encoding="utf-8-sig")
+    assert len(cross) > 0  # the sample wards share people: the cross-ward check really compared them
+
+
+@pytest.mark.usefixtures("one_ward_tasks")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_batch_with_no_readable_ward_exits_2_naming_each_problem(
+    workers: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    city = tmp_path / "city"
+    city.mkdir()
+    # a workbook that is not one
+    (city / "hong.xlsx").write_bytes(b"not a workbook")
+    # a ward whose beneficiary list lacks its category column
+    ward = city / "thieu-cot"
+    ward.mkdir()
+    (ward / "beneficiaries.csv").write_text(
+        "Họ và tên,Ngày sinh\nNguyễn Văn An,01/01/1950\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    assert main(["audit", str(city), *ARGS, "--out", str(out), "--workers", workers]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "hong.xlsx" in err and "thieu-cot" in err
+    assert "category" in err  # the second ward's own problem, not only its name
+    assert not (out / "summary").exists()  # no empty summary that reads as "no findings"
+
+
+def test_one_ward_failing_leaves_the_others_complete(city: Path) -> None:
+    paths = (str(city / "broken.xlsx"), str(city / "duc-xuan"))
+    outcomes = audit_wards(WardTask(paths=paths, as_of="2023-02-28", period_from="2022-01", quality=False))
+    assert [o.path for o in outcomes] == list(paths)
+    assert outcomes[0].result is None and outcomes[0].error and "broken.xlsx" in outcomes[0].error
+    assert outcomes[1].error is None and outcomes[1].result is not None
+    assert len(outcomes[1].result.findings) > 0
+
+
+def test_a_ward_the_worker_cannot_see_is_named(tmp_path: Path) -> None:
+    gone = tmp_path / "not-mounted" / "phuong-a"
+    [outcome] = audit_wards(WardTask(paths=(str(gone),), as_of="2023-02-28", quality=False))
+    assert outcome.result is None
+    assert outcome.error is not None and str(gone) in outcome.error and "worker" in outcome.error
+
+
+def test_slim_result_keeps_what_the_batch_reads_and_drops_the_tables() -> None:
+    [outcome] = audit_wards(
+        WardTask(paths=(str(SAMPLE / "duc-xuan"),), as_of="2023-02-28", period_from="2022-01", slim=False)
+    )
+    full = outcome.result
+    assert full is not None
+    slim = slim_result(full)
+    assert set(slim.ward.tables) == set(full.ward.tables)  # ctx.has() answers as before
+    assert all(len(f) == 0 for name, f in slim.ward.tables.items() if name != "report")
+    assert slim.quality is None and slim.context.rules is None
+    pd.testing.assert_frame_equal(slim.findings, full.findings)
+    pd.testing.assert_frame_equal(slim.context.lines, full.context.lines)
+    slim_pay, full_pay = slim.context.payments_linked, full.context.payments_linked
+    # Only raw text and evidence columns are left behind; the rows and every other column are kept.
+    dropped = set(full_pay.columns) - set(slim_pay.columns)
+    assert dropped and all(c.endswith("_raw") or c in {"_file", "_sheet", "full_name", "name_key"} or
+                           c.startswith("paid_date") for c in dropped)  # fmt: skip
+    pd.testing.assert_frame_equal(slim_pay, full_pay[list(slim_pay.columns)])
+    assert slim.counts_by_check == full.counts_by_check
+    assert len(full.ward.tables["residents"]) > 0  # the full result is left as it was
+
+
+@pytest.mark.parametrize(
+    ("wards", "workers", "size"),
+    [
+        (4, 1, 10),  # one process: every ward in one task (one GX pass per table)
+        (4, 2, 10),  # a few wards: one task, not two GX passes and two GX imports
+        (20, 2, 10),  # two workers: ten wards each
+        (31, 2, 16),  # an odd count: the last task is smaller
+        (100, 2, 25),  # never more than 25 wards loaded together
+        (1, 8, 10),  # more workers than wards: one task
+    ],
+)
+def test_chunk_size(wards: int, workers: int, size: int) -> None:
+    assert chunk_size(wards, workers) == size
+
+
+@pytest.mark.usefixtures("one_ward_tasks")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_ward_once_across_workers(workers: int, city: Path, tmp_path: Path) -> None:
+    events: list[tuple[int, int, str]] = []
+    batch = run_batch(
+        city,
+        as_of="2023-02-28",
+        period_from="2022-01",
+        quality=False,
+        workers=workers,
+        out=tmp_path,
+        on_progress=lambda done, total, path: events.append((done, total, path.name)),
+    )
+    names = sorted(p.name for p in city.iterdir())
+    # wards done of N, one event per ward (the unusable one included), counting up to N
+    assert [e[0] for e in events] == list(range(1, len(names) + 1))
+    assert {e[1] for e in events} == {len(names)}
+    assert sorted(e[2] for e in events) == names
+    assert len(batch.results) == len(names) - 1

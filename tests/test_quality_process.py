@@ -1,0 +1,74 @@
+"""GX in a helper process (run_audit's default): the same result as validating in this process.
+
+The helper imports Great Expectations while this process loads and checks the ward; these tests
+compare what a report reads from the two results, and check that a suite the helper cannot use
+still raises the proper error here (the audit validates again in this process).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit_toolkit.audit import run_audit
+from audit_toolkit.errors import RuleError
+from audit_toolkit.io import load_ward
+from audit_toolkit.quality_process import QualitySide, side_process_allowed
+
+ROOT = Path(__file__).resolve().parents[1]
+WARD = ROOT / "data" / "sample" / "xuat-hoa"
+
+
+@pytest.fixture(scope="module")
+def both() -> tuple[object, object]:
+    kwargs = {"as_of": "2023-02-28", "period_from": "2022-01", "lang": "en"}
+    return (
+        run_audit(WARD, quality_process=True, **kwargs),  # type: ignore[arg-type]
+        run_audit(WARD, quality_process=False, **kwargs),  # type: ignore[arg-type]
+    )
+
+
+def test_helper_gives_the_same_findings_and_quality_tables(both: tuple[object, object]) -> None:
+    side, here = both
+    pd.testing.assert_frame_equal(side.findings, here.findings)  # type: ignore[attr-defined]
+    for attr in ("summary", "failures", "finding_rows"):
+        pd.testing.assert_frame_equal(getattr(side.quality, attr), getattr(here.quality, attr))  # type: ignore[attr-defined]
+    assert side.quality.skipped == here.quality.skipped  # type: ignore[attr-defined]
+    assert len(here.quality.failures) > 0  # type: ignore[attr-defined]  # the sample ward fails rules: compared for real
+
+
+def test_a_suite_the_helper_cannot_use_raises_here(tmp_path: Path) -> None:
+    folder = tmp_path / "expectations"
+    shutil.copytree(ROOT / "expectations", folder)
+    path = folder / "beneficiaries.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["expectations"][0]["kwargs"]["column"] = "catgory"  # a typo: GX cannot evaluate the rule
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(RuleError) as err:
+        run_audit(WARD, as_of="2023-02-28", expectations=folder)
+    assert str(path) in str(err.value)
+
+
+def test_helper_result_is_the_validation_of_the_submitted_tables() -> None:
+    tables = load_ward(WARD).tables
+    side = QualitySide.start()
+    side.submit(tables, lang="vi", expectations=None)
+    from audit_toolkit.quality import validate_tables
+
+    got, want = side.result(), validate_tables(tables, lang="vi")
+    pd.testing.assert_frame_equal(got.summary, want.summary)
+    side.close()  # idempotent after result()
+
+
+def test_no_helper_inside_a_daemonic_worker() -> None:
+    # A daemonic worker (multiprocessing.Pool, Dask's worker processes) may not start children:
+    # there GX runs in the worker itself.
+    import multiprocessing as mp
+
+    assert side_process_allowed()
+    with mp.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(side_process_allowed) is False
