@@ -182,7 +182,7 @@ def _module_aliases(path: Path) -> dict[str, str]:
             if name == "":
                 continue
             full = f"{i.module}.{name}"
-            if importlib.util.find_spec(full) is not None if _is_module(full) else False:
+            if _is_module(full):
                 out[name] = full
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
