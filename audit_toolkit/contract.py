@@ -110,7 +110,12 @@ def _load_tables() -> tuple[dict[str, TableSpec], tuple[str, ...]]:
         columns = {}
         for col, cspec in spec["columns"].items():
             if cspec["kind"] not in KINDS:
-                raise ValueError(f"tables.yml: unknown kind {cspec['kind']!r} for {name}.{col}")
+                raise RuleError(
+                    f"unknown kind {cspec['kind']!r} for {name}.{col}",
+                    file="tables.yml",
+                    section=name,
+                    fix=f"use one of {', '.join(sorted(KINDS))}",
+                )
             columns[col] = ColumnSpec(
                 name=col,
                 kind=cspec["kind"],
@@ -132,7 +137,7 @@ def _load_tables() -> tuple[dict[str, TableSpec], tuple[str, ...]]:
 
 
 def _vocab_error(path: Path, vocab: str, key: object, problem: str, fix: str) -> RuleError:
-    return RuleError(f"{path.name}: vocabulary {vocab!r}, label {key!r} {problem}\nFix: {fix}")
+    return RuleError(f"vocabulary {vocab!r}, label {key!r} {problem}", file=path.name, section=vocab, fix=fix)
 
 
 _VOCAB_KEYS = frozenset({"values", "patterns", "fallback", "default", "symbols", "dtype"})
@@ -362,7 +367,8 @@ def _lookup_label(folded: str, table: CategoryTable) -> tuple[Any, Any]:
     if entry is not None:
         return entry.code, entry.disability_level
     for entry in table.patterns:
-        assert entry.pattern is not None
+        if entry.pattern is None:  # ``patterns`` holds only entries built from a pattern
+            continue
         m = entry.pattern.search(folded)
         if m is None:
             continue

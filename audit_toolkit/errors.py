@@ -64,7 +64,47 @@ class InputError(AuditToolkitError):
 
 
 class RuleError(AuditToolkitError):
-    """A rule table is malformed or inconsistent (overlapping periods, unknown category, …)."""
+    """A rule table is malformed or inconsistent (overlapping periods, unknown category, …).
+
+    Like :class:`InputError`, the message says what, where (rule file, section, row) and how to
+    fix it; each part is also an attribute, so a caller can show or test it on its own.
+
+    Example:
+        >>> str(RuleError("legal_basis is missing", file="levels.yml", section="national", row=2,
+        ...               fix="add legal_basis to the row"))
+        "legal_basis is missing (file levels.yml, section 'national', row 2)\nFix: add legal_basis to the row"
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        section: str | None = None,
+        row: int | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.section = section
+        self.row = row
+        self.fix = fix
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"file {self.file}")
+        if self.section:
+            where.append(f"section {self.section!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        text = self.message
+        if where:
+            text += " (" + ", ".join(where) + ")"
+        if self.fix:
+            text += f"\nFix: {self.fix}"
+        return text
 
 
 class ExportError(AuditToolkitError):

@@ -142,7 +142,9 @@ def field_visit_sample(
     if isinstance(result_or_lines, pd.DataFrame):
         lines = result_or_lines
     else:
-        lines = result_or_lines.context.lines
+        from audit_toolkit.roster import roster_summary
+
+        lines = roster_summary(result_or_lines).lines
     lines = lines.loc[lines["person_key"].notna() & (lines["person_key"].astype(str) != "")]
     active = lines["active_asof"].fillna(False).astype(bool) if "active_asof" in lines else True
     everyone = _people(lines) if len(lines) else pd.DataFrame(columns=[*_PERSON_FIELDS, "source"])

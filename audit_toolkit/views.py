@@ -19,6 +19,7 @@ import pandas as pd
 
 from audit_toolkit.messages import fmt_vnd, t
 from audit_toolkit.months import month_label
+from audit_toolkit.roster import roster_summary
 
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult, BatchResult
@@ -117,19 +118,19 @@ def _severity(values: pd.Series, lang: str) -> list[str]:
 def key_figures(result: AuditResult) -> Table:
     """The audit's key figures as a two-column table (label, value) in the report language."""
     lang = result.lang
-    lines = result.context.lines
-    active = lines.loc[lines["active_asof"]]
+    roster = roster_summary(result)
+    lines = roster.lines
     f = result.findings
     over = int(f.loc[f["amount_vnd"] > 0, "amount_vnd"].sum()) if len(f) else 0
     under = int(-f.loc[f["amount_vnd"] < 0, "amount_vnd"].sum()) if len(f) else 0
-    without_id = int((~lines["person_key"].str.startswith("id:").fillna(False)).sum())
+    without_id = roster.lines_without_id
     rows = [
         ("views.ward", result.ward.ward_name),
         ("views.period", f"{month_label(result.period_start)} – {month_label(result.period_end)}"),
         ("views.as_of", result.as_of.strftime("%d/%m/%Y")),
         ("views.lines", f"{len(lines):,}"),
         ("matching.lines_without_id", f"{without_id:,}"),
-        ("views.people_active", f"{active['person_key'].nunique():,}"),
+        ("views.people_active", f"{roster.people_active:,}"),
         ("views.findings", f"{len(f):,}"),
         ("views.findings_high", f"{int((f['severity'] == 'high').sum()):,}" if len(f) else "0"),
         ("views.overpaid", fmt_vnd(over, lang)),
@@ -238,9 +239,7 @@ def batch_overview(batch: BatchResult) -> Table:
             {
                 t("report.col.ward", lang): r.ward.ward_name,
                 t("display.ward_code", lang): r.ward.ward_code or "",
-                t(
-                    "report.col.beneficiaries", lang
-                ): f"{int(r.context.lines.loc[r.context.lines['active_asof'], 'person_key'].nunique()):,}",
+                t("report.col.beneficiaries", lang): f"{roster_summary(r).people_active:,}",
                 t("report.col.findings", lang): f"{len(f):,}",
                 t("report.severity.high", lang): f"{int((f['severity'] == 'high').sum()):,}"
                 if len(f)
@@ -286,9 +285,10 @@ class Charts(list[SVGChart]):
 
 def figures(result: AuditResult) -> Charts:
     """The report's charts (findings and money by check, categories vs report, ages, monthly payments)."""
-    from audit_toolkit.report.html import _charts, active_by_category, check_overview
+    from audit_toolkit.report.charts import report_charts
+    from audit_toolkit.report.html import active_by_category, check_overview
 
-    charts = _charts(result, check_overview(result), active_by_category(result))
+    charts = report_charts(result, check_overview(result), active_by_category(result))
     keys = ("findings_by_check", "money_by_check", "by_category", "age", "paid_by_month")
     return Charts(SVGChart(charts[k], t(f"report.charts.{k}", result.lang)) for k in keys if charts.get(k))
 

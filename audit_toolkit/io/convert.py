@@ -7,11 +7,13 @@ moves rows with problems to ``WardData.unreadable``; nothing here drops a row.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from audit_toolkit.contract import VOCABULARIES, CategoryTable, ColumnSpec, TableSpec, map_categories
+from audit_toolkit.errors import RuleError
 from audit_toolkit.normalize import (
     Parsed,
     is_blank,
@@ -133,8 +135,8 @@ def type_table(
         elif col.kind == "date":
             parsed = normalize_dates(cells)
             out[col.name] = parsed.values
-            assert parsed.year_only is not None
-            out[f"{col.name}_year_only"] = parsed.year_only
+            # normalize_dates always fills year_only (None is for the other parsers).
+            out[f"{col.name}_year_only"] = cast(pd.Series, parsed.year_only)
             problems.add(parsed.bad, col.name, cells, "cannot read date")
         elif col.kind in _NUMBER_PARSERS:
             func, reason = _NUMBER_PARSERS[col.kind]
@@ -148,7 +150,13 @@ def type_table(
             out["_implied_level"] = mapped["implied_level"]
             problems.add(mapped["bad"], col.name, cells, "unknown category label")
         elif col.kind == "vocab":
-            assert col.vocab is not None
+            if col.vocab is None:
+                raise RuleError(
+                    f"column {col.name!r} of kind vocab names no vocabulary",
+                    file="tables.yml",
+                    section=spec.name,
+                    fix="add vocab: <name in vocabularies.yml> to the column",
+                )
             vocab = VOCABULARIES[col.vocab]
             parsed = normalize_vocab(
                 cells,

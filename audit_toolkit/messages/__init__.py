@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from audit_toolkit.errors import InputError, RuleError
 from audit_toolkit.months import month_label
 
 __all__ = ["LANGS", "catalogue", "fmt_date", "fmt_month", "fmt_vnd", "render", "render_rows", "t"]
@@ -35,7 +36,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def catalogue(lang: str) -> Mapping[str, str]:
     """All messages of ``lang`` merged from its YAML files (cached)."""
     if lang not in LANGS:
-        raise ValueError(f"Unknown report language {lang!r}: use one of {', '.join(LANGS)}")
+        raise InputError(f"Unknown report language {lang!r}", fix=f"use one of {', '.join(LANGS)}")
     merged: dict[str, str] = {}
     folder = resources.files("audit_toolkit.messages").joinpath(lang)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -44,7 +45,11 @@ def catalogue(lang: str) -> Mapping[str, str]:
         data = yaml.load(entry.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         for key, value in data.items():
             if key in merged:
-                raise ValueError(f"Message key {key!r} defined twice in messages/{lang}")
+                raise RuleError(
+                    f"Message key {key!r} defined twice in messages/{lang}",
+                    file=f"messages/{lang}/{entry.name}",
+                    fix="keep one definition of each key across the language's files",
+                )
             merged[str(key)] = str(value)
     return merged
 

@@ -23,15 +23,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from audit_toolkit.messages import fmt_month, t
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from audit_toolkit.audit import AuditResult
 
 __all__ = [
     "age_histogram",
     "bar_chart",
     "grouped_bars",
     "monthly_line",
+    "report_charts",
     "signed_bars",
     "svg_of",
 ]
@@ -271,3 +276,69 @@ def monthly_line(amounts: pd.Series, *, title: str, ylabel: str) -> str | None:
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     return svg_of(fig, title)
+
+
+def report_charts(
+    result: AuditResult, overview: list[dict[str, Any]], by_category: pd.DataFrame
+) -> dict[str, Any]:
+    """Every chart of the one-ward report, as SVG text (``None`` where there is nothing to draw).
+
+    Args:
+        result: the ward's audit (its findings overview and roster summary are drawn).
+        overview: :func:`audit_toolkit.report.html.check_overview` of ``result``.
+        by_category: :func:`audit_toolkit.report.html.active_by_category` of ``result``.
+
+    Returns:
+        ``findings_by_check``, ``money_by_check``, ``by_category``, ``age``, ``paid_by_month``
+        (SVG or ``None``) and ``has_payments`` (whether the ward gave a payments table).
+    """
+    from audit_toolkit.roster import roster_summary
+
+    lang = result.lang
+
+    def tr(key: str) -> str:
+        return t(key, lang)
+
+    ran = [r for r in overview if r["run"] and r["count"]]
+    counts = pd.Series({r["check_id"]: r["count"] for r in ran}, dtype="int64")
+    colours = [SEVERITY_COLOURS.get(r["severity"], PRIMARY) for r in ran]
+    out: dict[str, Any] = {
+        "findings_by_check": bar_chart(counts, title=tr("report.charts.findings_by_check"), colours=colours),
+        "money_by_check": signed_bars(
+            pd.Series({r["check_id"]: r["overpaid"] for r in ran}, dtype="float64"),
+            pd.Series({r["check_id"]: r["underpaid"] for r in ran}, dtype="float64"),
+            title=tr("report.charts.money_by_check"),
+            over_label=tr("report.charts.overpaid"),
+            under_label=tr("report.charts.underpaid"),
+            unit_label=tr("report.charts.million"),
+        ),
+    }
+    cats = by_category.drop(index="TOTAL")
+    series = {"records": tr("report.charts.records"), "reported": tr("report.charts.reported")}
+    frame = cats[["records", "reported"]] if cats["reported"].notna().any() else cats[["records"]]
+    out["by_category"] = grouped_bars(
+        frame,
+        title=tr("report.charts.by_category"),
+        series_labels=series,
+        ylabel=tr("report.charts.people_axis"),
+    )
+    roster = roster_summary(result)
+    active = roster.active.drop_duplicates("person_key")
+    out["age"] = age_histogram(
+        active["age_asof"],
+        title=tr("report.charts.age"),
+        thresholds=result.context.rules.chart_age_marks(result.as_of),
+        threshold_label=tr("report.charts.threshold"),
+        xlabel=tr("report.charts.age_axis"),
+        ylabel=tr("report.charts.people_axis"),
+    )
+    out["has_payments"] = "payments" in result.ward.tables
+    out["paid_by_month"] = None
+    if roster.paid_by_month is not None:
+        per_month = roster.paid_by_month.copy()
+        per_month.index = [fmt_month(m, lang) for m in per_month.index]
+        if per_month.any():
+            out["paid_by_month"] = monthly_line(
+                per_month, title=tr("report.charts.paid_by_month"), ylabel=tr("report.charts.million")
+            )
+    return out

@@ -12,10 +12,7 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
 import re
-import socket
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -26,9 +23,12 @@ import pandas as pd
 
 from audit_toolkit.checks.status import NotRunReason
 from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
+from audit_toolkit.report.charts import report_charts
+from audit_toolkit.report.common import local_time, who_ran
 from audit_toolkit.report.files import atomic_write_text, mask_id, mask_ids
 from audit_toolkit.report.levels import levels_rows
 from audit_toolkit.report.linkage import linkage_waterfalls
+from audit_toolkit.roster import roster_summary
 
 if TYPE_CHECKING:
     import jinja2
@@ -181,10 +181,9 @@ def active_by_category(result: AuditResult) -> pd.DataFrame:
     Returns a frame indexed by category code (contract order, then others), columns ``records``
     (distinct people) and ``reported`` (``NaN`` where the report gives none), plus a ``TOTAL`` row.
     """
-    lines = result.context.lines
-    active = lines.loc[lines["active_asof"].fillna(False).astype(bool)]
-    records = active.groupby("category")["person_key"].nunique()
-    total_records = int(active["person_key"].nunique())
+    roster = roster_summary(result)
+    records = roster.active_by_category
+    total_records = roster.people_active
     reported = pd.Series(dtype="float64")
     total_reported: float = np.nan
     report = result.ward.tables.get("report")
@@ -264,64 +263,6 @@ def check_overview(result: AuditResult) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _charts(result: AuditResult, overview: list[dict[str, Any]], by_category: pd.DataFrame) -> dict[str, Any]:
-    from audit_toolkit.report import charts
-
-    lang = result.lang
-    tr = translator(lang)
-    ran = [r for r in overview if r["run"] and r["count"]]
-    counts = pd.Series({r["check_id"]: r["count"] for r in ran}, dtype="int64")
-    colours = [charts.SEVERITY_COLOURS.get(r["severity"], charts.PRIMARY) for r in ran]
-    out: dict[str, Any] = {
-        "findings_by_check": charts.bar_chart(
-            counts, title=tr("report.charts.findings_by_check"), colours=colours
-        ),
-        "money_by_check": charts.signed_bars(
-            pd.Series({r["check_id"]: r["overpaid"] for r in ran}, dtype="float64"),
-            pd.Series({r["check_id"]: r["underpaid"] for r in ran}, dtype="float64"),
-            title=tr("report.charts.money_by_check"),
-            over_label=tr("report.charts.overpaid"),
-            under_label=tr("report.charts.underpaid"),
-            unit_label=tr("report.charts.million"),
-        ),
-    }
-    cats = by_category.drop(index="TOTAL")
-    series = {"records": tr("report.charts.records"), "reported": tr("report.charts.reported")}
-    frame = cats[["records", "reported"]] if cats["reported"].notna().any() else cats[["records"]]
-    out["by_category"] = charts.grouped_bars(
-        frame,
-        title=tr("report.charts.by_category"),
-        series_labels=series,
-        ylabel=tr("report.charts.people_axis"),
-    )
-    lines = result.context.lines
-    active = lines.loc[lines["active_asof"].fillna(False).astype(bool)].drop_duplicates("person_key")
-    out["age"] = charts.age_histogram(
-        active["age_asof"],
-        title=tr("report.charts.age"),
-        thresholds=result.context.rules.chart_age_marks(result.as_of),
-        threshold_label=tr("report.charts.threshold"),
-        xlabel=tr("report.charts.age_axis"),
-        ylabel=tr("report.charts.people_axis"),
-    )
-    out["has_payments"] = "payments" in result.ward.tables
-    out["paid_by_month"] = None
-    if out["has_payments"]:
-        pay = result.context.payments_linked
-        months = np.arange(result.period_start, result.period_end + 1)
-        inside = pay.loc[pay["received"] & pay["m"].isin(months)]
-        per_month = (
-            pd.to_numeric(inside["amount"], errors="coerce").groupby(inside["m"].astype("int64")).sum()
-        )
-        per_month = per_month.reindex(months, fill_value=0.0)
-        per_month.index = [fmt_month(m, lang) for m in months]
-        if per_month.any():
-            out["paid_by_month"] = charts.monthly_line(
-                per_month, title=tr("report.charts.paid_by_month"), ylabel=tr("report.charts.million")
-            )
-    return out
 
 
 def _no_charts(result: AuditResult) -> dict[str, Any]:
@@ -412,18 +353,6 @@ def sample_rows(sample: pd.DataFrame, lang: str, *, mask: bool) -> list[dict[str
     return frame.to_dict("records")  # type: ignore[return-value]
 
 
-def _who() -> tuple[str, str]:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers: not worth failing a report
-        user = ""
-    return user, socket.gethostname()
-
-
-def _local(ts: dt.datetime) -> str:
-    return ts.astimezone().strftime("%d/%m/%Y %H:%M")
-
-
 def _chunks(rows: list[dict[str, Any]], checks: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in checks}
     for row in rows:
@@ -456,7 +385,7 @@ def render_html(
         sample = field_visit_sample(result, findings, n=sample_size, seed=seed)
     over, under = _money(findings)
     severity_counts = findings["severity"].value_counts()
-    user, host = _who()
+    user, host = who_ran()
     ward = result.ward
     cat_rows = [
         {
@@ -486,7 +415,7 @@ def render_html(
         ),
         "as_of": fmt_date(result.as_of, lang),
         "ran_by": f"{user}@{host}" if user else host,
-        "ran_at": _local(result.finished_at),
+        "ran_at": local_time(result.finished_at),
         "version": __version__,
         "rules_version": result.rules_version,
         "mask": mask,
@@ -507,7 +436,7 @@ def render_html(
         "not_run": [r for r in overview if not r["run"]],
         "findings_by_check": by_check,
         "waterfalls": linkage_waterfalls(findings, lang),
-        "charts": _charts(result, overview, by_category) if charts else _no_charts(result),
+        "charts": report_charts(result, overview, by_category) if charts else _no_charts(result),
         "quality": quality_tables(result.quality, lang),
         "sample": sample_rows(sample, lang, mask=mask),
         "sample_random": int((sample["reason"] == "random").sum()) if len(sample) else 0,

@@ -81,7 +81,9 @@ def name_matching(result: AuditResult) -> NameMatching:
         The counts of lines without ID and the checks that ran on name matching, in catalogue order.
     """
     lang = result.lang
-    keys = result.context.lines["person_key"]
+    from audit_toolkit.roster import roster_summary
+
+    keys = roster_summary(result).lines["person_key"]
     has_id = keys.str.startswith("id:").fillna(False).to_numpy(dtype=bool)
     lines = len(keys)
     without = int(lines - has_id.sum())

@@ -19,10 +19,9 @@ from urllib.parse import quote
 import pandas as pd
 
 from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
+from audit_toolkit.report.common import local_time, who_ran
 from audit_toolkit.report.files import atomic_write_text
 from audit_toolkit.report.html import (
-    _local,
-    _who,
     active_by_category,
     environment,
     finding_rows,
@@ -183,7 +182,7 @@ def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mas
             start=fmt_month(first.period_start, lang),
             end=fmt_month(first.period_end, lang),
         )
-    user, host = _who()
+    user, host = who_ran()
     context = {
         "lang": lang,
         "t": tr,
@@ -195,7 +194,7 @@ def render_summary_html(batch: BatchResult, ward_folders: dict[str, str], *, mas
         if batch.parameters.get("as_of")
         else "",
         "ran_by": f"{user}@{host}" if user else host,
-        "ran_at": _local(batch.finished_at),
+        "ran_at": local_time(batch.finished_at),
         "mask": mask,
         "wards": rows,
         "check_cols": check_cols,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from audit_toolkit.errors import AuditToolkitError
 from audit_toolkit.messages import fmt_month, t
 from audit_toolkit.report.files import atomic_path, neutralise
 
@@ -210,7 +211,8 @@ def _summary_sheet(
 
     lang = result.lang
     ws = wb.active
-    assert ws is not None
+    if ws is None:  # a new openpyxl Workbook always has one sheet
+        raise AuditToolkitError("Bug: the new workbook has no active sheet; please report it")
     ws.title = sheet_title(t("report.xlsx.summary_sheet", lang))
     ward = result.ward
     bold = Font(bold=True)

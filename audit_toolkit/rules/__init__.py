@@ -117,7 +117,7 @@ def load_rules(
     if province_code is not None:
         try:
             province_code = normalise_province_code(province_code)
-        except ValueError:
+        except InputError:
             raise InputError(
                 f"Province code {province_code!r} is not a number",
                 fix='give the GSO province code, e.g. "06" (Bắc Kạn) or "19" (Thái Nguyên)',

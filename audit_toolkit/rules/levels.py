@@ -40,12 +40,12 @@ _LEVELS = {"standard_level": "standard_level", "social_pension": "social_pension
 
 def _covering(frame: pd.DataFrame, positions: np.ndarray, months: np.ndarray) -> np.ndarray:
     """For each month, the position (in ``frame``) of the row among ``positions`` in force, or -1."""
-    from audit_toolkit.rules.ruleset import _month_bounds
+    from audit_toolkit.rules.ruleset import month_bounds
 
     out = np.full(len(months), -1, dtype=np.int64)
     if not len(positions):
         return out
-    start, end = _month_bounds(frame.iloc[positions])
+    start, end = month_bounds(frame.iloc[positions])
     for pos, s, e in zip(positions, start, end, strict=True):
         out[(months >= s) & (months < e)] = pos
     return out
@@ -120,7 +120,7 @@ def check_rates_not_below_national(rules: RuleSet) -> None:
     Raises:
         InputError: naming the file, the line, the month and both amounts.
     """
-    from audit_toolkit.rules.ruleset import _month_bounds
+    from audit_toolkit.rules.ruleset import month_bounds
 
     rates = rules.rates
     if rates is None:
@@ -130,9 +130,9 @@ def check_rates_not_below_national(rules: RuleSet) -> None:
         if frame is None or not len(frame):
             continue
         national = rules.tables[table]
-        nat_start, _ = _month_bounds(national[national["scope"] == "national"])
+        nat_start, _ = month_bounds(national[national["scope"] == "national"])
         horizon = float(np.max(nat_start[np.abs(nat_start) < 1e17], initial=0.0))
-        start, end = _month_bounds(frame)
+        start, end = month_bounds(frame)
         for pos, (s, e, amount) in enumerate(zip(start, end, frame["amount"], strict=True)):
             last = e - 1 if abs(e) < 1e17 else max(s, horizon)
             months = np.arange(s, last + 1, dtype=float)

@@ -18,21 +18,28 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import yaml
 
-from audit_toolkit.errors import RuleError
+from audit_toolkit.errors import InputError, RuleError
 
 __all__ = [
     "CHECK_IDS",
     "DISABILITY_LEVELS",
+    "LEVEL_COLUMNS",
     "PACKAGED_DIR",
     "TABLES",
     "RuleData",
+    "RuleRow",
+    "RuleYamlLoader",
     "load_rule_data",
     "normalise_province_code",
+    "row_common",
+    "row_date",
+    "row_number",
+    "row_period",
 ]
 
 PACKAGED_DIR = Path(__file__).parent / "data"
@@ -85,19 +92,24 @@ _STACK_RESULTS = frozenset({"stack", "duplicate", "by_cared_for"})
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class RuleYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML loader that keeps dates as text, so a bad date is reported with its row (not a crash)."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+RuleYamlLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
 
 
 # --------------------------------------------------------------------------------------- errors
 
 
 @dataclass(frozen=True)
-class _Where:
-    """Where a row came from, for error messages and the citations appendix."""
+class RuleRow:
+    """Where a rule row came from (file, section, 1-based row), for errors and the citations appendix.
+
+    Public because ``rates.py`` reads its rows with the same loader and reports them the same way.
+    """
 
     file: str
     section: str
@@ -107,8 +119,11 @@ class _Where:
         return f"file {self.file}, section {self.section!r}, row {self.row}"
 
 
-def _fail(message: str, where: _Where | str, fix: str) -> RuleError:
-    return RuleError(f"{message} ({where})\nFix: {fix}")
+def _fail(message: str, where: RuleRow | str, fix: str, *, section: str | None = None) -> RuleError:
+    """A :class:`RuleError` at a row (``RuleRow``) or in a whole file (its name, optionally a section)."""
+    if isinstance(where, RuleRow):
+        return RuleError(message, file=where.file, section=where.section, row=where.row, fix=fix)
+    return RuleError(message, file=where, section=section, fix=fix)
 
 
 # --------------------------------------------------------------------------------------- values
@@ -123,11 +138,11 @@ def normalise_province_code(code: object) -> str:
     """
     text = str(code).strip()
     if not text.isdigit():
-        raise ValueError(f"province code {code!r} is not a number")
+        raise InputError(f"province code {code!r} is not a number", fix='use the GSO code, e.g. "01"')
     return f"{int(text):02d}"
 
 
-def _date(value: object, name: str, where: _Where, *, required: bool = False) -> Any:
+def row_date(value: object, name: str, where: RuleRow, *, required: bool = False) -> Any:
     """A Timestamp, or NaT when empty (open period end)."""
     if value is None or value == "":
         if required:
@@ -141,7 +156,8 @@ def _date(value: object, name: str, where: _Where, *, required: bool = False) ->
         raise _fail(f"{name} {value!r} is not a date", where, f"write {name} as YYYY-MM-DD") from None
 
 
-def _number(value: object, name: str, where: _Where, *, required: bool = True) -> float:
+def row_number(value: object, name: str, where: RuleRow, *, required: bool = True) -> float:
+    """A plain number (not a bool), NaN when empty and not required."""
     if value is None:
         if required:
             raise _fail(f"{name} is missing", where, f"give {name} as a number")
@@ -151,7 +167,7 @@ def _number(value: object, name: str, where: _Where, *, required: bool = True) -
     return float(value)
 
 
-def _text(value: object, name: str, where: _Where, *, required: bool = True) -> str | None:
+def _text(value: object, name: str, where: RuleRow, *, required: bool = True) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise _fail(f"{name} is missing", where, f"give {name}")
@@ -159,7 +175,7 @@ def _text(value: object, name: str, where: _Where, *, required: bool = True) -> 
     return str(value).strip()
 
 
-def _common(row: Mapping[str, Any], where: _Where, defaults: Mapping[str, Any]) -> dict[str, Any]:
+def row_common(row: Mapping[str, Any], where: RuleRow, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """legal_basis (required) and confidence (optional H/M/L) of any row, with section defaults."""
     basis = row.get("legal_basis", defaults.get("legal_basis"))
     if basis is None or not str(basis).strip():
@@ -176,9 +192,10 @@ def _common(row: Mapping[str, Any], where: _Where, defaults: Mapping[str, Any]) 
     return {"legal_basis": str(basis).strip(), "confidence": confidence, "file": where.file}
 
 
-def _period(row: Mapping[str, Any], where: _Where) -> dict[str, Any]:
-    start = _date(row.get("valid_from"), "valid_from", where)
-    end = _date(row.get("valid_to"), "valid_to", where)
+def row_period(row: Mapping[str, Any], where: RuleRow) -> dict[str, Any]:
+    """``valid_from`` / ``valid_to`` of a row (``valid_to`` exclusive, after ``valid_from``)."""
+    start = row_date(row.get("valid_from"), "valid_from", where)
+    end = row_date(row.get("valid_to"), "valid_to", where)
     if not pd.isna(start) and not pd.isna(end) and end <= start:
         raise _fail(
             f"valid_to {end.date()} is not after valid_from {start.date()}",
@@ -190,7 +207,7 @@ def _period(row: Mapping[str, Any], where: _Where) -> dict[str, Any]:
 
 def _rows(
     doc: Mapping[str, Any], section: str, file: str, *, required: bool = True
-) -> list[tuple[_Where, dict[str, Any]]]:
+) -> list[tuple[RuleRow, dict[str, Any]]]:
     rows = doc.get(section)
     if rows is None:
         if required:
@@ -202,7 +219,7 @@ def _rows(
         )
     out = []
     for i, row in enumerate(rows, start=1):
-        where = _Where(file, section, i)
+        where = RuleRow(file, section, i)
         if not isinstance(row, dict):
             raise _fail("row is not a mapping", where, "write each row as 'key: value' pairs")
         out.append((where, row))
@@ -219,13 +236,13 @@ def _frame(records: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFram
 
 # --------------------------------------------------------------------------------------- parsers
 
-_LEVEL_COLS = ("scope", "valid_from", "valid_to", "amount", "legal_basis", "confidence", "note", "file")
+LEVEL_COLUMNS = ("scope", "valid_from", "valid_to", "amount", "legal_basis", "confidence", "note", "file")
 
 
 def _parse_levels(doc: Mapping[str, Any], file: str, *, required: bool) -> pd.DataFrame:
     """``national`` list + ``provinces`` mapping of code → list, into one frame keyed by scope."""
     records = []
-    sections: list[tuple[str, str, list[tuple[_Where, dict[str, Any]]]]] = [
+    sections: list[tuple[str, str, list[tuple[RuleRow, dict[str, Any]]]]] = [
         ("national", "national", _rows(doc, "national", file, required=required))
     ]
     provinces = doc.get("provinces") or {}
@@ -234,7 +251,7 @@ def _parse_levels(doc: Mapping[str, Any], file: str, *, required: bool) -> pd.Da
     for code, rows in provinces.items():
         try:
             scope = normalise_province_code(code)
-        except ValueError:
+        except InputError:
             raise _fail(
                 f"province key {code!r} is not a province code",
                 file,
@@ -243,20 +260,20 @@ def _parse_levels(doc: Mapping[str, Any], file: str, *, required: bool) -> pd.Da
         sections.append((scope, f"provinces.{code}", _rows({"r": rows}, "r", file)))
     for scope, section, rows in sections:
         for where, row in rows:
-            where = _Where(file, section, where.row)
-            amount = _number(row.get("amount"), "amount", where)
+            where = RuleRow(file, section, where.row)
+            amount = row_number(row.get("amount"), "amount", where)
             if amount <= 0:
                 raise _fail(f"amount {amount} is not positive", where, "give the monthly amount in VND")
             records.append(
                 {
                     "scope": scope,
-                    **_period(row, where),
+                    **row_period(row, where),
                     "amount": amount,
                     "note": row.get("note"),
-                    **_common(row, where, {}),
+                    **row_common(row, where, {}),
                 }
             )
-    return _frame(records, _LEVEL_COLS)
+    return _frame(records, LEVEL_COLUMNS)
 
 
 _ELIG_COLS = (
@@ -275,16 +292,16 @@ _ELIG_COLS = (
 def _parse_eligibility(doc: Mapping[str, Any], file: str, *, required: bool) -> pd.DataFrame:
     records = []
     for where, row in _rows(doc, "eligibility", file, required=required):
-        min_age = _number(row.get("min_age"), "min_age", where)
-        poor = _number(row.get("min_age_poor"), "min_age_poor", where, required=False)
+        min_age = row_number(row.get("min_age"), "min_age", where)
+        poor = row_number(row.get("min_age_poor"), "min_age_poor", where, required=False)
         records.append(
             {
-                **_period(row, where),
+                **row_period(row, where),
                 "scheme": _text(row.get("scheme"), "scheme", where),
                 "min_age": int(min_age),
                 "min_age_poor": pd.NA if pd.isna(poor) else int(poor),
                 "note": row.get("note"),
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     frame = _frame(records, _ELIG_COLS)
@@ -305,16 +322,18 @@ def _parse_category_ends(doc: Mapping[str, Any], file: str, categories: frozense
         records.append(
             {
                 "category": _category(row.get("category"), where, categories),
-                "ends": _date(row.get("ends"), "ends", where, required=True),
+                "ends": row_date(row.get("ends"), "ends", where, required=True),
                 "replaced_by": None if replaced is None else _category(replaced, where, categories),
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     frame = _frame(records, ("category", "ends", "replaced_by", "legal_basis", "confidence", "file"))
     frame["ends"] = pd.to_datetime(frame["ends"]).astype("datetime64[ns]")
     dup = frame["category"][frame["category"].duplicated()]
     if len(dup):
-        raise _fail(f"category {dup.iloc[0]!r} ends twice", f"file {file}, section 'category_ends'", "keep one row per category")
+        raise _fail(
+            f"category {dup.iloc[0]!r} ends twice", file, "keep one row per category", section="category_ends"
+        )
     return frame
 
 
@@ -349,8 +368,8 @@ def _parse_coefficients(doc: Mapping[str, Any], file: str, categories: frozenset
                 where,
                 f"use one of {sorted(DISABILITY_LEVELS)} or null (= any)",
             )
-        age_min = _number(row.get("age_min"), "age_min", where, required=False)
-        age_max = _number(row.get("age_max"), "age_max", where, required=False)
+        age_min = row_number(row.get("age_min"), "age_min", where, required=False)
+        age_max = row_number(row.get("age_max"), "age_max", where, required=False)
         if not pd.isna(age_min) and not pd.isna(age_max) and age_max <= age_min:
             raise _fail(
                 f"age band {age_min:g}..{age_max:g} is empty",
@@ -363,15 +382,15 @@ def _parse_coefficients(doc: Mapping[str, Any], file: str, categories: frozenset
         base = row.get("base", "standard")
         if base not in ("standard", "social_pension"):
             raise _fail(f"base {base!r} is unknown", where, "use standard or social_pension")
-        coefficient = _number(row.get("coefficient"), "coefficient", where, required=False)
+        coefficient = row_number(row.get("coefficient"), "coefficient", where, required=False)
         allowed_raw = row.get("allowed")
         allowed: tuple[float, ...] | None = None
         if allowed_raw is not None:
             if not isinstance(allowed_raw, list) or not allowed_raw:
                 raise _fail("allowed is not a non-empty list", where, "write allowed: [1.5, 2.0]")
-            allowed = tuple(sorted(_number(v, "allowed", where) for v in allowed_raw))
+            allowed = tuple(sorted(row_number(v, "allowed", where) for v in allowed_raw))
         per_child = bool(row.get("per_child", False))
-        unit = _number(row.get("unit"), "unit", where, required=per_child)
+        unit = row_number(row.get("unit"), "unit", where, required=per_child)
         if per_child and unit <= 0:
             raise _fail(
                 "unit of a per_child row is not positive", where, "give unit: 1.0 (coefficient per child)"
@@ -395,15 +414,15 @@ def _parse_coefficients(doc: Mapping[str, Any], file: str, categories: frozenset
                 "per_child": per_child,
                 "unit": unit,
                 "base": base,
-                **_period(row, where),
+                **row_period(row, where),
                 "note": row.get("note"),
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     return _frame(records, COEFFICIENT_COLUMNS)
 
 
-def _category(value: object, where: _Where, categories: frozenset[str]) -> str:
+def _category(value: object, where: RuleRow, categories: frozenset[str]) -> str:
     if value not in categories:
         raise _fail(
             f"category {value!r} is not a known category code",
@@ -424,7 +443,7 @@ def _parse_categories(doc: Mapping[str, Any], file: str) -> pd.DataFrame:
                 "code": _text(row.get("code"), "code", where),
                 "kind": kind,
                 "label_vi": _text(row.get("label_vi"), "label_vi", where, required=False),
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     frame = _frame(records, ("code", "kind", "label_vi", "legal_basis", "confidence", "file"))
@@ -442,13 +461,13 @@ def _parse_age_limits(
         records = []
         for where, row in _rows(doc, section, file):
             record: dict[str, Any] = {"category": _category(row.get("category"), where, categories)}
-            age = _number(row.get("age"), "age", where)
+            age = row_number(row.get("age"), "age", where)
             record["age"] = int(age)
             for col in extra:
                 record[col] = row.get(col)
             if record.get("continues_as") is not None:
                 _category(record["continues_as"], where, categories)
-            out_row = {**record, **_common(row, where, {})}
+            out_row = {**record, **row_common(row, where, {})}
             records.append(out_row)
         frame = _frame(records, ("category", "age", *extra, "legal_basis", "confidence", "file"))
         frame["age"] = frame["age"].astype("Int64")
@@ -494,7 +513,7 @@ def _parse_stacking(
                 "b": sides[1],
                 "same_category": same,
                 "result": result,
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     frame = _frame(records, ("id", "a", "b", "same_category", "result", "legal_basis", "confidence", "file"))
@@ -510,7 +529,7 @@ def _parse_deadlines(
 ) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
     records = []
     for where, row in _rows(doc, "decision", file, required=required):
-        days = _number(row.get("working_days"), "working_days", where)
+        days = row_number(row.get("working_days"), "working_days", where)
         if days <= 0 or days != int(days):
             raise _fail(
                 f"working_days {days:g} is not a positive whole number",
@@ -519,10 +538,10 @@ def _parse_deadlines(
             )
         records.append(
             {
-                **_period(row, where),
+                **row_period(row, where),
                 "working_days": int(days),
                 "note": row.get("note"),
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     deadlines = _frame(records, _DEADLINE_COLS)
@@ -541,15 +560,17 @@ def _parse_deadlines(
     day_rows: list[dict[str, Any]] = []
     for kind, section in (("non_working", "extra_non_working_days"), ("working", "extra_working_days")):
         for where, row in _rows(calendar, section, file, required=False):
-            where = _Where(file, f"calendar.{section}", where.row)
-            day = _date(row.get("date"), "date", where, required=True)
+            where = RuleRow(file, f"calendar.{section}", where.row)
+            day = row_date(row.get("date"), "date", where, required=True)
             if kind == "working" and day.dayofweek < 5:
                 raise _fail(
                     f"{day.date()} is a weekday, already a working day",
                     where,
                     "list only weekend days that were worked",
                 )
-            day_rows.append({"date": day, "kind": kind, "name": row.get("name"), **_common(row, where, {})})
+            day_rows.append(
+                {"date": day, "kind": kind, "name": row.get("name"), **row_common(row, where, {})}
+            )
     frame = pd.DataFrame.from_records(day_rows, columns=list(_DAY_COLS))
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     return deadlines, frame[["date", "kind", "name", "legal_basis", "file"]], weekmask
@@ -565,7 +586,7 @@ def _parse_legal_basis(doc: Mapping[str, Any], file: str) -> pd.DataFrame:
         )
     records = []
     for i, (check_id, texts) in enumerate(checks.items(), start=1):
-        where = _Where(file, "checks", i)
+        where = RuleRow(file, "checks", i)
         if not isinstance(texts, dict) or not str(texts.get("vi") or "").strip():
             raise _fail(
                 f"check {check_id} has no Vietnamese legal basis",
@@ -588,19 +609,19 @@ def _parse_provinces(doc: Mapping[str, Any], file: str) -> dict[str, pd.DataFram
                 f"code {code!r} is not 3 digits", where, 'quote the code to keep leading zeros: code: "006"'
             )
         records.append(
-            {"code": code, "name": _text(row.get("name"), "name", where), **_common(row, where, defaults)}
+            {"code": code, "name": _text(row.get("name"), "name", where), **row_common(row, where, defaults)}
         )
     provinces = pd.DataFrame.from_records(
         records, columns=["code", "name", "legal_basis", "confidence", "file"]
     )
     digits = []
     for where, row in _rows(doc, "id_digit4", file):
-        digit = int(_number(row.get("digit"), "digit", where))
+        digit = int(row_number(row.get("digit"), "digit", where))
         sex = row.get("sex")
         if sex not in ("M", "F"):
             raise _fail(f"sex {sex!r} is not M or F", where, "write sex: M or sex: F")
-        century = int(_number(row.get("century"), "century", where))
-        digits.append({"digit": digit, "sex": sex, "century": century, **_common(row, where, defaults)})
+        century = int(row_number(row.get("century"), "century", where))
+        digits.append({"digit": digit, "sex": sex, "century": century, **row_common(row, where, defaults)})
     id_digit4 = pd.DataFrame.from_records(
         digits, columns=["digit", "sex", "century", "legal_basis", "confidence", "file"]
     )
@@ -609,8 +630,8 @@ def _parse_provinces(doc: Mapping[str, Any], file: str) -> dict[str, pd.DataFram
         documents.append(
             {
                 "document": _text(row.get("document"), "document", where),
-                "valid_until": _date(row.get("valid_until"), "valid_until", where, required=True),
-                **_common(row, where, defaults),
+                "valid_until": row_date(row.get("valid_until"), "valid_until", where, required=True),
+                **row_common(row, where, defaults),
             }
         )
     id_documents = pd.DataFrame.from_records(
@@ -642,15 +663,14 @@ def _parse_constants(doc: Mapping[str, Any], file: str, categories: frozenset[st
     """Named values (a number, or a list of category codes when the name ends in ``_categories``)."""
     records = []
     for where, row in _rows(doc, "values", file):
-        name = _text(row.get("name"), "name", where)
-        assert name is not None
+        name = cast(str, _text(row.get("name"), "name", where))  # required: never None
         value: Any = row.get("value")
         if name.endswith("_categories"):
             if not isinstance(value, list) or not value:
                 raise _fail(f"value of {name} is not a list of categories", where, "write value: [K5c]")
             value = tuple(_category(v, where, categories) for v in value)
         else:
-            value = _number(value, "value", where)
+            value = row_number(value, "value", where)
             value = int(value) if float(value).is_integer() else value
         records.append(
             {
@@ -658,7 +678,7 @@ def _parse_constants(doc: Mapping[str, Any], file: str, categories: frozenset[st
                 "value": value,
                 "unit": row.get("unit"),
                 "note": row.get("note"),
-                **_common(row, where, {}),
+                **row_common(row, where, {}),
             }
         )
     frame = pd.DataFrame.from_records(records, columns=list(CONSTANT_COLUMNS))
@@ -679,7 +699,7 @@ def _parse_merger(doc: Mapping[str, Any], file: str, defaults: Mapping[str, Any]
         for col in ("old", "new"):
             try:
                 codes[col] = normalise_province_code(row.get(col))
-            except ValueError:
+            except InputError:
                 raise _fail(
                     f"{col} {row.get(col)!r} is not a province code", where, f'write {col}: "31"'
                 ) from None
@@ -687,8 +707,8 @@ def _parse_merger(doc: Mapping[str, Any], file: str, defaults: Mapping[str, Any]
             {
                 **codes,
                 "name": _text(row.get("name"), "name", where, required=False),
-                "valid_from": _date(row.get("valid_from"), "valid_from", where, required=True),
-                **_common(row, where, defaults),
+                "valid_from": row_date(row.get("valid_from"), "valid_from", where, required=True),
+                **row_common(row, where, defaults),
             }
         )
     return _frame(records, MERGER_COLUMNS)
@@ -720,9 +740,9 @@ def _overlaps(frame: pd.DataFrame, key: Callable[[_Row, _Row], bool], what: str)
             if a0 < b1 and b0 < a1:
                 raise RuleError(
                     f"Overlapping periods in {what}: {_describe(a)} and {_describe(b)} "
-                    f"(files {a['file']} / {b['file']})\nFix: end the earlier row (valid_to is exclusive) on or "
-                    "before the later row's valid_from, or put a new rule in an extra file, which supersedes "
-                    "the packaged rows"
+                    f"(files {a['file']} / {b['file']})",
+                    fix="end the earlier row (valid_to is exclusive) on or before the later row's valid_from, "
+                    "or put a new rule in an extra file, which supersedes the packaged rows",
                 )
 
 
@@ -830,20 +850,25 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RuleError(f"Cannot read rule file {path}: {exc}\nFix: check the path") from None
+        raise RuleError(f"Cannot read rule file: {exc}", file=path, fix="check the path") from None
     try:
-        doc = yaml.load(raw.decode("utf-8"), Loader=_Loader)
+        doc = yaml.load(raw.decode("utf-8"), Loader=RuleYamlLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RuleError(
-            f"Rule file {path} is not valid UTF-8 YAML: {exc}\nFix: correct the syntax at the line shown"
+            f"Rule file is not valid UTF-8 YAML: {exc}", file=path, fix="correct the syntax at the line shown"
         ) from None
     if not isinstance(doc, dict) or "table" not in doc:
         raise RuleError(
-            f"Rule file {path} has no 'table:' key\nFix: start the file with table: <one of {', '.join(TABLES)}>"
+            "Rule file has no 'table:' key",
+            file=path,
+            fix=f"start the file with table: <one of {', '.join(TABLES)}>",
         )
     if doc["table"] not in TABLES:
         raise RuleError(
-            f"Rule file {path}: unknown table {doc['table']!r}\nFix: use one of {', '.join(TABLES)}"
+            f"unknown table {doc['table']!r}",
+            file=path,
+            section="table",
+            fix=f"use one of {', '.join(TABLES)}",
         )
     return doc, raw
 
@@ -874,7 +899,10 @@ def _parse(doc: Mapping[str, Any], file: str, categories: frozenset[str], *, ext
         deadlines, days, weekmask = _parse_deadlines(doc, file, required=not extra)
         if extra and weekmask is not None:
             raise RuleError(
-                f"Extra rule file {file} sets calendar.weekend\nFix: the weekend can only be set in the base rule set"
+                "Extra rule file sets calendar.weekend",
+                file=file,
+                section="calendar",
+                fix="the weekend can only be set in the base rule set",
             )
         return _Parsed(table, {"deadlines": deadlines, "calendar_days": days}, weekmask=weekmask)
     if table == "legal_basis":
@@ -891,15 +919,17 @@ def _validate(tables: Mapping[str, pd.DataFrame]) -> None:
     age_of = coefficients.groupby("category")["age_of"].nunique()
     if (age_of > 1).any():
         raise RuleError(
-            f"coefficients: category {age_of[age_of > 1].index[0]} mixes age_of values\n"
-            "Fix: all rows of one category count the age of the same person (self or cared_for)"
+            f"coefficients: category {age_of[age_of > 1].index[0]} mixes age_of values",
+            fix="all rows of one category count the age of the same person (self or cared_for)",
         )
     basis = tables["legal_basis"]
     missing = [c for c in CHECK_IDS if c not in set(basis["check_id"])]
     if missing:
         raise RuleError(
-            f"legal_basis.yml: no legal basis for check(s) {', '.join(missing)}\n"
-            "Fix: add each check_id under 'checks:' with its vi (and en) citation"
+            f"no legal basis for check(s) {', '.join(missing)}",
+            file="legal_basis.yml",
+            section="checks",
+            fix="add each check_id under 'checks:' with its vi (and en) citation",
         )
 
 
@@ -911,14 +941,15 @@ def _assemble(base_dir: Path, extra_files: tuple[Path, ...]) -> RuleData:
         table = str(doc["table"])
         if table in by_table:
             raise RuleError(
-                f"Table {table!r} is defined twice in {base_dir}: {by_table[table][0].name} and {path.name}\n"
-                "Fix: keep one file per table; put additions in an extra file"
+                f"Table {table!r} is defined twice in {base_dir}: {by_table[table][0].name} and {path.name}",
+                file=path,
+                fix="keep one file per table; put additions in an extra file",
             )
         by_table[table] = (path, doc)
     absent = [t for t in TABLES if t not in by_table]
     if absent:
         raise RuleError(
-            f"Rule set {base_dir} lacks table(s) {', '.join(absent)}\nFix: add the missing rule files"
+            f"Rule set {base_dir} lacks table(s) {', '.join(absent)}", fix="add the missing rule files"
         )
     cat_path, cat_doc = by_table["categories"]
     cat_frame = _parse_categories(cat_doc, cat_path.name)
@@ -942,8 +973,10 @@ def _assemble(base_dir: Path, extra_files: tuple[Path, ...]) -> RuleData:
         table = str(doc["table"])
         if table not in EXTENDABLE:
             raise RuleError(
-                f"Extra rule file {path} extends table {table!r}, which extra files cannot change\n"
-                f"Fix: extra files may extend {', '.join(sorted(EXTENDABLE))}; edit the base rule set for the rest"
+                f"Extra rule file extends table {table!r}, which extra files cannot change",
+                file=path,
+                section="table",
+                fix=f"extra files may extend {', '.join(sorted(EXTENDABLE))}; edit the base rule set for the rest",
             )
         parsed = _parse(doc, path.name, categories, extra=True)
         for name, frame in parsed.frames.items():
@@ -1005,7 +1038,7 @@ def load_rule_data(path: Path | None = None, extra_files: Sequence[Path] = ()) -
     base = Path(path).resolve() if path is not None else PACKAGED_DIR
     if not base.is_dir():
         raise RuleError(
-            f"Rule directory {base} does not exist\nFix: pass a directory of rule YAML files, or None"
+            f"Rule directory {base} does not exist", fix="pass a directory of rule YAML files, or None"
         )
     extras = tuple(str(Path(p).resolve()) for p in extra_files)
     signature = _signature([*sorted(base.glob("*.yml")), *map(Path, extras)])

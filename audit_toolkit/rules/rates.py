@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 from audit_toolkit.errors import InputError, RuleError
-from audit_toolkit.rules.loader import _LEVEL_COLS, _Loader, _Where
+from audit_toolkit.rules.loader import LEVEL_COLUMNS, RuleRow, RuleYamlLoader
 
 __all__ = ["RATES_FILE", "RATES_SCOPE", "Rates", "find_rates_file", "read_rates"]
 
@@ -69,7 +69,7 @@ def find_rates_file(ward: Path, batch: Path | None = None) -> Path | None:
 
 
 @dataclass(frozen=True)
-class _LineWhere(_Where):
+class _LineWhere(RuleRow):
     """A row position that also knows its line in the file (rates.yml errors name lines)."""
 
     line: int = 0
@@ -92,8 +92,8 @@ def _parse(path: Path, raw: bytes) -> Rates:
 
     try:
         text = raw.decode("utf-8-sig")
-        root = yaml.compose(text, Loader=_Loader)
-        doc = yaml.load(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=RuleYamlLoader)
+        doc = yaml.load(text, Loader=RuleYamlLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         raise _error(
@@ -122,7 +122,7 @@ def _parse(path: Path, raw: bytes) -> Rates:
     for section, table in _SECTIONS.items():
         rows = doc.get(section)
         if rows is None:
-            frames[table] = pd.DataFrame(columns=list(_LEVEL_COLS))
+            frames[table] = pd.DataFrame(columns=list(LEVEL_COLUMNS))
             continue
         key_node, value_node = nodes[section]
         if not isinstance(rows, list) or not isinstance(value_node, yaml.SequenceNode):
@@ -152,13 +152,13 @@ def _parse(path: Path, raw: bytes) -> Rates:
                 )
             where = _LineWhere(str(path), section, i, line)
             try:
-                start = loader._date(row.get("valid_from"), "valid_from", where, required=True)
-                period = loader._period(row, where)
-                amount = loader._number(row.get("amount"), "amount", where)
-                common = loader._common(row, where, {"confidence": "M"})
+                start = loader.row_date(row.get("valid_from"), "valid_from", where, required=True)
+                period = loader.row_period(row, where)
+                amount = loader.row_number(row.get("amount"), "amount", where)
+                common = loader.row_common(row, where, {"confidence": "M"})
             except RuleError as exc:
-                message, _, fix = str(exc).partition("\nFix: ")
-                raise _error(path, line, message, fix or "correct the row") from None
+                # rates.yml names lines, not files: the row's place as _LineWhere writes it.
+                raise _error(path, line, f"{exc.message} ({where})", exc.fix or "correct the row") from None
             if amount <= 0:
                 raise _error(
                     path, line, f"amount {amount:g} is not positive", "give the monthly amount in VND"
@@ -175,7 +175,7 @@ def _parse(path: Path, raw: bytes) -> Rates:
                     "file": str(path),
                 }
             )
-        frame = pd.DataFrame.from_records(records, columns=list(_LEVEL_COLS))
+        frame = pd.DataFrame.from_records(records, columns=list(LEVEL_COLUMNS))
         for col in ("valid_from", "valid_to"):
             frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
         _no_overlap(path, section, frame, [lines[(table, i)] for i in range(len(frame))])

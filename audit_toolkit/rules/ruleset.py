@@ -30,7 +30,7 @@ from audit_toolkit.rules.levels import check_rates_not_below_national, levels_ap
 from audit_toolkit.rules.loader import COEFFICIENT_COLUMNS, RuleData, normalise_province_code
 from audit_toolkit.rules.rates import Rates
 
-__all__ = ["RuleSet", "age_in_month"]
+__all__ = ["RuleSet", "age_in_month", "month_bounds"]
 
 _LOW, _HIGH = -1e18, 1e18
 _RESULT_CODES = {"duplicate": 0, "stack": 1, "by_cared_for": 2}
@@ -84,7 +84,7 @@ def _floats(values: ArrayLike, n: int) -> np.ndarray:
     return np.full(n, float(values))
 
 
-def _month_bounds(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def month_bounds(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """First month a row applies to, and first month it no longer applies to (first-day rule)."""
 
     def month(col: str) -> np.ndarray:
@@ -157,7 +157,7 @@ class RuleSet:
         self._rates_rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         if rates is not None:
             for table, frame in rates.frames.items():
-                start, end = _month_bounds(frame) if len(frame) else (np.empty(0), np.empty(0))
+                start, end = month_bounds(frame) if len(frame) else (np.empty(0), np.empty(0))
                 self._rates_rows[table] = (start, end, frame["amount"].to_numpy(dtype=float))
             check_rates_not_below_national(self)
         t = data.tables
@@ -168,7 +168,7 @@ class RuleSet:
         if "derived" not in data.caches:
             days = t["calendar_days"]
             data.caches["derived"] = (
-                _month_bounds(self._coef),
+                month_bounds(self._coef),
                 self._build_stacking(),
                 days.loc[days["kind"] == "non_working", "date"].to_numpy(dtype="datetime64[D]"),
                 days.loc[days["kind"] == "working", "date"].to_numpy(dtype="datetime64[D]"),
@@ -239,7 +239,7 @@ class RuleSet:
         if hit.empty:
             return province, None, _HIGH
         day = pd.Timestamp(hit["valid_from"].iloc[0])
-        # First-day rule, as _month_bounds: a mid-month date governs from the next month.
+        # First-day rule, as month_bounds: a mid-month date governs from the next month.
         return province, str(hit["new"].iloc[0]), float(day.year * 12 + day.month - 1 + (day.day > 1))
 
     def _local_level(self, table: str, province: str, m: np.ndarray) -> np.ndarray:
@@ -289,7 +289,7 @@ class RuleSet:
             if rows.empty:
                 cache[key] = (np.empty(0), np.empty(0), np.empty(0))
             else:
-                start, end = _month_bounds(rows)
+                start, end = month_bounds(rows)
                 cache[key] = (start, end, rows["amount"].to_numpy(dtype=float))
         found: tuple[np.ndarray, np.ndarray, np.ndarray] = cache[key]
         return found
@@ -703,8 +703,10 @@ class RuleSet:
         hit = np.flatnonzero((start <= day) & (day < end))
         if not len(hit):
             raise RuleError(
-                f"No elderly eligibility rule covers {pd.Timestamp(as_of).date()}\n"
-                "Fix: add a row to social_pension.yml 'eligibility' for that date"
+                f"No elderly eligibility rule covers {pd.Timestamp(as_of).date()}",
+                file="social_pension.yml",
+                section="eligibility",
+                fix="add a row for that date",
             )
         row = frame.iloc[int(hit[0])]
         return {
@@ -730,7 +732,9 @@ class RuleSet:
         frame = self._data.tables["constants"]
         hit = frame.loc[frame["name"] == name, "value"]
         if hit.empty:
-            raise RuleError(f"No constant {name!r}\nFix: add it to constants.yml under 'values:'")
+            raise RuleError(
+                f"No constant {name!r}", file="constants.yml", section="values", fix="add it under 'values:'"
+            )
         return hit.iloc[0]
 
     @property
@@ -814,7 +818,10 @@ class RuleSet:
         hit = frame.loc[frame["check_id"] == check_id, lang]
         if hit.empty:
             raise RuleError(
-                f"No legal basis for check {check_id!r}\nFix: add it to legal_basis.yml under 'checks:'"
+                f"No legal basis for check {check_id!r}",
+                file="legal_basis.yml",
+                section="checks",
+                fix="add it under 'checks:'",
             )
         return str(hit.iloc[-1])
 
