@@ -191,7 +191,7 @@ def run_audit(
         ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
         if side is not None:
             side.submit(ward_data.tables, lang=lang, expectations=expectations)
-        return _audit_loaded(
+        return audit_loaded(
             ward_data,
             started=started,
             ts=ts,
@@ -217,7 +217,7 @@ def _rules_extra(items: Sequence[str | Path] | None) -> tuple[Path, ...]:
     return tuple(resolve_extra_files(list(items)))
 
 
-def _audit_loaded(
+def audit_loaded(
     ward_data: WardData,
     *,
     started: dt.datetime,
@@ -417,12 +417,12 @@ def run_batch(
                     on_failed(ward_path, str(exc))
                 if on_progress:
                     on_progress(len(results) + len(failed), len(wards), ward_path)
-        checked = _batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
+        checked = batch_quality([w for _, w, _ in loaded], lang, expectations) if quality else {}
         for ward_path, ward_data, ward_started in loaded:
             if ward_data.rates_file is None and batch_rates is not None:
                 ward_data.rates_file = batch_rates  # the ward's own rates.yml wins over the batch's
             try:
-                result = _audit_loaded(
+                result = audit_loaded(
                     ward_data,
                     started=ward_started,
                     ts=ts,
@@ -448,7 +448,7 @@ def run_batch(
             if on_progress:
                 on_progress(len(results) + len(failed), len(wards), ward_path)
     errors = {p.name: failed[p] for p in wards if p in failed}
-    cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
+    cross, status = cross_ward(results, find_cross_ward_duplicates, lang)
     return BatchResult(
         path=root,
         results=results,
@@ -472,10 +472,10 @@ def run_batch(
 _BATCH_CHUNK = 25
 
 
-def _batch_quality(wards: Sequence[WardData], lang: str, expectations: str | Path | None) -> dict[int, Any]:
+def batch_quality(wards: Sequence[WardData], lang: str, expectations: str | Path | None) -> dict[int, Any]:
     """The quality results of ``wards`` from one GX pass, keyed by ``id(ward)``.
 
-    A ward left out (its validation raises) is validated alone by :func:`_audit_loaded`, which
+    A ward left out (its validation raises) is validated alone by :func:`audit_loaded`, which
     records the error against that ward; a malformed suite fails every ward there the same way.
     """
     from audit_toolkit.quality_batch import validate_wards
@@ -493,7 +493,7 @@ def _batch_quality(wards: Sequence[WardData], lang: str, expectations: str | Pat
     return {int(key): result for key, result in found.items()}
 
 
-def _cross_ward(
+def cross_ward(
     results: Sequence[AuditResult],
     finder: Callable[[Sequence[AuditContext]], pd.DataFrame],
     lang: str,

@@ -135,7 +135,7 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
     writes each ward's outputs into ``task.out`` (when set) and returns one :class:`WardOutcome`
     per path, in order. A ward that cannot be read or audited gets its error; the others go on.
     """
-    from audit_toolkit.audit import _audit_loaded, _batch_quality, parse_as_of, parse_period_from
+    from audit_toolkit.audit import audit_loaded, batch_quality, parse_as_of, parse_period_from
     from audit_toolkit.io import WardData, load_ward
 
     ts = parse_as_of(task.as_of)
@@ -164,7 +164,7 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
         if outcomes[p].error is not None:
             _tick(p)
     checked = (
-        _batch_quality([w for _, w, _, _ in loaded], task.lang, task.expectations) if task.quality else {}
+        batch_quality([w for _, w, _, _ in loaded], task.lang, task.expectations) if task.quality else {}
     )
     extra = tuple(Path(f) for f in task.rules_extra)
     for p, ward_data, started, _ in loaded:
@@ -173,7 +173,7 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
         if ward_data.rates_file is None and task.batch_rates is not None:
             ward_data.rates_file = Path(task.batch_rates)  # the ward's own rates.yml wins over the batch's
         try:
-            result = _audit_loaded(
+            result = audit_loaded(
                 ward_data,
                 started=started,
                 ts=ts,
@@ -287,7 +287,7 @@ def run_batch_tasks(
     batch_rates: Path | None = None,
 ) -> BatchResult:
     """:func:`audit_toolkit.audit.run_batch` as tasks of :func:`audit_wards` (see there)."""
-    from audit_toolkit.audit import BatchResult, _cross_ward
+    from audit_toolkit.audit import BatchResult, cross_ward
     from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
 
     remote = scheduler is not None
@@ -351,7 +351,7 @@ def run_batch_tasks(
         if outcome.folder:
             folders[outcome.result.ward.ward_id] = outcome.folder
     attach_rules(results, rules_extra=rules_extra)
-    cross, status = _cross_ward(results, find_cross_ward_duplicates, lang)
+    cross, status = cross_ward(results, find_cross_ward_duplicates, lang)
     return BatchResult(
         path=root,
         results=results,
@@ -487,14 +487,14 @@ def _pool_round(
                 if not last and isinstance(future.exception(), BrokenProcessPool):
                     broken.append(i)
                     continue
-                for outcome in _outcomes_of(future, tasks[i], "a worker process"):
+                for outcome in outcomes_of(future, tasks[i], "a worker process"):
                     found[outcome.path] = outcome
                     if on_outcome:
                         on_outcome(outcome)
     return sorted(broken)
 
 
-def _outcomes_of(future: Any, task: WardTask, where: str) -> Iterator[WardOutcome]:
+def outcomes_of(future: Any, task: WardTask, where: str) -> Iterator[WardOutcome]:
     """The task's outcomes, or one failure per ward when its worker died or could not run it."""
     try:
         outcomes: list[WardOutcome] = future.result()

@@ -371,6 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditToolkitError as exc:
         sys.stderr.write(f"audit-toolkit: {exc}\n")
         return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in the user's language, keep the traceback in a log
+        from audit_toolkit.crash import report_bug
+
+        return report_bug(exc, lang=getattr(args, "lang", "vi"), log_dir=getattr(args, "out", None))
     return EXIT_INPUT
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from audit_toolkit.batch import WardOutcome, WardTask, _outcomes_of, audit_wards
+from audit_toolkit.batch import WardOutcome, WardTask, audit_wards, outcomes_of
 from audit_toolkit.errors import InputError
 
 __all__ = ["check_address", "make_security", "run_on_cluster"]
@@ -127,7 +127,7 @@ def run_on_cluster(
     found: dict[str, WardOutcome] = {}
 
     def record(future: Any, task: WardTask, where: str) -> None:
-        for outcome in _outcomes_of(future, task, where):
+        for outcome in outcomes_of(future, task, where):
             found[outcome.path] = outcome
             if on_outcome:
                 on_outcome(outcome)

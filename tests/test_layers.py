@@ -235,18 +235,21 @@ def _boom(ctx: object) -> object:
     raise RuntimeError("simulated failure inside a check")
 
 
-def test_an_unexpected_error_inside_an_audit_is_not_reported_as_an_input_error(tmp_path, monkeypatch, capsys):
-    # cli.main handles InputError (exit 2) and AuditToolkitError (exit 1); any other exception
-    # propagates: the process then exits 1 with Python's traceback, never 2 ("fix your input").
-    # When cli.main routes it to audit_toolkit.crash.report_bug (see the issue-10 report), this
-    # test is to assert EXIT_BUG and the message of test_report_bug_* instead.
+def test_an_unexpected_error_inside_an_audit_is_told_as_a_bug(tmp_path, monkeypatch, capsys):
+    # cli.main handles InputError (exit 2) and AuditToolkitError (exit 1); any other exception is a
+    # bug: crash.report_bug says so (not "fix your input"), keeps the traceback in a log under --out
+    # and exits EXIT_BUG.
     from audit_toolkit.checks.base import IMPLEMENTATIONS
 
     monkeypatch.setitem(IMPLEMENTATIONS, "AGE_OUT", _boom)
     argv = ["audit", str(WARD), "--as-of", "2023-02-28", "--from", "2022-01", "--no-quality"]
-    with pytest.raises(RuntimeError, match="simulated failure inside a check"):
-        main([*argv, "--out", str(tmp_path / "out")])
-    assert "Lỗi dữ liệu đầu vào" not in capsys.readouterr().err  # not presented as the user's input
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out)]) == EXIT_BUG
+    err = capsys.readouterr().err
+    assert "Lỗi dữ liệu đầu vào" not in err  # not presented as the user's input
+    assert "Lỗi của phần mềm" in err and "RuntimeError" in err
+    logs = list(out.rglob("*.log"))
+    assert logs and "simulated failure inside a check" in logs[0].read_text(encoding="utf-8")
     assert EXIT_BUG not in (0, EXIT_INPUT, 1)
 
 
