@@ -1,6 +1,8 @@
 """Helpers shared by the check families (stale, missed, entitlement, identity, duplicates, process).
 
-Naming people in sentences (:func:`person_label`), formatting dates, month numbers of dates,
+Naming people in sentences (:func:`person_label`), formatting dates (:func:`format_dates`,
+:func:`born_text`), month numbers of dates, which IDs identify a person (:func:`usable_ids`),
+lists per group (:func:`grouped_lists`, :func:`group_lists`),
 gathering evidence rows per finding (:func:`sources_by`), text-key membership through Arrow
 (:func:`isin_keys`) and person matching restricted to the rows that can match
 (:func:`match_candidates`). Every helper works over whole frames; the same code serves a ward of
@@ -20,19 +22,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from audit_toolkit.checks.base import match_people
 from audit_toolkit.messages import render_rows, t
 from audit_toolkit.months import month_of
 from audit_toolkit.rules import load_rules
 
 __all__ = [
+    "born_text",
     "format_dates",
+    "group_lists",
+    "grouped_lists",
     "isin_keys",
     "match_candidates",
     "months_of",
     "person_label",
     "render_rows",
     "sources_by",
+    "usable_ids",
 ]
 
 # Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
@@ -164,4 +169,56 @@ def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     lcols = [c for c in _MATCH_COLS if c in left]
     rcols = [c for c in _MATCH_COLS if c in right]
     lsub, rsub = left[lcols], right[rcols]
+    # Imported here: base.py imports this module (usable_ids), so common.py must not import base first.
+    from audit_toolkit.checks.base import match_people
+
     return match_people(lsub.loc[could_match(lsub, rsub)], rsub.loc[could_match(rsub, lsub)])
+
+
+def usable_ids(ids: pd.Series) -> np.ndarray:
+    """Whether each ID identifies a person: a 12-digit personal ID or a 9-digit CMND (missing → False).
+
+    One Arrow regex pass (ASCII digits). ``match_people``, DUPLICATE_* and ID_CONFLICT all read it.
+    """
+    arr = pa.array(ids.astype("str"), from_pandas=True)
+    hit = pc.match_substring_regex(arr, r"^(?:\d{12}|\d{9})$")
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def born_text(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """Birth dates as readers write them: ``dd/mm/yyyy``, ``yyyy`` when year-only, ``?`` when missing.
+
+    :func:`format_dates` over ``birth_date`` / ``birth_date_year_only``, with ``?`` for a missing date.
+    """
+    if "birth_date" not in frame:
+        return pd.Series("?", index=frame.index, dtype="str")
+    text = format_dates(frame["birth_date"], frame.get("birth_date_year_only"))
+    return text.where(text != "", "?").astype("str")
+
+
+def grouped_lists(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """``keys`` + ``column`` as a list per group, in row order, without a Python call per group."""
+    if frame.empty:
+        return pd.DataFrame(
+            {**{k: pd.Series(dtype="object") for k in keys}, column: pd.Series(dtype="object")}
+        )
+    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    values = frame[column].to_numpy(dtype=object)[order]
+    heads = frame.iloc[order[np.r_[0, cuts]]][keys].reset_index(drop=True)
+    heads[column] = [part.tolist() for part in np.split(values, cuts)]
+    return heads
+
+
+def group_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` gathered per key, in order, as Python lists, indexed by key (:func:`grouped_lists`)."""
+    if not len(keys):
+        return pd.Series([], dtype=object)
+    heads = grouped_lists(
+        pd.DataFrame({"k": keys.to_numpy(dtype=object), "v": values.to_numpy(dtype=object)}), ["k"], "v"
+    )
+    return pd.Series(
+        heads["v"].to_numpy(dtype=object), index=pd.Index(heads["k"], dtype=object), dtype=object
+    )

@@ -34,10 +34,11 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.common import isin_keys
-from audit_toolkit.checks.identity import born_text, group_lists, render, usable_id
+from audit_toolkit.checks.common import born_text, group_lists, isin_keys, usable_ids
+from audit_toolkit.checks.facts.care import coefficient_birth_months
+from audit_toolkit.checks.facts.money import due_amounts
 from audit_toolkit.findings import empty_raw, new_raw
-from audit_toolkit.messages import fmt_month, fmt_vnd, t
+from audit_toolkit.messages import fmt_month, fmt_vnd, render, t
 from audit_toolkit.normalize import fold_series
 from audit_toolkit.rules import RuleSet
 
@@ -88,7 +89,7 @@ def _line_frame(ctx: AuditContext, *, offset: int = 0, prefix: str = "") -> pd.D
             "ward": ctx.ward.ward_id,
             "line_idx": lines["line_idx"].to_numpy(dtype=np.int64),
             "national_id": lines["national_id"],
-            "usable": usable_id(lines["national_id"]),
+            "usable": usable_ids(lines["national_id"]),
             "full_name": lines["full_name"],
             "name_key": lines["name_key"],
             "birth_date": lines["birth_date"],
@@ -262,7 +263,7 @@ def _months_of(ctx: AuditContext, line_idx: np.ndarray) -> pd.DataFrame:
     """The active months of the period of the given lines, with what pricing them needs.
 
     Columns: ``line_idx, m, payable``, ``category``, ``level`` (disability level), ``age`` (age that
-    sets the coefficient: the cared-for person's for C3/C4, when that person is on the list) and
+    sets the coefficient: the cared-for person's for C3/C4, from :func:`coefficient_birth_months`) and
     ``recorded`` (recorded coefficient).
     """
     lines = ctx.lines
@@ -275,10 +276,8 @@ def _months_of(ctx: AuditContext, line_idx: np.ndarray) -> pd.DataFrame:
     age = lm["age"].to_numpy(dtype="float64", na_value=np.nan)
     cared = lm["category"].isin(_cared_for_categories(ctx.rules)).to_numpy(dtype=bool)
     if cared.any():
-        births = lines.loc[lines["national_id"].notna()].drop_duplicates("national_id")
-        birth_of = births.set_index("national_id")["birth_m"]
-        cared_ids = lines["cared_for_id"].to_numpy(dtype=object)[idx]
-        cb = pd.Series(cared_ids).map(birth_of).to_numpy(dtype="float64", na_value=np.nan)
+        # The cared-for person's birth month, as the entitlement checks read it (one fact).
+        cb = coefficient_birth_months(ctx)[idx]
         age = np.where(cared, np.floor((lm["m"].to_numpy(dtype="float64") - cb) / 12), age)
     lm["age"] = age
     return lm
@@ -294,8 +293,9 @@ def _price(lm: pd.DataFrame, rules: RuleSet, province_code: str | None) -> pd.Da
         coef[need] = rules.expected_coefficient(
             sub["category"], sub["level"], sub["age"], sub["m"].astype("int64")
         ).to_numpy(dtype="float64")
-    level = rules.base_level(lm["category"], lm["m"].astype("int64"), province_code).to_numpy(dtype="float64")
-    due = np.nan_to_num(coef * level, nan=0.0)
+    due = np.nan_to_num(
+        due_amounts(rules, lm["category"], lm["m"].astype("int64"), coef, province_code), nan=0.0
+    )
     lm["due_nominal"] = due
     lm["due"] = np.where(lm["payable"].to_numpy(dtype=bool), due, 0.0)
     lm["value"] = lm["due"]

@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, match_people, row_refs
-from audit_toolkit.checks.common import person_label
-from audit_toolkit.checks.facts import death_months, move_months
+from audit_toolkit.checks.common import grouped_lists, months_of, person_label
+from audit_toolkit.checks.facts import age_limits, coefficient_birth_months, stop_months
 from audit_toolkit.checks.transition import ended_line_months, social_pension_ineligibility
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue, fmt_vnd, t
-from audit_toolkit.months import age_in_month, month_label, month_of
+from audit_toolkit.months import age_in_month, month_label
 from audit_toolkit.rules import load_rules
 
 __all__ = [
@@ -71,11 +71,6 @@ _INF = np.iinfo(np.int64).max
 
 
 # ----------------------------------------------------------------------------------- formatting
-def _month_series(values: pd.Series) -> pd.Series:
-    """``month_of`` for a Series (typed: always a Series)."""
-    return cast(pd.Series, month_of(values))
-
-
 def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
     """``fmt`` applied once per distinct value (findings share few months and amounts)."""
     numbers = pd.Series(values).astype("float64")
@@ -143,51 +138,20 @@ def _facts(ctx: AuditContext) -> _Facts:
     return facts
 
 
-def _birth_months_by_id(ctx: AuditContext, wanted: pd.Series) -> pd.Series:
-    """``national_id`` → birth month for the ``wanted`` IDs, from the roster first, then the registers."""
-    wanted = pd.Series(wanted.dropna().unique(), dtype="str")
-    parts = []
-    for table in ("beneficiaries", "residents", "disability_certificates", "deaths"):
-        if ctx.has(table) and {"national_id", "birth_date"}.issubset(ctx.table(table).columns):
-            frame = ctx.table(table)
-            ok = frame["national_id"].isin(wanted) & frame["birth_date"].notna()
-            parts.append(
-                pd.DataFrame(
-                    {"id": frame.loc[ok, "national_id"], "birth_m": month_of(frame.loc[ok, "birth_date"])}
-                )
-            )
-    if not parts:
-        return pd.Series(dtype="Int64")
-    both = pd.concat(parts, ignore_index=True).drop_duplicates("id")
-    return both.set_index("id")["birth_m"]
-
-
 def _compute_facts(ctx: AuditContext) -> _Facts:
     lines = ctx.lines
     rules = ctx.rules
     n = len(lines)
     birth_m = lines["birth_m"].to_numpy(dtype="float64", na_value=np.nan)
 
-    # Whose age sets the coefficient: C3/C4 take the cared-for person's (found by cared_for_id).
-    cared = (rules.age_of(lines["category"]) == "cared_for").to_numpy()
-    coef_birth_m = birth_m.copy()
-    if cared.any():
-        by_id = _birth_months_by_id(ctx, lines.loc[cared, "cared_for_id"])
-        other = lines["cared_for_id"].map(by_id).to_numpy(dtype="float64", na_value=np.nan)
-        coef_birth_m = np.where(cared, other, birth_m)
+    # Whose age sets the coefficient: C3/C4 take the cared-for person's (one fact, as DUPLICATE_* price it).
+    coef_birth_m = coefficient_birth_months(ctx)
 
-    # Age limit (a K1 holder who is studying continues to the limit of K2, as AGE_OUT reads it).
-    limit = rules.age_limit(lines["category"]).to_numpy(dtype="float64", na_value=np.nan)
+    # Age limit with its continuation (K1 → K2 while studying): one fact, as AGE_OUT reads it.
+    limits = age_limits(ctx)
+    limit = limits["limit"].to_numpy(dtype="float64")
+    limit_m = limits["limit_m"].to_numpy(dtype="float64")
     table = rules.age_limits
-    for row in table.loc[table["continues_as"].notna() & table["continues_when"].notna()].itertuples():
-        flag_col = str(row.continues_when)
-        if flag_col not in lines:
-            continue
-        further = rules.age_limit(str(row.continues_as))
-        on = ((lines["category"] == row.category) & lines[flag_col].fillna(False).astype(bool)).to_numpy()
-        if further is not None:
-            limit = np.where(on, float(further), limit)
-    limit_m = birth_m + 12 * limit
 
     # Minimum age of the category. A category that another one continues into (K2 from K1 at 16)
     # has a continuation age, not an entitlement age: a K2 line under 16 is a K1 child mislabelled
@@ -198,14 +162,9 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
     minage = np.where(cats.isin(continuation).to_numpy(), np.nan, minage)
     minage_m = birth_m + 12 * minage
 
-    # Stop month: death, move (the later matched record, as the stale checks), age limit.
-    stop_m = limit_m.copy()
-    if ctx.has("deaths"):
-        death_m = lines["person_key"].map(death_months(ctx))
-        stop_m = np.fmin(stop_m, death_m.to_numpy(dtype="float64", na_value=np.nan))
-    if ctx.has("residents"):
-        move_m = lines["person_key"].map(move_months(ctx))
-        stop_m = np.fmin(stop_m, move_m.to_numpy(dtype="float64", na_value=np.nan))
+    # Stop month: the person's death or move (one fact, as the stale checks read it), or the age limit.
+    person_stop = lines["person_key"].map(stop_months(ctx)["stop_m"])
+    stop_m = np.fmin(limit_m, person_stop.to_numpy(dtype="float64", na_value=np.nan))
 
     # Earliest certificate at a level the rules pay K6 for.
     cert_m = np.full(n, np.nan)
@@ -229,7 +188,7 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
             pairs["row"] = certs["_row"].reindex(pairs["right_idx"]).to_numpy(dtype="float64")
             first = pairs.sort_values("issue", kind="stable").drop_duplicates("left_idx")
             idx = first["left_idx"].to_numpy(dtype=np.int64)
-            cert_m[idx] = _month_series(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
+            cert_m[idx] = months_of(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
             cert_row[idx] = first["row"].to_numpy(dtype="float64")
 
     return _Facts(
@@ -656,22 +615,6 @@ def _grouped_sources(evidence: pd.DataFrame, groups: np.ndarray) -> pd.DataFrame
             else [],
         }
     )
-
-
-def grouped_lists(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
-    """``keys`` + ``column`` as a list per group, in row order, without a Python call per group."""
-    if frame.empty:
-        return pd.DataFrame(
-            {**{k: pd.Series(dtype="object") for k in keys}, column: pd.Series(dtype="object")}
-        )
-    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
-    codes = codes[order]
-    cuts = np.flatnonzero(np.diff(codes)) + 1
-    values = frame[column].to_numpy(dtype=object)[order]
-    heads = frame.iloc[order[np.r_[0, cuts]]][keys].reset_index(drop=True)
-    heads[column] = [part.tolist() for part in np.split(values, cuts)]
-    return heads
 
 
 # ----------------------------------------------------------------------------------- INELIGIBLE

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.common import born_text
 from audit_toolkit.checks.duplicates import (
     _components,
     _line_frame,
@@ -39,7 +40,6 @@ from audit_toolkit.checks.duplicates import (
     person_rule_pairs,
     same_id_pairs,
 )
-from audit_toolkit.checks.identity import born_text
 from audit_toolkit.checks.linkage_compare import compare
 from audit_toolkit.checks.linkage_estimate import Params, estimate, score, vetoed
 from audit_toolkit.checks.linkage_model import (

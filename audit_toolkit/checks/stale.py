@@ -27,11 +27,10 @@ from audit_toolkit.checks.base import AuditContext, check, match_people, row_ref
 from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
-    match_candidates,
-    months_of,
     person_label,
     sources_by,
 )
+from audit_toolkit.checks.facts import age_limits, death_months, move_months, moved_records
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import fmt_vnd, render_rows, t
 from audit_toolkit.months import month_label
@@ -230,8 +229,13 @@ def _stopped_people(
     date_col: str,
     check_id: str,
     message: str,
+    months: pd.Series,
 ) -> pd.DataFrame:
-    """DECEASED_ACTIVE / MOVED_ACTIVE: beneficiaries matched to a dated register event."""
+    """DECEASED_ACTIVE / MOVED_ACTIVE: beneficiaries matched to a dated register event.
+
+    ``months`` is the stop month per ``person_key`` (:func:`death_months` / :func:`move_months`);
+    the matched records here are the evidence and the date the finding shows.
+    """
     lines = ctx.lines
     if register.empty or lines.empty:
         return empty_raw()
@@ -250,7 +254,7 @@ def _stopped_people(
     # Two register records for one person (a data error): the later date is the one we can least
     # dispute, so the overpayment we report is never larger than the register supports.
     event = pairs.groupby("fk", sort=False)["event"].max()
-    stop_m = months_of(event).astype("int64")
+    stop_m = months.reindex(event.index).astype("int64")
     matched = lines.loc[isin_keys(lines["person_key"], stop_m.index)]
     matched = matched.assign(fk=matched["person_key"].to_numpy(dtype=object))
     stops = pd.DataFrame(
@@ -291,6 +295,7 @@ def find_deceased_active(ctx: AuditContext) -> pd.DataFrame:
         date_col="death_date",
         check_id="DECEASED_ACTIVE",
         message="stale.deceased",
+        months=death_months(ctx),
     )
 
 
@@ -301,14 +306,8 @@ def find_moved_active(ctx: AuditContext) -> pd.DataFrame:
     A person who also has a current (permanent or temporary) resident record is not reported: the
     register itself does not settle whether they left, and a finding is evidence against them.
     """
-    residents = ctx.table("residents").reset_index(drop=True)
-    moved = residents.loc[
-        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
-    ]
-    current = residents.loc[residents["residence_status"].isin(["permanent", "temporary"])]
-    if len(moved) and len(current):
-        back = match_candidates(moved, current)["left_idx"]
-        moved = moved.loc[~moved.index.isin(back)]
+    # The moved records that count (a beneficiary's, not back) are one fact with the stop month.
+    moved = moved_records(ctx)
     return _stopped_people(
         ctx,
         moved,
@@ -316,26 +315,11 @@ def find_moved_active(ctx: AuditContext) -> pd.DataFrame:
         date_col="moved_out_date",
         check_id="MOVED_ACTIVE",
         message="stale.moved",
+        months=move_months(ctx),
     )
 
 
 # -- line-level: age limits and ended lines ---------------------------------------------------------
-def _age_limits(ctx: AuditContext) -> pd.DataFrame:
-    """``category, limit, continues_as, continues_when, continues_limit`` from the rule tables."""
-    table = ctx.rules.age_limits
-    frame = pd.DataFrame(
-        {
-            "category": table["category"].astype(str).to_numpy(),
-            "limit": table["age"].astype("int64").to_numpy(),
-            "continues_as": table["continues_as"].to_numpy() if "continues_as" in table else None,
-            "continues_when": table["continues_when"].to_numpy() if "continues_when" in table else None,
-        }
-    )
-    by_cat = frame.set_index("category")["limit"]
-    frame["continues_limit"] = frame["continues_as"].map(by_cat).astype("Int64")
-    return frame
-
-
 @check("AGE_OUT")
 def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
     """Lines past their category's age limit still active, or paid, after the limit month.
@@ -345,15 +329,23 @@ def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
     Only payments tied to the line count. One finding per person and category.
     """
     lines = ctx.lines
-    limits = _age_limits(ctx)
-    cand = lines.loc[lines["category"].isin(limits["category"]) & lines["birth_m"].notna()]
+    # The limit with its continuation while studying is one fact (checks/facts/limits.py).
+    limits = age_limits(ctx)
+    has = (limits["limit"].notna() & lines["birth_m"].notna()).to_numpy(dtype=bool)
+    mine = limits.loc[has]
+    cand = (
+        lines.loc[has]
+        .assign(
+            limit=mine["limit"],
+            continues_as=mine["continues_as"],
+            continues_limit=mine["continues_limit"].astype("Int64"),
+            continues=mine["continues"],
+        )
+        .reset_index(drop=True)
+    )
     if cand.empty:
         return empty_raw()
-    cand = cand.merge(limits, on="category", how="left")
-    studying = cand["studying"].fillna(False).astype(bool)
-    when_studying = (cand["continues_when"] == "studying").fillna(False).astype(bool)
-    cand["continues"] = (cand["continues_limit"].notna() & studying & when_studying).astype(bool)
-    cand["limit"] = cand["limit"].where(~cand["continues"], cand["continues_limit"]).astype("int64")
+    cand["limit"] = cand["limit"].astype("int64")
     cand["stop_m"] = cand["birth_m"].astype("int64") + 12 * cand["limit"]
     cand["fk"] = _finding_key(cand, ["person_key", "category"])
     active, paid = _after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
