@@ -34,6 +34,7 @@ import pandas as pd
 from audit_toolkit.checks.base import AuditContext, check, match_people, row_refs
 from audit_toolkit.checks.common import grouped_lists, months_of, person_label
 from audit_toolkit.checks.facts import age_limits, coefficient_birth_months, stop_months
+from audit_toolkit.checks.facts.money import due_coefficients, expected_coefficients, line_dues
 from audit_toolkit.checks.transition import ended_line_months, social_pension_ineligibility
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue, fmt_vnd, t
@@ -203,78 +204,6 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
     )
 
 
-def _expected(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> pd.DataFrame:
-    """The rules' answer for each (line, month): ``expected``, ``allowed``, ``per_child_unit``, ``ruled``.
-
-    Asked once per distinct (category, level, age, month), not once per row: a province has far
-    fewer of those than line-months. ``ruled`` is False where no rule row matched.
-    """
-    facts = _facts(ctx)
-    cat_codes, cat_values = _codes(ctx, "category")
-    lvl_codes, lvl_values = _codes(ctx, "disability_level")
-    li = np.asarray(line_idx, dtype=np.int64)
-    mm = np.asarray(m, dtype=np.int64)
-    age = np.floor((mm - facts.coef_birth_m[li]) / 12)
-    # One int64 key per (category, level, age, month): category and level codes are small, ages
-    # are shifted to be non-negative (unknown = 0), months fit in 20 bits.
-    age_code = np.where(np.isnan(age), 0, np.clip(age, -1, 1000) + 2).astype(np.int64)
-    key = (((cat_codes[li] * 8 + lvl_codes[li] + 1) * 2048 + age_code) << 20) + mm
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    pick = li[first]
-    ages = pd.Series(age[first], dtype="Float64")
-    answer = ctx.rules.allowed_coefficients(
-        pd.Series(cat_values[cat_codes[pick]], dtype=object),
-        pd.Series(lvl_values[lvl_codes[pick]], dtype=object),
-        ages,
-        pd.Series(mm[first], dtype="int64"),
-    )
-    allowed = answer["allowed"].to_numpy(dtype=object)
-    lo = np.array([min(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
-    hi = np.array([max(a) if isinstance(a, tuple) else np.nan for a in allowed], dtype="float64")
-    return pd.DataFrame(
-        {
-            "expected": answer["expected"].to_numpy(dtype="float64")[inverse],
-            "allowed": allowed[inverse],
-            "allowed_lo": lo[inverse],
-            "allowed_hi": hi[inverse],
-            "per_child_unit": answer["per_child_unit"].to_numpy(dtype="float64")[inverse],
-            "ruled": answer["legal_basis"].notna().to_numpy()[inverse],
-        }
-    )
-
-
-def _codes(ctx: AuditContext, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of a roster column (-1 = missing) and the values they stand for (cached)."""
-    cache = ctx.extras.setdefault("_entitlement", {})
-    key = f"codes:{column}"
-    if key not in cache:
-        codes, values = pd.factorize(ctx.lines[column].astype("object"), use_na_sentinel=True)
-        cache[key] = (codes.astype(np.int64), np.asarray([*values, None], dtype=object))
-    result: tuple[np.ndarray, np.ndarray] = cache[key]
-    return result
-
-
-def _due_coefficient(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Coefficient a payment is due at: the recorded one, else the one the rules give (NaN if none)."""
-    recorded = ctx.lines["coefficient"].to_numpy(dtype="float64", na_value=np.nan)[line_idx]
-    need = np.isnan(recorded)
-    if not need.any():
-        return np.asarray(recorded, dtype="float64")
-    out = recorded.copy()
-    out[need] = _expected(ctx, line_idx[need], m[need])["expected"].to_numpy(dtype="float64")
-    return np.asarray(out, dtype="float64")
-
-
-def _due(ctx: AuditContext, line_idx: np.ndarray, m: np.ndarray, coefficient: np.ndarray) -> np.ndarray:
-    if len(line_idx) == 0:
-        return np.zeros(0)
-    return ctx.due_amount(
-        pd.Series(line_idx, dtype="int64"),
-        pd.Series(m, dtype="int64"),
-        pd.Series(coefficient, dtype="float64"),
-    ).to_numpy(dtype="float64")
-
-
 def _judged_months(ctx: AuditContext) -> pd.DataFrame:
     """Active, payable line-months of the period up to each line's stop month (``line_idx``, ``m``).
 
@@ -368,7 +297,7 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
 
     # A level the rules name but pay nothing for (K6 mild): a rule row matched, with no value.
     idx_all = np.arange(n, dtype=np.int64)
-    at_asof = _expected(ctx, idx_all, np.full(n, asof, dtype=np.int64))
+    at_asof = expected_coefficients(ctx, idx_all, np.full(n, asof, dtype=np.int64))
     no_value = (
         at_asof["ruled"].to_numpy(dtype=bool)
         & np.isnan(at_asof["expected"].to_numpy(dtype="float64"))
@@ -749,8 +678,8 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
     else:
         li = counted["line_idx"].to_numpy(dtype=np.int64)
         mm = counted["m"].to_numpy(dtype=np.int64)
-        coef = _due_coefficient(ctx, li, mm)
-        due = _due(ctx, li, mm, coef)
+        coef = due_coefficients(ctx, li, mm)
+        due = line_dues(ctx, li, mm, coef)
         roster = lines["monthly_amount"].to_numpy(dtype="float64", na_value=np.nan)[li]
         due = np.where(np.isnan(due), roster, due)
         amount = pd.Series(np.nan_to_num(due), index=li).groupby(level=0).sum()
@@ -846,14 +775,14 @@ def find_wrong_coefficients(ctx: AuditContext) -> pd.DataFrame:
     months = _drop_pairs(months, _ineligible_counted(ctx))
     li = months["line_idx"].to_numpy(dtype=np.int64)
     mm = months["m"].to_numpy(dtype=np.int64)
-    rules_m = _expected(ctx, li, mm)
+    rules_m = expected_coefficients(ctx, li, mm)
     recorded = recorded_all[li]
     lawful = _nearest_lawful(recorded, rules_m)
-    per_month = _due(ctx, li, mm, recorded - lawful)
+    per_month = line_dues(ctx, li, mm, recorded - lawful)
     amount = pd.Series(np.nan_to_num(per_month), index=li).groupby(level=0).sum()
 
     sub = lines.iloc[bad]
-    at_asof = _expected(ctx, bad, np.full(len(bad), asof, dtype=np.int64))
+    at_asof = expected_coefficients(ctx, bad, np.full(len(bad), asof, dtype=np.int64))
     texts: dict[tuple[float | None, object, float | None], str] = {}
     lawful_text = []
     for e, a, u in zip(
@@ -921,9 +850,9 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
     cand = np.flatnonzero(lines["active_asof"].to_numpy(dtype=bool) & ~np.isnan(roster))
     if len(cand):
         mm = np.full(len(cand), asof, dtype=np.int64)
-        coef = _due_coefficient(ctx, cand, mm)
-        due = _due(ctx, cand, mm, coef)
-        level = _due(ctx, cand, mm, np.ones(len(cand)))
+        coef = due_coefficients(ctx, cand, mm)
+        due = line_dues(ctx, cand, mm, coef)
+        level = line_dues(ctx, cand, mm, np.ones(len(cand)))
         bad = ~np.isnan(due) & (np.abs(roster[cand] - due) >= _TOLERANCE_VND)
         if bad.any():
             sub = lines.iloc[cand[bad]]
@@ -957,7 +886,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
             per = pay.groupby(["line_idx", "m"], sort=True).agg(paid=("amount", "sum")).reset_index()
             li = per["line_idx"].to_numpy(dtype=np.int64)
             mm = per["m"].to_numpy(dtype=np.int64)
-            per["due"] = _due(ctx, li, mm, _due_coefficient(ctx, li, mm))
+            per["due"] = line_dues(ctx, li, mm, due_coefficients(ctx, li, mm))
             per = per.loc[per["due"].notna() & ((per["paid"] - per["due"]).abs() >= _TOLERANCE_VND)]
             if len(per):
                 per["diff"] = per["paid"] - per["due"]
@@ -1056,7 +985,7 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
 
     li = unpaid["line_idx"].to_numpy(dtype=np.int64)
     mm = unpaid["m"].to_numpy(dtype=np.int64)
-    unpaid["due"] = np.nan_to_num(_due(ctx, li, mm, _due_coefficient(ctx, li, mm)))
+    unpaid["due"] = np.nan_to_num(line_dues(ctx, li, mm, due_coefficients(ctx, li, mm)))
     unpaid = unpaid.sort_values(["line_idx", "m"], kind="stable").reset_index(drop=True)
     new_run = (unpaid["line_idx"] != unpaid["line_idx"].shift()) | (unpaid["m"] != unpaid["m"].shift() + 1)
     unpaid["run"] = new_run.cumsum()

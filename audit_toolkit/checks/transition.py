@@ -24,7 +24,8 @@ import pandas as pd
 from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import isin_keys, person_label, render_rows
 from audit_toolkit.checks.facts import death_months, move_months
-from audit_toolkit.checks.stale import _evidence
+from audit_toolkit.checks.facts.money import due_coefficients, line_dues
+from audit_toolkit.checks.stopped import evidence_sources
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import fmt_vnd, t
 from audit_toolkit.months import month_label
@@ -99,9 +100,7 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
         # A payment in a suspended month is PAID_AFTER_END's money.
         months["diff"] = np.where(months["payable"].to_numpy(dtype=bool), months["diff"], 0.0)
     else:
-        from audit_toolkit.checks.entitlement import _due, _due_coefficient
-
-        due = _due(ctx, li, mm, _due_coefficient(ctx, li, mm))
+        due = line_dues(ctx, li, mm, due_coefficients(ctx, li, mm))
         payable = months["payable"].to_numpy(dtype=bool)
         months["paid"] = np.where(payable, np.nan_to_num(due), 0.0)
         months["diff"] = np.where(payable, months["paid"] - months["level"], 0.0)
@@ -168,7 +167,7 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
         + "\x1f"
         + lines["category"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
     )
-    sources = _evidence((flagged, "beneficiaries"), (pays, "payments"))
+    sources = evidence_sources((flagged, "beneficiaries"), (pays, "payments"))
     out = pd.DataFrame(
         {
             "check_id": "CATEGORY_ENDED",
