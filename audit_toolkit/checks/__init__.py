@@ -33,15 +33,18 @@ __all__ = [
 # registered, and reports "not implemented" — no module is optional).
 # (``import a.b.c``, not ``from a.b import c``: the latter turns a missing module into a vaguer
 # "cannot import name".)
+import audit_toolkit.checks.amounts  # noqa: E402, F401
 import audit_toolkit.checks.care  # noqa: E402, F401
+import audit_toolkit.checks.coefficients  # noqa: E402, F401
 import audit_toolkit.checks.duplicates  # noqa: E402, F401
-import audit_toolkit.checks.entitlement  # noqa: E402, F401
+import audit_toolkit.checks.eligibility  # noqa: E402, F401
 import audit_toolkit.checks.identity  # noqa: E402, F401
 import audit_toolkit.checks.linkage  # noqa: E402, F401
 import audit_toolkit.checks.missed  # noqa: E402, F401
 import audit_toolkit.checks.process  # noqa: E402, F401
 import audit_toolkit.checks.stale  # noqa: E402, F401
 import audit_toolkit.checks.transition  # noqa: E402, F401
+import audit_toolkit.checks.unpaid  # noqa: E402, F401
 
 #: Family modules whose ``@check`` functions make the registry (imported above).
 FAMILIES = (
@@ -51,7 +54,10 @@ FAMILIES = (
     "stale",
     "care",
     "transition",
-    "entitlement",
+    "eligibility",
+    "coefficients",
+    "amounts",
+    "unpaid",
     "process",
     "linkage",
 )

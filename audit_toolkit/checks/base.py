@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from audit_toolkit.checks.common import usable_ids
+from audit_toolkit.checks.common import active_in_month, usable_ids
 from audit_toolkit.months import age_in_month, month_of
 
 if TYPE_CHECKING:
@@ -51,6 +51,17 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Categories that are care-support lines (stack with a monthly allowance line).
 CARE_CATEGORIES = frozenset({"C1", "C2", "C3", "C4"})
+
+
+def line_kind(categories: pd.Series) -> np.ndarray:
+    """A line's kind from its category: ``C`` (care, C1–C4), ``HTXH`` (social pension), else ``K``.
+
+    The one definition of a line's kind (``ctx.lines["kind"]``; sampling reads it too).
+    """
+    kind: np.ndarray = np.where(
+        categories.isin(CARE_CATEGORIES), "C", np.where(categories == "HTXH", "HTXH", "K")
+    )
+    return kind
 
 
 @dataclass(frozen=True)
@@ -195,18 +206,14 @@ class AuditContext:
         b["birth_m"] = month_of(b["birth_date"])
         b["age_asof"] = age_in_month(b["birth_m"], self.asof_month)
         b["active_asof"] = self.active_in(b, self.asof_month)
-        b["kind"] = np.where(
-            b["category"].isin(CARE_CATEGORIES), "C", np.where(b["category"] == "HTXH", "HTXH", "K")
-        )
+        b["kind"] = line_kind(b["category"])
         b["source"] = _frame_sources("beneficiaries", b)
         return b
 
     @staticmethod
     def active_in(lines: pd.DataFrame, m: int | pd.Series) -> pd.Series:
         """Whether each line is active in month ``m`` (checks.md "Active line")."""
-        started = lines["start_m"].isna() | (lines["start_m"] <= m)
-        not_ended = lines["end_m"].isna() | (lines["end_m"] > m)
-        return (started & not_ended & ~lines["undated_end"]).fillna(False).astype(bool)
+        return active_in_month(lines["start_m"], lines["end_m"], m, lines["undated_end"])
 
     @cached_property
     def line_months(self) -> pd.DataFrame:

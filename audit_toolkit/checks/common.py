@@ -27,6 +27,7 @@ from audit_toolkit.months import month_of
 from audit_toolkit.rules import load_rules
 
 __all__ = [
+    "active_in_month",
     "born_text",
     "format_dates",
     "group_lists",
@@ -222,3 +223,20 @@ def group_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(
         heads["v"].to_numpy(dtype=object), index=pd.Index(heads["k"], dtype=object), dtype=object
     )
+
+
+def active_in_month(
+    start_m: pd.Series, end_m: pd.Series, m: int | pd.Series, undated_end: pd.Series | None = None
+) -> pd.Series:
+    """Whether each record is active in month ``m`` (checks.md "Active line"): the one rule.
+
+    Active when it started (``start_m`` NA = since always) and has not ended (``end_m`` is the first
+    month not active; NA = open); a record ended without an end month (``undated_end``) never is.
+    Unknown comparisons are not active. Lines (``AuditContext.active_in``), pension records
+    (MISSED_ELDERLY) and the quality module's roster rows read it.
+    """
+    active = (start_m.isna() | (start_m <= m)) & (end_m.isna() | (end_m > m))
+    if undated_end is not None:
+        active = active & ~undated_end
+    out: pd.Series = active.fillna(False).astype(bool)
+    return out

@@ -271,3 +271,33 @@ def test_duplicates_and_entitlement_price_a_care_line_alike() -> None:
     expected = np.nan_to_num(line_dues(ctx, li, mm, due_coefficients(ctx, li, mm)))
     assert len(lm) and np.allclose(lm["due_nominal"].to_numpy(dtype="float64"), expected)
     assert (expected > 0).all()
+
+
+# ------------------------------------------------------------------------------ active line, kind
+@pytest.mark.parametrize(
+    ("start", "end", "undated", "expected"),
+    [
+        (_m("2022-01"), None, False, True),  # started, open: active
+        (_m("2023-01"), None, False, False),  # starts after the month: not yet
+        (None, _m("2022-07"), False, True),  # no start, ends the month after: active
+        (_m("2021-01"), _m("2022-06"), False, False),  # end month is the first month not active
+        (_m("2021-01"), None, True, False),  # ended without an end month: never active
+    ],
+)
+def test_active_in_month(start: int | None, end: int | None, undated: bool, expected: bool) -> None:
+    from audit_toolkit.checks.common import active_in_month
+
+    got = active_in_month(
+        pd.Series([start], dtype="Int64"),
+        pd.Series([end], dtype="Int64"),
+        _m("2022-06"),
+        pd.Series([undated]),
+    )
+    assert got.tolist() == [expected]
+
+
+def test_line_kind() -> None:
+    from audit_toolkit.checks.base import line_kind
+
+    cats = pd.Series(["K1", "C3", "HTXH", "K6", None], dtype=object)
+    assert line_kind(cats).tolist() == ["K", "C", "HTXH", "K", "K"]

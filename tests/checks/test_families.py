@@ -43,6 +43,7 @@ def _import_with_broken(module: str, error: str) -> subprocess.CompletedProcess[
         ("audit_toolkit.checks.care", "ModuleNotFoundError"),  # a family module missing: used to be swallowed
         ("audit_toolkit.checks.linkage", "ModuleNotFoundError"),  # the last family in the list
         ("audit_toolkit.checks.stale", "ImportError"),  # a family whose import breaks
+        ("audit_toolkit.checks.unpaid", "ModuleNotFoundError"),  # one of the entitlement checks
     ],
 )
 def test_a_missing_family_module_fails_the_import(module: str, error: str) -> None:
