@@ -13,24 +13,21 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.common import grouped_lists
+from audit_toolkit.checks.common import coefs_text, grouped_lists, months_text, vnd_text
 from audit_toolkit.checks.entitlement_common import (
     TOLERANCE_VND,
     assemble,
-    coefs_text,
     drop_pairs,
     finding_rows,
     ineligible_counted,
     judged_months,
     keep_pairs,
     line_labels,
-    months_text,
     received,
-    render_texts,
-    vnd_text,
 )
 from audit_toolkit.checks.facts.money import due_coefficients, line_dues
 from audit_toolkit.findings import empty_raw
+from audit_toolkit.messages import render
 
 __all__ = ["find_wrong_amounts"]
 
@@ -81,7 +78,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
                     {
                         "line_idx": cand[bad],
                         "order": 0,
-                        "text": render_texts("entitlement.wrong_amount.roster", lang, params).to_numpy(),
+                        "text": render("entitlement.wrong_amount.roster", lang, params).to_numpy(),
                         "amount": 0.0,
                     }
                 )
@@ -121,9 +118,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
                         {
                             "line_idx": by_line["line_idx"].to_numpy(),
                             "order": 1,
-                            "text": render_texts(
-                                "entitlement.wrong_amount.payments", lang, params
-                            ).to_numpy(),
+                            "text": render("entitlement.wrong_amount.payments", lang, params).to_numpy(),
                             "amount": by_line["amount"].to_numpy(dtype="float64"),
                         }
                     )
@@ -138,7 +133,7 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
     amounts = found.groupby("line_idx", sort=False)["amount"].sum()
     per_line["amount"] = amounts.reindex(per_line["line_idx"].to_numpy()).to_numpy()
     sub = lines.set_index("line_idx").loc[per_line["line_idx"]]
-    prefix = render_texts(
+    prefix = render(
         "entitlement.prefix",
         lang,
         pd.DataFrame(

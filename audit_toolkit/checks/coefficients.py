@@ -13,22 +13,18 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
+from audit_toolkit.checks.common import coef_text, coefs_text, months_text, vnd_text
 from audit_toolkit.checks.entitlement_common import (
     assemble,
-    coef_text,
-    coefs_text,
     drop_pairs,
     ineligible_counted,
     judged_months,
     line_facts,
     line_labels,
-    months_text,
-    render_texts,
-    vnd_text,
 )
 from audit_toolkit.checks.facts.money import expected_coefficients, line_dues
 from audit_toolkit.findings import empty_raw
-from audit_toolkit.messages import t
+from audit_toolkit.messages import render, t
 
 __all__ = ["find_wrong_coefficients"]
 
@@ -153,6 +149,6 @@ def find_wrong_coefficients(ctx: AuditContext) -> pd.DataFrame:
         },
         index=sub.index,
     )
-    detail = render_texts("entitlement.wrong_coefficient", lang, params)
+    detail = render("entitlement.wrong_coefficient", lang, params)
     per_line = pd.DataFrame({"line_idx": bad, "text": detail.to_numpy(), "amount": amounts.to_numpy()})
     return assemble(ctx, "WRONG_COEFFICIENT", per_line)

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -22,11 +23,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from audit_toolkit.messages import render_rows, t
-from audit_toolkit.months import month_of
+from audit_toolkit.messages import fmt_vnd, render_rows, t
+from audit_toolkit.months import month_label, month_of
 from audit_toolkit.rules import load_rules
 
 __all__ = [
+    "coef_text",
+    "coefs_text",
+    "months_text",
+    "vnd_text",
+    "vocab_text",
     "active_in_month",
     "born_text",
     "format_dates",
@@ -240,3 +246,39 @@ def active_in_month(
         active = active & ~undated_end
     out: pd.Series = active.fillna(False).astype(bool)
     return out
+
+
+# ------------------------------------------------------------------------------ texts of values
+def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
+    """``fmt`` applied once per distinct value (findings share few months and amounts)."""
+    numbers = pd.Series(values).astype("float64")
+    uniq = numbers.dropna().unique()
+    table = {float(u): fmt(float(u)) for u in uniq}
+    return pd.Series(numbers.map(table).fillna("").to_numpy(), index=values.index, dtype="str")
+
+
+def vnd_text(values: pd.Series, lang: str) -> pd.Series:
+    """Amounts as VND text in ``lang`` (formatted once per distinct amount)."""
+    return _per_value(values, lambda v: fmt_vnd(v, lang))
+
+
+def months_text(values: pd.Series) -> pd.Series:
+    """Month numbers as ``MM/YYYY`` (formatted once per distinct month)."""
+    return _per_value(values, lambda v: month_label(int(v)))
+
+
+def coef_text(value: float, lang: str) -> str:
+    """A coefficient with one decimal (two when needed), decimal comma in Vietnamese."""
+    text = f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-9 else f"{value:.2f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def coefs_text(values: pd.Series, lang: str) -> pd.Series:
+    """:func:`coef_text` of each value (formatted once per distinct value)."""
+    return _per_value(values, lambda v: coef_text(v, lang))
+
+
+def vocab_text(values: pd.Series, prefix: str, lang: str, *, default: str) -> pd.Series:
+    """The message ``<prefix>.<value>`` of each vocabulary value (``default`` when missing)."""
+    text = {v: t(f"{prefix}.{v}", lang) for v in values.dropna().unique()}
+    return pd.Series(values.map(text).fillna(default).to_numpy(), index=values.index, dtype="str")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.common import grouped_lists
+from audit_toolkit.checks.common import grouped_lists, months_text, vnd_text, vocab_text
 from audit_toolkit.checks.entitlement_common import (
     assemble,
     finding_rows,
@@ -24,16 +24,12 @@ from audit_toolkit.checks.entitlement_common import (
     keep_pairs,
     line_facts,
     line_labels,
-    months_text,
     received,
-    render_texts,
-    vnd_text,
-    vocab_text,
 )
 from audit_toolkit.checks.facts.money import due_coefficients, line_dues
 from audit_toolkit.checks.transition import social_pension_ineligibility
 from audit_toolkit.findings import empty_raw
-from audit_toolkit.messages import t
+from audit_toolkit.messages import render, t
 from audit_toolkit.months import age_in_month
 
 __all__ = ["find_ineligible"]
@@ -73,9 +69,7 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         if not mask.any():
             return
         frame = pd.DataFrame({"name": label, "category": sub["category"].astype(str), **params}).loc[mask]
-        texts.append(
-            pd.DataFrame({"line_idx": sub.loc[mask, "line_idx"], "text": render_texts(key, lang, frame)})
-        )
+        texts.append(pd.DataFrame({"line_idx": sub.loc[mask, "line_idx"], "text": render(key, lang, frame)}))
 
     idx = sub["line_idx"].to_numpy()
     level_text = vocab_text(sub["disability_level"], "entitlement.level", lang, default="")
@@ -174,7 +168,7 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
         amount = pd.Series(np.nan_to_num(due), index=li).groupby(level=0).sum()
         amount_key = "entitlement.ineligible.amount_due"
     amounts = sub["line_idx"].map(amount).fillna(0.0).astype("float64")
-    money_text = render_texts(amount_key, lang, pd.DataFrame({"amount": vnd_text(amounts, lang)}))
+    money_text = render(amount_key, lang, pd.DataFrame({"amount": vnd_text(amounts, lang)}))
     detail: pd.Series = sub["line_idx"].map(reason_text).fillna("") + np.where(
         amounts.to_numpy() != 0, " " + money_text, ""
     )

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -24,19 +23,16 @@ import pandas as pd
 from audit_toolkit.checks.base import AuditContext, match_people, row_refs
 from audit_toolkit.checks.common import grouped_lists, months_of, person_label
 from audit_toolkit.checks.facts import age_limits, coefficient_birth_months, stop_months
+from audit_toolkit.checks.facts.cache import cached_fact, fact_cache
 from audit_toolkit.checks.facts.money import expected_coefficients
 from audit_toolkit.checks.transition import ended_line_months, social_pension_ineligibility
 from audit_toolkit.findings import empty_raw, new_raw
-from audit_toolkit.messages import catalogue, fmt_vnd, t
-from audit_toolkit.months import month_label
 
 __all__ = [
     "INF",
     "KEY",
     "TOLERANCE_VND",
     "assemble",
-    "coef_text",
-    "coefs_text",
     "drop_pairs",
     "finding_rows",
     "flagged_ineligible",
@@ -46,11 +42,7 @@ __all__ = [
     "keep_pairs",
     "line_facts",
     "line_labels",
-    "vnd_text",
-    "months_text",
     "received",
-    "render_texts",
-    "vocab_text",
 ]
 
 # Amounts are whole VND; a difference under one đồng is rounding, not a finding.
@@ -60,46 +52,6 @@ INF = np.iinfo(np.int64).max
 
 
 # ----------------------------------------------------------------------------------- formatting
-def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
-    """``fmt`` applied once per distinct value (findings share few months and amounts)."""
-    numbers = pd.Series(values).astype("float64")
-    uniq = numbers.dropna().unique()
-    table = {float(u): fmt(float(u)) for u in uniq}
-    return pd.Series(numbers.map(table).fillna("").to_numpy(), index=values.index, dtype="str")
-
-
-def vnd_text(values: pd.Series, lang: str) -> pd.Series:
-    return _per_value(values, lambda v: fmt_vnd(v, lang))
-
-
-def months_text(values: pd.Series) -> pd.Series:
-    return _per_value(values, lambda v: month_label(int(v)))
-
-
-def coef_text(value: float, lang: str) -> str:
-    text = f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-9 else f"{value:.2f}"
-    return text.replace(".", ",") if lang == "vi" else text
-
-
-def coefs_text(values: pd.Series, lang: str) -> pd.Series:
-    return _per_value(values, lambda v: coef_text(v, lang))
-
-
-def render_texts(key: str, lang: str, rows: pd.DataFrame) -> pd.Series:
-    """``messages.render`` without building a dict per row (tens of thousands of findings at province scale)."""
-    template = catalogue(lang).get(key) or catalogue("en").get(key, key)
-    columns = list(rows.columns)
-    values = [rows[c].to_numpy(dtype=object) for c in columns]
-    text = [template.format_map(dict(zip(columns, row, strict=True))) for row in zip(*values, strict=True)]
-    return pd.Series(text, index=rows.index, dtype="str")
-
-
-def vocab_text(values: pd.Series, prefix: str, lang: str, *, default: str) -> pd.Series:
-    """The message ``<prefix>.<value>`` of each vocabulary value (``default`` when missing)."""
-    text = {v: t(f"{prefix}.{v}", lang) for v in values.dropna().unique()}
-    return pd.Series(values.map(text).fillna(default).to_numpy(), index=values.index, dtype="str")
-
-
 def line_labels(lines: pd.DataFrame, lang: str) -> pd.Series:
     return person_label(lines["full_name"], lines["sex"], lines["age_asof"], lang)
 
@@ -120,11 +72,8 @@ class _Facts:
 
 
 def line_facts(ctx: AuditContext) -> _Facts:
-    cache = ctx.extras.setdefault("_entitlement", {})
-    if "facts" not in cache:
-        cache["facts"] = _compute_facts(ctx)
-    facts: _Facts = cache["facts"]
-    return facts
+    """Per line: the entitlement facts the four checks judge by (computed once per audit)."""
+    return cached_fact(ctx, "entitlement:facts", _compute_facts)
 
 
 def _compute_facts(ctx: AuditContext) -> _Facts:
@@ -262,11 +211,8 @@ _REASONS = (
 
 
 def ineligibility(ctx: AuditContext) -> _Ineligibility:
-    cache = ctx.extras.setdefault("_entitlement", {})
-    if "ineligibility" not in cache:
-        cache["ineligibility"] = _compute_ineligibility(ctx)
-    result: _Ineligibility = cache["ineligibility"]
-    return result
+    """Per line: which INELIGIBLE reasons hold, and the months they cover (computed once per audit)."""
+    return cached_fact(ctx, "entitlement:ineligibility", _compute_ineligibility)
 
 
 def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
@@ -369,12 +315,12 @@ def flagged_ineligible(ctx: AuditContext) -> np.ndarray:
 
 def ineligible_counted(ctx: AuditContext) -> pd.DataFrame:
     """``line_idx, m`` of the months whose payment INELIGIBLE counts as wholly overpaid."""
-    cache = ctx.extras.setdefault("_entitlement", {})
-    if "counted" not in cache:
+    cache = fact_cache(ctx)
+    if "entitlement:counted" not in cache:
         inel = ineligibility(ctx)
         months = inel.months.loc[inel.months["line_idx"].isin(flagged_ineligible(ctx))]
-        cache["counted"] = keep_pairs(months, judged_months(ctx))
-    counted: pd.DataFrame = cache["counted"]
+        cache["entitlement:counted"] = keep_pairs(months, judged_months(ctx))
+    counted: pd.DataFrame = cache["entitlement:counted"]
     return counted
 
 
@@ -403,12 +349,12 @@ def keep_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------- assembling
 def _line_groups(ctx: AuditContext) -> np.ndarray:
     """Integer code of each line's (person, category): the unit of one finding (cached)."""
-    cache = ctx.extras.setdefault("_entitlement", {})
-    if "groups" not in cache:
+    cache = fact_cache(ctx)
+    if "entitlement:groups" not in cache:
         lines = ctx.lines
         codes, _ = pd.factorize(pd.MultiIndex.from_arrays([lines["person_key"], lines["category"]]))
-        cache["groups"] = codes.astype(np.int64)
-    groups: np.ndarray = cache["groups"]
+        cache["entitlement:groups"] = codes.astype(np.int64)
+    groups: np.ndarray = cache["entitlement:groups"]
     return groups
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.common import grouped_lists
+from audit_toolkit.checks.common import grouped_lists, vnd_text
 from audit_toolkit.checks.entitlement_common import (
     assemble,
     drop_pairs,
@@ -21,12 +21,10 @@ from audit_toolkit.checks.entitlement_common import (
     judged_months,
     line_labels,
     received,
-    render_texts,
-    vnd_text,
 )
 from audit_toolkit.checks.facts.money import due_coefficients, line_dues
 from audit_toolkit.findings import empty_raw
-from audit_toolkit.messages import t
+from audit_toolkit.messages import render, t
 from audit_toolkit.months import month_label
 
 __all__ = ["find_unpaid_months"]
@@ -116,13 +114,11 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
             "amount": vnd_text(amount, lang).to_numpy(),
         }
     )
-    text = render_texts("entitlement.unpaid", lang, params)
+    text = render("entitlement.unpaid", lang, params)
     long_run = (per["run"] >= ctx.rules.suspend_after_unpaid_months).to_numpy()
     if long_run.any():
         run_params = pd.DataFrame({"run": per["run"].astype(int), "months": per["run_text"]}).loc[long_run]
-        text.loc[long_run] = (
-            text.loc[long_run] + " " + render_texts("entitlement.unpaid.suspend", lang, run_params)
-        )
+        text.loc[long_run] = text.loc[long_run] + " " + render("entitlement.unpaid.suspend", lang, run_params)
     per_line = pd.DataFrame(
         {"line_idx": per["line_idx"].to_numpy(), "text": text.to_numpy(), "amount": amount.to_numpy()}
     )

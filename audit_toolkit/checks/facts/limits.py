@@ -44,7 +44,10 @@ def age_limits(ctx: AuditContext) -> pd.DataFrame:
 
     def per_line(values: pd.Series, fill: object) -> np.ndarray:
         looked = values.reindex(cats).to_numpy(dtype=object)
-        out: np.ndarray = np.append(looked, fill)[np.where(codes < 0, len(cats), codes)]
+        out: np.ndarray = np.append(looked, np.array([fill], dtype=object))[
+            np.where(codes < 0, len(cats), codes)
+        ]
+        out[pd.isna(out)] = fill
         return out
 
     limit = per_line(ages, np.nan).astype("float64")
@@ -58,8 +61,6 @@ def age_limits(ctx: AuditContext) -> pd.DataFrame:
         if "continues_when" in table
         else np.full(len(lines), None, dtype=object)
     )
-    continues_as = np.where(pd.isna(continues_as), None, continues_as)
-    continues_when = np.where(pd.isna(continues_when), None, continues_when)
     further = ages.reindex(pd.Index(continues_as, dtype=object)).to_numpy(dtype="float64")
     continues_limit = np.where(pd.isna(continues_as), np.nan, further)
     continues = np.zeros(len(lines), dtype=bool)
