@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import yaml
 
+from audit_toolkit.checks.common import active_in_month, usable_ids
 from audit_toolkit.months import age_in_month, month_of
 
 if TYPE_CHECKING:
@@ -52,6 +51,17 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Categories that are care-support lines (stack with a monthly allowance line).
 CARE_CATEGORIES = frozenset({"C1", "C2", "C3", "C4"})
+
+
+def line_kind(categories: pd.Series) -> np.ndarray:
+    """A line's kind from its category: ``C`` (care, C1–C4), ``HTXH`` (social pension), else ``K``.
+
+    The one definition of a line's kind (``ctx.lines["kind"]``; sampling reads it too).
+    """
+    kind: np.ndarray = np.where(
+        categories.isin(CARE_CATEGORIES), "C", np.where(categories == "HTXH", "HTXH", "K")
+    )
+    return kind
 
 
 @dataclass(frozen=True)
@@ -196,18 +206,14 @@ class AuditContext:
         b["birth_m"] = month_of(b["birth_date"])
         b["age_asof"] = age_in_month(b["birth_m"], self.asof_month)
         b["active_asof"] = self.active_in(b, self.asof_month)
-        b["kind"] = np.where(
-            b["category"].isin(CARE_CATEGORIES), "C", np.where(b["category"] == "HTXH", "HTXH", "K")
-        )
+        b["kind"] = line_kind(b["category"])
         b["source"] = _frame_sources("beneficiaries", b)
         return b
 
     @staticmethod
     def active_in(lines: pd.DataFrame, m: int | pd.Series) -> pd.Series:
         """Whether each line is active in month ``m`` (checks.md "Active line")."""
-        started = lines["start_m"].isna() | (lines["start_m"] <= m)
-        not_ended = lines["end_m"].isna() | (lines["end_m"] > m)
-        return (started & not_ended & ~lines["undated_end"]).fillna(False).astype(bool)
+        return active_in_month(lines["start_m"], lines["end_m"], m, lines["undated_end"])
 
     @cached_property
     def line_months(self) -> pd.DataFrame:
@@ -291,14 +297,20 @@ class AuditContext:
 
     # -- helpers ------------------------------------------------------------------------------
     def due_amount(self, line_idx: pd.Series, m: pd.Series, coefficient: pd.Series) -> pd.Series:
-        """Due VND: standard level of ``m`` × ``coefficient`` (social-pension level for HTXH lines)."""
-        province = self.ward.province_code
-        kind = self.lines["kind"].to_numpy()[line_idx.to_numpy(dtype=np.int64)]
-        standard = self.rules.standard_level(m, province).to_numpy(dtype="float64")
-        if (kind == "HTXH").any():
-            pension = self.rules.social_pension_level(m, province).to_numpy(dtype="float64")
-            standard = np.where(kind == "HTXH", pension, standard)
-        return pd.Series(standard * coefficient.to_numpy(dtype="float64"), index=m.index)
+        """Due VND: ``coefficient`` × the level of ``m`` it multiplies (:func:`~audit_toolkit.checks.facts.money.due_amounts`)."""
+        # One pricing rule for every check (checks/facts/money.py); imported here, not at the top,
+        # because the facts package imports this module.
+        from audit_toolkit.checks.facts.money import due_amounts
+
+        cats = self.lines["category"].to_numpy(dtype=object)[line_idx.to_numpy(dtype=np.int64)]
+        due = due_amounts(
+            self.rules,
+            pd.Series(cats, dtype=object),
+            m,
+            coefficient.to_numpy(dtype="float64"),
+            self.ward.province_code,
+        )
+        return pd.Series(due, index=m.index)
 
 
 def _link_by_name(
@@ -375,13 +387,6 @@ def _codes(*columns: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndar
     return left_codes, right_codes
 
 
-def _valid_ids(ids: pd.Series) -> np.ndarray:
-    """Whether each ID is a 12-digit ID or a 9-digit CMND (one Arrow regex pass; missing → False)."""
-    arr = pa.array(ids.astype("str"), from_pandas=True)
-    hit = pc.match_substring_regex(arr, r"^(?:\d{12}|\d{9})$")
-    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     """Pairs ``(left_idx, right_idx)`` of records that are the same person.
 
@@ -396,7 +401,7 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     lidx, ridx = left.index.to_numpy(), right.index.to_numpy()
     lid: np.ndarray = left["national_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
     rid: np.ndarray = right["national_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
-    valid_l, valid_r = _valid_ids(left["national_id"]), _valid_ids(right["national_id"])
+    valid_l, valid_r = usable_ids(left["national_id"]), usable_ids(right["national_id"])
     id_l: np.ndarray = np.where(valid_l, lid, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
     id_r: np.ndarray = np.where(valid_r, rid, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
     lc, rc = _codes((id_l, id_r))

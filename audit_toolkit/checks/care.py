@@ -20,7 +20,7 @@ import pandas as pd
 from audit_toolkit.checks.base import AuditContext, check
 from audit_toolkit.checks.common import person_label, render_rows
 from audit_toolkit.checks.facts import care_facts
-from audit_toolkit.checks.stale import _after_stop, _evidence, _finding_key, _summarise
+from audit_toolkit.checks.stopped import after_stop, evidence_sources, finding_key, summarise
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import fmt_vnd, t
 from audit_toolkit.months import month_label
@@ -65,9 +65,9 @@ def find_cared_for_gone(ctx: AuditContext) -> pd.DataFrame:
         cared_name.where(cared_name.notna(), facts["national_id"]).fillna("").to_numpy(dtype=object)
     )
     cand["cert_row"] = facts["level_cert_row"].to_numpy(dtype="float64")
-    cand["fk"] = _finding_key(cand, ["person_key", "category"])
-    active, paid = _after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
-    summary = _summarise(ctx, cand, active, paid)
+    cand["fk"] = finding_key(cand, ["person_key", "category"])
+    active, paid = after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
+    summary = summarise(ctx, cand, active, paid)
     if summary.empty:
         return empty_raw()
     first = cand.loc[cand["fk"].isin(summary["fk"])].sort_values("line_idx").drop_duplicates("fk")
@@ -123,7 +123,7 @@ def find_cared_for_gone(ctx: AuditContext) -> pd.DataFrame:
         # The certificate's own row, not the line's sheet reference (_ref).
         cert_rows = certs.assign(_row=certs["cert_row"].astype(np.int64), _ref=None)
         parts.append((cert_rows, "disability_certificates"))
-    sources = _evidence(*parts)
+    sources = evidence_sources(*parts)
     out = pd.DataFrame(
         {
             "check_id": "CARED_FOR_GONE",

@@ -1,6 +1,8 @@
 """Helpers shared by the check families (stale, missed, entitlement, identity, duplicates, process).
 
-Naming people in sentences (:func:`person_label`), formatting dates, month numbers of dates,
+Naming people in sentences (:func:`person_label`), formatting dates (:func:`format_dates`,
+:func:`born_text`), month numbers of dates, which IDs identify a person (:func:`usable_ids`),
+lists per group (:func:`grouped_lists`, :func:`group_lists`),
 gathering evidence rows per finding (:func:`sources_by`), text-key membership through Arrow
 (:func:`isin_keys`) and person matching restricted to the rows that can match
 (:func:`match_candidates`). Every helper works over whole frames; the same code serves a ward of
@@ -13,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 import numpy as np
@@ -20,19 +23,28 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from audit_toolkit.checks.base import match_people
-from audit_toolkit.messages import render_rows, t
-from audit_toolkit.months import month_of
+from audit_toolkit.messages import fmt_vnd, render_rows, t
+from audit_toolkit.months import month_label, month_of
 from audit_toolkit.rules import load_rules
 
 __all__ = [
+    "coef_text",
+    "coefs_text",
+    "months_text",
+    "vnd_text",
+    "vocab_text",
+    "active_in_month",
+    "born_text",
     "format_dates",
+    "group_lists",
+    "grouped_lists",
     "isin_keys",
     "match_candidates",
     "months_of",
     "person_label",
     "render_rows",
     "sources_by",
+    "usable_ids",
 ]
 
 # Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
@@ -164,4 +176,109 @@ def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     lcols = [c for c in _MATCH_COLS if c in left]
     rcols = [c for c in _MATCH_COLS if c in right]
     lsub, rsub = left[lcols], right[rcols]
+    # Imported here: base.py imports this module (usable_ids), so common.py must not import base first.
+    from audit_toolkit.checks.base import match_people
+
     return match_people(lsub.loc[could_match(lsub, rsub)], rsub.loc[could_match(rsub, lsub)])
+
+
+def usable_ids(ids: pd.Series) -> np.ndarray:
+    """Whether each ID identifies a person: a 12-digit personal ID or a 9-digit CMND (missing → False).
+
+    One Arrow regex pass (ASCII digits). ``match_people``, DUPLICATE_* and ID_CONFLICT all read it.
+    """
+    arr = pa.array(ids.astype("str"), from_pandas=True)
+    hit = pc.match_substring_regex(arr, r"^(?:\d{12}|\d{9})$")
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def born_text(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """Birth dates as readers write them: ``dd/mm/yyyy``, ``yyyy`` when year-only, ``?`` when missing.
+
+    :func:`format_dates` over ``birth_date`` / ``birth_date_year_only``, with ``?`` for a missing date.
+    """
+    if "birth_date" not in frame:
+        return pd.Series("?", index=frame.index, dtype="str")
+    text = format_dates(frame["birth_date"], frame.get("birth_date_year_only"))
+    return text.where(text != "", "?").astype("str")
+
+
+def grouped_lists(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """``keys`` + ``column`` as a list per group, in row order, without a Python call per group."""
+    if frame.empty:
+        return pd.DataFrame(
+            {**{k: pd.Series(dtype="object") for k in keys}, column: pd.Series(dtype="object")}
+        )
+    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    cuts = np.flatnonzero(np.diff(codes)) + 1
+    values = frame[column].to_numpy(dtype=object)[order]
+    heads = frame.iloc[order[np.r_[0, cuts]]][keys].reset_index(drop=True)
+    heads[column] = [part.tolist() for part in np.split(values, cuts)]
+    return heads
+
+
+def group_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` gathered per key, in order, as Python lists, indexed by key (:func:`grouped_lists`)."""
+    if not len(keys):
+        return pd.Series([], dtype=object)
+    heads = grouped_lists(
+        pd.DataFrame({"k": keys.to_numpy(dtype=object), "v": values.to_numpy(dtype=object)}), ["k"], "v"
+    )
+    return pd.Series(
+        heads["v"].to_numpy(dtype=object), index=pd.Index(heads["k"], dtype=object), dtype=object
+    )
+
+
+def active_in_month(
+    start_m: pd.Series, end_m: pd.Series, m: int | pd.Series, undated_end: pd.Series | None = None
+) -> pd.Series:
+    """Whether each record is active in month ``m`` (checks.md "Active line"): the one rule.
+
+    Active when it started (``start_m`` NA = since always) and has not ended (``end_m`` is the first
+    month not active; NA = open); a record ended without an end month (``undated_end``) never is.
+    Unknown comparisons are not active. Lines (``AuditContext.active_in``), pension records
+    (MISSED_ELDERLY) and the quality module's roster rows read it.
+    """
+    active = (start_m.isna() | (start_m <= m)) & (end_m.isna() | (end_m > m))
+    if undated_end is not None:
+        active = active & ~undated_end
+    out: pd.Series = active.fillna(False).astype(bool)
+    return out
+
+
+# ------------------------------------------------------------------------------ texts of values
+def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
+    """``fmt`` applied once per distinct value (findings share few months and amounts)."""
+    numbers = pd.Series(values).astype("float64")
+    uniq = numbers.dropna().unique()
+    table = {float(u): fmt(float(u)) for u in uniq}
+    return pd.Series(numbers.map(table).fillna("").to_numpy(), index=values.index, dtype="str")
+
+
+def vnd_text(values: pd.Series, lang: str) -> pd.Series:
+    """Amounts as VND text in ``lang`` (formatted once per distinct amount)."""
+    return _per_value(values, lambda v: fmt_vnd(v, lang))
+
+
+def months_text(values: pd.Series) -> pd.Series:
+    """Month numbers as ``MM/YYYY`` (formatted once per distinct month)."""
+    return _per_value(values, lambda v: month_label(int(v)))
+
+
+def coef_text(value: float, lang: str) -> str:
+    """A coefficient with one decimal (two when needed), decimal comma in Vietnamese."""
+    text = f"{value:.1f}" if abs(value * 10 - round(value * 10)) < 1e-9 else f"{value:.2f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def coefs_text(values: pd.Series, lang: str) -> pd.Series:
+    """:func:`coef_text` of each value (formatted once per distinct value)."""
+    return _per_value(values, lambda v: coef_text(v, lang))
+
+
+def vocab_text(values: pd.Series, prefix: str, lang: str, *, default: str) -> pd.Series:
+    """The message ``<prefix>.<value>`` of each vocabulary value (``default`` when missing)."""
+    text = {v: t(f"{prefix}.{v}", lang) for v in values.dropna().unique()}
+    return pd.Series(values.map(text).fillna(default).to_numpy(), index=values.index, dtype="str")

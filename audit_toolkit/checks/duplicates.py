@@ -34,88 +34,37 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.common import isin_keys
-from audit_toolkit.checks.identity import born_text, group_lists, render, usable_id
+from audit_toolkit.checks.common import born_text, group_lists
+from audit_toolkit.checks.lines import (
+    components,
+    line_frame,
+    losing_months,
+    months_of_lines,
+    not_stacking,
+    ordered_pairs,
+    overlapping_months,
+    paid_months,
+    pair_money,
+    price_months,
+)
 from audit_toolkit.findings import empty_raw, new_raw
-from audit_toolkit.messages import fmt_month, fmt_vnd, t
+from audit_toolkit.messages import fmt_month, fmt_vnd, render, t
 from audit_toolkit.normalize import fold_series
-from audit_toolkit.rules import RuleSet
 
 __all__ = [
     "find_cross_ward_duplicates",
     "find_duplicate_ids",
     "find_duplicate_people",
     "person_rule_pairs",
+    "same_id_pairs",
 ]
 
 #: Letters of the name's start / end used to split a block; names shorter than twice this are
 #: compared with every short name of their block (a single edit cannot touch both ends otherwise).
 _PIECE = 4
 
-_LINE_COLS = [
-    "key",
-    "ward",
-    "line_idx",
-    "national_id",
-    "usable",
-    "full_name",
-    "name_key",
-    "birth_date",
-    "yo",
-    "year",
-    "household_id",
-    "address",
-    "category",
-    "cared_for_id",
-    "coefficient",
-    "start_m",
-    "person_key",
-    "source",
-]
 
-
-# ------------------------------------------------------------------------------------ line frames
-
-
-def _line_frame(ctx: AuditContext, *, offset: int = 0, prefix: str = "") -> pd.DataFrame:
-    """The roster as the pair finders need it; ``key`` = ``offset + line_idx`` (unique in a batch)."""
-    lines = ctx.lines
-    yo = lines["birth_date_year_only"].fillna(False).astype(bool)
-    address = lines["address"] if "address" in lines else pd.Series(np.nan, index=lines.index, dtype="str")
-    out = pd.DataFrame(
-        {
-            "key": lines["line_idx"].to_numpy(dtype=np.int64) + offset,
-            "ward": ctx.ward.ward_id,
-            "line_idx": lines["line_idx"].to_numpy(dtype=np.int64),
-            "national_id": lines["national_id"],
-            "usable": usable_id(lines["national_id"]),
-            "full_name": lines["full_name"],
-            "name_key": lines["name_key"],
-            "birth_date": lines["birth_date"],
-            "yo": yo,
-            "year": lines["birth_date"].dt.year.astype("Int64"),
-            "household_id": lines["household_id"],
-            "address": address,
-            "category": lines["category"],
-            "cared_for_id": lines["cared_for_id"],
-            "coefficient": lines["coefficient"],
-            "start_m": lines["start_m"],
-            "person_key": lines["person_key"],
-            "source": prefix + lines["source"],
-        },
-        index=lines.index,
-    )
-    return out[_LINE_COLS].reset_index(drop=True)
-
-
-def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Pairs with ``a < b``, each once."""
-    a = np.minimum(pairs["a"].to_numpy(), pairs["b"].to_numpy())
-    b = np.maximum(pairs["a"].to_numpy(), pairs["b"].to_numpy())
-    out = pd.DataFrame({"a": a, "b": b})
-    return out.loc[out["a"] != out["b"]].drop_duplicates().reset_index(drop=True)
-
-
+# ------------------------------------------------------------------------------------ pair rules
 def same_id_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     """Pairs ``(a, b)`` of lines carrying the same usable ID (a join on the ID, never all pairs)."""
     with_id = lines.loc[lines["usable"], ["key", "national_id"]]
@@ -123,7 +72,7 @@ def same_id_pairs(lines: pd.DataFrame) -> pd.DataFrame:
     if with_id.empty:
         return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64")})
     pairs = with_id.merge(with_id, on="national_id", suffixes=("_a", "_b"))
-    return _ordered(pairs.rename(columns={"key_a": "a", "key_b": "b"}))
+    return ordered_pairs(pairs.rename(columns={"key_a": "a", "key_b": "b"}))
 
 
 def _block_pairs(frame: pd.DataFrame, block: list[str]) -> pd.DataFrame:
@@ -189,221 +138,7 @@ def person_rule_pairs(lines: pd.DataFrame) -> pd.DataFrame:
         score_cutoff=2,
         workers=1,
     )
-    return _ordered(pairs.loc[np.asarray(dist) <= 1])
-
-
-def _not_stacking(pairs: pd.DataFrame, lines: pd.DataFrame, ctx: AuditContext) -> pd.DataFrame:
-    """Keep the pairs whose two lines may not both be paid (rules: ``stackable``)."""
-    if pairs.empty:
-        return pairs
-    by_key = lines.set_index("key")
-    a, b = by_key.loc[pairs["a"]], by_key.loc[pairs["b"]]
-    ok = ctx.rules.stackable(
-        a["category"].to_numpy(dtype=object),
-        b["category"].to_numpy(dtype=object),
-        a["cared_for_id"].to_numpy(dtype=object),
-        b["cared_for_id"].to_numpy(dtype=object),
-    ).to_numpy(dtype=bool)
-    return pairs.loc[~ok].reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------ months and money
-
-
-def _assign_ambiguous(ctx: AuditContext, lm: pd.DataFrame, pay: pd.DataFrame) -> pd.DataFrame:
-    """Tie payments the shared linking left ambiguous (same ID and category on two lines) to lines.
-
-    Within one ID, category (when the payment has one) and month, the largest payment goes to the
-    line with the highest due amount, the next to the next, …; payments beyond the lines stay
-    unassigned. Which of two equal lines gets which payment cannot change any amount here.
-    """
-    amb = pay.loc[pay["line_idx"].isna() & pay["received"] & pay["national_id"].notna() & pay["m"].notna()]
-    if amb.empty:
-        return pd.DataFrame(columns=["pay_idx", "line_idx"])
-    lines = ctx.lines
-    cand = lm[["line_idx", "m", "due_nominal"]].copy()
-    cand["national_id"] = lines["national_id"].to_numpy(dtype=object)[
-        cand["line_idx"].to_numpy(dtype=np.int64)
-    ]
-    cand["category"] = lines["category"].to_numpy(dtype=object)[cand["line_idx"].to_numpy(dtype=np.int64)]
-    cand = cand.loc[isin_keys(cand["national_id"], amb["national_id"].to_numpy(dtype=object))]
-    amb = amb.assign(m=amb["m"].astype("int64"), amount=amb["amount"].fillna(0.0))
-    out = []
-    has_cat = amb["category"].notna()
-    for keys, part in (
-        (["national_id", "category", "m"], amb.loc[has_cat]),
-        (["national_id", "m"], amb.loc[~has_cat]),
-    ):
-        if part.empty:
-            continue
-        c = cand.sort_values([*keys, "due_nominal", "line_idx"], ascending=[True] * len(keys) + [False, True])
-        c = c.assign(k=c.groupby(keys, sort=False).cumcount())
-        p = part.sort_values([*keys, "amount", "pay_idx"], ascending=[True] * len(keys) + [False, True])
-        p = p.assign(k=p.groupby(keys, sort=False).cumcount())
-        merged = p[[*keys, "k", "pay_idx"]].merge(c[[*keys, "k", "line_idx"]], on=[*keys, "k"])
-        out.append(merged[["pay_idx", "line_idx"]])
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["pay_idx", "line_idx"])
-
-
-_CARED_FOR: dict[str, frozenset[str]] = {}
-
-
-def _cared_for_categories(rules: RuleSet) -> frozenset[str]:
-    """Categories whose coefficient follows the cared-for person's age (C3, C4), per rule version."""
-    version = str(getattr(rules, "version", id(rules)))
-    if version not in _CARED_FOR:
-        cats = pd.Series(list(rules.tables["categories"]["code"]), dtype=object)
-        whose = rules.age_of(cats).to_numpy()
-        _CARED_FOR[version] = frozenset(cats[whose == "cared_for"])
-    return _CARED_FOR[version]
-
-
-def _months_of(ctx: AuditContext, line_idx: np.ndarray) -> pd.DataFrame:
-    """The active months of the period of the given lines, with what pricing them needs.
-
-    Columns: ``line_idx, m, payable``, ``category``, ``level`` (disability level), ``age`` (age that
-    sets the coefficient: the cared-for person's for C3/C4, when that person is on the list) and
-    ``recorded`` (recorded coefficient).
-    """
-    lines = ctx.lines
-    lm = ctx.line_months
-    lm = lm.loc[np.isin(lm["line_idx"].to_numpy(dtype=np.int64), line_idx)].reset_index(drop=True)
-    idx = lm["line_idx"].to_numpy(dtype=np.int64)
-    lm["category"] = lines["category"].to_numpy(dtype=object)[idx]
-    lm["level"] = lines["disability_level"].to_numpy(dtype=object)[idx]
-    lm["recorded"] = lines["coefficient"].to_numpy(dtype="float64", na_value=np.nan)[idx]
-    age = lm["age"].to_numpy(dtype="float64", na_value=np.nan)
-    cared = lm["category"].isin(_cared_for_categories(ctx.rules)).to_numpy(dtype=bool)
-    if cared.any():
-        births = lines.loc[lines["national_id"].notna()].drop_duplicates("national_id")
-        birth_of = births.set_index("national_id")["birth_m"]
-        cared_ids = lines["cared_for_id"].to_numpy(dtype=object)[idx]
-        cb = pd.Series(cared_ids).map(birth_of).to_numpy(dtype="float64", na_value=np.nan)
-        age = np.where(cared, np.floor((lm["m"].to_numpy(dtype="float64") - cb) / 12), age)
-    lm["age"] = age
-    return lm
-
-
-def _price(lm: pd.DataFrame, rules: RuleSet, province_code: str | None) -> pd.DataFrame:
-    """Add ``due_nominal`` (coefficient × level: recorded coefficient, else the one the rules give),
-    ``due`` (0 in suspended months), and ``value``/``basis`` = due (replaced by :func:`_paid`)."""
-    coef = lm["recorded"].to_numpy(dtype="float64", copy=True)
-    need = np.isnan(coef)
-    if need.any():
-        sub = lm.loc[need]
-        coef[need] = rules.expected_coefficient(
-            sub["category"], sub["level"], sub["age"], sub["m"].astype("int64")
-        ).to_numpy(dtype="float64")
-    level = rules.base_level(lm["category"], lm["m"].astype("int64"), province_code).to_numpy(dtype="float64")
-    due = np.nan_to_num(coef * level, nan=0.0)
-    lm["due_nominal"] = due
-    lm["due"] = np.where(lm["payable"].to_numpy(dtype=bool), due, 0.0)
-    lm["value"] = lm["due"]
-    lm["basis"] = "due"
-    return lm
-
-
-def _paid(ctx: AuditContext, lm: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Replace ``value`` by what was received when the ward supplied payments.
-
-    Returns ``(lm, pays)``; ``pays`` has ``line_idx, m, source`` of the payment rows counted.
-    """
-    pays = pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64"), "source": []})
-    if not ctx.has("payments") or lm.empty:
-        return lm, pays
-    pay = ctx.payments_linked
-    lines = ctx.lines
-    idx = lm["line_idx"].to_numpy(dtype=np.int64)
-    # A line can be tied to payments by its ID or its record id; one that cannot (no ID, no record id
-    # found in the payments) is valued at its due amount: what was paid on it is unknowable here.
-    has_id = lines["national_id"].notna().to_numpy(dtype=bool)[idx]
-    rec = lines["record_id"].to_numpy(dtype=object)[idx]
-    use_paid = has_id.copy()
-    ask = ~has_id & pd.notna(rec)
-    if ask.any() and "record_id" in pay:
-        # Look the few record ids up in the payments (isin over the small side: fast on a province).
-        wanted = pd.unique(rec[ask])
-        found = pay.loc[pay["record_id"].isin(wanted), "record_id"].unique()
-        use_paid[ask] = pd.Series(rec[ask]).isin(found).to_numpy(dtype=bool)
-    assigned = _assign_ambiguous(ctx, lm, pay)
-    line_of = pay["line_idx"].copy()
-    if len(assigned):
-        line_of.loc[assigned["pay_idx"].to_numpy(dtype=np.int64)] = assigned["line_idx"].to_numpy(
-            dtype=np.int64
-        )
-    got = pay.assign(line_idx=line_of).loc[lambda p: p["line_idx"].notna() & p["received"] & p["m"].notna()]
-    got = got.assign(line_idx=got["line_idx"].astype("int64"), m=got["m"].astype("int64"))
-    got = got.merge(lm[["line_idx", "m"]].astype("int64"), on=["line_idx", "m"])
-    received = got.groupby(["line_idx", "m"], as_index=False)["amount"].sum()
-    paid_value = (
-        lm[["line_idx", "m"]].astype("int64").merge(received, on=["line_idx", "m"], how="left")["amount"]
-    ).to_numpy(dtype="float64", na_value=np.nan)
-    lm["value"] = np.where(use_paid, np.nan_to_num(paid_value, nan=0.0), lm["due"])
-    lm["basis"] = np.where(use_paid, "paid", "due")
-    pays = got[["line_idx", "m", "source"]].reset_index(drop=True)
-    return lm, pays
-
-
-def _month_values(ctx: AuditContext, line_idx: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """For the given lines of one ward, one row per active month of the period, priced and paid.
-
-    Returns:
-        ``(lm, pays)``: ``lm`` has ``line_idx, m, due_nominal`` (coefficient × level, for ranking),
-        ``value`` (what counts as received: payments when the ward supplied them and the line can
-        be tied to payments, else the due amount of payable months) and ``basis`` (``paid``/``due``);
-        ``pays`` has ``line_idx, m, source`` of the payment rows counted.
-    """
-    lm = _price(_months_of(ctx, line_idx), ctx.rules, ctx.ward.province_code)
-    return _paid(ctx, lm)
-
-
-def _overlaps(pairs: pd.DataFrame, lm: pd.DataFrame) -> pd.DataFrame:
-    """Pair-month rows ``a, b, m`` where both lines of a pair are active (months of the period)."""
-    months = lm[["key", "m"]]
-    step = pairs.merge(months.rename(columns={"key": "a"}), on="a")
-    return step.merge(months.rename(columns={"key": "b"}), on=["b", "m"]).reset_index(drop=True)
-
-
-def _losers(rows: pd.DataFrame, rank: pd.Series) -> pd.DataFrame:
-    """Distinct ``(key, m)`` of the lower line of each pair-month (``rank``: lower = kept)."""
-    ra = rank.reindex(pd.MultiIndex.from_frame(rows[["a", "m"]].set_axis(["key", "m"], axis=1))).to_numpy()
-    rb = rank.reindex(pd.MultiIndex.from_frame(rows[["b", "m"]].set_axis(["key", "m"], axis=1))).to_numpy()
-    loser = np.where(ra > rb, rows["a"].to_numpy(), rows["b"].to_numpy())
-    return pd.DataFrame({"key": loser, "m": rows["m"].to_numpy()}).drop_duplicates().reset_index(drop=True)
-
-
-def _line_rank(lm: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:
-    """Rank of each (line, month): higher due first, then the one that received more, then stable
-    line attributes (so that the result never depends on the row order of the file)."""
-    attrs = lines.set_index("key")
-    frame = lm[["key", "m", "due_nominal", "value"]].copy()
-    frame["category"] = attrs["category"].reindex(frame["key"]).fillna("").to_numpy()
-    frame["start"] = attrs["start_m"].reindex(frame["key"]).fillna(-1).astype("int64").to_numpy()
-    frame["source"] = attrs["source"].reindex(frame["key"]).to_numpy()
-    frame = frame.sort_values(
-        ["m", "due_nominal", "value", "start", "category", "source"],
-        ascending=[True, False, False, True, True, True],
-        kind="stable",
-    )
-    frame["rank"] = np.arange(len(frame))
-    return frame.set_index(["key", "m"])["rank"]
-
-
-def _components(a: np.ndarray, b: np.ndarray) -> dict[int, int]:
-    """Connected components of the graph of edges ``a–b``: node → smallest node of its component."""
-    nodes = np.unique(np.concatenate([a, b]))
-    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
-    label = np.arange(len(nodes))
-    while True:
-        low = np.minimum(label[ia], label[ib])
-        new = label.copy()
-        np.minimum.at(new, ia, low)
-        np.minimum.at(new, ib, low)
-        new = new[new]  # pointer jumping: converges in few rounds on the small components here
-        if np.array_equal(new, label):
-            break
-        label = new
-    return dict(zip(nodes.tolist(), nodes[label].tolist(), strict=True))
+    return ordered_pairs(pairs.loc[np.asarray(dist) <= 1])
 
 
 # --------------------------------------------------------------------------------------- findings
@@ -544,26 +279,14 @@ def _finish(
     return new_raw(raw.reset_index(drop=True))
 
 
-def _pair_money(
-    ctx: AuditContext, lines: pd.DataFrame, pairs: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Overlap rows, values and payment rows of the lines in ``pairs`` (one ward), and the rank."""
-    keys = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
-    lm, pays = _month_values(ctx, lines.set_index("key").loc[keys, "line_idx"].to_numpy())
-    lm = lm.rename(columns={"line_idx": "key"})  # one ward: key == line_idx
-    pays = pays.rename(columns={"line_idx": "key"})
-    rows = _overlaps(pairs, lm)
-    return rows, lm, pays, _line_rank(lm, lines)
-
-
 def _same_id_losers(ctx: AuditContext, lines: pd.DataFrame) -> tuple[pd.DataFrame, ...] | None:
-    pairs = _not_stacking(same_id_pairs(lines), lines, ctx)
+    pairs = not_stacking(same_id_pairs(lines), lines, ctx)
     if pairs.empty:
         return None
-    rows, lm, pays, rank = _pair_money(ctx, lines, pairs)
+    rows, lm, pays, rank = pair_money(ctx, lines, pairs)
     if rows.empty:
         return None
-    return rows, lm, pays, _losers(rows, rank)
+    return rows, lm, pays, losing_months(rows, rank)
 
 
 @check("DUPLICATE_ID")
@@ -573,7 +296,7 @@ def find_duplicate_ids(ctx: AuditContext) -> pd.DataFrame:
     One finding per ID. ``amount_vnd``: what the lower line of each non-stacking pair received
     (else its due amount) in the months where both are active.
     """
-    lines = _line_frame(ctx)
+    lines = line_frame(ctx)
     found = _same_id_losers(ctx, lines)
     if found is None:
         return empty_raw()
@@ -597,7 +320,7 @@ def find_duplicate_people(ctx: AuditContext) -> pd.DataFrame:
     line is already counted there. One finding per group of lines (connected pairs);
     ``person_key`` is the smallest person key of the group.
     """
-    lines = _line_frame(ctx)
+    lines = line_frame(ctx)
     pairs = person_rule_pairs(lines)
     if pairs.empty:
         return empty_raw()
@@ -608,19 +331,19 @@ def find_duplicate_people(ctx: AuditContext) -> pd.DataFrame:
     )
     ua, ub = by_key["usable"].reindex(pairs["a"]).to_numpy(), by_key["usable"].reindex(pairs["b"]).to_numpy()
     pairs = pairs.loc[~(ua & ub & (ida == idb))].reset_index(drop=True)
-    pairs = _not_stacking(pairs, lines, ctx)
+    pairs = not_stacking(pairs, lines, ctx)
     if pairs.empty:
         return empty_raw()
-    rows, lm, pays, rank = _pair_money(ctx, lines, pairs)
+    rows, lm, pays, rank = pair_money(ctx, lines, pairs)
     if rows.empty:
         return empty_raw()
-    losers = _losers(rows, rank)
+    losers = losing_months(rows, rank)
     same_id = _same_id_losers(ctx, lines)
     if same_id is not None:
         counted = same_id[3].assign(_c=True)
         losers = losers.merge(counted, on=["key", "m"], how="left")
         losers = losers.loc[losers["_c"].isna(), ["key", "m"]]
-    comp = _components(rows["a"].to_numpy(), rows["b"].to_numpy())
+    comp = components(rows["a"].to_numpy(), rows["b"].to_numpy())
     group = pd.Series(comp)
     found = _findings(group, rows, losers, lines, lm, pays)
     return _finish(
@@ -653,16 +376,16 @@ def find_cross_ward_duplicates(contexts: Sequence[AuditContext]) -> pd.DataFrame
         return empty_raw()
     frames, offset = [], 0
     for ctx in contexts:
-        frames.append(_line_frame(ctx, offset=offset, prefix=f"{ctx.ward.ward_id}/"))
+        frames.append(line_frame(ctx, offset=offset, prefix=f"{ctx.ward.ward_id}/"))
         offset += len(ctx.lines)
     lines = pd.concat(frames, ignore_index=True)
     pairs = pd.concat([same_id_pairs(lines), person_rule_pairs(lines)], ignore_index=True)
     ward = lines.set_index("key")["ward"]
     pairs = pairs.loc[ward.reindex(pairs["a"]).to_numpy() != ward.reindex(pairs["b"]).to_numpy()]
-    pairs = _ordered(pairs)
+    pairs = ordered_pairs(pairs)
     if pairs.empty:
         return empty_raw()
-    pairs = _not_stacking(pairs, lines, contexts[0])
+    pairs = not_stacking(pairs, lines, contexts[0])
     if pairs.empty:
         return empty_raw()
     keys = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
@@ -672,15 +395,17 @@ def find_cross_ward_duplicates(contexts: Sequence[AuditContext]) -> pd.DataFrame
         mine = keys[(keys >= off) & (keys < off + len(frame))]
         if len(mine):
             group_key = (str(getattr(ctx.rules, "version", id(ctx.rules))), ctx.ward.province_code)
-            parts.setdefault(group_key, []).append((i, off, _months_of(ctx, mine - off)))
+            parts.setdefault(group_key, []).append((i, off, months_of_lines(ctx, mine - off)))
         off += len(frame)
     # Price once per rule set and province: the rules' fixed cost per call is paid once, not per ward.
     lms, pays_all = [], []
     for (_, province), items in parts.items():
         big = pd.concat([lm.assign(_w=i) for i, _, lm in items], ignore_index=True)
-        big = _price(big, contexts[items[0][0]].rules, province)
+        big = price_months(big, contexts[items[0][0]].rules, province)
         for i, off_i, _ in items:
-            lm, pays = _paid(contexts[i], big.loc[big["_w"] == i].drop(columns="_w").reset_index(drop=True))
+            lm, pays = paid_months(
+                contexts[i], big.loc[big["_w"] == i].drop(columns="_w").reset_index(drop=True)
+            )
             lms.append(lm.assign(key=lm["line_idx"] + off_i))
             prefix = f"{contexts[i].ward.ward_id}/"
             pays_all.append(
@@ -688,10 +413,10 @@ def find_cross_ward_duplicates(contexts: Sequence[AuditContext]) -> pd.DataFrame
             )
     lm = pd.concat(lms, ignore_index=True)
     pays = pd.concat(pays_all, ignore_index=True)
-    rows = _overlaps(pairs, lm)
+    rows = overlapping_months(pairs, lm)
     if rows.empty:
         return empty_raw()
-    comp = pd.Series(_components(rows["a"].to_numpy(), rows["b"].to_numpy()))
+    comp = pd.Series(components(rows["a"].to_numpy(), rows["b"].to_numpy()))
     # Rank by ward: the ward whose lines for this person start earliest is kept (no start = earliest).
     attrs = lines.set_index("key")
     member = pd.DataFrame({"key": comp.index, "group": comp.to_numpy()})
@@ -707,7 +432,7 @@ def find_cross_ward_duplicates(contexts: Sequence[AuditContext]) -> pd.DataFrame
         ward_rank.reindex(lm["key"]).to_numpy(dtype="int64"),
         index=pd.MultiIndex.from_frame(lm[["key", "m"]]),
     )
-    losers = _losers(rows, rank)
+    losers = losing_months(rows, rank)
     found = _findings(comp, rows, losers, lines, lm, pays)
     return _finish(
         found,
@@ -719,3 +444,7 @@ def find_cross_ward_duplicates(contexts: Sequence[AuditContext]) -> pd.DataFrame
         others="wards",
         ward_names={ctx.ward.ward_id: ctx.ward.ward_name for ctx in contexts},
     )
+
+
+# The name tests/checks/test_linkage.py imports (the line frame now lives in checks/lines.py).
+_line_frame = line_frame

@@ -25,61 +25,26 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from audit_toolkit.checks.base import AuditContext, check, row_refs
-from audit_toolkit.checks.common import isin_keys
+from audit_toolkit.checks.common import born_text, group_lists, isin_keys, usable_ids
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue as messages
 from audit_toolkit.messages import fmt_date, render, t
 
 __all__ = [
     "REGISTER_TABLES",
-    "born_text",
     "cmnd_valid_until",
     "find_id_conflicts",
     "find_id_mismatches",
     "find_invalid_ids",
     "find_unreadable_rows",
-    "group_lists",
     "one_per_person",
     "render",
-    "usable_id",
 ]
 
 #: Register tables whose records can carry a national ID (besides the beneficiaries).
 REGISTER_TABLES = ("residents", "deaths", "disability_certificates", "pensions")
 
 _ID12 = r"\d{12}"
-_USABLE = r"\d{12}|\d{9}"
-
-
-def usable_id(ids: pd.Series) -> pd.Series:
-    """Whether each ID identifies a person: a 12-digit personal ID or a 9-digit CMND."""
-    return ids.astype("str").str.fullmatch(_USABLE).fillna(False).astype(bool)
-
-
-def born_text(frame: pd.DataFrame, lang: str) -> pd.Series:
-    """Birth dates as readers write them: ``dd/mm/yyyy``, ``yyyy`` when year-only, ``?`` when missing."""
-    if "birth_date" not in frame:
-        return pd.Series("?", index=frame.index, dtype="str")
-    date = frame["birth_date"]
-    yo = _year_only(frame)
-    full = date.dt.strftime("%d/%m/%Y")
-    year = date.dt.strftime("%Y")
-    out: pd.Series = full.where(~yo, year).fillna("?").astype("str")
-    return out
-
-
-def group_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """``values`` gathered per key, in order, as Python lists (``keys`` must be sorted).
-
-    A split at the key boundaries: no per-group pandas call, so thousands of findings stay cheap.
-    """
-    k = keys.to_numpy(dtype=object)
-    if len(k) == 0:
-        return pd.Series([], dtype=object)
-    v = values.to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    parts = np.split(v, starts[1:])
-    return pd.Series([p.tolist() for p in parts], index=pd.Index(k[starts], dtype=object), dtype=object)
 
 
 def _year_only(frame: pd.DataFrame) -> pd.Series:
@@ -427,7 +392,7 @@ def find_id_conflicts(ctx: AuditContext) -> pd.DataFrame:
     One finding per ID; ``source`` lists every record carrying it.
     """
     lines = ctx.lines
-    ben_ids = lines.loc[usable_id(lines["national_id"]), "national_id"].astype("str")
+    ben_ids = lines.loc[usable_ids(lines["national_id"]), "national_id"].astype("str")
     if ben_ids.empty:
         return empty_raw()
     records = _records(ctx, pd.Index(ben_ids.unique()))

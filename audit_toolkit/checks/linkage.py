@@ -28,18 +28,17 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.duplicates import (
-    _components,
-    _line_frame,
-    _losers,
-    _months_of,
-    _not_stacking,
-    _pair_money,
-    _price,
-    person_rule_pairs,
-    same_id_pairs,
+from audit_toolkit.checks.common import born_text
+from audit_toolkit.checks.duplicates import person_rule_pairs, same_id_pairs
+from audit_toolkit.checks.lines import (
+    components,
+    line_frame,
+    losing_months,
+    months_of_lines,
+    not_stacking,
+    pair_money,
+    price_months,
 )
-from audit_toolkit.checks.identity import born_text
 from audit_toolkit.checks.linkage_compare import compare
 from audit_toolkit.checks.linkage_estimate import Params, estimate, score, vetoed
 from audit_toolkit.checks.linkage_model import (
@@ -125,7 +124,7 @@ def _already_reported(lines: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     known = pd.concat([same_id_pairs(lines), person_rule_pairs(lines)], ignore_index=True)
     if known.empty or pairs.empty:
         return np.zeros(len(pairs), dtype=bool)
-    comp = _components(known["a"].to_numpy(), known["b"].to_numpy())
+    comp = components(known["a"].to_numpy(), known["b"].to_numpy())
     ga = pairs["a"].map(comp).to_numpy(dtype="float64", na_value=np.nan)
     gb = pairs["b"].map(comp).to_numpy(dtype="float64", na_value=np.nan)
     return np.asarray(~np.isnan(ga) & (ga == gb), dtype=bool)
@@ -272,7 +271,7 @@ def _raw(
 
 def _grouped(pairs: pd.DataFrame) -> pd.DataFrame:
     """``pairs`` with ``group`` = the smallest line key of its connected component."""
-    comp = _components(pairs["a"].to_numpy(), pairs["b"].to_numpy())
+    comp = components(pairs["a"].to_numpy(), pairs["b"].to_numpy())
     return pairs.assign(group=pairs["a"].map(comp).to_numpy(dtype=np.int64))
 
 
@@ -284,7 +283,7 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     probability with the per-field levels and weights, and the due amount of the lower lines over
     the overlapping months (what would have been overpaid if the ward confirms one person).
     """
-    lines = _with_model_columns(ctx, _line_frame(ctx))
+    lines = _with_model_columns(ctx, line_frame(ctx))
     if len(lines) < 2:
         return empty_raw()
     scored = score_lines(lines)
@@ -292,11 +291,11 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     pairs = pairs.loc[~_already_reported(lines, pairs)].reset_index(drop=True)
     if pairs.empty:
         return empty_raw()
-    keep = _not_stacking(pairs[["a", "b"]], lines, ctx)
+    keep = not_stacking(pairs[["a", "b"]], lines, ctx)
     pairs = pairs.merge(keep, on=["a", "b"])
     if pairs.empty:
         return empty_raw()
-    rows, lm, _, rank = _pair_money(ctx, lines, pairs[["a", "b"]])
+    rows, lm, _, rank = pair_money(ctx, lines, pairs[["a", "b"]])
     if rows.empty:
         return empty_raw()
     # Only pairs whose lines are active together in a month of the period.
@@ -310,7 +309,7 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     )
     group = ends.drop_duplicates("key").set_index("key")["group"]
     rows = rows.merge(pairs[["a", "b"]], on=["a", "b"])
-    losers = _losers(rows, rank)
+    losers = losing_months(rows, rank)
     due = lm[["key", "m", "due"]]
     lost = losers.merge(due, on=["key", "m"], how="left").assign(group=lambda f: f["key"].map(group))
     money = pd.DataFrame(
@@ -332,9 +331,9 @@ def possible_duplicate_frame(ctx: AuditContext) -> pd.DataFrame:
     and last active month of the ward's period, NA when never active) and ``monthly_due`` (the due
     amount in ``last_m``, for the estimate of what a confirmed duplicate overpaid).
     """
-    lines = _with_model_columns(ctx, _line_frame(ctx))
-    lm = _price(
-        _months_of(ctx, lines["line_idx"].to_numpy(dtype=np.int64)), ctx.rules, ctx.ward.province_code
+    lines = _with_model_columns(ctx, line_frame(ctx))
+    lm = price_months(
+        months_of_lines(ctx, lines["line_idx"].to_numpy(dtype=np.int64)), ctx.rules, ctx.ward.province_code
     )
     span = lm.groupby("line_idx")["m"].agg(["min", "max"])
     last = lm.sort_values(["line_idx", "m"]).drop_duplicates("line_idx", keep="last").set_index("line_idx")

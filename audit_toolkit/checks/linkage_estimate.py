@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from audit_toolkit.checks.linkage_model import (
-    _LEVELS,
     COLUMN,
     EVEN_ODDS,
     FIELDS,
+    LEVELS,
     RULES,
     TRAINING,
     Model,
@@ -77,7 +77,7 @@ def _em(
         delta = 0.0
         for j in fields:
             f = FIELDS[j]
-            new = _smooth(_counts(gamma, j, len(_LEVELS[f]), p), model.m[f], model.pseudo_m)
+            new = _smooth(_counts(gamma, j, len(LEVELS[f]), p), model.m[f], model.pseudo_m)
             delta = max(delta, float(np.abs(new - m[f]).max()))
             m[f] = new
         lam = float(min(max(p.mean(), 1e-6), _MAX_EM_SHARE))
@@ -136,7 +136,7 @@ def estimate(gamma: np.ndarray, rules: np.ndarray, gamma_random: np.ndarray, n: 
     # move u; the rule table's u are used as they are.
     sampled = len(gamma_random) >= model.min_random_pairs
     for j, f in enumerate(FIELDS):
-        k = len(_LEVELS[f])
+        k = len(LEVELS[f])
         if model.estimated[f] and sampled:
             u[f] = _smooth(_counts(gamma_random, j, k), model.u[f], model.pseudo_u)
         else:

@@ -41,6 +41,7 @@ __all__ = [
     "EVEN_ODDS",
     "FAR",
     "FIELDS",
+    "LEVELS",
     "Model",
     "Prepared",
     "candidate_pairs",
@@ -60,7 +61,7 @@ COLUMN = {f: j for j, f in enumerate(FIELDS)}
 #: question (never report a pair the model thinks more likely two people), not a setting.
 EVEN_ODDS = 0.5
 
-_LEVELS: dict[str, tuple[str, ...]] = {
+LEVELS: dict[str, tuple[str, ...]] = {
     "name": (
         "exact",
         "reordered",
@@ -81,7 +82,7 @@ _LEVELS: dict[str, tuple[str, ...]] = {
 
 def level_index(field: str, name: str) -> int:
     """The index of level ``name`` of ``field`` in the comparison matrix."""
-    return _LEVELS[field].index(name)
+    return LEVELS[field].index(name)
 
 
 _lvl = level_index
@@ -137,16 +138,16 @@ class Model:
 
     def levels(self, field: str) -> tuple[str, ...]:
         """The level names of ``field``, in matrix order."""
-        return _LEVELS[field]
+        return LEVELS[field]
 
 
 def _probs(field: str, rows: Any, key: str) -> np.ndarray:
-    if not isinstance(rows, dict) or set(rows) != set(_LEVELS[field]):
+    if not isinstance(rows, dict) or set(rows) != set(LEVELS[field]):
         raise RuleError(
-            f"possible_duplicate.yml: field {field!r} must list the levels {', '.join(_LEVELS[field])}\n"
+            f"possible_duplicate.yml: field {field!r} must list the levels {', '.join(LEVELS[field])}\n"
             "Fix: restore the packaged table's levels"
         )
-    out = np.array([float(rows[lv][key]) for lv in _LEVELS[field]], dtype="float64")
+    out = np.array([float(rows[lv][key]) for lv in LEVELS[field]], dtype="float64")
     if (out <= 0).any() or out.sum() > 1.0 + 1e-9:
         raise RuleError(
             f"possible_duplicate.yml: {field}.{key} must be positive and sum to at most 1\n"

@@ -26,6 +26,7 @@ import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import (
+    active_in_month,
     format_dates,
     isin_keys,
     match_candidates,
@@ -159,7 +160,7 @@ def find_missed_elderly(ctx: AuditContext) -> pd.DataFrame:
     start = pensions["start_month"].astype("Int64")
     end = pensions["end_month"].astype("Int64")
     m = ctx.asof_month
-    pension_active = ((start.isna() | (start <= m)) & (end.isna() | (end > m))).fillna(False).astype(bool)
+    pension_active = active_in_month(start, end, m)
     cand = _without(cand, pensions.loc[pension_active])
     lines = ctx.lines
     # Only a monthly allowance or a social pension of their own counts: a care-support (C) line

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, sources_of
-from audit_toolkit.checks.common import person_label
-from audit_toolkit.checks.entitlement import grouped_lists
+from audit_toolkit.checks.common import grouped_lists, person_label
 from audit_toolkit.findings import empty_raw, new_raw, sort_sources
 from audit_toolkit.messages import render
 from audit_toolkit.months import month_of

@@ -20,21 +20,27 @@ Example:
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, match_people, row_refs
 from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
-    match_candidates,
-    months_of,
-    person_label,
-    sources_by,
+)
+from audit_toolkit.checks.facts import age_limits, death_months, move_months, moved_records
+from audit_toolkit.checks.stopped import (
+    SEP,
+    after_stop,
+    evidence_sources,
+    finding_key,
+    identity_columns,
+    month_labels,
+    received_in_period,
+    render_findings,
+    summarise,
 )
 from audit_toolkit.findings import empty_raw, new_raw
-from audit_toolkit.messages import fmt_vnd, render_rows, t
-from audit_toolkit.months import month_label
+from audit_toolkit.messages import t
 
 __all__ = [
     "find_age_outs",
@@ -42,183 +48,6 @@ __all__ = [
     "find_moved_active",
     "find_paid_after_end",
 ]
-
-# Separator of the parts of a compound finding key (person key + category); never in a key.
-_SEP = "\x1f"
-
-
-def _finding_key(frame: pd.DataFrame, key: list[str]) -> pd.Series:
-    out = frame[key[0]].astype(str)
-    for col in key[1:]:
-        out = out + _SEP + frame[col].astype(str)
-    return pd.Series(out.to_numpy(dtype=object), index=frame.index)
-
-
-def _month_labels(months: pd.Series) -> pd.Series:
-    return pd.Series([month_label(int(m)) for m in months], index=months.index, dtype="object")
-
-
-def _money(amounts: pd.Series, lang: str) -> pd.Series:
-    return pd.Series([fmt_vnd(float(a), lang) for a in amounts], index=amounts.index, dtype="object")
-
-
-def _received_in_period(ctx: AuditContext) -> pd.DataFrame:
-    """Received payments for months of the audit period (empty when no payments table)."""
-    cols = {"m": "int64", "line_idx": "Int64", "person_key": "object", "amount": "float64", "_row": "int64"}
-    if not ctx.has("payments"):
-        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in {**cols, "_ref": "object"}.items()})
-    p = ctx.payments_linked
-    inside = p["m"].notna() & (p["m"] >= ctx.period_start) & (p["m"] <= ctx.period_end)
-    keep = (p["received"] & inside).fillna(False).to_numpy(dtype=bool)
-    out = p.loc[keep, list(cols)]
-    # The month sheet of each row (payments:T3-2023!12), for the finding's sources.
-    return out.assign(
-        m=out["m"].astype("int64"),
-        amount=out["amount"].fillna(0.0).astype("float64"),
-        _ref=row_refs(p).to_numpy(dtype=object)[keep],
-    )
-
-
-def _after_stop(
-    ctx: AuditContext, stops: pd.DataFrame, *, person_level: bool
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Active line-months and received payments of the period after each line's stop month.
-
-    Args:
-        ctx: the audit context.
-        stops: one row per line concerned: ``line_idx``, ``stop_m``, ``fk`` (finding key) and, for
-            person-level checks, ``person_key``.
-        person_level: payments count by person (deaths, moves: also payments that could not be
-            tied to one line); otherwise only payments linked to the line count (AGE_OUT).
-
-    Returns:
-        ``(active, paid)``: line-months ``[line_idx, m, fk]`` and payments ``[m, amount, _row, _ref, fk]``
-        for months after the stop month.
-    """
-    lm = ctx.line_months[["line_idx", "m"]].merge(stops[["line_idx", "stop_m", "fk"]], on="line_idx")
-    active = lm.loc[lm["m"] > lm["stop_m"], ["line_idx", "m", "fk"]]
-    pay = _received_in_period(ctx)
-    if person_level:
-        per_person = stops.groupby("person_key", sort=False).agg(stop_m=("stop_m", "max"), fk=("fk", "first"))
-        paid = pay.merge(per_person.reset_index(), on="person_key")
-    else:
-        linked = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"})
-        paid = linked.merge(stops[["line_idx", "stop_m", "fk"]], on="line_idx")
-    paid = paid.loc[paid["m"] > paid["stop_m"], ["m", "amount", "_row", "_ref", "fk", "line_idx"]]
-    return active.reset_index(drop=True), paid.reset_index(drop=True)
-
-
-def _summarise(
-    ctx: AuditContext, lines: pd.DataFrame, active: pd.DataFrame, paid: pd.DataFrame
-) -> pd.DataFrame:
-    """One row per flagged finding key ``fk``: amount, paid months, last active month, categories."""
-    flagged = pd.Index(pd.concat([active["fk"], paid["fk"]], ignore_index=True).unique(), name="fk")
-    out = pd.DataFrame(index=flagged)
-    if flagged.empty:
-        return out.reset_index()
-    pg = paid.groupby("fk", sort=False)["m"]
-    out["amount"] = paid.groupby("fk", sort=False)["amount"].sum().reindex(flagged).fillna(0.0)
-    out["n_months"] = pg.nunique().reindex(flagged).fillna(0).astype("int64")
-    out["first_paid"] = pg.min().reindex(flagged)
-    out["last_paid"] = pg.max().reindex(flagged)
-    out["last_active"] = active.groupby("fk", sort=False)["m"].max().reindex(flagged)
-    out["active_asof"] = (out["last_active"] == ctx.asof_month).fillna(False).astype(bool)
-    # Categories of the lines still active after the event (else of all the person's lines).
-    act_lines = lines.loc[lines["line_idx"].isin(active["line_idx"])]
-    out["active_categories"] = _categories(act_lines).reindex(flagged).fillna("")
-    out["categories"] = _categories(lines).reindex(flagged).fillna("")
-    return out.reset_index()
-
-
-def _categories(lines: pd.DataFrame) -> pd.Series:
-    """Per ``fk``: the distinct line categories, sorted and joined (``"C1, K6"``)."""
-    cats = lines[["fk", "category"]].drop_duplicates().sort_values(["fk", "category"])
-    if cats.empty:
-        return pd.Series(dtype="object")
-    k = cats["fk"].to_numpy(dtype=object)
-    c = cats["category"].astype(str).to_numpy(dtype=object)
-    starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1]
-    return pd.Series([", ".join(ch) for ch in np.split(c, starts[1:])], index=k[starts])
-
-
-def _identity(lines: pd.DataFrame) -> pd.DataFrame:
-    """Name, ID, person key, sex and age of each finding key (first line in roster order)."""
-    ident = lines.sort_values("line_idx").drop_duplicates("fk")
-    return ident[["fk", "person_key", "full_name", "national_id", "sex", "age_asof"]]
-
-
-def _evidence(
-    *parts: tuple[pd.DataFrame, str],
-) -> dict[str, list[str]]:
-    """Sources per ``fk`` from ``(frame with fk and _row, table name)`` pairs (a ``_ref`` column, when
-    present, names the sheet of a table read from several: :func:`row_refs`)."""
-    frames = [
-        pd.DataFrame(
-            {"fk": f["fk"].to_numpy(), "t": tbl, "r": f["_row"].to_numpy(), "x": row_refs(f).to_numpy()}
-        )
-        for f, tbl in parts
-    ]
-    allrows = pd.concat(frames, ignore_index=True)
-    return sources_by(allrows["fk"], allrows["t"], allrows["r"], allrows["x"])
-
-
-def _render(
-    ctx: AuditContext,
-    summary: pd.DataFrame,
-    *,
-    check_id: str,
-    message: str,
-    discriminator: pd.Series | str = "",
-) -> pd.DataFrame:
-    """Detail sentences and the raw findings frame for a summary of flagged finding keys.
-
-    Variants: ``<message>.paid`` when money was received after the stop month, else
-    ``<message>.active``; ``<message>.still_listed`` is appended when paid and still active at as_of.
-    """
-    lang = ctx.lang
-    fields = pd.DataFrame(index=summary.index)
-    fields["who"] = person_label(summary["full_name"], summary["sex"], summary["age_asof"], lang)
-    fields["amount"] = _money(summary["amount"], lang)
-    fields["n_months"] = summary["n_months"].astype(str)
-    fields["categories"] = summary["active_categories"].where(
-        summary["active_categories"] != "", summary["categories"]
-    )
-    fields["first_month"] = _month_labels(summary["first_paid"].fillna(0))
-    fields["last_month"] = _month_labels(summary["last_paid"].fillna(0))
-    fields["last_active"] = _month_labels(summary["last_active"].fillna(0))
-    fields["asof_month"] = month_label(ctx.asof_month)
-    for col in ("event_date", "limit", "limit_month", "birth", "stop_month", "hint"):
-        if col in summary:
-            fields[col] = summary[col].astype(str)
-    paid_any = (summary["n_months"] > 0).to_numpy(dtype=bool)
-    detail = pd.Series("", index=summary.index, dtype="object")
-    if paid_any.any():
-        detail[paid_any] = render_rows(f"{message}.paid", lang, fields.loc[paid_any]).to_numpy(dtype=object)
-    if (~paid_any).any():
-        detail[~paid_any] = render_rows(f"{message}.active", lang, fields.loc[~paid_any]).to_numpy(
-            dtype=object
-        )
-    listed = paid_any & summary["active_asof"].to_numpy(dtype=bool)
-    if listed.any():
-        tail = render_rows(f"{message}.still_listed", lang, fields.loc[listed]).to_numpy(dtype=object)
-        detail[listed] = detail[listed].to_numpy(dtype=object) + tail
-    if "by_name" in summary:
-        by_name = summary["by_name"].to_numpy(dtype=bool)
-        detail[by_name] = detail[by_name].to_numpy(dtype=object) + t("stale.matched_by_name", lang)
-    out = pd.DataFrame(
-        {
-            "check_id": check_id,
-            "person_key": summary["person_key"],
-            "national_id": summary["national_id"].astype("object").where(summary["national_id"].notna(), ""),
-            "full_name": summary["full_name"].astype("object").where(summary["full_name"].notna(), ""),
-            "sources": summary["sources"],
-            "detail": detail.astype("str"),
-            "amount_vnd": summary["amount"].astype("float64"),
-            "discriminator": discriminator,
-            "category": summary["categories"],
-        }
-    )
-    return new_raw(out.reset_index(drop=True))
 
 
 # -- person-level: deaths and moves -----------------------------------------------------------------
@@ -230,8 +59,13 @@ def _stopped_people(
     date_col: str,
     check_id: str,
     message: str,
+    months: pd.Series,
 ) -> pd.DataFrame:
-    """DECEASED_ACTIVE / MOVED_ACTIVE: beneficiaries matched to a dated register event."""
+    """DECEASED_ACTIVE / MOVED_ACTIVE: beneficiaries matched to a dated register event.
+
+    ``months`` is the stop month per ``person_key`` (:func:`death_months` / :func:`move_months`);
+    the matched records here are the evidence and the date the finding shows.
+    """
     lines = ctx.lines
     if register.empty or lines.empty:
         return empty_raw()
@@ -250,7 +84,7 @@ def _stopped_people(
     # Two register records for one person (a data error): the later date is the one we can least
     # dispute, so the overpayment we report is never larger than the register supports.
     event = pairs.groupby("fk", sort=False)["event"].max()
-    stop_m = months_of(event).astype("int64")
+    stop_m = months.reindex(event.index).astype("int64")
     matched = lines.loc[isin_keys(lines["person_key"], stop_m.index)]
     matched = matched.assign(fk=matched["person_key"].to_numpy(dtype=object))
     stops = pd.DataFrame(
@@ -261,17 +95,17 @@ def _stopped_people(
             "stop_m": matched["person_key"].map(stop_m).to_numpy(dtype="int64"),
         }
     )
-    active, paid = _after_stop(ctx, stops, person_level=True)
-    summary = _summarise(ctx, matched, active, paid)
+    active, paid = after_stop(ctx, stops, person_level=True)
+    summary = summarise(ctx, matched, active, paid)
     if summary.empty:
         return empty_raw()
-    summary = summary.merge(_identity(matched), on="fk", how="left")
+    summary = summary.merge(identity_columns(matched), on="fk", how="left")
     summary["event_date"] = format_dates(summary["fk"].map(event))
     by_id = pairs.groupby("fk", sort=False)["by_id"].any()
     summary["by_name"] = ~summary["fk"].map(by_id).fillna(False).astype(bool)
-    sources = _evidence((matched, "beneficiaries"), (paid, "payments"), (pairs, table))
+    sources = evidence_sources((matched, "beneficiaries"), (paid, "payments"), (pairs, table))
     summary["sources"] = [sources[k] for k in summary["fk"]]
-    return _render(ctx, summary, check_id=check_id, message=message)
+    return render_findings(ctx, summary, check_id=check_id, message=message)
 
 
 @check("DECEASED_ACTIVE")
@@ -291,6 +125,7 @@ def find_deceased_active(ctx: AuditContext) -> pd.DataFrame:
         date_col="death_date",
         check_id="DECEASED_ACTIVE",
         message="stale.deceased",
+        months=death_months(ctx),
     )
 
 
@@ -301,14 +136,8 @@ def find_moved_active(ctx: AuditContext) -> pd.DataFrame:
     A person who also has a current (permanent or temporary) resident record is not reported: the
     register itself does not settle whether they left, and a finding is evidence against them.
     """
-    residents = ctx.table("residents").reset_index(drop=True)
-    moved = residents.loc[
-        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
-    ]
-    current = residents.loc[residents["residence_status"].isin(["permanent", "temporary"])]
-    if len(moved) and len(current):
-        back = match_candidates(moved, current)["left_idx"]
-        moved = moved.loc[~moved.index.isin(back)]
+    # The moved records that count (a beneficiary's, not back) are one fact with the stop month.
+    moved = moved_records(ctx)
     return _stopped_people(
         ctx,
         moved,
@@ -316,26 +145,11 @@ def find_moved_active(ctx: AuditContext) -> pd.DataFrame:
         date_col="moved_out_date",
         check_id="MOVED_ACTIVE",
         message="stale.moved",
+        months=move_months(ctx),
     )
 
 
 # -- line-level: age limits and ended lines ---------------------------------------------------------
-def _age_limits(ctx: AuditContext) -> pd.DataFrame:
-    """``category, limit, continues_as, continues_when, continues_limit`` from the rule tables."""
-    table = ctx.rules.age_limits
-    frame = pd.DataFrame(
-        {
-            "category": table["category"].astype(str).to_numpy(),
-            "limit": table["age"].astype("int64").to_numpy(),
-            "continues_as": table["continues_as"].to_numpy() if "continues_as" in table else None,
-            "continues_when": table["continues_when"].to_numpy() if "continues_when" in table else None,
-        }
-    )
-    by_cat = frame.set_index("category")["limit"]
-    frame["continues_limit"] = frame["continues_as"].map(by_cat).astype("Int64")
-    return frame
-
-
 @check("AGE_OUT")
 def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
     """Lines past their category's age limit still active, or paid, after the limit month.
@@ -345,19 +159,27 @@ def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
     Only payments tied to the line count. One finding per person and category.
     """
     lines = ctx.lines
-    limits = _age_limits(ctx)
-    cand = lines.loc[lines["category"].isin(limits["category"]) & lines["birth_m"].notna()]
+    # The limit with its continuation while studying is one fact (checks/facts/limits.py).
+    limits = age_limits(ctx)
+    has = (limits["limit"].notna() & lines["birth_m"].notna()).to_numpy(dtype=bool)
+    mine = limits.loc[has]
+    cand = (
+        lines.loc[has]
+        .assign(
+            limit=mine["limit"],
+            continues_as=mine["continues_as"],
+            continues_limit=mine["continues_limit"].astype("Int64"),
+            continues=mine["continues"],
+        )
+        .reset_index(drop=True)
+    )
     if cand.empty:
         return empty_raw()
-    cand = cand.merge(limits, on="category", how="left")
-    studying = cand["studying"].fillna(False).astype(bool)
-    when_studying = (cand["continues_when"] == "studying").fillna(False).astype(bool)
-    cand["continues"] = (cand["continues_limit"].notna() & studying & when_studying).astype(bool)
-    cand["limit"] = cand["limit"].where(~cand["continues"], cand["continues_limit"]).astype("int64")
+    cand["limit"] = cand["limit"].astype("int64")
     cand["stop_m"] = cand["birth_m"].astype("int64") + 12 * cand["limit"]
-    cand["fk"] = _finding_key(cand, ["person_key", "category"])
-    active, paid = _after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
-    summary = _summarise(ctx, cand, active, paid)
+    cand["fk"] = finding_key(cand, ["person_key", "category"])
+    active, paid = after_stop(ctx, cand[["line_idx", "stop_m", "fk"]], person_level=False)
+    summary = summarise(ctx, cand, active, paid)
     if summary.empty:
         return empty_raw()
     # Describe each finding by its first flagged line (one person rarely has two lines of a category).
@@ -380,7 +202,7 @@ def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
         {
             "fk": first["fk"].to_numpy(),
             "limit": first["limit"].to_numpy(),
-            "limit_month": _month_labels(first["stop_m"]).to_numpy(),
+            "limit_month": month_labels(first["stop_m"]).to_numpy(),
             "birth": format_dates(first["birth_date"], first["birth_date_year_only"]).to_numpy(),
             "hint": first["continues_as"]
             .map(hints)
@@ -390,13 +212,15 @@ def find_age_outs(ctx: AuditContext) -> pd.DataFrame:
             .to_numpy(),
         }
     )
-    summary = summary.merge(_identity(first), on="fk", how="left").merge(info, on="fk", how="left")
+    summary = summary.merge(identity_columns(first), on="fk", how="left").merge(info, on="fk", how="left")
     # No courtesy title: these are children and young people.
     summary["age_asof"] = pd.NA
-    sources = _evidence((cand.loc[cand["line_idx"].isin(flagged_idx)], "beneficiaries"), (paid, "payments"))
+    sources = evidence_sources(
+        (cand.loc[cand["line_idx"].isin(flagged_idx)], "beneficiaries"), (paid, "payments")
+    )
     summary["sources"] = [sources[k] for k in summary["fk"]]
-    category = summary["fk"].str.split(_SEP).str[-1]
-    return _render(ctx, summary, check_id="AGE_OUT", message="stale.age_out", discriminator=category)
+    category = summary["fk"].str.split(SEP).str[-1]
+    return render_findings(ctx, summary, check_id="AGE_OUT", message="stale.age_out", discriminator=category)
 
 
 @check("PAID_AFTER_END")
@@ -407,7 +231,7 @@ def find_paid_after_end(ctx: AuditContext) -> pd.DataFrame:
     left to the data-quality suite. One finding per person and line category.
     """
     lines = ctx.lines
-    pay = _received_in_period(ctx)
+    pay = received_in_period(ctx)
     pay = pay.loc[pay["line_idx"].notna()].astype({"line_idx": "int64"}).drop(columns=["person_key"])
     pay = pay.merge(lines[["line_idx", "person_key", "category", "end_m", "susp_m", "status"]], on="line_idx")
     m = pay["m"]
@@ -417,21 +241,25 @@ def find_paid_after_end(ctx: AuditContext) -> pd.DataFrame:
     paid = pay.loc[after_end | in_susp].astype({"stop": "int64"}).reset_index(drop=True)
     if paid.empty:
         return empty_raw()
-    paid["fk"] = _finding_key(paid, ["person_key", "category"])
+    paid["fk"] = finding_key(paid, ["person_key", "category"])
     paid["suspended"] = (paid["status"] == "suspended").to_numpy(dtype=bool)
     flagged = lines.loc[lines["line_idx"].isin(paid["line_idx"])]
-    flagged = flagged.assign(fk=_finding_key(flagged, ["person_key", "category"]))
+    flagged = flagged.assign(fk=finding_key(flagged, ["person_key", "category"]))
     no_active = pd.DataFrame({"line_idx": pd.Series(dtype="int64"), "m": pd.Series(dtype="int64"), "fk": []})
-    summary = _summarise(ctx, flagged, no_active, paid)
+    summary = summarise(ctx, flagged, no_active, paid)
     per_key = paid.groupby("fk", sort=False).agg(stop=("stop", "min"), suspended=("suspended", "all"))
-    summary = summary.merge(_identity(flagged), on="fk", how="left").merge(per_key.reset_index(), on="fk")
-    summary["stop_month"] = _month_labels(summary["stop"])
-    sources = _evidence((flagged, "beneficiaries"), (paid, "payments"))
+    summary = summary.merge(identity_columns(flagged), on="fk", how="left").merge(
+        per_key.reset_index(), on="fk"
+    )
+    summary["stop_month"] = month_labels(summary["stop"])
+    sources = evidence_sources((flagged, "beneficiaries"), (paid, "payments"))
     summary["sources"] = [sources[k] for k in summary["fk"]]
     out = []
     for flag, message in ((True, "stale.paid_after_end.suspended"), (False, "stale.paid_after_end.ended")):
         part = summary.loc[summary["suspended"] == flag]
         if len(part):
-            category = part["fk"].str.split(_SEP).str[-1]
-            out.append(_render(ctx, part, check_id="PAID_AFTER_END", message=message, discriminator=category))
+            category = part["fk"].str.split(SEP).str[-1]
+            out.append(
+                render_findings(ctx, part, check_id="PAID_AFTER_END", message=message, discriminator=category)
+            )
     return new_raw(pd.concat(out, ignore_index=True))

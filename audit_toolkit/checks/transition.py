@@ -24,7 +24,8 @@ import pandas as pd
 from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import isin_keys, person_label, render_rows
 from audit_toolkit.checks.facts import death_months, move_months
-from audit_toolkit.checks.stale import _evidence
+from audit_toolkit.checks.facts.money import due_coefficients, line_dues
+from audit_toolkit.checks.stopped import SEP, evidence_sources
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import fmt_vnd, t
 from audit_toolkit.months import month_label
@@ -99,9 +100,7 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
         # A payment in a suspended month is PAID_AFTER_END's money.
         months["diff"] = np.where(months["payable"].to_numpy(dtype=bool), months["diff"], 0.0)
     else:
-        from audit_toolkit.checks.entitlement import _due, _due_coefficient
-
-        due = _due(ctx, li, mm, _due_coefficient(ctx, li, mm))
+        due = line_dues(ctx, li, mm, due_coefficients(ctx, li, mm))
         payable = months["payable"].to_numpy(dtype=bool)
         months["paid"] = np.where(payable, np.nan_to_num(due), 0.0)
         months["diff"] = np.where(payable, months["paid"] - months["level"], 0.0)
@@ -116,7 +115,7 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
     per = per.reset_index()
     sub = lines.iloc[per["line_idx"].to_numpy()]
     # One finding per person and category: lines of one person and category add up.
-    per["key"] = (sub["person_key"].astype(str) + "\x1f" + sub["category"].astype(str)).to_numpy()
+    per["key"] = (sub["person_key"].astype(str) + SEP + sub["category"].astype(str)).to_numpy()
     groups = per.groupby("key", sort=False).agg(
         line_idx=("line_idx", "first"),
         first=("first", "min"),
@@ -157,18 +156,14 @@ def find_category_ended(ctx: AuditContext) -> pd.DataFrame:
     if has_new.any():
         detail[has_new] = detail[has_new] + render_rows("transition.ended.has_new", lang, fields.loc[has_new])
     flagged = lines.iloc[months["line_idx"].unique()]
-    flagged = flagged.assign(
-        fk=(flagged["person_key"].astype(str) + "\x1f" + flagged["category"].astype(str))
-    )
+    flagged = flagged.assign(fk=(flagged["person_key"].astype(str) + SEP + flagged["category"].astype(str)))
     pays = pays.assign(
         fk=lines["person_key"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
     )
     pays["fk"] = (
-        pays["fk"]
-        + "\x1f"
-        + lines["category"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
+        pays["fk"] + SEP + lines["category"].astype(str).to_numpy()[pays["line_idx"].to_numpy(dtype=np.int64)]
     )
-    sources = _evidence((flagged, "beneficiaries"), (pays, "payments"))
+    sources = evidence_sources((flagged, "beneficiaries"), (pays, "payments"))
     out = pd.DataFrame(
         {
             "check_id": "CATEGORY_ENDED",

@@ -1,16 +1,8 @@
-"""One home for the facts several checks share, computed once per audit and cached on the context.
+"""Fact: per care line (C2, C3, C4), the person cared for and the month the line had to stop.
 
-- :func:`allocate_payments`: every payment row spread over the months it is FOR (data contract §1a,
-  checks.md "Payment month"). ``AuditContext.payments_linked`` is its output, so every payment check
-  (WRONG_AMOUNT, UNPAID_MONTHS, PAID_AFTER_END, DECEASED_ACTIVE, MOVED_ACTIVE, AGE_OUT, DUPLICATE_ID,
-  CARED_FOR_GONE, CATEGORY_ENDED) reads the same month-allocated money.
-- :func:`death_months` / :func:`move_months`: the month of the (latest) matched death or move per
-  beneficiary ``person_key``, as the stale checks read the registers.
-- :func:`care_facts`: per care line (C2, C3, C4), the person cared for with their birth, death, move,
-  disability level and K6 line, and the stop month of the line with its cause.
-
-Example:
-    >>> facts = care_facts(ctx)  # doctest: +SKIP
+:func:`care_facts` finds the cared-for person (by ``cared_for_id`` on the roster, then in the
+registers, else the household's one holder of the matching line) with their birth, death, move,
+disability level and K6 line; :func:`care_quality_note` counts care lines whose person is not found.
 """
 
 from __future__ import annotations
@@ -21,16 +13,10 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
+from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
-__all__ = [
-    "CARE_FOR_DISABLED",
-    "CARE_FOR_TAKEN_IN",
-    "allocate_payments",
-    "care_facts",
-    "death_months",
-    "move_months",
-]
+__all__ = ["CARE_FOR_DISABLED", "CARE_FOR_TAKEN_IN", "care_facts", "care_quality_note"]
 
 #: Care lines for a person with an especially severe disability (NĐ 20/2021 Art 20(2)(c), (d)).
 CARE_FOR_DISABLED = ("C2", "C3")
@@ -43,220 +29,6 @@ _TAKEN_IN_LINES = ("K1", "K2", "K5d")
 _CHILD_LINE = "K1"
 _ESPECIALLY_SEVERE = "especially_severe"
 _INF = float(np.inf)
-
-
-def _cache(ctx: AuditContext) -> dict[str, Any]:
-    cache: dict[str, Any] = ctx.extras.setdefault("_facts", {})
-    return cache
-
-
-# ------------------------------------------------------------------------------------ payments
-def allocate_payments(ctx: AuditContext, linked: pd.DataFrame) -> pd.DataFrame:
-    """Payment rows → one row per (payment row, month it is for), the money split over those months.
-
-    A row's own ``amount`` covers ``for_from .. for_to`` (its month, unless the row is a catch-up
-    lump); a separate ``arrears_amount`` covers ``extra_from .. extra_to``; a ``recovered_amount``
-    (truy thu) is negative received money for ``recov_from .. recov_to`` (see
-    :mod:`audit_toolkit.payment_months`). A lump is split equally over its months in units of the
-    month's level (standard level, or social-pension level for HTXH lines): equal shares when the
-    levels are equal, and a correct lump across a level change gives every month exactly its due.
-
-    The result keeps every column of ``linked``; ``m`` is the month the money is for, ``amount`` the
-    share, ``paid_m`` the row's own month, ``part`` (``own``/``arrears``/``recovered``), ``lump``
-    (True for money that was not the month's own payment) and ``src_idx`` (the row's position in
-    ``linked``); ``pay_idx`` is renumbered (0..n-1) and ``_row``/``source`` still name the source row.
-    """
-    p = linked.reset_index(drop=True)
-    n = len(p)
-    if not n or "for_from" not in p or not _has_lumps(p):
-        # Every row pays its own month (the usual list): no copy of the frame, same columns.
-        out = p
-        out["paid_m"] = out["m"]
-        out["part"] = "own"
-        out["lump"] = False
-        out["src_idx"] = np.arange(n, dtype=np.int64)
-        return out
-    m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
-    parts = []
-    amount = p["amount"].to_numpy(dtype="float64", na_value=np.nan)
-    specs = (
-        ("own", "for_from", "for_to", amount, 1.0),
-        ("arrears", "extra_from", "extra_to", _values(p, "arrears_amount"), 1.0),
-        ("recovered", "recov_from", "recov_to", np.abs(_values(p, "recovered_amount")), -1.0),
-    )
-    for part, c_from, c_to, money, sign in specs:
-        lo = p[c_from].to_numpy(dtype="float64", na_value=np.nan)
-        hi = p[c_to].to_numpy(dtype="float64", na_value=np.nan)
-        if part == "own":
-            lo, hi = np.where(np.isnan(lo), m, lo), np.where(np.isnan(hi), m, hi)
-            use = np.ones(n, dtype=bool)  # every row keeps its own amount (NaN stays NaN)
-        else:
-            use = ~np.isnan(lo) & ~np.isnan(hi) & ~np.isnan(money) & (money != 0)
-        rows = np.flatnonzero(use)
-        count = np.where(np.isnan(lo[rows]) | np.isnan(hi[rows]), 1, hi[rows] - lo[rows] + 1).astype(np.int64)
-        src = np.repeat(rows, count)
-        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        month = np.repeat(lo[rows], count) + offset
-        parts.append(
-            pd.DataFrame(
-                {
-                    "src_idx": src,
-                    "m_for": month,
-                    "money": np.repeat(money[rows], count) * sign,
-                    "count": np.repeat(count, count),
-                    "part": part,
-                }
-            )
-        )
-    alloc = pd.concat(parts, ignore_index=True)
-    alloc["share"] = _shares(ctx, p, alloc)
-    # In source-row order (own money, then the row's arrears, then its recovered money), so the frame
-    # is as stable as the input: one take of the wide frame, not two.
-    alloc = alloc.iloc[np.argsort(alloc["src_idx"].to_numpy(), kind="stable")].reset_index(drop=True)
-    out = p.take(alloc["src_idx"].to_numpy()).reset_index(drop=True)
-    out["paid_m"] = out["m"]
-    month = alloc["m_for"].to_numpy(dtype="float64")
-    unknown = np.isnan(month)
-    out["m"] = pd.arrays.IntegerArray(np.where(unknown, 0, month).astype(np.int64), unknown)
-    out["amount"] = alloc["share"].to_numpy(dtype="float64")
-    out["part"] = alloc["part"].to_numpy(dtype=object)
-    out["lump"] = ((alloc["count"] > 1) | (alloc["part"] != "own")).to_numpy(dtype=bool)
-    out["src_idx"] = alloc["src_idx"].to_numpy(dtype=np.int64)
-    out["pay_idx"] = np.arange(len(out), dtype=np.int64)
-    return out
-
-
-def _has_lumps(p: pd.DataFrame) -> bool:
-    """Whether any row covers other months than its own (a catch-up lump or recovered money)."""
-    m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
-    own_from = p["for_from"].to_numpy(dtype="float64", na_value=np.nan)
-    own_to = p["for_to"].to_numpy(dtype="float64", na_value=np.nan)
-    other = (own_from != m) | (own_to != m)
-    other &= ~(np.isnan(own_from) & np.isnan(m))
-    separate = p["extra_from"].notna().to_numpy() | p["recov_from"].notna().to_numpy()
-    return bool(other.any() or separate.any())
-
-
-def _values(p: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in p:
-        return np.full(len(p), np.nan)
-    values: np.ndarray = p[column].to_numpy(dtype="float64", na_value=np.nan)
-    return values
-
-
-def _shares(ctx: AuditContext, p: pd.DataFrame, alloc: pd.DataFrame) -> np.ndarray:
-    """Each month's share of its lump: money × level(m) / Σ level over the lump's months.
-
-    The level is the base level of the paid line's category (the payment's own category when the
-    payment is tied to no line); where a level is unknown for any month of the lump, equal shares.
-    """
-    money = alloc["money"].to_numpy(dtype="float64")
-    count = alloc["count"].to_numpy(dtype="float64")
-    equal: np.ndarray = money / count
-    multi = count > 1
-    if not multi.any():
-        return equal
-    src = alloc["src_idx"].to_numpy(dtype=np.int64)
-    sub = np.flatnonzero(multi)
-    # Only the lump rows' categories are needed (reading a million text cells costs more than the split).
-    rows, at = np.unique(src[sub], return_inverse=True)
-    cats = (
-        p["category"].take(rows).astype("object").to_numpy()
-        if "category" in p
-        else np.full(len(rows), None, dtype=object)
-    )
-    if "line_idx" in p:
-        li = p["line_idx"].take(rows).to_numpy(dtype="float64", na_value=np.nan)
-        line_cat = ctx.lines["category"].astype("object").to_numpy()
-        has = ~np.isnan(li)
-        cats = cats.copy()
-        cats[has] = line_cat[li[has].astype(np.int64)]
-    level = ctx.rules.base_level(
-        pd.Series(cats[at], dtype=object),
-        pd.Series(alloc["m_for"].to_numpy()[sub], dtype="float64"),
-        ctx.ward.province_code,
-    ).to_numpy(dtype="float64")
-    lump_key = pd.factorize(pd.MultiIndex.from_arrays([src[sub], alloc["part"].to_numpy()[sub]]))[0]
-    total = np.bincount(lump_key, weights=np.nan_to_num(level, nan=0.0))
-    unknown = np.bincount(lump_key, weights=np.isnan(level).astype(float)) > 0
-    weighted = (
-        money[sub] * np.nan_to_num(level, nan=0.0) / np.where(total[lump_key] > 0, total[lump_key], 1.0)
-    )
-    ok = ~unknown[lump_key] & (total[lump_key] > 0)
-    out: np.ndarray = equal.copy()
-    out[sub] = np.where(ok, weighted, equal[sub])
-    return out
-
-
-# ------------------------------------------------------------------------------------ register events
-def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
-    """``person_key`` (beneficiaries) → month of the latest matched register event (float)."""
-    lines = ctx.lines
-    if register.empty or lines.empty:
-        return pd.Series(dtype="float64")
-    pairs = match_people(lines, register)
-    if pairs.empty:
-        return pd.Series(dtype="float64")
-    frame = pd.DataFrame(
-        {
-            "person_key": lines["person_key"].to_numpy()[pairs["left_idx"].to_numpy()],
-            "event": register[date_col].reindex(pairs["right_idx"]).to_numpy(),
-        }
-    )
-    latest = frame.groupby("person_key", sort=False)["event"].max()
-    months = month_of(latest)
-    return pd.Series(months, index=latest.index).astype("float64")
-
-
-def death_months(ctx: AuditContext) -> pd.Series:
-    """``person_key`` → month of death (the later of two matched death records); empty without deaths."""
-    cache = _cache(ctx)
-    if "death_months" not in cache:
-        if ctx.has("deaths"):
-            deaths = ctx.table("deaths").reset_index(drop=True)
-            deaths = deaths.loc[deaths["death_date"].notna()]
-            cache["death_months"] = _event_month(ctx, deaths, "death_date")
-        else:
-            cache["death_months"] = pd.Series(dtype="float64")
-    result: pd.Series = cache["death_months"]
-    return result
-
-
-def moved_records(ctx: AuditContext) -> pd.DataFrame:
-    """Resident records ``moved_out`` with a date, of beneficiaries, without a current record of the same person."""
-    residents = ctx.table("residents").reset_index(drop=True)
-    lines = ctx.lines
-    moved = residents.loc[
-        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
-    ]
-    # Only moved records of beneficiaries matter; only their namesakes can be current records.
-    moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
-    current = residents.loc[
-        residents["residence_status"].isin(["permanent", "temporary"])
-        & (
-            residents["national_id"].isin(moved["national_id"].dropna())
-            | residents["name_key"].isin(moved["name_key"].dropna())
-        )
-    ]
-    if len(moved) and len(current):
-        back = match_people(moved, current)["left_idx"].unique()
-        moved = moved.loc[~moved.index.isin(back)]
-    return moved
-
-
-def move_months(ctx: AuditContext) -> pd.Series:
-    """``person_key`` → month of the move away (residents ``moved_out`` with a date, not back)."""
-    cache = _cache(ctx)
-    if "move_months" not in cache:
-        if ctx.has("residents") and "residence_status" in ctx.table("residents"):
-            cache["move_months"] = _event_month(ctx, moved_records(ctx), "moved_out_date")
-        else:
-            cache["move_months"] = pd.Series(dtype="float64")
-    result: pd.Series = cache["move_months"]
-    return result
-
-
-# ------------------------------------------------------------------------------------ care lines
 _CF_COLS = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
 
 
@@ -314,7 +86,7 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
     month of a later certificate at another level), ``level_cert_row``, ``stop_m`` (the earliest of
     them; NaN = none) and ``cause`` (``death``/``move``/``age``/``level``/``""``).
     """
-    cache = _cache(ctx)
+    cache = fact_cache(ctx)
     if "care" in cache:
         cached: pd.DataFrame = cache["care"]
         return cached
@@ -507,3 +279,47 @@ def care_quality_note(ctx: AuditContext) -> dict[str, Any] | None:
         "success": False,
         "note": None,
     }
+
+
+# ------------------------------------------------------------------------------------ whose age
+def _birth_months_by_id(ctx: AuditContext, wanted: pd.Series) -> pd.Series:
+    """``national_id`` → birth month for the ``wanted`` IDs, from the roster first, then the registers."""
+    wanted = pd.Series(wanted.dropna().unique(), dtype="str")
+    parts = []
+    for table in ("beneficiaries", "residents", "disability_certificates", "deaths"):
+        if ctx.has(table) and {"national_id", "birth_date"}.issubset(ctx.table(table).columns):
+            frame = ctx.table(table)
+            ok = frame["national_id"].isin(wanted) & frame["birth_date"].notna()
+            parts.append(
+                pd.DataFrame(
+                    {"id": frame.loc[ok, "national_id"], "birth_m": month_of(frame.loc[ok, "birth_date"])}
+                )
+            )
+    if not parts:
+        return pd.Series(dtype="Int64")
+    both = pd.concat(parts, ignore_index=True).drop_duplicates("id")
+    return both.set_index("id")["birth_m"]
+
+
+def coefficient_birth_months(ctx: AuditContext) -> np.ndarray:
+    """Per line of ``ctx.lines``: the birth month of the person whose age sets the coefficient.
+
+    The holder's own birth month, except on lines whose category takes the cared-for person's age
+    (C3, C4 in ``coefficients.yml``): there the birth month of the person named by ``cared_for_id``,
+    looked up on the roster, then in residents, disability certificates and deaths (the first record
+    with a birth date; NaN when none). DUPLICATE_*, WRONG_COEFFICIENT and WRONG_AMOUNT price a care
+    line with this one age, so their due amounts agree.
+    """
+    cache = fact_cache(ctx)
+    if "coefficient_birth_m" not in cache:
+        lines = ctx.lines
+        birth_m = lines["birth_m"].to_numpy(dtype="float64", na_value=np.nan)
+        cared = (ctx.rules.age_of(lines["category"]) == "cared_for").to_numpy(dtype=bool)
+        out = birth_m.copy()
+        if cared.any():
+            by_id = _birth_months_by_id(ctx, lines.loc[cared, "cared_for_id"])
+            other = lines["cared_for_id"].map(by_id).to_numpy(dtype="float64", na_value=np.nan)
+            out = np.where(cared, other, birth_m)
+        cache["coefficient_birth_m"] = out
+    result: np.ndarray = cache["coefficient_birth_m"]
+    return result

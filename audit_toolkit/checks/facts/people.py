@@ -1,0 +1,110 @@
+"""Facts: the month a beneficiary died or moved away (matched in the registers).
+
+:func:`death_months` / :func:`move_months` give, per beneficiary ``person_key``, the month of the
+(latest) matched death or move; :func:`stop_months` the earlier of the two with its cause.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.checks.base import AuditContext, match_people
+from audit_toolkit.checks.facts.cache import fact_cache
+from audit_toolkit.months import month_of
+
+__all__ = ["death_months", "move_months", "moved_records", "stop_months"]
+
+
+def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
+    """``person_key`` (beneficiaries) → month of the latest matched register event (float)."""
+    lines = ctx.lines
+    if register.empty or lines.empty:
+        return pd.Series(dtype="float64")
+    pairs = match_people(lines, register)
+    if pairs.empty:
+        return pd.Series(dtype="float64")
+    frame = pd.DataFrame(
+        {
+            "person_key": lines["person_key"].to_numpy()[pairs["left_idx"].to_numpy()],
+            "event": register[date_col].reindex(pairs["right_idx"]).to_numpy(),
+        }
+    )
+    latest = frame.groupby("person_key", sort=False)["event"].max()
+    months = month_of(latest)
+    return pd.Series(months, index=latest.index).astype("float64")
+
+
+def death_months(ctx: AuditContext) -> pd.Series:
+    """``person_key`` → month of death (the later of two matched death records); empty without deaths."""
+    cache = fact_cache(ctx)
+    if "death_months" not in cache:
+        if ctx.has("deaths"):
+            deaths = ctx.table("deaths").reset_index(drop=True)
+            deaths = deaths.loc[deaths["death_date"].notna()]
+            cache["death_months"] = _event_month(ctx, deaths, "death_date")
+        else:
+            cache["death_months"] = pd.Series(dtype="float64")
+    result: pd.Series = cache["death_months"]
+    return result
+
+
+def moved_records(ctx: AuditContext) -> pd.DataFrame:
+    """Resident records ``moved_out`` with a date, of beneficiaries, without a current record of the same person."""
+    residents = ctx.table("residents").reset_index(drop=True)
+    lines = ctx.lines
+    moved = residents.loc[
+        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
+    ]
+    # Only moved records of beneficiaries matter; only their namesakes can be current records.
+    moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
+    current = residents.loc[
+        residents["residence_status"].isin(["permanent", "temporary"])
+        & (
+            residents["national_id"].isin(moved["national_id"].dropna())
+            | residents["name_key"].isin(moved["name_key"].dropna())
+        )
+    ]
+    if len(moved) and len(current):
+        back = match_people(moved, current)["left_idx"].unique()
+        moved = moved.loc[~moved.index.isin(back)]
+    return moved
+
+
+def move_months(ctx: AuditContext) -> pd.Series:
+    """``person_key`` → month of the move away (residents ``moved_out`` with a date, not back)."""
+    cache = fact_cache(ctx)
+    if "move_months" not in cache:
+        if ctx.has("residents") and "residence_status" in ctx.table("residents"):
+            cache["move_months"] = _event_month(ctx, moved_records(ctx), "moved_out_date")
+        else:
+            cache["move_months"] = pd.Series(dtype="float64")
+    result: pd.Series = cache["move_months"]
+    return result
+
+
+def stop_months(ctx: AuditContext) -> pd.DataFrame:
+    """Per beneficiary ``person_key`` with a matched death or move: the month their lines had to stop.
+
+    Columns: ``death_m``, ``move_m`` (NaN = none matched), ``stop_m`` (the earlier of the two) and
+    ``cause`` (``death`` or ``move``; a death and a move in the same month is ``death``). A person
+    with neither is absent. The age limit of a line is a line fact: see
+    :func:`audit_toolkit.checks.facts.limits.age_limits`.
+    """
+    cache = fact_cache(ctx)
+    if "stop_months" not in cache:
+        death, move = death_months(ctx), move_months(ctx)
+        keys = death.index.union(move.index) if len(move) else death.index
+        frame = pd.DataFrame(
+            {
+                "death_m": death.reindex(keys).to_numpy(dtype="float64"),
+                "move_m": move.reindex(keys).to_numpy(dtype="float64"),
+            },
+            index=keys,
+        )
+        frame["stop_m"] = np.fmin(frame["death_m"].to_numpy(), frame["move_m"].to_numpy())
+        died_first = frame["death_m"].to_numpy() <= np.where(frame["move_m"].isna(), np.inf, frame["move_m"])
+        frame["cause"] = np.where(died_first, "death", "move")
+        cache["stop_months"] = frame
+    result: pd.DataFrame = cache["stop_months"]
+    return result
