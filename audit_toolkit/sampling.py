@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from audit_toolkit.checks.base import line_kind
+
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult
 
@@ -99,8 +101,7 @@ def _people(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per person: their first monthly-allowance line, with every row of theirs as source."""
     frame = lines.copy()
     if "kind" not in frame:
-        care = frame["category"].isin(["C1", "C2", "C3", "C4"])
-        frame["kind"] = np.where(care, "C", np.where(frame["category"] == "HTXH", "HTXH", "K"))
+        frame["kind"] = line_kind(frame["category"])  # the one definition of a line's kind
     if "source" not in frame:
         frame["source"] = "beneficiaries:" + frame["_row"].astype("int64").astype(str)
     frame["_kind_order"] = frame["kind"].map(_KIND_ORDER).fillna(9)
