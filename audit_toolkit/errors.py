@@ -19,6 +19,20 @@ class AuditToolkitError(Exception):
     """Base class of every error raised by audit_toolkit."""
 
 
+def _explain(message: str, where: list[tuple[str, object, bool]], fix: str | None) -> str:
+    """``message (file …, sheet '…', row n)`` then ``Fix: …`` on its own line: one shape for every error.
+
+    ``where`` holds ``(label, value, quoted)``; empty values are left out, quoted ones shown with repr.
+    """
+    parts = [
+        f"{label} {value!r}" if quoted else f"{label} {value}"
+        for label, value, quoted in where
+        if value not in (None, "")
+    ]
+    text = message + (" (" + ", ".join(parts) + ")" if parts else "")
+    return text + (f"\nFix: {fix}" if fix else "")
+
+
 class InputError(AuditToolkitError):
     """An input cannot be used. The message says what, where, and how to fix it.
 
@@ -46,21 +60,13 @@ class InputError(AuditToolkitError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(f"file {self.file}")
-        if self.sheet:
-            where.append(f"sheet {self.sheet!r}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column!r}")
-        text = self.message
-        if where:
-            text += " (" + ", ".join(where) + ")"
-        if self.fix:
-            text += f"\nFix: {self.fix}"
-        return text
+        where = [
+            ("file", self.file, False),
+            ("sheet", self.sheet, True),
+            ("row", self.row, False),
+            ("column", self.column, True),
+        ]
+        return _explain(self.message, where, self.fix)
 
 
 class RuleError(AuditToolkitError):
@@ -92,19 +98,8 @@ class RuleError(AuditToolkitError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(f"file {self.file}")
-        if self.section:
-            where.append(f"section {self.section!r}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        text = self.message
-        if where:
-            text += " (" + ", ".join(where) + ")"
-        if self.fix:
-            text += f"\nFix: {self.fix}"
-        return text
+        where = [("file", self.file, False), ("section", self.section, True), ("row", self.row, False)]
+        return _explain(self.message, where, self.fix)
 
 
 class ExportError(AuditToolkitError):
