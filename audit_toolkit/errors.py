@@ -10,6 +10,7 @@ Findings are data, never exceptions; an exception means the toolkit cannot go on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["AuditToolkitError", "ExportError", "InputError", "RuleError"]
@@ -19,7 +20,7 @@ class AuditToolkitError(Exception):
     """Base class of every error raised by audit_toolkit."""
 
 
-def _explain(message: str, where: list[tuple[str, object, bool]], fix: str | None) -> str:
+def _explain(message: str, where: Sequence[tuple[str, object, bool]], fix: str | None) -> str:
     """``message (file …, sheet '…', row n)`` then ``Fix: …`` on its own line: one shape for every error.
 
     ``where`` holds ``(label, value, quoted)``; empty values are left out, quoted ones shown with repr.
