@@ -347,8 +347,6 @@ def run_batch(
     A ``rates.yml`` in the batch folder applies to every ward that has none of its own (a malformed
     one stops the batch with :class:`InputError`); ``rules_extra`` as in :func:`run_audit`.
     """
-    from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
-
     started = dt.datetime.now(dt.UTC)
     root = Path(path)
     if not is_batch(root):
@@ -447,12 +445,42 @@ def run_batch(
                 on_result(result)
             if on_progress:
                 on_progress(len(results) + len(failed), len(wards), ward_path)
-    errors = {p.name: failed[p] for p in wards if p in failed}
+    return finish_batch(
+        root,
+        wards,
+        results,
+        failed,
+        started=started,
+        ts=ts,
+        period_from=period_from,
+        lang=lang,
+        rules_extra=extra,
+        batch_rates=batch_rates,
+    )
+
+
+def finish_batch(
+    root: Path,
+    wards: Sequence[Path],
+    results: list[AuditResult],
+    failed: dict[Path, str],
+    *,
+    started: dt.datetime,
+    ts: pd.Timestamp,
+    period_from: str | None,
+    lang: str,
+    rules_extra: Sequence[Path],
+    batch_rates: Path | None,
+    folders: dict[str, str] | None = None,
+) -> BatchResult:
+    """The batch's result once its wards are audited (by any engine): cross-ward checks, errors, parameters."""
+    from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
+
     cross, status = cross_ward(results, find_cross_ward_duplicates, lang)
     return BatchResult(
         path=root,
         results=results,
-        errors=errors,
+        errors={p.name: failed[p] for p in wards if p in failed},
         cross_ward=cross,
         cross_ward_status=status,
         started_at=started,
@@ -462,9 +490,10 @@ def run_batch(
             "period_from": period_from,
             "lang": lang,
             "wards": len(wards),
-            "rules_extra": [str(p) for p in extra],
+            "rules_extra": [str(p) for p in rules_extra],
             "rates_file": str(batch_rates) if batch_rates is not None else None,
         },
+        folders=folders or {},
     )
 
 

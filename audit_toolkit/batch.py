@@ -287,8 +287,7 @@ def run_batch_tasks(
     batch_rates: Path | None = None,
 ) -> BatchResult:
     """:func:`audit_toolkit.audit.run_batch` as tasks of :func:`audit_wards` (see there)."""
-    from audit_toolkit.audit import BatchResult, cross_ward
-    from audit_toolkit.checks.duplicates import find_cross_ward_duplicates
+    from audit_toolkit.audit import finish_batch
 
     remote = scheduler is not None
     # A cluster's workers have their own working folder: send them absolute paths.
@@ -351,21 +350,17 @@ def run_batch_tasks(
         if outcome.folder:
             folders[outcome.result.ward.ward_id] = outcome.folder
     attach_rules(results, rules_extra=rules_extra)
-    cross, status = cross_ward(results, find_cross_ward_duplicates, lang)
-    return BatchResult(
-        path=root,
-        results=results,
-        errors={p.name: failed[p] for p in wards if p in failed},
-        cross_ward=cross,
-        cross_ward_status=status,
-        started_at=started,
-        finished_at=dt.datetime.now(dt.UTC),
-        parameters={
-            "as_of": ts.date().isoformat(),
-            "period_from": period_from,
-            "lang": lang,
-            "wards": len(wards),
-        },
+    return finish_batch(
+        root,
+        wards,
+        results,
+        failed,
+        started=started,
+        ts=ts,
+        period_from=period_from,
+        lang=lang,
+        rules_extra=rules_extra,
+        batch_rates=batch_rates,
         folders=folders,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -169,3 +170,19 @@ def test_progress_counts_every_ward_once_across_workers(workers: int, city: Path
     assert {e[1] for e in events} == {len(names)}
     assert sorted(e[2] for e in events) == names
     assert len(batch.results) == len(names) - 1
+
+
+def test_the_batch_rates_file_travels_with_the_tasks(tmp_path: Path) -> None:
+    # A batch rates.yml (data contract §1b) applies to every ward on every engine: the tasks' run gives
+    # the findings of the in-memory run and records the file in the batch parameters.
+    batch_2026 = Path(__file__).resolve().parents[1] / "data" / "sample-2026"
+    kwargs = {"as_of": "2026-06-30", "period_from": "2025-01", "quality": False}
+    tasks = run_batch(batch_2026, out=tmp_path, workers=1, **kwargs)
+    memory = run_batch(batch_2026, **kwargs)
+    assert tasks.parameters["rates_file"] == memory.parameters["rates_file"] == str(batch_2026 / "rates.yml")
+
+    def found(batch: Any) -> list[tuple[str, str, float]]:
+        rows = pd.concat([r.findings for r in batch.results])
+        return sorted(zip(rows["check_id"], rows["person_key"], rows["amount_vnd"], strict=True))
+
+    assert found(tasks) == found(memory)
