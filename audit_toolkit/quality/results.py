@@ -21,7 +21,7 @@ from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue as messages
 from audit_toolkit.messages import render, t
 from audit_toolkit.quality.gx import Outcome, gx_outcomes, prepare, quiet
-from audit_toolkit.quality.suites import ENV_VAR, TABLES, Suite, find_suites_dir, load_suites
+from audit_toolkit.quality.suites import ENV_VAR, TABLES, Rule, Suite, find_suites_dir, load_suites
 
 __all__ = [
     "FAILURE_COLUMNS",
@@ -202,18 +202,14 @@ def _validate_one(
     for rule in suite.rules:
         outcome = outcomes[rule.number]
         summary.append(
-            {
-                "table": suite.table,
-                "rule": rule.number,
-                "expectation": rule.type,
-                "column": rule.column,
-                "description": rule.description(lang),
-                "check_id": rule.check_id,
-                "evaluated": outcome.element_count - outcome.missing_count,
-                "unexpected": outcome.unexpected_count,
-                "success": outcome.success,
-                "note": "",
-            }
+            _summary_row(
+                suite,
+                rule,
+                lang,
+                evaluated=outcome.element_count - outcome.missing_count,
+                unexpected=outcome.unexpected_count,
+                success=outcome.success,
+            )
         )
         if len(outcome.failing):
             failing.append(outcome.failing[keys].assign(rule=rule.number))
@@ -281,22 +277,33 @@ def _empty_failures() -> pd.DataFrame:
     )
 
 
+def _summary_row(
+    suite: Suite,
+    rule: Rule,
+    lang: str,
+    *,
+    evaluated: int = 0,
+    unexpected: int = 0,
+    success: bool | Any = pd.NA,
+    note: str = "",
+) -> dict[str, Any]:
+    """One row of ``SUMMARY_COLUMNS`` (``success`` NA: not validated, ``note`` says why)."""
+    return {
+        "table": suite.table,
+        "rule": rule.number,
+        "expectation": rule.type,
+        "column": rule.column,
+        "description": rule.description(lang),
+        "check_id": rule.check_id,
+        "evaluated": evaluated,
+        "unexpected": unexpected,
+        "success": success,
+        "note": note,
+    }
+
+
 def _not_validated(suite: Suite, note: str, lang: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "table": suite.table,
-            "rule": rule.number,
-            "expectation": rule.type,
-            "column": rule.column,
-            "description": rule.description(lang),
-            "check_id": rule.check_id,
-            "evaluated": 0,
-            "unexpected": 0,
-            "success": pd.NA,
-            "note": note,
-        }
-        for rule in suite.rules
-    ]
+    return [_summary_row(suite, rule, lang, note=note) for rule in suite.rules]
 
 
 #: Tables with more rows are not validated (GX costs ≈ 12 s per million rows; the checks cover them).
