@@ -168,7 +168,7 @@ def run_audit(
             environment variable, paths or names separated by ``os.pathsep``). Ignored with ``rules``.
             The ward's ``rates.yml`` (data contract §1b) is always applied.
         quality_process: import GX and validate in a helper process, in parallel with loading
-            and the checks (:mod:`audit_toolkit.quality_process`; same result). False: here.
+            and the checks (:mod:`audit_toolkit.quality.process`; same result). False: here.
 
     Returns:
         An :class:`AuditResult` with one finding per person per check.
@@ -183,7 +183,7 @@ def run_audit(
         raise InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
     side = None
     if quality and quality_process:
-        from audit_toolkit.quality_process import QualitySide
+        from audit_toolkit.quality.process import QualitySide
 
         # Started before loading: GX's import (3–4 s) overlaps loading and the checks.
         side = QualitySide.start()
@@ -341,7 +341,7 @@ def run_batch(
     every engine.
 
     Wards are loaded in chunks of ``_BATCH_CHUNK``; the Great Expectations suites run once per
-    table over a whole chunk (:func:`audit_toolkit.quality_batch.validate_wards`), then the checks
+    table over a whole chunk (:func:`audit_toolkit.quality.batch.validate_wards`), then the checks
     run ward by ward. Each ward's :class:`AuditResult` is the one :func:`run_audit` gives for it.
 
     A ``rates.yml`` in the batch folder applies to every ward that has none of its own (a malformed
@@ -399,7 +399,7 @@ def run_batch(
             batch_rates=batch_rates,
         )
     # Wards go in chunks: load a chunk, validate its tables with one GX call per table (GX costs
-    # per call, not per row: quality_batch), then run the checks ward by ward. Chunks keep the
+    # per call, not per row: quality.batch), then run the checks ward by ward. Chunks keep the
     # first reports coming early and memory bounded; every ward still gets what run_audit gives.
     for first in range(0, len(wards_to_run), _BATCH_CHUNK):
         loaded: list[tuple[Path, WardData, dt.datetime]] = []
@@ -507,7 +507,7 @@ def batch_quality(wards: Sequence[WardData], lang: str, expectations: str | Path
     A ward left out (its validation raises) is validated alone by :func:`audit_loaded`, which
     records the error against that ward; a malformed suite fails every ward there the same way.
     """
-    from audit_toolkit.quality_batch import validate_wards
+    from audit_toolkit.quality.batch import validate_wards
 
     if len(wards) < 2:
         return {}

@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import audit_toolkit.quality_batch as quality_batch
+import audit_toolkit.quality.batch as quality_batch
 from audit_toolkit import load_ward
 from audit_toolkit.audit import run_audit, run_batch
 from audit_toolkit.io.discover import discover_wards
 from audit_toolkit.quality import QualityResult, validate_tables
-from audit_toolkit.quality_batch import validate_wards
+from audit_toolkit.quality.batch import validate_wards
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"
@@ -45,13 +45,13 @@ def assert_same(single: QualityResult, batch: QualityResult) -> None:
 def gx_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """(table, rows) of every GX call made by the stacked pass."""
     calls: list[tuple[str, int]] = []
-    real = quality_batch._gx_outcomes
+    real = quality_batch.gx_outcomes
 
     def spy(suite: Any, rules: Any, subset: pd.DataFrame) -> Any:
         calls.append((suite.table, len(subset)))
         return real(suite, rules, subset)
 
-    monkeypatch.setattr(quality_batch, "_gx_outcomes", spy)
+    monkeypatch.setattr(quality_batch, "gx_outcomes", spy)
     return calls
 
 

@@ -39,7 +39,6 @@ REPORT_MAY_USE: dict[str, frozenset[str]] = {
 
 #: (importer, imported) pairs still allowed to share a ``_private`` name, with the reason.
 PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
-    ("audit_toolkit.quality_batch", "audit_toolkit.quality"): "perf's area (quality/ package), pending",
     # checks/ is being restructured around checks/facts.py (issue 10, engineer "facts"): pending.
     ("audit_toolkit.checks.care", "audit_toolkit.checks.stale"): "checks/ restructure, pending",
     ("audit_toolkit.checks.transition", "audit_toolkit.checks.stale"): "checks/ restructure, pending",

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from audit_toolkit.errors import RuleError
+from audit_toolkit.errors import AuditToolkitError, InputError, RuleError
 from audit_toolkit.findings import RAW_COLUMNS
 from audit_toolkit.messages import catalogue
 from audit_toolkit.quality import ENV_VAR, QualityResult, find_suites_dir, load_suites, validate_tables
@@ -251,6 +251,23 @@ def test_rows_come_back_by_spreadsheet_row_number() -> None:
     assert list(fails["_row"]) == [7, 30]
     raw = result.raw_findings()
     assert sorted(s for sources in raw["sources"] for s in sources) == ["beneficiaries:30", "beneficiaries:7"]
+
+
+@pytest.mark.parametrize(
+    "drop_row",
+    [
+        False,  # a loaded table (with `_row`) validates
+        True,  # a table that skipped the loader (no `_row`) is a bug, said as such (not a bare ValueError)
+    ],
+)
+def test_a_table_without_row_numbers_is_a_bug(drop_row: bool) -> None:
+    table = ward(beneficiaries=[person(national_id="12")]).tables["beneficiaries"]
+    if not drop_row:
+        assert len(validate_tables({"beneficiaries": table}, suites_dir=SUITES, lang="en").failures) > 0
+        return
+    with pytest.raises(AuditToolkitError, match=r"^Bug: table beneficiaries has no _row column") as caught:
+        validate_tables({"beneficiaries": table.drop(columns="_row")}, suites_dir=SUITES, lang="en")
+    assert not isinstance(caught.value, (InputError, RuleError))
 
 
 def test_rows_of_several_sheets_stay_apart() -> None:

@@ -17,7 +17,7 @@ import pytest
 from audit_toolkit.audit import run_audit
 from audit_toolkit.errors import RuleError
 from audit_toolkit.io import load_ward
-from audit_toolkit.quality_process import QualitySide, side_process_allowed
+from audit_toolkit.quality.process import QualitySide, side_process_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
 WARD = ROOT / "data" / "sample" / "xuat-hoa"

@@ -34,7 +34,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from audit_toolkit.checks.base import AuditContext, check
-from audit_toolkit.checks.common import born_text, group_lists
+from audit_toolkit.checks.common import born_text, coefs_text, group_lists
 from audit_toolkit.checks.lines import (
     components,
     line_frame,
@@ -144,18 +144,15 @@ def person_rule_pairs(lines: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------- findings
 
 
-def _coef_text(values: pd.Series, lang: str) -> pd.Series:
-    missing = t("duplicates.no_coefficient", lang)
-    text = values.map(lambda v: missing if pd.isna(v) else f"{float(v):g}")
-    return text.str.replace(".", ",", regex=False) if lang == "vi" else text
-
-
 def _line_items(lines: pd.DataFrame, lang: str, *, with_person: bool) -> pd.Series:
     """One short description per line (category, coefficient, start, row; optionally who)."""
     fields = pd.DataFrame(
         {
             "category": lines["category"].fillna("?").astype("str"),
-            "coef": _coef_text(lines["coefficient"], lang),
+            # The checks' one coefficient format (common.coef_text); an empty cell says so.
+            "coef": coefs_text(lines["coefficient"], lang).where(
+                lines["coefficient"].notna().to_numpy(), t("duplicates.no_coefficient", lang)
+            ),
             "start": lines["start_m"].map(lambda m: fmt_month(m, lang) if pd.notna(m) else "?"),
             "source": lines["source"],
             "name": lines["full_name"].fillna("?").astype("str"),

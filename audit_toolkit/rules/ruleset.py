@@ -18,13 +18,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import numpy as np
 import pandas as pd
 import yaml
 
 from audit_toolkit.errors import InputError, RuleError
+from audit_toolkit.months import age_in_month as age_from_birth_months
+from audit_toolkit.months import month_of
 from audit_toolkit.rules.calendar import working_days_between
 from audit_toolkit.rules.levels import check_rates_not_below_national, levels_applied
 from audit_toolkit.rules.loader import COEFFICIENT_COLUMNS, RuleData, normalise_province_code
@@ -115,7 +117,9 @@ def age_in_month(birth_dates: ArrayLike, months: ArrayLike) -> pd.Series:
     """Completed years on the last day of month ``m`` (``Int64``; NA where either is missing).
 
     Whoever has a birthday in ``m`` has already reached the new age in ``m``; a year-only birth date
-    is stored as 1 January, so it counts from January.
+    is stored as 1 January, so it counts from January. The rule itself is
+    :func:`audit_toolkit.months.age_in_month` (birth months in); this takes birth *dates* and
+    scalar or array months, as the rule tables' callers hold them.
 
     Example:
         >>> b = pd.Series(pd.to_datetime(["2019-03-31"]))
@@ -126,15 +130,10 @@ def age_in_month(birth_dates: ArrayLike, months: ArrayLike) -> pd.Series:
     stamps = pd.to_datetime(pd.Series(birth_dates).to_numpy()).to_numpy(dtype="datetime64[ns]")
     if len(stamps) == 1 and n > 1:
         stamps = np.repeat(stamps, n)
-    births = pd.Series(stamps, dtype="datetime64[ns]")
-    m = _floats(months, n)
-    by = births.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    bm = births.dt.month.to_numpy(dtype=float, na_value=np.nan)
-    year, month = np.floor(m / 12), np.mod(m, 12) + 1
-    age = year - by - (bm > month)
-    return pd.Series(
-        pd.array(np.where(np.isnan(age), 0, age).astype(np.int64), dtype="Int64"), index=index
-    ).mask(np.isnan(age))
+    birth_months = cast(pd.Series, month_of(pd.Series(stamps, dtype="datetime64[ns]", index=index)))
+    # NaN months become NA (pd.array turns NaN into NA for a nullable dtype).
+    at = pd.Series(pd.array(_floats(months, n), dtype="Float64"), index=index).astype("Int64")
+    return age_from_birth_months(birth_months, at)
 
 
 # --------------------------------------------------------------------------------------- RuleSet

@@ -51,9 +51,11 @@ def test_duplicate_id_amount_from_payments_and_sources() -> None:
     # both lines, and the payments of both lines in the overlapping months (rows 7..24)
     expected = {"beneficiaries:2", "beneficiaries:3"} | {f"payments:{r}" for r in range(7, 25)}
     assert set(raw["sources"].iloc[0]) == expected
+    # Coefficients as every check writes them (checks.common.coef_text, "1,0"): the duplicates'
+    # own copy of the formatter wrote "1" (issue 10, one formatter).
     assert raw["detail"].iloc[0] == (
         f"Nguyễn Văn An (số định danh {a['national_id']}) có 2 dòng hưởng không được hưởng đồng thời nhưng "
-        "cùng đang hưởng: K5c, hệ số 1, từ tháng 01/2020 (beneficiaries:2); K6, hệ số 2, từ tháng 06/2022 "
+        "cùng đang hưởng: K5c, hệ số 1,0, từ tháng 01/2020 (beneficiaries:2); K6, hệ số 2,0, từ tháng 06/2022 "
         "(beneficiaries:3). Chỉ được hưởng một mức cao nhất; số tiền đã chi cho các dòng thấp hơn trong "
         "9 tháng trùng: 3.240.000 đ."
     )
@@ -221,12 +223,13 @@ def test_duplicate_person_detail_vi_and_no_double_count_with_duplicate_id() -> N
     # c loses to a (tie on level: a comes first) for 14 months; a's months lost to b are DUPLICATE_ID's.
     assert raw["amount_vnd"].iloc[0] == 14 * STD
     assert raw["sources"].iloc[0] == ["beneficiaries:2", "beneficiaries:3", "beneficiaries:4"]
+    # coefficient "1,0": checks.common.coef_text, as every check writes it (issue 10, one formatter)
     assert (
         raw["detail"]
         .iloc[0]
         .startswith(
             "Có thể là cùng một người trên 3 dòng hưởng với số định danh khác nhau hoặc không có: Nguyễn Văn An, "
-            f"{a['national_id']}, sinh 10/05/1950: K5c, hệ số 1, từ tháng 01/2020 (beneficiaries:2);"
+            f"{a['national_id']}, sinh 10/05/1950: K5c, hệ số 1,0, từ tháng 01/2020 (beneficiaries:2);"
         )
     )
     assert "Nguyen Van Anh, không có số định danh, sinh 10/05/1950" in raw["detail"].iloc[0]

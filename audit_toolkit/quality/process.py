@@ -4,7 +4,7 @@ Importing GX costs 3–4 s, longer than loading and checking a ward. :func:`run_
 starts one helper process first, which imports GX at once (on the other core), then validates the
 ward's typed tables when they are ready; the checks run here meanwhile, and the audit joins the
 result before the findings are finalised and the reports written. The result is the one
-:func:`~audit_toolkit.quality.validate_tables` gives in this process: on any trouble with the helper
+:func:`~audit_toolkit.quality.results.validate_tables` gives in this process: on any trouble with the helper
 (it cannot start, dies, or raises), the tables are validated here instead, which raises the
 proper error for a malformed suite.
 
@@ -40,11 +40,11 @@ def _warm() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import great_expectations  # noqa: F401
 
-    from audit_toolkit import quality  # noqa: F401
+    from audit_toolkit.quality import results  # noqa: F401
 
 
 def _validate(tables: Mapping[str, pd.DataFrame], lang: str, expectations: str | None) -> Any:
-    from audit_toolkit.quality import validate_tables
+    from audit_toolkit.quality.results import validate_tables
 
     try:
         return validate_tables(tables, lang=lang, suites_dir=Path(expectations) if expectations else None)
@@ -76,7 +76,7 @@ class QualitySide:
         self, tables: Mapping[str, pd.DataFrame], *, lang: str, expectations: str | Path | None
     ) -> None:
         """Send the ward's typed tables to the helper (it validates after its GX import)."""
-        from audit_toolkit.quality import MAX_ROWS
+        from audit_toolkit.quality.results import MAX_ROWS
 
         exp = str(expectations) if expectations else None
         self._args = (tables, lang, exp)
@@ -93,7 +93,7 @@ class QualitySide:
                 self._future = None
 
     def result(self) -> Any:
-        """The :class:`~audit_toolkit.quality.QualityResult` (validated here if the helper failed)."""
+        """The :class:`~audit_toolkit.quality.results.QualityResult` (validated here if the helper failed)."""
         found = None
         if self._future is not None:
             try:
@@ -103,7 +103,7 @@ class QualitySide:
         self.close()
         if found is None and self._args is not None:
             tables, lang, exp = self._args
-            from audit_toolkit.quality import validate_tables
+            from audit_toolkit.quality.results import validate_tables
 
             found = validate_tables(tables, lang=lang, suites_dir=Path(exp) if exp else None)
         return found

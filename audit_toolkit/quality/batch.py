@@ -11,7 +11,7 @@ rows): the types in ``ROW_WISE``. For each ward, the failing rows are GX's, and 
 reports per call (rows in the ``row_condition`` domain, rows missing the column(s)) are
 recounted per ward with the rules GX applies (``PandasExecutionEngine.get_domain_records``),
 and checked against GX's totals. Everything else falls back to one GX call per ward, exactly as
-:func:`audit_toolkit.quality.validate_tables` does: any other expectation type, a table whose
+:func:`audit_toolkit.quality.results.validate_tables` does: any other expectation type, a table whose
 column types differ between wards (types decide how a rule reads a value), a rule that cannot be
 evaluated, or counts that do not add up. Every ward's :class:`QualityResult` is therefore the one
 ``validate_tables`` gives for that ward alone (``seconds`` aside: here it is the ward's share).
@@ -31,19 +31,9 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.errors import AuditToolkitError
-from audit_toolkit.quality import (
-    QualityResult,
-    Rule,
-    Suite,
-    _assemble,
-    _gx_outcomes,
-    _Outcome,
-    _prepare,
-    _quiet,
-    _too_many_rows,
-    find_suites_dir,
-    load_suites,
-)
+from audit_toolkit.quality.gx import Outcome, gx_outcomes, prepare, quiet
+from audit_toolkit.quality.results import QualityResult, assemble, too_many_rows
+from audit_toolkit.quality.suites import Rule, Suite, find_suites_dir, load_suites
 
 __all__ = ["ROW_WISE", "validate_wards"]
 
@@ -139,12 +129,12 @@ def _mostly_success(considered: int, unexpected: int, mostly: float) -> bool:
     return (float(considered) - float(unexpected)) / float(considered) >= mostly
 
 
-def _split(suite: Suite, rules: tuple[Rule, ...], subsets: list[pd.DataFrame]) -> list[dict[int, _Outcome]]:
+def _split(suite: Suite, rules: tuple[Rule, ...], subsets: list[pd.DataFrame]) -> list[dict[int, Outcome]]:
     """One GX call over the stacked ``subsets``; GX's outcome of each rule split back per subset."""
     stacked = pd.concat(subsets, keys=range(len(subsets)), names=[_WARD])
     keys = [str(k) for k in subsets[0].index.names]
-    totals = _gx_outcomes(suite, rules, stacked)
-    split: list[dict[int, _Outcome]] = [{} for _ in subsets]
+    totals = gx_outcomes(suite, rules, stacked)
+    split: list[dict[int, Outcome]] = [{} for _ in subsets]
     for rule in rules:
         total = totals[rule.number]
         element, missing = _domain_counts(rule, stacked, len(subsets))
@@ -167,7 +157,7 @@ def _split(suite: Suite, rules: tuple[Rule, ...], subsets: list[pd.DataFrame]) -
                 part[keys].reset_index(drop=True) if part is not None else pd.DataFrame({k: [] for k in keys})
             )
             considered = int(element[w] - missing[w])
-            split[w][rule.number] = _Outcome(
+            split[w][rule.number] = Outcome(
                 element_count=int(element[w]),
                 missing_count=int(missing[w]),
                 unexpected_count=int(unexpected[w]),
@@ -177,7 +167,7 @@ def _split(suite: Suite, rules: tuple[Rule, ...], subsets: list[pd.DataFrame]) -
     return split
 
 
-def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[int, _Outcome]]:
+def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[int, Outcome]]:
     """Outcomes of every rule of ``suite`` for each ward that could be validated in a stacked call.
 
     Wards left out (a rule reads a column their table lacks, types that differ from the others,
@@ -188,7 +178,7 @@ def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[st
     prepared: dict[str, pd.DataFrame] = {}
     for key, frame in frames.items():
         try:
-            prepared[key] = _prepare(suite, frame)[0]
+            prepared[key] = prepare(suite, frame)[0]
         except (AuditToolkitError, ValueError):
             continue  # the ward's own validation raises the error where it belongs
     groups: dict[tuple[Any, ...], list[list[str]]] = {}
@@ -197,7 +187,7 @@ def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[st
         if sum(len(prepared[k]) for k in chunks[-1]) + len(subset) > MAX_STACKED_ROWS and chunks[-1]:
             chunks.append([])
         chunks[-1].append(key)
-    out: dict[str, dict[int, _Outcome]] = {}
+    out: dict[str, dict[int, Outcome]] = {}
     for chunks in groups.values():
         for chunk in chunks:
             if not row_wise:
@@ -212,7 +202,7 @@ def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[st
         if key not in out and row_wise:
             continue
         try:
-            extra = _gx_outcomes(suite, others, subset) if others else {}
+            extra = gx_outcomes(suite, others, subset) if others else {}
         except AuditToolkitError:
             out.pop(key, None)
             continue
@@ -231,7 +221,7 @@ def validate_wards(
 
     Args:
         wards: ward key → that ward's tables (``WardData.tables``).
-        suites_dir: the suites folder (as for :func:`~audit_toolkit.quality.validate_tables`).
+        suites_dir: the suites folder (as for :func:`~audit_toolkit.quality.results.validate_tables`).
         lang: language of descriptions, notes and finding details.
         max_rows: a ward's table with more rows is not validated (the same limit, per ward).
 
@@ -252,13 +242,13 @@ def validate_wards(
     started = time.perf_counter()
     folder = find_suites_dir(suites_dir)
     suites = load_suites(folder) if folder is not None else {}
-    outcomes: dict[str, dict[str, dict[int, _Outcome]]] = {key: {} for key in wards}
-    with _quiet():
+    outcomes: dict[str, dict[str, dict[int, Outcome]]] = {key: {} for key in wards}
+    with quiet():
         for table, suite in suites.items():
             frames = {
                 key: tables[table]
                 for key, tables in wards.items()
-                if table in tables and not _too_many_rows(tables[table], max_rows)
+                if table in tables and not too_many_rows(tables[table], max_rows)
             }
             for key, by_rule in _table_outcomes(suite, frames).items():
                 outcomes[key][table] = by_rule
@@ -267,7 +257,7 @@ def validate_wards(
     for key, tables in wards.items():
         began = time.perf_counter()
         try:
-            results[key] = _assemble(
+            results[key] = assemble(
                 tables,
                 suites,
                 folder,

@@ -1,0 +1,221 @@
+"""Great Expectations itself: one ephemeral GX context per process, and one call per table.
+
+Shared by :mod:`audit_toolkit.quality.results` (one ward) and :mod:`audit_toolkit.quality.batch`
+(many wards stacked): :func:`prepare` gives the frame GX sees, :func:`gx_outcomes` validates it in
+one ``batch.validate`` call and returns an :class:`Outcome` per rule, :func:`quiet` silences GX.
+GX is imported lazily, on the first call, once per process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from audit_toolkit.errors import AuditToolkitError
+from audit_toolkit.quality.suites import Rule, Suite, rule_error
+
+__all__ = ["Outcome", "gx_outcomes", "index_columns", "prepare", "quiet"]
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# ------------------------------------------------------------------------------------------- GX
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence GX: its loggers and any warning raised inside it (pytest turns warnings into errors)."""
+    logger = logging.getLogger("great_expectations")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+class _Runtime:
+    """One ephemeral GX context per process, with one dataframe asset per table."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+        self.gx = gx
+        self.configuration = ExpectationConfiguration
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+        )
+        self.context = gx.get_context(mode="ephemeral", project_config=config)
+        self.source = self.context.data_sources.add_pandas("audit_toolkit")
+        self.batch_definitions: dict[str, Any] = {}
+        self.suites: dict[str, Any] = {}
+
+    def batch_definition(self, table: str) -> Any:
+        if table not in self.batch_definitions:
+            asset = self.source.add_dataframe_asset(table)
+            self.batch_definitions[table] = asset.add_batch_definition_whole_dataframe(table)
+        return self.batch_definitions[table]
+
+    def suite(self, suite: Suite, rules: tuple[Rule, ...]) -> Any:
+        """The GX suite of ``rules``, built once per distinct set of rules (a batch reuses it).
+
+        Each rule is built alone so a bad one is named (GX would log and drop it).
+        """
+        key = json.dumps([suite.table, [r.gx_config() for r in rules]], sort_keys=True, default=str)
+        if key not in self.suites:
+            self.suites[key] = self._build(suite, rules)
+        return self.suites[key]
+
+    def _build(self, suite: Suite, rules: tuple[Rule, ...]) -> Any:
+        built = []
+        for rule in rules:
+            try:
+                config = self.configuration(**rule.gx_config())
+                built.append(config.to_domain_obj())
+            except Exception as exc:  # GX raises many types (pydantic, registry, …) for a bad rule
+                message = " ".join(str(exc).split())
+                raise rule_error(
+                    suite.path,
+                    f"rule {rule.number} ({rule.type}) is not a valid GX expectation: {message}",
+                    "Check the expectation name and its kwargs against the GX 1.x documentation "
+                    "(https://greatexpectations.io/expectations)",
+                ) from None
+        return self.gx.ExpectationSuite(name=suite.table, expectations=built)
+
+
+_RUNTIME: _Runtime | None = None
+
+
+def _runtime() -> _Runtime:
+    global _RUNTIME
+    if _RUNTIME is None:
+        _RUNTIME = _Runtime()
+    return _RUNTIME
+
+
+def _exception_message(info: Any) -> str | None:
+    """The message of an exception GX caught while computing a result, if any."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message") or "error")
+    for value in info.values():
+        found = _exception_message(value)
+        if found:
+            return found
+    return None
+
+
+def index_columns(frame: pd.DataFrame) -> list[str]:
+    # `_row` alone is ambiguous when a table was read from several sheets or files.
+    return ["_row"] + [c for c in ("_file", "_sheet") if c in frame.columns]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What GX said about one rule on one table: counts and the key columns of the failing rows."""
+
+    element_count: int
+    missing_count: int
+    unexpected_count: int
+    success: bool
+    failing: pd.DataFrame  # one row per failing row: the key columns (``_row``, ``_file``, ``_sheet``)
+
+
+def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The frame GX sees: only the columns the rules read, indexed by the row keys.
+
+    Raises:
+        RuleError: a rule reads a column the table does not have.
+        AuditToolkitError: the frame has no ``_row`` column (a bug: the loader always adds it).
+    """
+    if "_row" not in frame.columns:
+        # Every loaded table has `_row` (the loader adds it): without it the caller skipped the loader.
+        raise AuditToolkitError(
+            f"Bug: table {suite.table} has no _row column (audit_toolkit.io adds it when loading); please report it"
+        )
+    for rule in suite.rules:
+        absent = [c for c in rule.columns if c not in frame.columns]
+        if absent:
+            raise rule_error(
+                suite.path,
+                f"rule {rule.number} ({rule.type}) reads column {', '.join(absent)}, which table {suite.table} does not have",
+                f"Use a canonical column name of {suite.table} (docs/architecture.md), e.g. "
+                + ", ".join(c for c in frame.columns if not c.startswith("_"))[:300],
+            )
+    keys = index_columns(frame)
+    needed = set(keys)
+    for rule in suite.rules:
+        needed.update(rule.columns)
+        needed.update(
+            i for i in _IDENTIFIER.findall(str(rule.kwargs.get("row_condition", ""))) if i in frame.columns
+        )
+    # Only the columns the rules read: GX hashes the whole frame it is given on every validate. The
+    # row keys become the (named) index: GX then lists failing rows straight from the index, where
+    # with key *columns* it looks every failing cell up one by one (seconds per thousand failures).
+    return frame[[c for c in frame.columns if c in needed]].set_index(keys), keys
+
+
+def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> dict[int, Outcome]:
+    """Validate ``subset`` (indexed by its row keys) against ``rules`` in one GX call.
+
+    Raises:
+        RuleError: a rule could not be evaluated (GX caught an exception, or gave no result).
+    """
+    keys = [str(name) for name in subset.index.names]
+    runtime = _runtime()
+    gx_suite = runtime.suite(suite, rules)
+    batch = runtime.batch_definition(suite.table).get_batch(batch_parameters={"dataframe": subset})
+    result = batch.validate(
+        gx_suite,
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": keys,
+            "exclude_unexpected_values": True,
+            "return_unexpected_index_query": False,
+        },
+    )
+    by_rule = {int(r.expectation_config.meta["_rule"]): r for r in result.results}
+    outcomes: dict[int, Outcome] = {}
+    for rule in rules:
+        res = by_rule.get(rule.number)
+        error = _exception_message(res.exception_info) if res is not None else "no result"
+        if res is None or error:
+            raise rule_error(
+                suite.path,
+                f"rule {rule.number} ({rule.type}) could not be evaluated on table {suite.table}: {error}",
+                'Check its column names and row_condition (pandas syntax, e.g. category == "K6")',
+            )
+        info = res.result or {}
+        # With exclude_unexpected_values GX gives one dict of lists: {"_row": [...], ...}.
+        parts = [
+            pd.DataFrame({k: list(index_lists[k]) for k in keys})
+            for index_lists in info.get("unexpected_index_list") or []
+        ]
+        failing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({k: [] for k in keys})
+        outcomes[rule.number] = Outcome(
+            element_count=int(info.get("element_count", 0) or 0),
+            missing_count=int(info.get("missing_count", 0) or 0),
+            unexpected_count=int(info.get("unexpected_count", 0) or 0),
+            success=bool(res.success),
+            failing=failing,
+        )
+    return outcomes
