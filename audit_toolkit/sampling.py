@@ -20,38 +20,17 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import line_kind
+from audit_toolkit.roster import PERSON_FIELDS
 
 if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult
 
 __all__ = ["SAMPLE_COLUMNS", "allocate", "field_visit_sample"]
 
-#: Columns of the sample frame, in this order.
-SAMPLE_COLUMNS = [
-    "person_key",
-    "national_id",
-    "full_name",
-    "birth_date",
-    "birth_date_year_only",
-    "sex",
-    "address",
-    "household_id",
-    "category",
-    "source",
-    "reason",
-    "checks",
-]
+#: Columns of the sample frame, in this order: who (as on the roster), then why they were drawn.
+SAMPLE_COLUMNS = ["person_key", *PERSON_FIELDS, "category", "source", "reason", "checks"]
 
-_PERSON_FIELDS = [
-    "national_id",
-    "full_name",
-    "birth_date",
-    "birth_date_year_only",
-    "sex",
-    "address",
-    "household_id",
-    "category",
-]
+_PERSON_FIELDS = [*PERSON_FIELDS, "category"]
 
 # Monthly allowance lines first: a person's K line names their stratum, not their care-support line.
 _KIND_ORDER = {"K": 0, "HTXH": 1, "C": 2}
