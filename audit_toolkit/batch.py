@@ -310,7 +310,9 @@ def run_batch_tasks(
             report_options=report_options,
             slim=True,
             rules_extra=tuple(str(Path(f).resolve() if remote else f) for f in rules_extra),
-            batch_rates=None if batch_rates is None else str(batch_rates.resolve() if remote else batch_rates),
+            batch_rates=None
+            if batch_rates is None
+            else str(batch_rates.resolve() if remote else batch_rates),
         )
         for i in range(0, len(paths), size)
     ]

@@ -206,6 +206,8 @@ class FakeWard:
     sources: list[Any] = field(default_factory=list)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    rates_file: Path | None = None
+    undated: pd.DataFrame | None = None
 
 
 def ward(**tables: list[dict[str, Any]] | None) -> FakeWard:

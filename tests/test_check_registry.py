@@ -53,7 +53,11 @@ def test_moved_active_needs_residence_status(
     resident_extra: dict[str, str], expected: tuple[str, str | None]
 ) -> None:
     line = person(category="K5c", birth_date="1935-03-01")
-    resident = {"national_id": line["national_id"], "full_name": line["full_name"], "birth_date": "1935-03-01"}
+    resident = {
+        "national_id": line["national_id"],
+        "full_name": line["full_name"],
+        "birth_date": "1935-03-01",
+    }
     ctx = context(
         ward(
             beneficiaries=[line],

@@ -13,7 +13,9 @@ from audit_toolkit.errors import InputError, RuleError
 from audit_toolkit.months import month_num
 from audit_toolkit.rules import CHECK_IDS, OPTIONAL_DIR, age_in_month, load_rules
 
-CHECKS_MD = Path(__file__).resolve().parents[1] / "docs" / "spec" / "checks.md"  # copy of ../shared/spec/checks.md
+CHECKS_MD = (
+    Path(__file__).resolve().parents[1] / "docs" / "spec" / "checks.md"
+)  # copy of ../shared/spec/checks.md
 PROJECT_MD = CHECKS_MD.parents[1] / "checks-project.md"  # checks the project adds beyond the spec
 
 

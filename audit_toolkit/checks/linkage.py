@@ -22,7 +22,8 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,13 @@ def _with_model_columns(ctx: AuditContext, lines: pd.DataFrame) -> pd.DataFrame:
     return lines.assign(sex=sex.astype("str").to_numpy(), tiebreak=tiebreak.to_numpy())
 
 
-def score_lines(lines: pd.DataFrame, *, model: Model | None = None, min_prob: float | None = None) -> Scored:
+def score_lines(
+    lines: pd.DataFrame,
+    *,
+    model: Model | None = None,
+    min_prob: float | None = None,
+    undated: np.ndarray | None = None,
+) -> Scored:
     """Score the candidate pairs of ``lines`` and keep those at or above the threshold, not vetoed.
 
     Args:
@@ -99,16 +106,47 @@ def score_lines(lines: pd.DataFrame, *, model: Model | None = None, min_prob: fl
             national_id, usable`` (optionally ``tiebreak``).
         model: the model settings (default: the packaged rule table).
         min_prob: keep pairs from this probability instead of the threshold (the benchmark uses it).
+        undated: per line, whether it is a row kept without its birth date
+            (:attr:`audit_toolkit.io.loader.WardData.undated`). The model is estimated on the other
+            lines alone, exactly as without them; then the pairs with an undated line are scored
+            with those parameters (their birth date compares as missing: weight 0).
 
     Returns:
         :class:`Scored` with one row per kept pair (``a < b`` by canonical position).
     """
     model = model or load_model()
+    if undated is None or not undated.any():
+        return _score(lines, model, min_prob)
+    dated = _score(lines.loc[~undated], model, min_prob)
+    more = _score(lines, model, min_prob, params=dated.params, only=undated)
+    return Scored(
+        pd.concat([dated.pairs, more.pairs], ignore_index=True),
+        dated.params,
+        dated.prior_weight,
+        dated.candidates + more.candidates,
+    )
+
+
+def _score(
+    lines: pd.DataFrame,
+    model: Model,
+    min_prob: float | None,
+    *,
+    params: Params | None = None,
+    only: np.ndarray | None = None,
+) -> Scored:
+    """:func:`score_lines` on one set of lines; with ``params``, no estimation, and with ``only``,
+    just the pairs with at least one line of ``only`` (a mask over ``lines``)."""
     prep = prepare(lines)
     ca, cb, rules = candidate_pairs(prep, max_block=model.max_block)
+    if only is not None:
+        mine = np.asarray(only, dtype=bool)[prep.order]
+        sel = mine[ca] | mine[cb]
+        ca, cb, rules = ca[sel], cb[sel], rules[sel]
     gamma = compare(prep, ca, cb, model.cutoffs)
-    ra, rb = random_pairs(len(prep.order), model.random_pairs, model.seed)
-    params = estimate(gamma, rules, compare(prep, ra, rb, model.cutoffs), len(prep.order), model)
+    if params is None:
+        ra, rb = random_pairs(len(prep.order), model.random_pairs, model.seed)
+        params = estimate(gamma, rules, compare(prep, ra, rb, model.cutoffs), len(prep.order), model)
     weights, prob, prior_w = score(prep, ca, cb, gamma, params)
     keep = (prob >= (model.threshold if min_prob is None else min_prob)) & ~vetoed(prep, ca, cb, gamma, model)
     keys = lines["key"].to_numpy(dtype=np.int64)[prep.order]
@@ -117,6 +155,26 @@ def score_lines(lines: pd.DataFrame, *, model: Model | None = None, min_prob: fl
         out[f"level_{f}"] = gamma[keep, j]
         out[f"w_{f}"] = weights[keep, j]
     return Scored(out.reset_index(drop=True), params, prior_w, len(ca))
+
+
+def _with_undated(ctx: AuditContext) -> AuditContext:
+    """The context whose beneficiaries also hold the ward's undated rows (after the readable ones).
+
+    ``ctx`` itself when there are none. The readable lines keep their ``line_idx``; the undated rows
+    follow, so ``line_idx >= len(ctx.lines)`` marks them (:func:`_undated_mask`).
+    """
+    extra = ctx.ward.undated
+    if extra is None or extra.empty:
+        return ctx
+    ben = ctx.table("beneficiaries")
+    rows = pd.concat([ben, extra.reindex(columns=ben.columns)], ignore_index=True)
+    ward = replace(ctx.ward, tables={**ctx.ward.tables, "beneficiaries": rows}, undated=None)
+    return replace(ctx, ward=ward, extras=dict(ctx.extras))
+
+
+def _undated_mask(ctx: AuditContext, lines: pd.DataFrame) -> np.ndarray:
+    """Per row of ``lines`` (of :func:`_with_undated`'s context), whether it is an undated row."""
+    return np.asarray(lines["line_idx"].to_numpy(dtype=np.int64) >= len(ctx.table("beneficiaries")))
 
 
 def _already_reported(lines: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
@@ -141,12 +199,6 @@ def _ordered_by_key(pairs: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------- findings
 
 
-def _level_text(field: str, level: int, lang: str) -> str:
-    model = load_model()
-    name = "missing" if level < 0 else model.levels(field)[level]
-    return t(f"linkage.level.{field}.{name}", lang)
-
-
 def _weight_text(w: float, lang: str) -> str:
     text = f"{w:+.1f}"
     return text.replace(".", ",") if lang == "vi" else text
@@ -159,14 +211,16 @@ def _prob_text(p: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "vi" else text
 
 
-def _explain(row: pd.Series, lang: str) -> tuple[str, list[dict[str, object]]]:
+def _explain(
+    levels: Sequence[int], weights: Sequence[float], lang: str
+) -> tuple[str, list[dict[str, object]]]:
+    """One pair's comparison per field: the sentence and the evidence records."""
+    model = load_model()
     parts, fields = [], []
-    for f in FIELDS:
-        level = int(row[f"level_{f}"])
-        w = float(row[f"w_{f}"])
-        label = _level_text(f, level, lang)
+    for f, level, w in zip(FIELDS, levels, weights, strict=True):
+        name = "missing" if level < 0 else model.levels(f)[level]
+        label = t(f"linkage.level.{f}.{name}", lang)
         parts.append(f"{t(f'linkage.field.{f}', lang)}: {label} ({_weight_text(w, lang)})")
-        name = "missing" if level < 0 else load_model().levels(f)[level]
         fields.append({"field": f, "level": name, "label": label, "weight": round(w, 2)})
     return "; ".join(parts), fields
 
@@ -174,6 +228,7 @@ def _explain(row: pd.Series, lang: str) -> tuple[str, list[dict[str, object]]]:
 def _describe(lines: pd.DataFrame, keys: np.ndarray, lang: str) -> pd.Series:
     """One short description per line key (name, ID, birth date, category, source)."""
     sub = lines.set_index("key").loc[keys]
+    undated = sub["undated"].to_numpy(dtype=bool) if "undated" in sub else np.zeros(len(sub), dtype=bool)
     frame = pd.DataFrame(
         {
             "name": sub["full_name"].fillna("?").astype("str").to_numpy(),
@@ -181,7 +236,9 @@ def _describe(lines: pd.DataFrame, keys: np.ndarray, lang: str) -> pd.Series:
             .astype("object")
             .where(sub["national_id"].notna(), t("duplicates.no_id", lang))
             .to_numpy(),
-            "born": born_text(sub.rename(columns={"yo": "birth_date_year_only"}), lang).to_numpy(),
+            "born": born_text(sub.rename(columns={"yo": "birth_date_year_only"}), lang)
+            .where(~undated, t("linkage.born_undated", lang))
+            .to_numpy(),
             "category": sub["category"].fillna("?").astype("str").to_numpy(),
             "source": sub["source"].to_numpy(),
         },
@@ -206,26 +263,47 @@ def _raw(
     """
     if found.empty:
         return empty_raw()
-    by_key = lines.set_index("key")
+    found = found.sort_values(["group", "a", "b"], kind="stable").reset_index(drop=True)
     keys = np.unique(np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]))
-    described = _describe(lines, keys, lang)
+    described = dict(zip(keys.tolist(), _describe(lines, keys, lang).tolist(), strict=True))
+    # Plain per-key columns: one dict lookup per member instead of a frame per group.
+    sub = lines.set_index("key").loc[keys]
+    person = sub["person_key"].astype("object")
+    # An undated row without a valid ID has no person key: the row is its subject (as for
+    # UNREADABLE_ROW), so that two such findings never merge.
+    person = person.where(person.notna(), "row:" + sub["source"].astype("str"))
+
+    def column(name: str) -> dict[int, Any]:
+        values = sub[name].astype("object")
+        return dict(zip(keys.tolist(), values.where(values.notna(), None).tolist(), strict=True))
+
+    source, category = column("source"), column("category")
+    pk = dict(zip(keys.tolist(), person.tolist(), strict=True))
+    name, nid = column("full_name"), column("national_id")
+    ward_of = column("ward") if cross else {}
+    level_cols = found[[f"level_{f}" for f in FIELDS]].to_numpy(dtype=np.int64)
+    weight_cols = found[[f"w_{f}" for f in FIELDS]].to_numpy(dtype="float64")
+    a_all, b_all = found["a"].to_numpy(dtype=np.int64), found["b"].to_numpy(dtype=np.int64)
+    prob_all = found["prob"].to_numpy(dtype="float64")
+    groups = found["group"].to_numpy(dtype=np.int64)
+    cuts = np.flatnonzero(np.diff(groups)) + 1
     records = []
-    for group, pairs in found.sort_values(["group", "a", "b"]).groupby("group", sort=True):
-        members = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
-        member_rows = by_key.loc[members]
-        pks = sorted({str(v) for v in member_rows["person_key"]})
-        cats = sorted({str(v) for v in member_rows["category"] if pd.notna(v)})
+    for rows in np.split(np.arange(len(found)), cuts):
+        group = int(groups[rows[0]])
+        members = sorted({*a_all[rows].tolist(), *b_all[rows].tolist()})
+        pks = sorted({str(pk[k]) for k in members})
+        cats = sorted({str(category[k]) for k in members if category[k] is not None})
         explains, evidence_pairs = [], []
-        for _, row in pairs.iterrows():
-            explain, fields = _explain(row, lang)
-            src_a, src_b = str(by_key.at[row["a"], "source"]), str(by_key.at[row["b"], "source"])
-            prob = _prob_text(float(row["prob"]), lang)
+        for i in rows.tolist():
+            explain, fields = _explain(level_cols[i].tolist(), weight_cols[i].tolist(), lang)
+            src_a, src_b = str(source[int(a_all[i])]), str(source[int(b_all[i])])
+            prob = _prob_text(float(prob_all[i]), lang)
             explains.append(t("linkage.pair", lang, a=src_a, b=src_b, prob=prob, explain=explain))
             evidence_pairs.append(
                 {
                     "a": src_a,
                     "b": src_b,
-                    "match_probability": round(float(row["prob"]), _PROB_DIGITS),
+                    "match_probability": round(float(prob_all[i]), _PROB_DIGITS),
                     "prior_weight": round(scored.prior_weight, 2),
                     "fields": fields,
                 }
@@ -235,25 +313,26 @@ def _raw(
         amount = float(money["amount"].get(group, 0.0)) if known else 0.0
         values = {
             "n": len(members),
-            "lines": "; ".join(described.loc[members].tolist()),
-            "prob": _prob_text(float(pairs["prob"].min()), lang),
+            "lines": "; ".join(described[k] for k in members),
+            "prob": _prob_text(float(prob_all[rows].min()), lang),
             "pairs": " ".join(explains),
             "months": months,
             "amount": fmt_vnd(amount, lang),
         }
         if cross:
-            wards = sorted({str(w) for w in member_rows["ward"]})
+            wards = sorted({str(ward_of[k]) for k in members})
             names = ward_names or {}
             values["wards"] = ", ".join(f"{names.get(w, w)} ({w})" for w in wards)
-        first = member_rows.sort_values(["person_key", "source"]).iloc[0]
-        ids = [str(v) for v in member_rows["national_id"] if pd.notna(v)]
+        # The first line by (person key, source) names the finding.
+        first = min(members, key=lambda k: (str(pk[k]), str(source[k])))
+        ids = [str(nid[k]) for k in members if nid[k] is not None]
         records.append(
             {
                 "check_id": CHECK_ID,
                 "person_key": pks[0],
                 "national_id": ids[0] if ids else "",
-                "full_name": str(first["full_name"]) if pd.notna(first["full_name"]) else "",
-                "sources": sort_sources([str(v) for v in member_rows["source"]]),
+                "full_name": str(name[first]) if name[first] is not None else "",
+                "sources": sort_sources([str(source[k]) for k in members]),
                 "detail": t("linkage.detail.cross" if cross else "linkage.detail", lang, **values),
                 "amount_vnd": 0.0,
                 "discriminator": "|".join(pks[1:] + cats),
@@ -283,19 +362,23 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     probability with the per-field levels and weights, and the due amount of the lower lines over
     the overlapping months (what would have been overpaid if the ward confirms one person).
     """
-    lines = _with_model_columns(ctx, line_frame(ctx))
+    full = _with_undated(ctx)
+    lines = _with_model_columns(full, line_frame(full))
     if len(lines) < 2:
         return empty_raw()
-    scored = score_lines(lines)
+    undated = _undated_mask(ctx, lines)
+    lines["undated"] = undated
+    scored = score_lines(lines, undated=undated)
     pairs = _ordered_by_key(scored.pairs)
-    pairs = pairs.loc[~_already_reported(lines, pairs)].reset_index(drop=True)
+    # DUPLICATE_ID / DUPLICATE_PERSON read the readable lines only.
+    pairs = pairs.loc[~_already_reported(lines.loc[~undated], pairs)].reset_index(drop=True)
     if pairs.empty:
         return empty_raw()
-    keep = not_stacking(pairs[["a", "b"]], lines, ctx)
+    keep = not_stacking(pairs[["a", "b"]], lines, full)
     pairs = pairs.merge(keep, on=["a", "b"])
     if pairs.empty:
         return empty_raw()
-    rows, lm, _, rank = pair_money(ctx, lines, pairs[["a", "b"]])
+    rows, lm, _, rank = pair_money(full, lines, pairs[["a", "b"]])
     if rows.empty:
         return empty_raw()
     # Only pairs whose lines are active together in a month of the period.
@@ -328,12 +411,15 @@ def possible_duplicate_frame(ctx: AuditContext) -> pd.DataFrame:
     """The slim line frame of one ward that the batch step needs (picklable, no context).
 
     The line frame of the duplicate checks plus ``sex``, ``tiebreak``, ``first_m`` / ``last_m`` (first
-    and last active month of the ward's period, NA when never active) and ``monthly_due`` (the due
-    amount in ``last_m``, for the estimate of what a confirmed duplicate overpaid).
+    and last active month of the ward's period, NA when never active), ``monthly_due`` (the due
+    amount in ``last_m``, for the estimate of what a confirmed duplicate overpaid) and ``undated``
+    (a row kept without its birth date, :attr:`audit_toolkit.io.loader.WardData.undated`).
     """
-    lines = _with_model_columns(ctx, line_frame(ctx))
+    full = _with_undated(ctx)
+    lines = _with_model_columns(full, line_frame(full))
+    lines["undated"] = _undated_mask(ctx, lines)
     lm = price_months(
-        months_of_lines(ctx, lines["line_idx"].to_numpy(dtype=np.int64)), ctx.rules, ctx.ward.province_code
+        months_of_lines(full, lines["line_idx"].to_numpy(dtype=np.int64)), full.rules, full.ward.province_code
     )
     span = lm.groupby("line_idx")["m"].agg(["min", "max"])
     last = lm.sort_values(["line_idx", "m"]).drop_duplicates("line_idx", keep="last").set_index("line_idx")
@@ -376,11 +462,13 @@ def find_cross_ward_possible_duplicates(
         ignore_index=True,
     )
     lines["key"] = np.arange(len(lines), dtype=np.int64)
-    scored = score_lines(lines)
+    undated = lines["undated"].to_numpy(dtype=bool) if "undated" in lines else None
+    scored = score_lines(lines, undated=undated)
     pairs = _ordered_by_key(scored.pairs)
     ward = lines["ward"].to_numpy(dtype=object)
     pairs = pairs.loc[ward[pairs["a"].to_numpy()] != ward[pairs["b"].to_numpy()]]
-    pairs = pairs.loc[~_already_reported(lines, pairs)].reset_index(drop=True)
+    dated = lines if undated is None else lines.loc[~undated]
+    pairs = pairs.loc[~_already_reported(dated, pairs)].reset_index(drop=True)
     if pairs.empty:
         return empty_raw()
     a, b = lines.loc[pairs["a"]], lines.loc[pairs["b"]]

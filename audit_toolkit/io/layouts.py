@@ -25,7 +25,7 @@ from audit_toolkit.io.sections import Sections, find_sections
 from audit_toolkit.months import month_iso, month_num
 from audit_toolkit.normalize import fold, fold_series, normalize_text
 
-__all__ = ["Note", "PartInfo", "describe", "layout_text", "read_part"]
+__all__ = ["Note", "PartInfo", "describe", "layout_text", "read_part", "undated_rows"]
 
 #: A layout note: a message key of messages/*/io_layouts.yml and its parameters.
 Note = tuple[str, dict[str, str]]
@@ -64,6 +64,8 @@ class PartInfo:
     rows_total: int = 0
     warnings: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
+    #: Rows of a person table whose only problem is the birth date (see :func:`undated_rows`).
+    undated: pd.DataFrame | None = None
 
 
 def _nonempty(grid: pd.DataFrame, cols: list[int]) -> pd.DataFrame:
@@ -440,10 +442,9 @@ def read_part(
             )
     problems = problems.sort_index()
     problems["row"] = excel_rows[problems.index.to_numpy(dtype="int64")] if len(problems) else []
-    good = typed.drop(index=problems.index)
-    good.insert(0, "_sheet", sheet)
-    good.insert(0, "_file", file)
-    good.insert(0, "_row", excel_rows[good.index.to_numpy(dtype="int64")])
+    good = _with_origin(typed.drop(index=problems.index), file, sheet, excel_rows)
+    if spec.person:
+        info.undated = _with_origin(typed.loc[undated_rows(problems)], file, sheet, excel_rows)
     info.rows_total = len(frame)
     info.column_map = {layout.names[c]: n for c, n in layout.mapping.items()}
     for canonical, cols in layout.sex_split.items():
@@ -457,6 +458,31 @@ def read_part(
         for h in layout.duplicates
     ]
     return good, problems, info
+
+
+#: The reasons that make a row "undated": the birth date alone is missing or cannot be read.
+_UNDATED_REASON = r"birth_date: (?:required value missing|cannot read date '.*'|empty under both Nam and Nữ)"
+
+
+def undated_rows(problems: pd.DataFrame) -> pd.Index:
+    """The rows whose only problem is the birth date: empty, unreadable, or empty under Nam and Nữ.
+
+    They stay UNREADABLE_ROW findings (the birth date is required), and POSSIBLE_DUPLICATE also
+    compares them with the readable lines (a retyped copy of a listed person often lacks the date):
+    :attr:`audit_toolkit.io.loader.WardData.undated`.
+    """
+    if problems.empty:
+        return problems.index
+    only = problems["column"].eq("birth_date") & problems["reason"].str.fullmatch(_UNDATED_REASON)
+    return problems.index[only.fillna(False).to_numpy(dtype=bool)]
+
+
+def _with_origin(rows: pd.DataFrame, file: str, sheet: str, excel_rows: np.ndarray) -> pd.DataFrame:
+    """``rows`` (a new frame, changed in place) with ``_row`` (Excel row), ``_file`` and ``_sheet`` in front."""
+    rows.insert(0, "_sheet", sheet)
+    rows.insert(0, "_file", file)
+    rows.insert(0, "_row", excel_rows[rows.index.to_numpy(dtype="int64")])
+    return rows
 
 
 def _melt_months(

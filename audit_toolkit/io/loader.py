@@ -69,6 +69,10 @@ class WardData:
     warnings: list[str] = field(default_factory=list)
     #: The ``rates.yml`` that applies (the ward's own; a batch run fills in the batch folder's).
     rates_file: Path | None = None
+    #: Beneficiary rows whose only problem is the birth date (missing or unreadable), typed like
+    #: ``tables["beneficiaries"]``. They are UNREADABLE_ROW findings like every row of ``unreadable``;
+    #: only POSSIBLE_DUPLICATE reads them besides, to ask whether such a row is a listed person again.
+    undated: pd.DataFrame | None = None
 
 
 @cache
@@ -141,8 +145,12 @@ def _read_sources(
     user_map: dict[str, str],
     categories: CategoryTable,
     columns_file: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str]]:
-    """Read every part (sheet or file) of one table and combine them."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str], pd.DataFrame | None]:
+    """Read every part (sheet or file) of one table and combine them.
+
+    Returns ``(rows, unreadable rows, sources, extra columns, warnings, undated rows)``; the last is
+    ``None`` for a table that holds no persons (:func:`audit_toolkit.io.layouts.undated_rows`).
+    """
     spec = TABLES[parts[0].table]
     grids: dict[tuple[Path, str], RawSheet] = {}
     warnings: list[str] = []
@@ -157,7 +165,7 @@ def _read_sources(
     ]
     several = len(expanded) > 1
     per_file = Counter(p.path for p in expanded)
-    goods, bads, extras = [], [], []
+    goods, bads, extras, undated = [], [], [], []
     by_file: dict[Path, list[tuple[PartInfo, int, int]]] = {}
     for part in expanded:
         file_name = part.path.name if ward.is_file() else str(part.path.relative_to(ward))
@@ -188,7 +196,12 @@ def _read_sources(
                 else file_name + (f" [{sheet}]" if per_file[part.path] > 1 else "")
             )
             good["_ref"] = where + "!" + good["_row"].astype("str")
+            if info.undated is not None:
+                info.undated["_ref"] = where + "!" + info.undated["_row"].astype("str")
         goods.append(good)
+        if info.undated is not None:
+            undated.append(info.undated)
+            info.undated = None  # kept once, here
         bads.append(
             pd.DataFrame(
                 {
@@ -208,6 +221,9 @@ def _read_sources(
     good = pd.concat(goods, ignore_index=True) if several else goods[0].reset_index(drop=True)
     if spec.person:
         good["name_key"], good["person_key"] = person_keys(good)
+    kept = pd.concat(undated, ignore_index=True) if spec.person and undated else None
+    if kept is not None:
+        kept["name_key"], kept["person_key"] = person_keys(kept)
     sources = []
     described = {path: describe([i for i, _, _ in items]) for path, items in by_file.items()}
     for path, items in by_file.items():
@@ -232,7 +248,7 @@ def _read_sources(
                 sheets=sheets,
             )
         )
-    return good, pd.concat(bads, ignore_index=True), sources, extras, warnings
+    return good, pd.concat(bads, ignore_index=True), sources, extras, warnings, kept
 
 
 def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
@@ -286,10 +302,11 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
     unreadable_parts: list[pd.DataFrame] = []
     source_files: list[SourceFile] = []
     extra_columns: dict[str, list[str]] = {}
+    beneficiaries_undated: pd.DataFrame | None = None
     for name in TABLES:
         if name not in sources:
             continue
-        good, bad, srcs, extras, more = _read_sources(
+        good, bad, srcs, extras, more, undated = _read_sources(
             sources[name], ward, columns_map.get(name, {}), categories, columns_file or "columns.yml"
         )
         if strict and len(bad):
@@ -303,6 +320,8 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
                 fix="Correct the cell, or run without strict to list every unreadable row.",
             )
         tables[name] = good
+        if name == "beneficiaries":
+            beneficiaries_undated = undated
         unreadable_parts.append(bad)
         source_files += srcs
         extra_columns[name] = extras
@@ -327,4 +346,5 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
         extra_columns=extra_columns,
         warnings=warnings + ([f"ward metadata read from {meta_file}."] if meta_file else []),
         rates_file=rates_file,
+        undated=beneficiaries_undated,
     )

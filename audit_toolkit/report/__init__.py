@@ -91,13 +91,19 @@ def write_batch_summary(
 
 
 def write_batch(
-    batch: BatchResult, out: str | Path = "reports", *, mask: bool = True, sample_size: int = 10, seed: int = 0
+    batch: BatchResult,
+    out: str | Path = "reports",
+    *,
+    mask: bool = True,
+    sample_size: int = 10,
+    seed: int = 0,
 ) -> Path:
     """Write every ward's outputs and the batch ``summary/`` (for a batch already audited in memory).
 
     The CLI writes each ward as soon as it is audited instead; both give the same files.
     """
     folders = {
-        r.ward.ward_id: write_reports(r, out, mask=mask, sample_size=sample_size, seed=seed).name for r in batch.results
+        r.ward.ward_id: write_reports(r, out, mask=mask, sample_size=sample_size, seed=seed).name
+        for r in batch.results
     }
     return write_batch_summary(batch, out, folders, mask=mask)

@@ -98,7 +98,9 @@ def _reference(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     lvalid = valid_l.set_axis(lf["left_idx"]).reindex(pairs["left_idx"]).to_numpy()
     rvalid = valid_r.set_axis(rf["right_idx"]).reindex(pairs["right_idx"]).to_numpy()
     # A 12-digit ID and a 9-digit CMND are different documents: only same-kind IDs tell two people apart.
-    same_kind = pd.Series(lid).astype(str).str.len().to_numpy() == pd.Series(rid).astype(str).str.len().to_numpy()
+    same_kind = (
+        pd.Series(lid).astype(str).str.len().to_numpy() == pd.Series(rid).astype(str).str.len().to_numpy()
+    )
     pairs = pairs.loc[~(lvalid & rvalid & same_kind) | (lid == rid)]
     return pd.concat([by_id, pairs], ignore_index=True).drop_duplicates().reset_index(drop=True)
 
