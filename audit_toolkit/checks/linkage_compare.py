@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -42,10 +43,13 @@ def _on(
     out = np.full(len(mask), fill, dtype="float64")
     if not mask.any():
         return out
-    ca, cb = prep.code[fa][a[mask]], prep.code[fb][b[mask]]
-    key = (ca + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (cb + 1)
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    xa, xb = prep.text[fa][a[mask]][first], prep.text[fb][b[mask]][first]
+    ia, ib = a[mask], b[mask]
+    key = (prep.code[fa][ia] + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (prep.code[fb][ib] + 1)
+    # Hash-based distinct pairs (no sort); ``first`` = a position of each distinct pair.
+    inverse, uniq = pd.factorize(key)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    xa, xb = prep.text[fa][ia[first]], prep.text[fb][ib[first]]
     out[mask] = _cp(scorer, xa, xb)[inverse]
     return out
 
