@@ -242,11 +242,14 @@ def normalize_ids(raw: pd.Series, *, width: int | None = None) -> Parsed:
 
     def parse(u: pd.Series) -> pd.DataFrame:
         # Letters and digits only, not scientific notation: nothing to clean (the usual column).
+        out = pd.DataFrame({"v": u, "sci": False, "flt": False})
+        plain = u.str.fullmatch("[0-9]+").fillna(False).to_numpy(dtype=bool)
+        if plain.all():  # digits only: one pass
+            return out
         plain = (
             u.str.fullmatch("[0-9A-Za-z]+").fillna(False).astype(bool)
             & ~u.str.fullmatch("[0-9]+[eE][0-9]+").fillna(False).astype(bool)
         ).to_numpy()
-        out = pd.DataFrame({"v": u, "sci": False, "flt": False})
         if plain.all():
             return out
         s = _clean_spaces(u[~plain])

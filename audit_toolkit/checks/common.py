@@ -163,8 +163,9 @@ def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray
     """
     n = len(left)
     if isinstance(left.dtype, pd.StringDtype) and isinstance(right.dtype, pd.StringDtype):
-        both = pa.chunked_array([_arrow_text(left), _arrow_text(right)], type=pa.large_string())
-        indices = both.dictionary_encode().combine_chunks().indices
+        # One contiguous array: encoding a chunked one builds a dictionary per chunk, then unifies them.
+        both = pa.concat_arrays([_arrow_text(left), _arrow_text(right)])
+        indices = both.dictionary_encode().indices
         codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     else:
         same = left.dtype == right.dtype

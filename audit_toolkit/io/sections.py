@@ -168,7 +168,9 @@ def find_sections(
 
     path_values = np.full(len(index), outer, dtype=object)
     if per_row:
-        path_values[index.get_indexer(list(per_row))] = [" › ".join(labels) for labels in per_row.values()]
+        path_values[index.get_indexer(pd.Index(list(per_row)))] = [
+            " › ".join(labels) for labels in per_row.values()
+        ]
     path = pd.Series(path_values, index=index, dtype="object").ffill()
     # Labels are resolved and cleaned once per distinct path (in order of first appearance), then spread.
     codes, uniques = pd.factorize(path, use_na_sentinel=True)
