@@ -136,6 +136,18 @@ def _clean_spaces(s: pd.Series) -> pd.Series:
     return _nfc(s).str.replace(_WS, " ", regex=True).str.strip()
 
 
+# Every character Python or pyarrow may count as whitespace (a superset: a false alarm only costs time).
+_ANY_WS = "\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff"
+_ANY_WS_BUT_SPACE = _ANY_WS.replace(" ", "")
+# A value that _clean_spaces would change: one pyarrow pass over a whole column.
+_NEEDS_CLEANING = f"^[{_ANY_WS}]|[{_ANY_WS}]$|[{_ANY_WS_BUT_SPACE}]|  |{_COMBINING_ANY}"
+
+
+def _needs_cleaning(text: pd.Series) -> np.ndarray:
+    """``True`` where :func:`_clean_spaces` could change a value (``False`` for NaN and ``""``)."""
+    return np.asarray(text.str.contains(_NEEDS_CLEANING, regex=True).fillna(False).to_numpy(dtype=bool))
+
+
 def fold(text: str) -> str:
     """Matching form of one string: NFC, casefold, diacritics removed (``đ``→``d``), non-alphanumerics → one space.
 
@@ -173,7 +185,16 @@ def fold_series(s: pd.Series) -> pd.Series:
 def normalize_text(raw: pd.Series) -> Parsed:
     """NFC, trimmed, inner whitespace collapsed; empty → NaN. Text never fails to parse."""
     text = to_text(raw)
-    out = _on_uniques(text, lambda u: _clean_spaces(u).replace("", np.nan).to_frame("v"))["v"]
+    # Most cells are clean already: only those that are not go through the cleaning.
+    needs = _needs_cleaning(text)
+    out = text.copy()
+    empty = (text == "").fillna(False).to_numpy(dtype=bool)
+    if empty.any():
+        out[empty] = np.nan
+    if needs.any():
+        sub = text[needs]
+        cleaned = _on_uniques(sub, lambda u: _clean_spaces(u).replace("", np.nan).to_frame("v"))["v"]
+        out[needs] = cleaned.astype("str").to_numpy(dtype=object, na_value=np.nan)
     out = out.astype("str")
     return Parsed(out, pd.Series(False, index=raw.index))
 
@@ -220,26 +241,37 @@ def normalize_ids(raw: pd.Series, *, width: int | None = None) -> Parsed:
     text = to_text(raw)
 
     def parse(u: pd.Series) -> pd.DataFrame:
-        plain = u.str.fullmatch("[0-9]+").fillna(False).astype(bool)
-        if plain.all():  # the usual CSV column: nothing to clean
-            return pd.DataFrame({"v": u.where(u.ne("")), "sci": False, "flt": False})
-        s = _clean_spaces(u)
-        sci = s.str.match(_SCI)
-        float_text = s.str.fullmatch("[0-9]+[.]0+")
+        # Letters and digits only, not scientific notation: nothing to clean (the usual column).
+        out = pd.DataFrame({"v": u, "sci": False, "flt": False})
+        plain = u.str.fullmatch("[0-9]+").fillna(False).to_numpy(dtype=bool)
+        if plain.all():  # digits only: one pass
+            return out
+        plain = (
+            u.str.fullmatch("[0-9A-Za-z]+").fillna(False).astype(bool)
+            & ~u.str.fullmatch("[0-9]+[eE][0-9]+").fillna(False).astype(bool)
+        ).to_numpy()
+        if plain.all():
+            return out
+        s = _clean_spaces(u[~plain])
+        sci = s.str.match(_SCI).fillna(False).astype(bool)
+        float_text = s.str.fullmatch("[0-9]+[.]0+").fillna(False).astype(bool)
         s = s.where(~float_text, s.str.replace("[.]0+$", "", regex=True))
         s = s.str.replace("[ .\u00a0\\-–_]+", "", regex=True)
-        return pd.DataFrame({"v": s.where(~sci & s.ne("")), "sci": sci, "flt": float_text})
+        out.loc[~plain, "v"] = s.where(~sci & s.ne(""))
+        out.loc[~plain, "sci"] = sci
+        out.loc[~plain, "flt"] = float_text
+        return out
 
     parsed = _on_uniques(text, parse)
     values = parsed["v"].astype("str")
     bad = parsed["sci"].fillna(False).astype(bool)
     if width == 12:
-        floaty = (was_number | parsed["flt"].fillna(False).astype(bool)) & values.str.fullmatch(
-            "[0-9]+"
-        ).fillna(False).astype(bool)
-        n = values.str.len()
-        values = values.where(~(floaty & n.isin([10, 11])), values.str.zfill(12))
-        values = values.where(~(floaty & (n == 8)), values.str.zfill(9))
+        floaty = was_number | parsed["flt"].fillna(False).astype(bool)
+        if floaty.any():
+            floaty = floaty & values.str.fullmatch("[0-9]+").fillna(False).astype(bool)
+            n = values.str.len()
+            values = values.where(~(floaty & n.isin([10, 11])), values.str.zfill(12))
+            values = values.where(~(floaty & (n == 8)), values.str.zfill(9))
     return Parsed(values.astype("str"), bad)
 
 

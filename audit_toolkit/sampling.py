@@ -86,7 +86,14 @@ def _people(lines: pd.DataFrame) -> pd.DataFrame:
     frame["_kind_order"] = frame["kind"].map(_KIND_ORDER).fillna(9)
     frame["_order"] = np.arange(len(frame))
     frame = frame.sort_values(["person_key", "_kind_order", "_order"], kind="stable")
-    sources = frame.groupby("person_key", sort=True)["source"].agg(lambda s: ";".join(dict.fromkeys(s)))
+    # Each person's distinct sources in this order, joined: most people have one line, so only
+    # the people with several distinct sources are joined group by group.
+    pairs = frame.loc[frame["person_key"].notna(), ["person_key", "source"]].drop_duplicates()
+    several = pairs["person_key"].duplicated(keep=False).to_numpy()
+    sources = pairs.loc[~several].set_index("person_key")["source"]
+    if several.any():
+        joined = pairs.loc[several].groupby("person_key", sort=True)["source"].agg(";".join)
+        sources = pd.concat([sources, joined])
     first = frame.drop_duplicates("person_key").set_index("person_key")
     people = first.reindex(columns=_PERSON_FIELDS)
     people["source"] = sources

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
-from audit_toolkit.checks.common import active_in_month, usable_ids
+from audit_toolkit.checks.common import active_in_month, frame_key_codes, isin_keys, key_codes, usable_ids
 from audit_toolkit.months import age_in_month, month_of
 
 if TYPE_CHECKING:
@@ -118,7 +120,9 @@ def _catalogue() -> tuple[CheckSpec, ...]:
 
 def sources_of(table: str, rows: pd.Series) -> pd.Series:
     """``"table:row"`` strings for a Series of 1-based row numbers."""
-    return table + ":" + rows.astype("int64").astype(str)
+    # Arrow formats the numbers (``astype(str)`` makes one Python string per row first).
+    digits = pc.cast(pa.array(rows.to_numpy(dtype=np.int64)), pa.string())
+    return pd.Series(pc.binary_join_element_wise(table + ":", digits, ""), index=rows.index, dtype="str")
 
 
 def row_refs(frame: pd.DataFrame) -> pd.Series:
@@ -190,8 +194,8 @@ class AuditContext:
         suspension, NA when not suspended), ``birth_m``, ``age_asof``, ``active_asof``, ``kind``
         (``K`` / ``C`` / ``HTXH``), and ``source`` (``beneficiaries:row``).
         """
-        b = self.table("beneficiaries").copy()
-        b = b.reset_index(drop=True)
+        # No .copy(): pandas copies on write, so the loaded table never sees the columns added here.
+        b = self.table("beneficiaries").reset_index(drop=True)
         b["line_idx"] = np.arange(len(b), dtype=np.int64)
         b["start_m"] = b["start_month"].astype("Int64")
         b["end_m"] = b["end_month"].astype("Int64")
@@ -252,7 +256,7 @@ class AuditContext:
         beneficiary's key when the payment can be tied to a person, else the payment's own key) and
         ``source`` (``payments:row``).
         """
-        p = self.table("payments").copy().reset_index(drop=True)
+        p = self.table("payments").reset_index(drop=True)  # copy on write: the table stays as loaded
         p["pay_idx"] = np.arange(len(p), dtype=np.int64)
         p["m"] = p["month"].astype("Int64")
         p["received"] = p["paid"].fillna(True).astype(bool)
@@ -261,10 +265,11 @@ class AuditContext:
         lines = self.lines
 
         def link(left_mask: pd.Series, keys: list[str], right: pd.DataFrame) -> None:
+            # An inner join on keys that name one line each (the callers' masks leave no key missing).
             unique = right.drop_duplicates(keys, keep=False)[keys + ["line_idx"]]
             left = p.loc[left_mask & p["line_idx"].isna(), ["pay_idx", *keys]]
-            merged = left.merge(unique, on=keys, how="inner")
-            p.loc[merged["pay_idx"].to_numpy(), "line_idx"] = merged["line_idx"].to_numpy()
+            li, ri = _inner_join(*frame_key_codes(left, unique, keys))
+            p.loc[left["pay_idx"].to_numpy()[li], "line_idx"] = unique["line_idx"].to_numpy()[ri]
 
         has_rid = p["record_id"].notna()
         has_cat = p["category"].notna() if "category" in p else pd.Series(False, index=p.index)
@@ -285,7 +290,13 @@ class AuditContext:
         def one_person(key: str, frame: pd.DataFrame) -> pd.Series:
             persons = frame.drop_duplicates([key, "person_key"])
             persons = persons.drop_duplicates(key, keep=False)  # a key shared by two people decides nothing
-            return p[key].map(persons.set_index(key)["person_key"])
+            # p[key].map(persons' key → person_key), as one hash join (keys unique, none missing).
+            li, ri = _inner_join(*key_codes(p[key], persons[key]))
+            at = np.full(len(p), -1, dtype=np.int64)
+            at[li] = ri
+            found = persons["person_key"].reset_index(drop=True).reindex(at)
+            found.index = p.index
+            return found
 
         by_id = one_person("national_id", with_id)
         by_rid = one_person("record_id", with_rid) if len(with_rid) else pd.Series(pd.NA, index=p.index)
@@ -387,6 +398,18 @@ def _codes(*columns: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndar
     return left_codes, right_codes
 
 
+#: Above this many rows on either side, :func:`match_people` first drops the rows that cannot pair.
+_FILTER_ABOVE = 20_000
+
+
+def _could_match(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+    """Rows of ``a`` whose ID or name key appears in ``b`` (a superset of the rows that can pair)."""
+    hit = isin_keys(a["national_id"], b["national_id"])
+    if "name_key" in a and "name_key" in b:
+        hit |= isin_keys(a["name_key"], b["name_key"])
+    return hit
+
+
 def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     """Pairs ``(left_idx, right_idx)`` of records that are the same person.
 
@@ -398,38 +421,43 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     Pairs by ID come first (left order, then right order), then the pairs by name and birth date;
     no pair twice.
     """
+    if max(len(left), len(right)) > _FILTER_ABOVE:
+        # A large side (a million residents): keep first the rows with an ID or a name key that the
+        # other side carries at all. Rows without either never pair, so the pairs are the same.
+        cols = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
+        left, right = left[[c for c in cols if c in left]], right[[c for c in cols if c in right]]
+        left, right = left.loc[_could_match(left, right)], right.loc[_could_match(right, left)]
     lidx, ridx = left.index.to_numpy(), right.index.to_numpy()
-    lid: np.ndarray = left["national_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
-    rid: np.ndarray = right["national_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
     valid_l, valid_r = usable_ids(left["national_id"]), usable_ids(right["national_id"])
-    id_l: np.ndarray = np.where(valid_l, lid, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
-    id_r: np.ndarray = np.where(valid_r, rid, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
-    lc, rc = _codes((id_l, id_r))
+    # Integer codes by Arrow hashing (no Python object per value of a million-row register).
+    lc, rc = key_codes(left["national_id"].where(valid_l), right["national_id"].where(valid_r))
     id_li, id_ri = _inner_join(lc, rc)
     if not {"name_key", "birth_date"}.issubset(right.columns):
         return pd.DataFrame({"left_idx": lidx[id_li], "right_idx": ridx[id_ri]})
 
-    def name_parts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def name_parts(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
         yo = df.get("birth_date_year_only", pd.Series(False, index=df.index)).fillna(False).astype(bool)
-        key: np.ndarray = df["name_key"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
         date = df["birth_date"].to_numpy(dtype="datetime64[ns]")
-        year = date.astype("datetime64[Y]").astype(np.int64).astype(object)
-        usable = pd.notna(key) & ~np.isnat(date)
-        usable_key: np.ndarray = np.where(usable, key, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
-        usable_year: np.ndarray = np.where(usable, year, None)  # type: ignore[call-overload]  # numpy stubs: None (an object fill) is valid in np.where but not ArrayLike
-        return usable_key, usable_year, date, yo.to_numpy(dtype=bool)
+        year = date.astype("datetime64[Y]").astype(np.int64).astype("float64")
+        usable = df["name_key"].notna().to_numpy(dtype=bool) & ~np.isnat(date)
+        keys = pd.DataFrame(
+            {"key": df["name_key"].where(usable), "year": np.where(usable, year, np.nan)}, index=df.index
+        )
+        return keys, date, yo.to_numpy(dtype=bool)
 
     # Name matching only where one side lacks a usable ID (two valid, different IDs are two people).
-    lkey, lyear, ldate, lyo = name_parts(left)
-    rkey, ryear, rdate, ryo = name_parts(right)
-    lc, rc = _codes((lkey, rkey), (lyear, ryear))
+    lkeys, ldate, lyo = name_parts(left)
+    rkeys, rdate, ryo = name_parts(right)
+    lc, rc = frame_key_codes(lkeys, rkeys, ["key", "year"])
     li, ri = _inner_join(lc, rc)
     keep = (ldate[li] == rdate[ri]) | lyo[li] | ryo[ri]
     li, ri = li[keep], ri[keep]
     # Two valid IDs of the same kind that differ are two people; a 12-digit number and an old
     # 9-digit CMND are different documents of possibly one person, so the name rule decides.
-    same_kind = np.char.str_len(lid[li].astype(str)) == np.char.str_len(rid[ri].astype(str))
-    keep = ~(valid_l[li] & valid_r[ri] & same_kind) | (lid[li] == rid[ri])
+    lid: np.ndarray = left["national_id"].iloc[li].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
+    rid: np.ndarray = right["national_id"].iloc[ri].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
+    same_kind = np.char.str_len(lid.astype(str)) == np.char.str_len(rid.astype(str))
+    keep = ~(valid_l[li] & valid_r[ri] & same_kind) | (lid == rid)
     li, ri = np.concatenate([id_li, li[keep]]), np.concatenate([id_ri, ri[keep]])
     # No pair twice (first occurrence kept), compared on the index labels as a frame would.
     lcode = pd.factorize(lidx)[0].astype(np.int64)

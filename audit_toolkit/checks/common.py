@@ -39,6 +39,8 @@ __all__ = [
     "group_lists",
     "grouped_lists",
     "isin_keys",
+    "key_codes",
+    "frame_key_codes",
     "match_candidates",
     "months_of",
     "person_label",
@@ -146,8 +148,52 @@ def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.
     key_arr = _arrow_text(pd.Series(keys).dropna())
     if not len(key_arr):
         return np.zeros(len(values), dtype=bool)
+    if len(key_arr) > 4 * len(vals):
+        # Many keys, few values: the keys that are values at all are a short value set (same answer).
+        key_arr = key_arr.filter(pc.is_in(key_arr, value_set=pc.unique(vals), skip_nulls=True))
     hit = pc.is_in(vals, value_set=pc.unique(key_arr), skip_nulls=True)
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of two key columns (equal values, equal codes; ``-1`` where missing).
+
+    Text columns are encoded by Arrow in one hash pass (no Python object per value); other dtypes
+    by ``pandas.factorize``.
+    """
+    n = len(left)
+    if isinstance(left.dtype, pd.StringDtype) and isinstance(right.dtype, pd.StringDtype):
+        # One contiguous array: encoding a chunked one builds a dictionary per chunk, then unifies them.
+        both = pa.concat_arrays([_arrow_text(left), _arrow_text(right)])
+        indices = both.dictionary_encode().indices
+        codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    else:
+        same = left.dtype == right.dtype
+        values = pd.concat(
+            [left, right] if same else [left.astype("object"), right.astype("object")], ignore_index=True
+        )
+        codes = pd.factorize(values, use_na_sentinel=True)[0].astype(np.int64)
+    return codes[:n], codes[n:]
+
+
+def frame_key_codes(
+    left: pd.DataFrame, right: pd.DataFrame, keys: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`key_codes` of several key columns combined (``-1`` where any part is missing)."""
+    n = len(left)
+    combined: np.ndarray | None = None
+    for key in keys:
+        lc, rc = key_codes(left[key], right[key])
+        codes = np.concatenate([lc, rc])
+        if combined is None:
+            combined = codes
+        else:
+            width = int(codes.max(initial=-1)) + 2
+            merged = np.where((combined < 0) | (codes < 0), -1, combined * width + codes)
+            combined = np.where(merged < 0, -1, pd.factorize(merged)[0]).astype(np.int64)
+    if combined is None:
+        return np.zeros(n, dtype=np.int64), np.zeros(len(right), dtype=np.int64)
+    return combined[:n], combined[n:]
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -42,12 +43,39 @@ def _on(
     out = np.full(len(mask), fill, dtype="float64")
     if not mask.any():
         return out
-    ca, cb = prep.code[fa][a[mask]], prep.code[fb][b[mask]]
-    key = (ca + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (cb + 1)
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    xa, xb = prep.text[fa][a[mask]][first], prep.text[fb][b[mask]][first]
+    ia, ib = a[mask], b[mask]
+    key = (prep.code[fa][ia] + 1) * (int(prep.code[fb].max(initial=0)) + 2) + (prep.code[fb][ib] + 1)
+    # Hash-based distinct pairs (no sort); ``first`` = a position of each distinct pair.
+    inverse, uniq = pd.factorize(key)
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+    xa, xb = prep.text[fa][ia[first]], prep.text[fb][ib[first]]
     out[mask] = _cp(scorer, xa, xb)[inverse]
     return out
+
+
+def _digit_counts(text: np.ndarray) -> np.ndarray:
+    """Per value, how many times each digit 0-9 occurs (one row per value)."""
+    if not len(text):
+        return np.zeros((0, 10), dtype=np.int16)
+    chars = np.asarray(text.astype(str))
+    width = max(int(chars.dtype.itemsize // 4), 1)
+    codes = chars.view(np.uint32).reshape(len(chars), width)
+    return np.stack([(codes == ord("0") + d).sum(axis=1) for d in range(10)], axis=1).astype(np.int16)
+
+
+def _within(
+    prep: Prepared, mask: np.ndarray, field: str, a: np.ndarray, b: np.ndarray, k: float
+) -> np.ndarray:
+    """Whether ``text[field][a]`` and ``text[field][b]`` are at most ``k`` OSA edits apart (False off ``mask``).
+
+    An edit changes the digit counts of a value by at most 2 in total, so pairs whose counts differ
+    by more than ``2k`` are decided without rapidfuzz (most pairs of different IDs or dates).
+    """
+    counts = _digit_counts(prep.text[field])
+    maybe = mask.copy()
+    maybe[mask] = np.abs(counts[a[mask]] - counts[b[mask]]).sum(axis=1) <= 2 * k
+    return _on(prep, maybe, FAR, OSA.distance, field, a, field, b) <= k
 
 
 def _clearly_differ(
@@ -81,7 +109,7 @@ def compare(prep: Prepared, a: np.ndarray, b: np.ndarray, cutoffs: Cutoffs | Non
     # A 12-digit ID and a 9-digit CMND are two documents of possibly one person: not a disagreement.
     both &= prep.length["nid"][a] == prep.length["nid"][b]
     differ = both & (ia != ib)
-    near = _on(prep, differ, FAR, OSA.distance, "nid", a, "nid", b) <= cut.national_id_typo_edits
+    near = _within(prep, differ, "nid", a, b, cut.national_id_typo_edits)
     one_digit, other = _lvl("national_id", "one_digit"), _lvl("national_id", "disagree")
     out[:, COLUMN["national_id"]] = np.where(differ, np.where(near, one_digit, other), -1)
     return out
@@ -151,9 +179,9 @@ def _compare_births(prep: Prepared, a: np.ndarray, b: np.ndarray, cut: Cutoffs) 
         & (prep.day[a] != prep.month[a])
         & (ya == yb)
     )
-    osa = _on(prep, full & ~exact & ~swapped, FAR, OSA.distance, "date8", a, "date8", b)
+    close = _within(prep, full & ~exact & ~swapped, "date8", a, b, cut.birth_typo_edits)
     level = np.select(
-        [exact, either_yo & (ya == yb), swapped, full & (osa <= cut.birth_typo_edits), full & (ya == yb)],
+        [exact, either_yo & (ya == yb), swapped, full & close, full & (ya == yb)],
         [_lvl("birth", x) for x in ("exact", "year_only", "swapped", "one_digit", "same_year")],
         default=_lvl("birth", "else"),
     )

@@ -270,6 +270,11 @@ def _obj(s: pd.Series) -> np.ndarray:
     return np.asarray(s.astype("object").where(s.notna(), None).to_numpy(dtype=object))
 
 
+def _lengths(text: np.ndarray) -> np.ndarray:
+    """Lengths of an object array of str (no missing values)."""
+    return np.fromiter(map(len, text), dtype=np.int64, count=len(text))
+
+
 def _share(values: np.ndarray) -> np.ndarray:
     """Per line, the share of the OTHER lines of the list (beyond a pair) that carry its value.
 
@@ -323,15 +328,15 @@ def prepare(lines: pd.DataFrame) -> Prepared:
         return _obj(s.reset_index(drop=True))[order]
 
     names = name.reset_index(drop=True).iloc[order].reset_index(drop=True)
-    first = names.str.split(" ").str[0]
-    last = names.str.split(" ").str[-1]
-    n_tokens = names.str.count(" ").add(1).fillna(0).to_numpy(dtype=np.int64)
-    # Word order and initials once per distinct name (a province has far fewer names than lines).
+    # Tokens, word order and initials once per distinct name (a province has far fewer names than lines).
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
     words = [str(u).split(" ") for u in uniques]
+    pos = np.where(codes < 0, len(uniques), codes)
+    first = pd.Series(np.array([w[0] for w in words] + [None], dtype=object)[pos], dtype=object)
+    last = pd.Series(np.array([w[-1] for w in words] + [None], dtype=object)[pos], dtype=object)
+    n_tokens = np.array([len(w) for w in words] + [0], dtype=np.int64)[pos]
     sorted_u = np.array([" ".join(sorted(w)) for w in words] + [None], dtype=object)
     initials_u = np.array(["".join(sorted(x[:1] for x in w)) for w in words] + [None], dtype=object)
-    pos = np.where(codes < 0, len(uniques), codes)
     sorted_name = pd.Series(sorted_u[pos], dtype=object)
     initials = pd.Series(initials_u[pos], dtype=object)
     d = date.reset_index(drop=True).iloc[order].reset_index(drop=True)
@@ -354,7 +359,7 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     }
     text = {k: np.where(pd.isna(v), "", v).astype(object) for k, v in parts.items()}
     code = {k: pd.factorize(v, use_na_sentinel=True)[0].astype(np.int64) for k, v in parts.items()}
-    length = {k: pd.Series(v, dtype=object).str.len().to_numpy(dtype=np.int64) for k, v in text.items()}
+    length = {k: _lengths(v) for k, v in text.items()}
     return Prepared(
         text=text,
         code=code,

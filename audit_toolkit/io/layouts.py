@@ -82,6 +82,13 @@ def _nonempty(grid: pd.DataFrame, cols: list[int]) -> pd.DataFrame:
     return pd.DataFrame(out, index=grid.index)
 
 
+def _rows_after(grid: pd.DataFrame, row: int) -> pd.DataFrame:
+    """The rows of ``grid`` below ``row`` (a slice, not a copy, when row numbers ascend)."""
+    if grid.index.is_monotonic_increasing:
+        return grid.iloc[int(grid.index.searchsorted(row, side="right")) :]
+    return grid.loc[grid.index > row]
+
+
 def _total_rows(grid: pd.DataFrame, cols: list[int]) -> pd.Series:
     total = pd.Series(False, index=grid.index)
     for c in cols:
@@ -298,7 +305,7 @@ def read_part(
         )
         raise InputError(err.message, file=file, sheet=sheet or None, fix=err.fix)
     info = PartInfo(sheet=sheet, header_row=layout.header_rows[0], column_map={})
-    data = grid.loc[grid.index > max(layout.skip_rows)]
+    data = _rows_after(grid, max(layout.skip_rows))
     titles = title_texts(grid, layout.header_rows[0])
     _resolve_ambiguous(layout, data, categories)
     provided: set[str] = set()
@@ -379,7 +386,7 @@ def read_part(
     if sections is not None:
         not_records = sections.section_rows | sections.subtotal_rows
         skip = skip | not_records.reindex(skip.index, fill_value=False).astype(bool)
-    records = data.loc[~skip]
+    records = data.loc[~skip] if skip.any() else data
     frame, extras = _raw_frame(records, layout)
     info.extras = extras
     sig = _signature_paid(frame, layout, extras) if spec.name == "payments" else None
@@ -442,9 +449,10 @@ def read_part(
             )
     problems = problems.sort_index()
     problems["row"] = excel_rows[problems.index.to_numpy(dtype="int64")] if len(problems) else []
-    good = _with_origin(typed.drop(index=problems.index), file, sheet, excel_rows)
-    if spec.person:
-        info.undated = _with_origin(typed.loc[undated_rows(problems)], file, sheet, excel_rows)
+    undated = typed.loc[undated_rows(problems)] if spec.person else None
+    good = _with_origin(typed.drop(index=problems.index) if len(problems) else typed, file, sheet, excel_rows)
+    if undated is not None:
+        info.undated = _with_origin(undated, file, sheet, excel_rows)
     info.rows_total = len(frame)
     info.column_map = {layout.names[c]: n for c, n in layout.mapping.items()}
     for canonical, cols in layout.sex_split.items():

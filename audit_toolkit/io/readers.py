@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from audit_toolkit.errors import InputError
@@ -147,6 +148,18 @@ def _pyarrow_body(data: bytes, width: int) -> pd.DataFrame | None:
     return body if len(body) == expected else None
 
 
+def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of Arrow text in one chunk each (the reader gives one per MB): later takes, filters
+    and regex passes over a large table run faster on one contiguous array."""
+    for col in frame.columns:
+        if getattr(frame[col].dtype, "storage", None) != "pyarrow":
+            continue
+        arr = pa.array(frame[col].array)  # the column's own Arrow data, no copy
+        if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1:
+            frame[col] = pd.Series(arr.combine_chunks(), dtype=frame[col].dtype, index=frame.index)
+    return frame
+
+
 def read_csv_grid(path: Path) -> RawSheet:
     """All cells of a CSV file as strings (row index = physical line number).
 
@@ -175,7 +188,7 @@ def read_csv_grid(path: Path) -> RawSheet:
         pre_rows, pre_lines = _python_rows(head_text, 1) if start else ([], [])
         pre_rows, pre_lines = pre_rows[:start], pre_lines[:start]
         body.index = pd.RangeIndex(start + 1, start + 1 + len(body))
-        body = body.astype("str")
+        body = _one_chunk(body.astype("str"))
     else:
         text, warnings = decode_csv(data, path.name)
         if not text.strip():

@@ -166,22 +166,30 @@ def find_sections(
         stack.append((key, rest))
         per_row[row] = [t for _, t in stack]
 
-    path_texts: list[str | None] = [outer] * len(index)
-    position = {row: i for i, row in enumerate(index.tolist())}
-    for row, labels in per_row.items():
-        path_texts[position[row]] = " › ".join(labels)
-    path = pd.Series(path_texts, index=index, dtype="object").ffill()
-    distinct: list[str] = [str(p) for p in dict.fromkeys(path.dropna().tolist())]
+    path_values = np.full(len(index), outer, dtype=object)
+    if per_row:
+        path_values[index.get_indexer(pd.Index(list(per_row)))] = [
+            " › ".join(labels) for labels in per_row.values()
+        ]
+    path = pd.Series(path_values, index=index, dtype="object").ffill()
+    # Labels are resolved and cleaned once per distinct path (in order of first appearance), then spread.
+    codes, uniques = pd.factorize(path, use_na_sentinel=True)
+    distinct: list[str] = [str(p) for p in uniques]
     label_of: dict[str, str | None] = {p: _resolve(p, categories) for p in distinct}
-    label = path.map(lambda p: label_of.get(p) if isinstance(p, str) else None)
-    mapped = label.notna()
-    label = label.where(mapped, path)
+    mapped_u = np.array([label_of[p] is not None for p in distinct] + [False], dtype=bool)
+    label_u = pd.Series(
+        [p if label_of[p] is None else label_of[p] for p in distinct] + [None], dtype="object"
+    )
+    clean_u = normalize_text(label_u).values.astype("str")
+    pos = np.where(codes < 0, len(distinct), codes)
+    label = clean_u.take(pos)
+    label.index = index
     return Sections(
         section_rows=section,
         subtotal_rows=subtotal,
-        label=normalize_text(label.astype("object")).values.astype("str"),
+        label=label,
         path=path.astype("str"),
-        mapped=mapped.astype(bool),
+        mapped=pd.Series(mapped_u[pos], index=index, dtype=bool),
         count=int(section.sum()),
         labels=distinct,
     )

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
+from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
@@ -34,6 +35,8 @@ _CF_COLS = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
 
 def _first_by_id(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """The first record of ``frame`` carrying each of ``ids`` (NaN rows where none), aligned with ``ids``."""
+    # Only the records carrying one of ``ids`` can be found (a million residents, a few care lines).
+    frame = frame.loc[isin_keys(frame["national_id"], ids)]
     have = frame.loc[frame["national_id"].notna()].drop_duplicates("national_id")
     codes, uniques = pd.factorize(pd.concat([ids.astype("object"), have["national_id"].astype("object")]))
     left, right = codes[: len(ids)], codes[len(ids) :]
