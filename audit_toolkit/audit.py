@@ -128,7 +128,9 @@ def _with_care_note(quality_result: Any, ctx: AuditContext) -> Any:
     summary = getattr(quality_result, "summary", None)
     if note is None or not isinstance(summary, pd.DataFrame):
         return quality_result
-    row = pd.DataFrame([{**note, "rule": len(summary) + 1}], columns=summary.columns).astype(summary.dtypes.to_dict())
+    row = pd.DataFrame([{**note, "rule": len(summary) + 1}], columns=summary.columns).astype(
+        summary.dtypes.to_dict()
+    )
     return dataclasses.replace(quality_result, summary=pd.concat([summary, row], ignore_index=True))
 
 

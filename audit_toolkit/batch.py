@@ -105,13 +105,13 @@ _PROGRESS: Any = None
 
 def _init_worker(queue: Any) -> None:
     """Start of a pool worker (our own process): progress queue, and GX's import made lighter."""
-    import sys
-
     global _PROGRESS
     _PROGRESS = queue
-    # As the CLI does for itself (cli._skip_slow_optional_imports): jsonschema's optional IRI
-    # grammar costs ≈ 2.5 s of CPU in GX's import and is never used by the audit.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    # As the CLI does for itself (cli._skip_slow_optional_imports): GX's import without what the
+    # audit never uses (jsonschema's IRI grammar; scipy.stats and altair deferred to first use).
+    from audit_toolkit.startup import prepare_gx_import
+
+    prepare_gx_import()
 
 
 def _tick(path: str) -> None:
@@ -310,7 +310,9 @@ def run_batch_tasks(
             report_options=report_options,
             slim=True,
             rules_extra=tuple(str(Path(f).resolve() if remote else f) for f in rules_extra),
-            batch_rates=None if batch_rates is None else str(batch_rates.resolve() if remote else batch_rates),
+            batch_rates=None
+            if batch_rates is None
+            else str(batch_rates.resolve() if remote else batch_rates),
         )
         for i in range(0, len(paths), size)
     ]

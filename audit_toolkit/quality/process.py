@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import multiprocessing as mp
-import sys
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -35,9 +34,11 @@ def side_process_allowed() -> bool:
 
 def _warm() -> None:
     """Import GX in the helper as soon as it starts."""
-    # The helper is our own process: skip the optional IRI grammar jsonschema would compile for
-    # GX's altair import (as the CLI does; see cli._skip_slow_optional_imports).
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    # The helper is our own process: GX's import without what the audit never uses (as the CLI
+    # does; see cli._skip_slow_optional_imports and audit_toolkit.startup).
+    from audit_toolkit.startup import prepare_gx_import
+
+    prepare_gx_import()
     import great_expectations  # noqa: F401
 
     from audit_toolkit.quality import results  # noqa: F401
