@@ -140,6 +140,16 @@ def _quality(ward: WardData, lang: str, expectations: Path | None) -> Any:
     return validate_tables(ward.tables, lang=lang, suites_dir=expectations)
 
 
+def _prepare_reports() -> None:
+    """Import the report writers and compile the page template (a head start, same result)."""
+    import openpyxl  # noqa: F401
+
+    from audit_toolkit.report.html import environment
+    from audit_toolkit.report.xlsx import write_xlsx  # noqa: F401 - imported for its import cost
+
+    environment().get_template("report.html.j2")
+
+
 def run_audit(
     ward: WardData | str | Path,
     *,
@@ -254,7 +264,8 @@ def audit_loaded(
         quality_result = None
     else:
         if quality_result is None and quality_side is not None:
-            quality_result = quality_side.result()
+            # While GX finishes in its helper, this process imports what writing the reports needs.
+            quality_result = quality_side.result(idle=_prepare_reports)
         if quality_result is None:
             quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
         quality_result = _with_care_note(quality_result, ctx)
