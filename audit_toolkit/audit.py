@@ -569,8 +569,14 @@ def _cross_ward_near(results: Sequence[AuditResult], lang: str) -> pd.DataFrame:
 
     check_id = "POSSIBLE_DUPLICATE"
     rules = results[0].context.rules
+    from audit_toolkit.batch import NEAR_FRAME
+
+    def frame(result: AuditResult) -> pd.DataFrame:
+        made = result.context.extras.get(NEAR_FRAME)  # made by the worker that audited the ward
+        return made if isinstance(made, pd.DataFrame) else possible_duplicate_frame(result.context)
+
     raw = find_cross_ward_possible_duplicates(
-        [possible_duplicate_frame(r.context) for r in results],
+        [frame(r) for r in results],
         stackable=rules.stackable,
         lang=lang,
         ward_names={r.context.ward.ward_id: r.context.ward.ward_name for r in results},

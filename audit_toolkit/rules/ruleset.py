@@ -275,7 +275,8 @@ class RuleSet:
         key = ("levels_applied", self.province_code, int(period_start), int(period_end))
         if key not in cache:
             cache[key] = levels_applied(self, period_start, period_end)
-        return cache[key].copy()
+        frame: pd.DataFrame = cache[key]
+        return frame.copy()
 
     def _level_frame(self, table: str) -> pd.DataFrame:
         return self._data.tables[table]
