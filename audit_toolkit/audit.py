@@ -140,6 +140,16 @@ def _quality(ward: WardData, lang: str, expectations: Path | None) -> Any:
     return validate_tables(ward.tables, lang=lang, suites_dir=expectations)
 
 
+def _prepare_reports() -> None:
+    """Import the report writers and compile the page template (a head start, same result)."""
+    import openpyxl  # noqa: F401
+
+    from audit_toolkit.report.html import environment
+    from audit_toolkit.report.xlsx import write_xlsx  # noqa: F401 - imported for its import cost
+
+    environment().get_template("report.html.j2")
+
+
 def run_audit(
     ward: WardData | str | Path,
     *,
@@ -254,7 +264,8 @@ def audit_loaded(
         quality_result = None
     else:
         if quality_result is None and quality_side is not None:
-            quality_result = quality_side.result()
+            # While GX finishes in its helper, this process imports what writing the reports needs.
+            quality_result = quality_side.result(idle=_prepare_reports)
         if quality_result is None:
             quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
         quality_result = _with_care_note(quality_result, ctx)
@@ -558,8 +569,14 @@ def _cross_ward_near(results: Sequence[AuditResult], lang: str) -> pd.DataFrame:
 
     check_id = "POSSIBLE_DUPLICATE"
     rules = results[0].context.rules
+    from audit_toolkit.batch import NEAR_FRAME
+
+    def frame(result: AuditResult) -> pd.DataFrame:
+        made = result.context.extras.get(NEAR_FRAME)  # made by the worker that audited the ward
+        return made if isinstance(made, pd.DataFrame) else possible_duplicate_frame(result.context)
+
     raw = find_cross_ward_possible_duplicates(
-        [possible_duplicate_frame(r.context) for r in results],
+        [frame(r) for r in results],
         stackable=rules.stackable,
         lang=lang,
         ward_names={r.context.ward.ward_id: r.context.ward.ward_name for r in results},

@@ -105,13 +105,13 @@ _PROGRESS: Any = None
 
 def _init_worker(queue: Any) -> None:
     """Start of a pool worker (our own process): progress queue, and GX's import made lighter."""
-    import sys
-
     global _PROGRESS
     _PROGRESS = queue
-    # As the CLI does for itself (cli._skip_slow_optional_imports): jsonschema's optional IRI
-    # grammar costs ≈ 2.5 s of CPU in GX's import and is never used by the audit.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    # As the CLI does for itself (cli._skip_slow_optional_imports): GX's import without what the
+    # audit never uses (jsonschema's IRI grammar; scipy.stats and altair deferred to first use).
+    from audit_toolkit.startup import prepare_gx_import
+
+    prepare_gx_import()
 
 
 def _tick(path: str) -> None:
@@ -204,6 +204,10 @@ def _unexpected(exc: BaseException, path: str) -> str:
     return f"unexpected error while auditing {path} on {_where()}: {type(exc).__name__}: {exc}"
 
 
+#: Key of a slim result's ``context.extras`` holding the ward's POSSIBLE_DUPLICATE line frame.
+NEAR_FRAME = "possible_duplicate_frame"
+_ROSTER_KEY = "roster_summary"  # audit_toolkit.roster caches the roster summary under this key
+
 #: Payment columns the batch never reads after a ward is audited (evidence stays in its own outputs).
 _PAYMENT_EVIDENCE = frozenset(
     {"_file", "_sheet", "full_name", "name_key", "paid_date", "paid_date_year_only"}
@@ -215,7 +219,9 @@ def slim_result(result: AuditResult) -> AuditResult:
 
     Kept: findings, check statuses, parameters, the ward's identity, sources, unreadable rows and
     ``report`` table (the summary's reported counts), and the context's ``lines``,
-    ``line_months`` and ``payments_linked`` (what ``CROSS_WARD_DUPLICATE`` reads). Dropped: every
+    ``line_months`` and ``payments_linked`` (what ``CROSS_WARD_DUPLICATE`` reads), and in
+    ``context.extras`` the roster summary and the cross-ward POSSIBLE_DUPLICATE frame
+    (:data:`NEAR_FRAME`), made here once instead of in the parent. Dropped: every
     other table's rows (their columns stay, so ``ctx.has`` answers as before), the GX result and
     the rule set (the parent attaches its own: :func:`attach_rules`).
     """
@@ -228,10 +234,22 @@ def slim_result(result: AuditResult) -> AuditResult:
         # name columns, which the cross-ward check never reads from payments (it prices months).
         unused = [c for c in pay.columns if c.endswith("_raw") or c in _PAYMENT_EVIDENCE]
         derived["payments_linked"] = pay.drop(columns=unused)
+    # Made here, on the worker, rather than one ward after another in the parent: the roster
+    # summary (the batch summary's per-ward figures) and the slim line frame of the cross-ward
+    # POSSIBLE_DUPLICATE step (what the parent would compute from this slim result: same frame).
+    extras: dict[str, Any] = {}
+    if _ROSTER_KEY in ctx.extras:
+        extras[_ROSTER_KEY] = ctx.extras[_ROSTER_KEY]
+    try:
+        from audit_toolkit.checks.linkage import possible_duplicate_frame
+
+        extras[NEAR_FRAME] = possible_duplicate_frame(ctx)
+    except Exception:  # noqa: BLE001 - the parent computes it again and meets the error there
+        pass
     ward = result.ward
     tables = {name: (frame if name == "report" else frame.iloc[:0]) for name, frame in ward.tables.items()}
     slim_ward = dataclasses.replace(ward, tables=tables)
-    slim_ctx = dataclasses.replace(ctx, ward=slim_ward, rules=cast("RuleSet", None), extras={})
+    slim_ctx = dataclasses.replace(ctx, ward=slim_ward, rules=cast("RuleSet", None), extras=extras)
     slim_ctx.__dict__.update(derived)
     return dataclasses.replace(result, ward=slim_ward, context=slim_ctx, quality=None)
 

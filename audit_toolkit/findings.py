@@ -77,9 +77,17 @@ _SAYS_MATCHED_BY_NAME = ("stale.matched_by_name",)
 _SOURCE_RE = re.compile(r"^(?P<table>[^:]*):(?P<row>\d+)$")
 
 
+_EMPTY_RAW: pd.DataFrame | None = None
+
+
 def empty_raw() -> pd.DataFrame:
-    """An empty raw findings frame with the right columns."""
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in RAW_COLUMNS})
+    """An empty raw findings frame with the right columns (a fresh copy: callers may add to it)."""
+    global _EMPTY_RAW
+    if _EMPTY_RAW is None:
+        # Built once per process: building a frame from eleven Series costs ≈ 3 ms, and the
+        # checks ask for an empty frame ≈ 40 times per ward; copying the empty one costs ≈ 0.1 ms.
+        _EMPTY_RAW = pd.DataFrame({c: pd.Series(dtype="object") for c in RAW_COLUMNS})
+    return _EMPTY_RAW.copy()
 
 
 def new_raw(records: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:

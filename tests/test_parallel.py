@@ -136,6 +136,26 @@ def test_slim_result_keeps_what_the_batch_reads_and_drops_the_tables() -> None:
     assert len(full.ward.tables["residents"]) > 0  # the full result is left as it was
 
 
+def test_slim_result_carries_what_the_parent_would_otherwise_compute_ward_by_ward() -> None:
+    from audit_toolkit.batch import NEAR_FRAME, attach_rules
+    from audit_toolkit.checks.linkage import possible_duplicate_frame
+    from audit_toolkit.roster import roster_summary
+
+    [outcome] = audit_wards(
+        WardTask(paths=(str(SAMPLE / "duc-xuan"),), as_of="2023-02-28", period_from="2022-01", slim=False)
+    )
+    full = outcome.result
+    assert full is not None
+    made_by_worker = roster_summary(full)  # written reports build it on the worker
+    slim = slim_result(full)
+    assert roster_summary(slim) is made_by_worker
+    near = slim.context.extras[NEAR_FRAME]
+    plain = slim_result(full)
+    plain.context.extras.clear()  # what the parent had to work with before
+    attach_rules([plain])
+    pd.testing.assert_frame_equal(near, possible_duplicate_frame(plain.context))
+
+
 @pytest.mark.parametrize(
     ("wards", "workers", "size"),
     [

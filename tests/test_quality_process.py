@@ -72,3 +72,26 @@ def test_no_helper_inside_a_daemonic_worker() -> None:
     assert side_process_allowed()
     with mp.get_context("spawn").Pool(1) as pool:
         assert pool.apply(side_process_allowed) is False
+
+
+def test_idle_work_runs_while_the_helper_is_busy_and_cannot_break_the_result() -> None:
+    from concurrent.futures import Future
+
+    calls: list[str] = []
+    busy: Future[object] = Future()
+    side = QualitySide(None)
+    side._future = busy
+
+    def idle() -> None:
+        calls.append("idle")
+        busy.set_result("validated")  # the helper finishes meanwhile
+        raise RuntimeError("a failed head start is ignored")
+
+    assert side.result(idle=idle) == "validated"
+    assert calls == ["idle"]
+    done: Future[object] = Future()
+    done.set_result("ready")
+    side = QualitySide(None)
+    side._future = done
+    assert side.result(idle=lambda: calls.append("late")) == "ready"
+    assert calls == ["idle"]  # nothing to wait for: no idle work

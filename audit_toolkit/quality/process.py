@@ -17,8 +17,7 @@ Example:
 from __future__ import annotations
 
 import multiprocessing as mp
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,9 +34,11 @@ def side_process_allowed() -> bool:
 
 def _warm() -> None:
     """Import GX in the helper as soon as it starts."""
-    # The helper is our own process: skip the optional IRI grammar jsonschema would compile for
-    # GX's altair import (as the CLI does; see cli._skip_slow_optional_imports).
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    # The helper is our own process: GX's import without what the audit never uses (as the CLI
+    # does; see cli._skip_slow_optional_imports and audit_toolkit.startup).
+    from audit_toolkit.startup import prepare_gx_import
+
+    prepare_gx_import()
     import great_expectations  # noqa: F401
 
     from audit_toolkit.quality import results  # noqa: F401
@@ -92,9 +93,18 @@ class QualitySide:
             except RuntimeError:  # the helper died already
                 self._future = None
 
-    def result(self) -> Any:
-        """The :class:`~audit_toolkit.quality.results.QualityResult` (validated here if the helper failed)."""
+    def result(self, *, idle: Callable[[], None] | None = None) -> Any:
+        """The :class:`~audit_toolkit.quality.results.QualityResult` (validated here if the helper failed).
+
+        ``idle``: work worth doing while the helper is still busy (e.g. imports the caller needs
+        next), called once before waiting; an error in it is ignored (its work is redone later).
+        """
         found = None
+        if idle is not None and self._future is not None and not self._future.done():
+            try:
+                idle()
+            except Exception:  # noqa: BLE001 - only a head start: the caller does it again if needed
+                pass
         if self._future is not None:
             try:
                 found = self._future.result()

@@ -46,7 +46,7 @@ def write_reports(
             high-severity finding is added on top when needed).
         seed: seed of the field-visit draw (the same seed gives the same sample).
     """
-    from audit_toolkit.report.html import write_html
+    from audit_toolkit.report.html import check_overview, write_html
     from audit_toolkit.report.xlsx import write_xlsx
     from audit_toolkit.sampling import field_visit_sample
 
@@ -54,8 +54,19 @@ def write_reports(
     folder.mkdir(parents=True, exist_ok=True)
     write_findings_csv(result.findings, folder / "findings.csv")
     sample = field_visit_sample(result, result.findings, n=sample_size, seed=seed)
-    write_xlsx(result, folder / "findings.xlsx", sample=sample, sample_size=sample_size, seed=seed)
-    write_html(result, folder / "report.html", mask=mask, sample=sample, sample_size=sample_size, seed=seed)
+    overview = check_overview(result)  # the workbook's summary sheet and the page's overview
+    write_xlsx(
+        result, folder / "findings.xlsx", sample=sample, sample_size=sample_size, seed=seed, overview=overview
+    )
+    write_html(
+        result,
+        folder / "report.html",
+        mask=mask,
+        sample=sample,
+        sample_size=sample_size,
+        seed=seed,
+        overview=overview,
+    )
     extra = {
         "parameters": {**result.parameters, "sample_size": sample_size, "sample_seed": seed},
         "outputs": {

@@ -368,14 +368,17 @@ def render_html(
     sample_size: int = 10,
     seed: int = 0,
     charts: bool = True,
+    overview: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The report page as text (see :func:`write_html`); ``charts=False`` leaves the charts out."""
+    """The report page as text (see :func:`write_html`); ``charts=False`` leaves the charts out;
+    ``overview``: :func:`check_overview` of ``result``, when already made."""
     from audit_toolkit import __version__
     from audit_toolkit.sampling import field_visit_sample
 
     lang = result.lang
     findings = result.findings
-    overview = check_overview(result)
+    if overview is None:
+        overview = check_overview(result)
     rows = finding_rows(findings, lang, mask=mask)
     for row, cid in zip(rows, findings["check_id"], strict=True):
         row["check_id"] = cid
@@ -464,6 +467,7 @@ def write_html(
     sample: pd.DataFrame | None = None,
     sample_size: int = 10,
     seed: int = 0,
+    overview: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write the ward's self-contained ``report.html`` atomically.
 
@@ -475,6 +479,7 @@ def write_html(
             drawn here with ``sample_size`` and ``seed`` when not given.
         sample_size: people to draw at random for the field-visit sample.
         seed: seed of the field-visit draw.
+        overview: :func:`check_overview` of ``result``, when already made.
 
     Returns:
         The path written.
@@ -483,6 +488,8 @@ def write_html(
         >>> write_html(result, "reports/01843/report.html", mask=True)  # doctest: +SKIP
     """
     target = Path(path)
-    html = render_html(result, mask=mask, sample=sample, sample_size=sample_size, seed=seed)
+    html = render_html(
+        result, mask=mask, sample=sample, sample_size=sample_size, seed=seed, overview=overview
+    )
     atomic_write_text(target, html)
     return target

@@ -375,6 +375,7 @@ def write_xlsx(
     sample: pd.DataFrame | None = None,
     sample_size: int = 10,
     seed: int = 0,
+    overview: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write ``findings.xlsx`` atomically.
 
@@ -384,6 +385,7 @@ def write_xlsx(
         sample: the field-visit sample (drawn with ``sample_size`` and ``seed`` when not given).
         sample_size: people drawn at random for the field-visit sample.
         seed: seed of the draw.
+        overview: :func:`audit_toolkit.report.html.check_overview` of ``result``, when already made.
 
     Returns:
         The path written.
@@ -399,7 +401,8 @@ def write_xlsx(
     lang = result.lang
     if sample is None:
         sample = field_visit_sample(result, result.findings, n=sample_size, seed=seed)
-    overview = check_overview(result)
+    if overview is None:
+        overview = check_overview(result)
     wb = Workbook()
     taken = [t("report.xlsx.summary_sheet", lang), t("report.xlsx.sample_sheet", lang)]
     titles: dict[str, str] = {}

@@ -153,6 +153,7 @@ class RuleSet:
         self.province_code = None if province_code is None else normalise_province_code(province_code)
         #: The ward's (or batch's) ``rates.yml``, whose rows win over the tables for their months.
         self.rates = rates
+        self._own_levels: dict[Any, Any] = {}
         self._rates_rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         if rates is not None:
             for table, frame in rates.frames.items():
@@ -268,7 +269,14 @@ class RuleSet:
             >>> rules.levels_applied(month_num(2024, 6), month_num(2024, 7))[["month_from", "amount"]].values.tolist()
             [['2024-06', 360000.0], ['2024-07', 500000.0]]
         """
-        return levels_applied(self, period_start, period_end)
+        # The report and the manifest both ask, and every ward of a batch asks the same question:
+        # the answer is shared by the rule sets of the same files, province and no rates.yml.
+        cache: dict[Any, Any] = self._data.caches if self.rates is None else self._own_levels
+        key = ("levels_applied", self.province_code, int(period_start), int(period_end))
+        if key not in cache:
+            cache[key] = levels_applied(self, period_start, period_end)
+        frame: pd.DataFrame = cache[key]
+        return frame.copy()
 
     def _level_frame(self, table: str) -> pd.DataFrame:
         return self._data.tables[table]
@@ -813,16 +821,22 @@ class RuleSet:
         """
         if lang not in ("vi", "en"):
             raise InputError(f"Unknown language {lang!r}", fix="use lang='vi' or lang='en'")
-        frame = self._data.tables["legal_basis"]
-        hit = frame.loc[frame["check_id"] == check_id, lang]
-        if hit.empty:
+        # One dict per language, shared by every RuleSet of these rule files (the reports ask for
+        # each check's basis several times per ward; a frame lookup costs ≈ 1 ms).
+        bases: dict[str, dict[str, str]] = self._data.caches.setdefault("legal_basis", {})
+        if lang not in bases:
+            frame = self._data.tables["legal_basis"]
+            # The last row of a check wins (an extra rule file's row comes after the base row).
+            bases[lang] = {str(c): str(v) for c, v in zip(frame["check_id"], frame[lang], strict=True)}
+        found = bases[lang].get(check_id)
+        if found is None:
             raise RuleError(
                 f"No legal basis for check {check_id!r}",
                 file="legal_basis.yml",
                 section="checks",
                 fix="add it under 'checks:'",
             )
-        return str(hit.iloc[-1])
+        return found
 
     def citations(self) -> pd.DataFrame:
         """Every rule row with its citation, for the report appendix.

@@ -1,0 +1,62 @@
+"""The toolkit's own processes import GX without what the audit never uses, and lose nothing by it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from audit_toolkit.startup import DeferredModule, defer_import
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fake_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "deferred_probe.py").write_text("LOADS = 1\nVALUE = 42\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "deferred_probe", raising=False)
+    return "deferred_probe"
+
+
+def test_a_deferred_module_loads_on_first_attribute(fake_module: str) -> None:
+    assert defer_import(fake_module)
+    stand_in = sys.modules[fake_module]
+    assert isinstance(stand_in, DeferredModule)
+    assert stand_in.__name__ == fake_module  # the import system's reads load nothing
+    import deferred_probe  # type: ignore[import-not-found]  # the stand-in, still not loaded
+
+    assert deferred_probe is stand_in and "VALUE" not in vars(stand_in)
+    assert deferred_probe.VALUE == 42  # now loaded: the real module replaced the stand-in
+    real = sys.modules[fake_module]
+    assert isinstance(real, types.ModuleType) and not isinstance(real, DeferredModule)
+    assert real.VALUE == 42
+
+
+def test_defer_leaves_imported_and_unknown_modules_alone() -> None:
+    assert not defer_import("json")  # imported already
+    assert not defer_import("no_such_module_here_at_all")
+    assert "no_such_module_here_at_all" not in sys.modules
+
+
+def test_gx_imports_and_validates_without_scipy_stats_or_altair() -> None:
+    code = (
+        "import sys\n"
+        "from audit_toolkit.startup import prepare_gx_import\n"
+        "prepare_gx_import()\n"
+        "import great_expectations\n"
+        "from audit_toolkit.audit import run_audit\n"
+        "r = run_audit('data/sample/xuat-hoa', as_of='2023-02-28', period_from='2022-01', quality_process=False)\n"
+        "assert r.quality is not None and len(r.quality.summary) > 0\n"
+        "print('scipy.stats._stats_py' in sys.modules, 'altair.vegalite' in sys.modules)\n"
+        "from scipy import stats\n"
+        "print(round(float(stats.entropy([0.5, 0.5], [0.5, 0.5])), 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
+    ).stdout.split("\n")
+    assert out[0] == "False False"  # the suites never needed them
+    assert out[1] == "0.0"  # and they still work when used
