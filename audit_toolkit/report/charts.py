@@ -3,9 +3,9 @@
 The charts are drawn straight as SVG elements, laid out as matplotlib lays out its figures (the
 look they had when matplotlib drew them: the same sizes, margins, colours, ticks and labels), at
 a fraction of the cost: matplotlib built and measured hundreds of artists per chart (≈ 60 ms per
-chart, ≈ 0.3 s per ward, the largest part of writing a ward's reports). Its tick locator
-(``matplotlib.ticker.MaxNLocator``) and label format (``ScalarFormatter``) are ported, so the ticks
-fall where they did and read as they did; matplotlib is not imported. Text stays text (the browser draws it with the page's system fonts, so Vietnamese diacritics
+chart, ≈ 0.3 s per ward, the largest part of writing a ward's reports). Only its tick locator
+(``matplotlib.ticker.MaxNLocator``, light to import) is still used, so the ticks fall where they
+did. Text stays text (the browser draws it with the page's system fonts, so Vietnamese diacritics
 render as well as in the rest of the page); text widths, where the layout needs them (legends,
 axis labels), come from the advance widths of DejaVu Sans, the first font asked for.
 
@@ -129,69 +129,17 @@ def _limits(lo: float, hi: float, margin: float, *, sticky_zero: bool = True) ->
 def _ticks(lo: float, hi: float, *, integer: bool, length: float, per_label: float) -> list[float]:
     """Tick values for a view from ``lo`` to ``hi`` (all the locator's ticks, some may lie outside).
 
-    matplotlib's ``MaxNLocator`` (ported: importing matplotlib cost more than the charts):
-    ``integer`` is its ``MaxNLocator(integer=True)`` (10 intervals at most, its default steps);
-    otherwise its ``AutoLocator``, whose number of intervals follows the axis ``length``
-    (``per_label`` points per label, at most 9) with steps 1, 2, 2.5, 5 and 10.
+    ``integer``: matplotlib's ``MaxNLocator(integer=True)``; else its ``AutoLocator``, whose
+    number of intervals follows the axis ``length`` (``per_label`` points per label, at most 9).
     """
+    from matplotlib.ticker import MaxNLocator
+
     if integer:
-        nbins = 10
-        steps = np.array([1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10])
+        locator = MaxNLocator(integer=True)
     else:
         nbins = int(min(9, max(1, math.floor(length / per_label))))
-        steps = np.array([1, 2, 2.5, 5, 10])
-    # The locator's "staircase" of steps, and its nonsingular() guard.
-    steps = np.concatenate([0.1 * steps[:-1], steps, [10 * steps[1]]])
-    lo, hi = _nonsingular(lo, hi)
-    dv = abs(hi - lo)
-    meanv = (hi + lo) / 2
-    offset = 0.0 if abs(meanv) / dv < 100 else math.copysign(10 ** (math.log10(abs(meanv)) // 1), meanv)
-    scale = 10 ** (math.log10(dv / nbins) // 1)
-    vmin, vmax = lo - offset, hi - offset
-    steps = steps * scale
-    if integer:
-        steps = steps[(steps < 1) | (np.abs(steps - np.round(steps)) < 0.001)]
-    raw_step = (vmax - vmin) / nbins
-    large = steps >= raw_step
-    istep = int(np.nonzero(large)[0][0]) if large.any() else len(steps) - 1
-    ticks = np.zeros(0)
-    for step in steps[: istep + 1][::-1]:
-        if integer and np.floor(vmax) - np.ceil(vmin) >= 1:
-            step = max(1.0, step)
-        best_vmin = (vmin // step) * step
-        low = _edge(vmin - best_vmin, step, offset, upper=False)
-        high = _edge(vmax - best_vmin, step, offset, upper=True)
-        ticks = np.arange(low, high + 1) * step + best_vmin
-        if ((ticks <= vmax) & (ticks >= vmin)).sum() >= 2:
-            break
-    return [float(v) for v in ticks + offset]
-
-
-def _nonsingular(lo: float, hi: float, expander: float = 1e-13, tiny: float = 1e-14) -> tuple[float, float]:
-    """matplotlib's ``transforms._nonsingular`` as ``MaxNLocator.tick_values`` calls it."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return -expander, expander
-    lo, hi = (float(lo), float(hi)) if lo <= hi else (float(hi), float(lo))
-    biggest = max(abs(lo), abs(hi))
-    if biggest < (1e6 / tiny) * np.finfo(float).tiny:
-        return -expander, expander
-    if hi - lo <= biggest * tiny:
-        if hi == 0 and lo == 0:
-            return -expander, expander
-        return lo - expander * abs(lo), hi + expander * abs(hi)
-    return lo, hi
-
-
-def _edge(x: float, step: float, offset: float, *, upper: bool) -> float:
-    """matplotlib's ``_Edge_integer``: the largest n with n·step ≤ x (``upper``: smallest n·step ≥ x)."""
-    if offset:
-        tol = min(0.4999, max(1e-10, 10 ** (math.log10(abs(offset) / step) - 12)))
-    else:
-        tol = 1e-10
-    d, m = divmod(x, step)
-    if upper:
-        return float(d) if abs(m / step) < tol else float(d + 1)
-    return float(d + 1) if abs(m / step - 1) < tol else float(d)
+        locator = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10])
+    return [float(v) for v in locator.tick_values(lo, hi)]
 
 
 def _tick_labels(ticks: Sequence[float]) -> list[str]:

@@ -79,25 +79,3 @@ def test_text_width_reads_accented_letters_as_their_base_letter() -> None:
     assert text_width("Tuổi", 9) == text_width("Tuoi", 9)
     assert text_width("đồng", 8) == text_width("dong", 8)
     assert text_width("", 9) == 0
-
-
-def test_ticks_are_matplotlibs() -> None:
-    """The ported locator gives MaxNLocator's ticks (integer and AutoLocator flavours) on many ranges."""
-    import numpy as np
-    from matplotlib.ticker import MaxNLocator
-
-    from audit_toolkit.report.charts import _ticks
-
-    rng = np.random.default_rng(7)
-    spans = [(0.0, float(hi)) for hi in rng.random(150) * 10.0 ** rng.integers(-3, 9, 150)]
-    spans += [(-float(a), float(b)) for a, b in rng.random((150, 2)) * 10.0 ** rng.integers(-2, 7, (150, 1))]
-    spans += [(0.0, 0.0), (-0.35, 11.35), (0.0, 1.05), (1000.0, 1000.5)]
-    for lo, hi in spans:
-        for integer, length in ((True, 300.0), (False, 315.0), (False, 133.2), (False, 40.0)):
-            if integer:
-                expected = MaxNLocator(integer=True).tick_values(lo, hi)
-            else:
-                nbins = int(min(9, max(1, np.floor(length / 27.0))))
-                expected = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
-            got = _ticks(lo, hi, integer=integer, length=length, per_label=27.0)
-            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9 * max(1.0, abs(hi), abs(lo)))
