@@ -398,10 +398,6 @@ def _codes(*columns: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndar
     return left_codes, right_codes
 
 
-#: Above this many rows on either side, :func:`match_people` first drops the rows that cannot pair.
-_FILTER_ABOVE = 20_000
-
-
 def _could_match(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
     """Rows of ``a`` whose ID or name key appears in ``b`` (a superset of the rows that can pair)."""
     hit = isin_keys(a["national_id"], b["national_id"])
@@ -421,9 +417,9 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     Pairs by ID come first (left order, then right order), then the pairs by name and birth date;
     no pair twice.
     """
-    if max(len(left), len(right)) > _FILTER_ABOVE:
-        # A large side (a million residents): keep first the rows with an ID or a name key that the
-        # other side carries at all. Rows without either never pair, so the pairs are the same.
+    if max(len(left), len(right)) > 2 * min(len(left), len(right)):
+        # A much larger side (a million residents): keep first the rows with an ID or a name key
+        # that the other side carries at all. Rows without either never pair: the pairs are the same.
         cols = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
         left, right = left[[c for c in cols if c in left]], right[[c for c in cols if c in right]]
         left, right = left.loc[_could_match(left, right)], right.loc[_could_match(right, left)]

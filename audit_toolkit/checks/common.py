@@ -148,7 +148,7 @@ def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.
     key_arr = _arrow_text(pd.Series(keys).dropna())
     if not len(key_arr):
         return np.zeros(len(values), dtype=bool)
-    if len(key_arr) > 4 * len(vals):
+    if len(key_arr) > 2 * len(vals):
         # Many keys, few values: the keys that are values at all are a short value set (same answer).
         key_arr = key_arr.filter(pc.is_in(key_arr, value_set=pc.unique(vals), skip_nulls=True))
     hit = pc.is_in(vals, value_set=pc.unique(key_arr), skip_nulls=True)

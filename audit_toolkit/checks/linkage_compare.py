@@ -59,7 +59,7 @@ def _digit_counts(text: np.ndarray) -> np.ndarray:
     if not len(text):
         return np.zeros((0, 10), dtype=np.int16)
     chars = np.asarray(text.astype(str))
-    width = max(int(chars.dtype.itemsize // 4), 1)
+    width = max(int(chars.dtype.itemsize // np.dtype("U1").itemsize), 1)
     codes = chars.view(np.uint32).reshape(len(chars), width)
     return np.stack([(codes == ord("0") + d).sum(axis=1) for d in range(10)], axis=1).astype(np.int16)
 
