@@ -240,15 +240,14 @@ def slim_result(result: AuditResult) -> AuditResult:
     extras: dict[str, Any] = {}
     if _ROSTER_KEY in ctx.extras:
         extras[_ROSTER_KEY] = ctx.extras[_ROSTER_KEY]
-    try:
-        from audit_toolkit.checks.linkage import possible_duplicate_frame
+    from audit_toolkit.checks.linkage import possible_duplicate_frame
 
-        extras[NEAR_FRAME] = possible_duplicate_frame(ctx)
-    except Exception:  # noqa: BLE001 - the parent computes it again and meets the error there
-        pass
+    extras[NEAR_FRAME] = possible_duplicate_frame(ctx)
     ward = result.ward
     tables = {name: (frame if name == "report" else frame.iloc[:0]) for name, frame in ward.tables.items()}
-    slim_ward = dataclasses.replace(ward, tables=tables)
+    # The undated rows (WardData.undated) are in the near-duplicate frame already; without the
+    # tables they could not be put beside the lines again.
+    slim_ward = dataclasses.replace(ward, tables=tables, undated=None)
     slim_ctx = dataclasses.replace(ctx, ward=slim_ward, rules=cast("RuleSet", None), extras=extras)
     slim_ctx.__dict__.update(derived)
     return dataclasses.replace(result, ward=slim_ward, context=slim_ctx, quality=None)
