@@ -16,9 +16,6 @@ USE_UV ?= 1
 # The environment comes from requirements.lock. With uv (on PATH, or fetched once from PyPI into
 # $(UV_BOOT) by pip) it is built from the package cache in seconds; without uv, pip installs the
 # same lock one package at a time (USE_UV=0 forces that path). environment.yml installs the same lock.
-# Bytecode is compiled at install (pip does it by default, uv with --compile-bytecode): without it
-# every audit process (CLI, GX helper, pool worker, notebook kernel) compiles GX, pandas & co. from
-# source on every start where .pyc cannot be written (≈ 3 s of CPU per process).
 $(STAMP): requirements.lock pyproject.toml
 	@set -e; uv="$(UV)"; \
 	if [ -z "$$uv" ] && [ "$(USE_UV)" != "0" ]; then \
@@ -30,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 	if [ -n "$$uv" ] && [ "$(USE_UV)" != "0" ]; then \
 	  echo "Creating $(VENV) with $$uv from requirements.lock"; \
 	  "$$uv" venv --quiet --allow-existing --seed --python "$(PYTHON)" "$(VENV)"; \
-	  "$$uv" pip install --quiet --compile-bytecode --python "$(PY)" -r requirements.lock; \
+	  "$$uv" pip install --quiet --python "$(PY)" -r requirements.lock; \
 	  "$$uv" pip install --quiet --python "$(PY)" --no-deps -e .; \
 	else \
 	  test -x "$(PY)" || $(PYTHON) -m venv "$(VENV)"; \
