@@ -25,7 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from audit_toolkit.checks.common import active_in_month, frame_key_codes, isin_keys, key_codes, usable_ids
+from audit_toolkit.checks.common import (
+    _arrow_text,
+    active_in_month,
+    frame_key_codes,
+    isin_keys,
+    key_codes,
+    usable_ids,
+)
 from audit_toolkit.months import age_in_month, month_of
 
 if TYPE_CHECKING:
@@ -266,7 +273,8 @@ class AuditContext:
 
         def link(left_mask: pd.Series, keys: list[str], right: pd.DataFrame) -> None:
             # An inner join on keys that name one line each (the callers' masks leave no key missing).
-            unique = right.drop_duplicates(keys, keep=False)[keys + ["line_idx"]]
+            # Only the key columns travel (the roster is wide: filtering it copies every column).
+            unique = right[keys + ["line_idx"]].drop_duplicates(keys, keep=False)
             left = p.loc[left_mask & p["line_idx"].isna(), ["pay_idx", *keys]]
             li, ri = _inner_join(*frame_key_codes(left, unique, keys))
             p.loc[left["pay_idx"].to_numpy()[li], "line_idx"] = unique["line_idx"].to_numpy()[ri]
@@ -288,7 +296,7 @@ class AuditContext:
         by_line = p["line_idx"].map(lines["person_key"])
 
         def one_person(key: str, frame: pd.DataFrame) -> pd.Series:
-            persons = frame.drop_duplicates([key, "person_key"])
+            persons = frame[[key, "person_key"]].drop_duplicates([key, "person_key"])
             persons = persons.drop_duplicates(key, keep=False)  # a key shared by two people decides nothing
             # p[key].map(persons' key → person_key), as one hash join (keys unique, none missing).
             li, ri = _inner_join(*key_codes(p[key], persons[key]))
@@ -398,12 +406,77 @@ def _codes(*columns: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndar
     return left_codes, right_codes
 
 
-def _could_match(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+@dataclass(frozen=True)
+class _People:
+    """The columns :func:`match_people` reads, as plain arrays (``names``/``date``/``yo`` may be None)."""
+
+    index: np.ndarray
+    ids: pa.Array
+    names: pa.Array | None
+    date: np.ndarray | None
+    yo: np.ndarray | None
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> _People:
+        date = df["birth_date"].to_numpy(dtype="datetime64[ns]") if "birth_date" in df else None
+        if "birth_date_year_only" in df:
+            yo = df["birth_date_year_only"].to_numpy(dtype=bool, na_value=False)
+        else:
+            yo = np.zeros(len(df), dtype=bool)
+        names = _arrow_text(df["name_key"]) if "name_key" in df else None
+        return cls(df.index.to_numpy(), _arrow_text(df["national_id"]), names, date, yo)
+
+    def take(self, mask: np.ndarray) -> _People:
+        keep = pa.array(mask)
+        return _People(
+            self.index[mask],
+            self.ids.filter(keep),
+            None if self.names is None else self.names.filter(keep),
+            None if self.date is None else self.date[mask],
+            None if self.yo is None else self.yo[mask],
+        )
+
+
+def _text_isin(values: pa.Array, keys: pa.Array) -> np.ndarray:
+    """:func:`isin_keys` on Arrow text arrays (missing never matches)."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    keys = keys.drop_null()
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    if len(keys) > 2 * len(values):
+        keys = keys.filter(pc.is_in(keys, value_set=pc.unique(values), skip_nulls=True))
+    hit = pc.is_in(values, value_set=pc.unique(keys), skip_nulls=True)
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _could_match(a: _People, b: _People) -> np.ndarray:
     """Rows of ``a`` whose ID or name key appears in ``b`` (a superset of the rows that can pair)."""
-    hit = isin_keys(a["national_id"], b["national_id"])
-    if "name_key" in a and "name_key" in b:
-        hit |= isin_keys(a["name_key"], b["name_key"])
+    hit = _text_isin(a.ids, b.ids)
+    if a.names is not None and b.names is not None:
+        hit |= _text_isin(a.names, b.names)
     return hit
+
+
+def _text_codes(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Shared integer codes of two Arrow text arrays (equal values, equal codes; ``-1`` where missing)."""
+    both = pa.concat_arrays([left, right])
+    indices = both.dictionary_encode().indices
+    codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes[: len(left)], codes[len(left) :]
+
+
+def _usable(ids: pa.Array) -> np.ndarray:
+    """:func:`usable_ids` on an Arrow text array: 12 or 9 ASCII digits."""
+    size = pc.binary_length(ids)
+    hit = pc.and_(pc.or_(pc.equal(size, 12), pc.equal(size, 9)), pc.ascii_is_decimal(ids))
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _lengths(ids: pa.Array) -> np.ndarray:
+    """Characters of each ID (0 when missing): a 12-digit ID and a 9-digit CMND are different kinds."""
+    size = pc.utf8_length(ids)
+    return np.asarray(size.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
@@ -417,43 +490,40 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     Pairs by ID come first (left order, then right order), then the pairs by name and birth date;
     no pair twice.
     """
+    # Plain arrays throughout: a ward matches people a dozen times, and each pandas call on these
+    # small frames costs more than the join itself.
+    lp, rp = _People.of(left), _People.of(right)
     if max(len(left), len(right)) > 2 * min(len(left), len(right)):
         # A much larger side (a million residents): keep first the rows with an ID or a name key
         # that the other side carries at all. Rows without either never pair: the pairs are the same.
-        cols = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
-        left, right = left[[c for c in cols if c in left]], right[[c for c in cols if c in right]]
-        left, right = left.loc[_could_match(left, right)], right.loc[_could_match(right, left)]
-    lidx, ridx = left.index.to_numpy(), right.index.to_numpy()
-    valid_l, valid_r = usable_ids(left["national_id"]), usable_ids(right["national_id"])
-    # Integer codes by Arrow hashing (no Python object per value of a million-row register).
-    lc, rc = key_codes(left["national_id"].where(valid_l), right["national_id"].where(valid_r))
-    id_li, id_ri = _inner_join(lc, rc)
+        lp, rp = lp.take(_could_match(lp, rp)), rp.take(_could_match(rp, lp))
+    lidx, ridx = lp.index, rp.index
+    valid_l, valid_r = _usable(lp.ids), _usable(rp.ids)
+    # Equal IDs, equal codes (Arrow hashing: no Python object per value of a million-row register).
+    lcode_id, rcode_id = _text_codes(lp.ids, rp.ids)
+    id_li, id_ri = _inner_join(np.where(valid_l, lcode_id, -1), np.where(valid_r, rcode_id, -1))
     if not {"name_key", "birth_date"}.issubset(right.columns):
         return pd.DataFrame({"left_idx": lidx[id_li], "right_idx": ridx[id_ri]})
-
-    def name_parts(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-        yo = df.get("birth_date_year_only", pd.Series(False, index=df.index)).fillna(False).astype(bool)
-        date = df["birth_date"].to_numpy(dtype="datetime64[ns]")
-        year = date.astype("datetime64[Y]").astype(np.int64).astype("float64")
-        usable = df["name_key"].notna().to_numpy(dtype=bool) & ~np.isnat(date)
-        keys = pd.DataFrame(
-            {"key": df["name_key"].where(usable), "year": np.where(usable, year, np.nan)}, index=df.index
-        )
-        return keys, date, yo.to_numpy(dtype=bool)
+    assert lp.names is not None and rp.names is not None and lp.date is not None and rp.date is not None
+    assert lp.yo is not None and rp.yo is not None
 
     # Name matching only where one side lacks a usable ID (two valid, different IDs are two people).
-    lkeys, ldate, lyo = name_parts(left)
-    rkeys, rdate, ryo = name_parts(right)
-    lc, rc = frame_key_codes(lkeys, rkeys, ["key", "year"])
-    li, ri = _inner_join(lc, rc)
-    keep = (ldate[li] == rdate[ri]) | lyo[li] | ryo[ri]
+    # Key: name key + birth year, both present, as one code per distinct pair.
+    lname, rname = _text_codes(lp.names, rp.names)
+    dates = np.concatenate([lp.date, rp.date])
+    years, year_codes = np.unique(dates.astype("datetime64[Y]").astype(np.int64), return_inverse=True)
+    names = np.concatenate([lname, rname])
+    usable = (names >= 0) & ~np.isnat(dates)
+    pair = names * (len(years) + 1) + year_codes.reshape(-1)
+    codes = np.where(usable, pd.factorize(np.where(usable, pair, -1))[0], -1)
+    li, ri = _inner_join(codes[: len(lidx)], codes[len(lidx) :])
+    keep = (lp.date[li] == rp.date[ri]) | lp.yo[li] | rp.yo[ri]
     li, ri = li[keep], ri[keep]
     # Two valid IDs of the same kind that differ are two people; a 12-digit number and an old
     # 9-digit CMND are different documents of possibly one person, so the name rule decides.
-    lid: np.ndarray = left["national_id"].iloc[li].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
-    rid: np.ndarray = right["national_id"].iloc[ri].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]  # pandas-stubs: na_value=None is valid but missing from the stub
-    same_kind = np.char.str_len(lid.astype(str)) == np.char.str_len(rid.astype(str))
-    keep = ~(valid_l[li] & valid_r[ri] & same_kind) | (lid == rid)
+    both_valid = valid_l[li] & valid_r[ri]
+    same_kind = _lengths(lp.ids)[li] == _lengths(rp.ids)[ri]
+    keep = ~(both_valid & same_kind) | (lcode_id[li] == rcode_id[ri])
     li, ri = np.concatenate([id_li, li[keep]]), np.concatenate([id_ri, ri[keep]])
     # No pair twice (first occurrence kept), compared on the index labels as a frame would.
     lcode = pd.factorize(lidx)[0].astype(np.int64)

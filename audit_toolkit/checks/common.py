@@ -197,10 +197,25 @@ def frame_key_codes(
 
 
 def _arrow_text(s: pd.Series) -> pa.Array:
-    arr = pa.array(s.astype("str"), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
+    """The values of ``s`` as one contiguous Arrow ``large_string`` array (missing → null)."""
+    stored = _arrow_storage(s)
+    if stored is not None:
+        # A pandas ``str`` column already holds Arrow strings: no conversion, no Python object.
+        arr = stored.chunk(0) if stored.num_chunks == 1 else stored.combine_chunks()
+    else:
+        converted = pa.array(s.astype("str"), from_pandas=True)
+        arr = converted.combine_chunks() if isinstance(converted, pa.ChunkedArray) else converted
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+
+
+def _arrow_storage(s: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow chunks behind a pyarrow-backed pandas ``str`` Series, else None."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        chunks = getattr(s.array, "_pa_array", None)
+        if isinstance(chunks, pa.ChunkedArray) and chunks.type in (pa.large_string(), pa.string()):
+            return chunks
+    return None
 
 
 def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
@@ -231,10 +246,14 @@ def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 def usable_ids(ids: pd.Series) -> np.ndarray:
     """Whether each ID identifies a person: a 12-digit personal ID or a 9-digit CMND (missing → False).
 
-    One Arrow regex pass (ASCII digits). ``match_people``, DUPLICATE_* and ID_CONFLICT all read it.
+    One Arrow pass (ASCII digits). ``match_people``, DUPLICATE_* and ID_CONFLICT all read it.
     """
-    arr = pa.array(ids.astype("str"), from_pandas=True)
-    hit = pc.match_substring_regex(arr, r"^(?:\d{12}|\d{9})$")
+    if not len(ids):
+        return np.zeros(0, dtype=bool)
+    arr = _arrow_text(ids)
+    # ``^(?:\d{12}|\d{9})$`` without a regex: ASCII digits only, 12 or 9 of them (bytes = chars).
+    size = pc.binary_length(arr)
+    hit = pc.and_(pc.or_(pc.equal(size, 12), pc.equal(size, 9)), pc.ascii_is_decimal(arr))
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 

@@ -58,7 +58,17 @@ def money_text(amounts: pd.Series, lang: str) -> pd.Series:
 
 
 def received_in_period(ctx: AuditContext) -> pd.DataFrame:
-    """Received payments for months of the audit period (empty when no payments table)."""
+    """Received payments for months of the audit period (empty when no payments table).
+
+    Computed once per audit (AGE_OUT, DECEASED_ACTIVE, MOVED_ACTIVE, PAID_AFTER_END read it);
+    callers derive new frames from it and never change it in place.
+    """
+    from audit_toolkit.checks.facts.cache import cached_fact
+
+    return cached_fact(ctx, "stopped:received_in_period", _received_in_period)
+
+
+def _received_in_period(ctx: AuditContext) -> pd.DataFrame:
     cols = {"m": "int64", "line_idx": "Int64", "person_key": "object", "amount": "float64", "_row": "int64"}
     if not ctx.has("payments"):
         return pd.DataFrame({c: pd.Series(dtype=d) for c, d in {**cols, "_ref": "object"}.items()})

@@ -68,8 +68,27 @@ def _objects(values: ArrayLike, n: int) -> np.ndarray:
     return arr
 
 
+def _numeric(dtype: Any) -> bool:
+    """Whether ``dtype`` is a (nullable) integer or float dtype — not bool, not text."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "iuf"
+    return isinstance(dtype, pd.Int64Dtype | pd.Float64Dtype | pd.Int32Dtype | pd.Float32Dtype)
+
+
 def _floats(values: ArrayLike, n: int) -> np.ndarray:
     """Float array with NaN for missing (scalars broadcast; nullable dtypes accepted)."""
+    if isinstance(values, pd.Series | np.ndarray) and _numeric(values.dtype):
+        # Numbers already (month numbers, amounts): no parsing, one copy.
+        fast: np.ndarray = (
+            values.to_numpy(dtype=float, na_value=np.nan, copy=True)
+            if isinstance(values, pd.Series)
+            else np.array(values, dtype=float)
+        )
+        if len(fast) != n:
+            raise InputError(
+                f"Arguments of different lengths ({len(fast)} and {n})", fix="pass aligned Series"
+            )
+        return fast
     if isinstance(values, pd.Series | np.ndarray | list | tuple):
         arr = (
             pd.to_numeric(pd.Series(values), errors="coerce")
@@ -234,6 +253,13 @@ class RuleSet:
         province = self._province(province_code)
         if province is None:
             return None, None, _HIGH
+        key = f"province_scopes:{province}"
+        if key not in self._data.caches:
+            self._data.caches[key] = self._province_scopes(province)
+        scopes: tuple[str | None, str | None, float] = self._data.caches[key]
+        return scopes
+
+    def _province_scopes(self, province: str) -> tuple[str | None, str | None, float]:
         merger = self._data.tables["province_merger"]
         hit = merger[merger["old"] == province]
         if hit.empty:
@@ -736,13 +762,19 @@ class RuleSet:
             >>> rules.constant("suspend_after_unpaid_months")
             3
         """
-        frame = self._data.tables["constants"]
-        hit = frame.loc[frame["name"] == name, "value"]
-        if hit.empty:
+        values = self._data.caches.get("constants")
+        if values is None:
+            # name → first value, built once per set of rule files (every check asks for some).
+            frame = self._data.tables["constants"]
+            values = {}
+            for key, value in zip(frame["name"].tolist(), frame["value"].tolist(), strict=True):
+                values.setdefault(key, value)
+            self._data.caches["constants"] = values
+        if name not in values:
             raise RuleError(
                 f"No constant {name!r}", file="constants.yml", section="values", fix="add it under 'values:'"
             )
-        return hit.iloc[0]
+        return values[name]
 
     @property
     def suspend_after_unpaid_months(self) -> int:
