@@ -492,8 +492,23 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     """
     # Plain arrays throughout: a ward matches people a dozen times, and each pandas call on these
     # small frames costs more than the join itself.
+    return _match(_People.of(left), _People.of(right), {"name_key", "birth_date"}.issubset(right.columns))
+
+
+def match_people_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """:func:`match_people` on the rows of each side whose ID or name key the other side carries.
+
+    ``match_people`` pairs records only on equal IDs or equal name keys, so the pairs are the same;
+    only the cost of the joins changes (:func:`audit_toolkit.checks.common.match_candidates`).
+    """
     lp, rp = _People.of(left), _People.of(right)
-    if max(len(left), len(right)) > 2 * min(len(left), len(right)):
+    lp, rp = lp.take(_could_match(lp, rp)), rp.take(_could_match(rp, lp))
+    return _match(lp, rp, {"name_key", "birth_date"}.issubset(right.columns))
+
+
+def _match(lp: _People, rp: _People, by_name: bool) -> pd.DataFrame:
+    """:func:`match_people` on the arrays of both sides (``by_name``: the right side has names and births)."""
+    if max(len(lp.index), len(rp.index)) > 2 * min(len(lp.index), len(rp.index)):
         # A much larger side (a million residents): keep first the rows with an ID or a name key
         # that the other side carries at all. Rows without either never pair: the pairs are the same.
         lp, rp = lp.take(_could_match(lp, rp)), rp.take(_could_match(rp, lp))
@@ -502,7 +517,7 @@ def match_people(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     # Equal IDs, equal codes (Arrow hashing: no Python object per value of a million-row register).
     lcode_id, rcode_id = _text_codes(lp.ids, rp.ids)
     id_li, id_ri = _inner_join(np.where(valid_l, lcode_id, -1), np.where(valid_r, rcode_id, -1))
-    if not {"name_key", "birth_date"}.issubset(right.columns):
+    if not by_name:
         return pd.DataFrame({"left_idx": lidx[id_li], "right_idx": ridx[id_ri]})
     assert lp.names is not None and rp.names is not None and lp.date is not None and rp.date is not None
     assert lp.yo is not None and rp.yo is not None

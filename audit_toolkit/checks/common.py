@@ -51,8 +51,6 @@ __all__ = [
 
 # Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
 # The adult age is a rule row (rules/data/constants.yml, Bộ luật Dân sự 2015 Art. 20).
-# Columns match_people reads.
-_MATCH_COLS = ("national_id", "name_key", "birth_date", "birth_date_year_only")
 
 
 def person_label(full_name: pd.Series, sex: pd.Series, age: pd.Series, lang: str) -> pd.Series:
@@ -144,8 +142,8 @@ def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.
     """
     if not len(values):
         return np.zeros(0, dtype=bool)
-    vals = _arrow_text(pd.Series(values))
-    key_arr = _arrow_text(pd.Series(keys).dropna())
+    vals = _arrow_text(values if isinstance(values, pd.Series) else pd.Series(values))
+    key_arr = _arrow_text(keys if isinstance(keys, pd.Series) else pd.Series(keys)).drop_null()
     if not len(key_arr):
         return np.zeros(len(values), dtype=bool)
     if len(key_arr) > 2 * len(vals):
@@ -227,20 +225,11 @@ def match_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     if left.empty or right.empty:
         return pd.DataFrame({"left_idx": pd.Series(dtype="int64"), "right_idx": pd.Series(dtype="int64")})
 
-    def could_match(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
-        hit = isin_keys(a["national_id"], b["national_id"])
-        if "name_key" in a and "name_key" in b:
-            hit |= isin_keys(a["name_key"], b["name_key"])
-        return hit
-
-    # Only the matching columns travel: filtering wide 1M-row frames costs more than the match.
-    lcols = [c for c in _MATCH_COLS if c in left]
-    rcols = [c for c in _MATCH_COLS if c in right]
-    lsub, rsub = left[lcols], right[rcols]
     # Imported here: base.py imports this module (usable_ids), so common.py must not import base first.
-    from audit_toolkit.checks.base import match_people
+    from audit_toolkit.checks.base import match_people_candidates
 
-    return match_people(lsub.loc[could_match(lsub, rsub)], rsub.loc[could_match(rsub, lsub)])
+    # Only the matching columns are read, as arrays: filtering wide 1M-row frames costs more than the match.
+    return match_people_candidates(left, right)
 
 
 def usable_ids(ids: pd.Series) -> np.ndarray:
