@@ -165,6 +165,18 @@ class AuditContext:
     lang: str = "vi"
     #: Filled by the runner after the GX suites ran: failing rows per table (for checks that reuse them).
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Derived frames of this very context (:meth:`memo`); a copy made with ``dataclasses.replace``
+    #: (another roster, e.g. with the undated rows) starts empty, unlike ``extras``, which it shares.
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[AuditContext], Any]) -> Any:
+        """``compute(self)`` once per context, kept under ``key`` (for frames several checks read).
+
+        The caller gets the one shared object: it derives new frames from it, never changes it.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
 
     # -- tables -------------------------------------------------------------------------------
     def has(self, table: str) -> bool:

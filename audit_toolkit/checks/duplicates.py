@@ -57,6 +57,8 @@ __all__ = [
     "find_duplicate_people",
     "person_rule_pairs",
     "same_id_pairs",
+    "ward_person_rule_pairs",
+    "ward_same_id_pairs",
 ]
 
 #: Letters of the name's start / end used to split a block; names shorter than twice this are
@@ -73,6 +75,18 @@ def same_id_pairs(lines: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64")})
     pairs = with_id.merge(with_id, on="national_id", suffixes=("_a", "_b"))
     return ordered_pairs(pairs.rename(columns={"key_a": "a", "key_b": "b"}))
+
+
+def ward_same_id_pairs(ctx: AuditContext) -> pd.DataFrame:
+    """:func:`same_id_pairs` of the ward's :func:`line_frame`, made once per context."""
+    pairs: pd.DataFrame = ctx.memo("same_id_pairs", lambda c: same_id_pairs(line_frame(c)))
+    return pairs.copy(deep=False)
+
+
+def ward_person_rule_pairs(ctx: AuditContext) -> pd.DataFrame:
+    """:func:`person_rule_pairs` of the ward's :func:`line_frame`, made once per context."""
+    pairs: pd.DataFrame = ctx.memo("person_rule_pairs", lambda c: person_rule_pairs(line_frame(c)))
+    return pairs.copy(deep=False)
 
 
 def _block_pairs(frame: pd.DataFrame, block: list[str]) -> pd.DataFrame:
@@ -276,8 +290,16 @@ def _finish(
     return new_raw(raw.reset_index(drop=True))
 
 
-def _same_id_losers(ctx: AuditContext, lines: pd.DataFrame) -> tuple[pd.DataFrame, ...] | None:
-    pairs = not_stacking(same_id_pairs(lines), lines, ctx)
+def _same_id_losers(ctx: AuditContext) -> tuple[pd.DataFrame, ...] | None:
+    """Rows, line-months, payments and losing months of the same-ID pairs (DUPLICATE_ID; once per
+    context, DUPLICATE_PERSON leaves those months to it). Each caller gets shallow copies."""
+    found: tuple[pd.DataFrame, ...] | None = ctx.memo("same_id_losers", _compute_same_id_losers)
+    return None if found is None else tuple(frame.copy(deep=False) for frame in found)
+
+
+def _compute_same_id_losers(ctx: AuditContext) -> tuple[pd.DataFrame, ...] | None:
+    lines = line_frame(ctx)
+    pairs = not_stacking(ward_same_id_pairs(ctx), lines, ctx)
     if pairs.empty:
         return None
     rows, lm, pays, rank = pair_money(ctx, lines, pairs)
@@ -294,7 +316,7 @@ def find_duplicate_ids(ctx: AuditContext) -> pd.DataFrame:
     (else its due amount) in the months where both are active.
     """
     lines = line_frame(ctx)
-    found = _same_id_losers(ctx, lines)
+    found = _same_id_losers(ctx)
     if found is None:
         return empty_raw()
     rows, lm, pays, losers = found
@@ -318,7 +340,7 @@ def find_duplicate_people(ctx: AuditContext) -> pd.DataFrame:
     ``person_key`` is the smallest person key of the group.
     """
     lines = line_frame(ctx)
-    pairs = person_rule_pairs(lines)
+    pairs = ward_person_rule_pairs(ctx)
     if pairs.empty:
         return empty_raw()
     by_key = lines.set_index("key")
@@ -335,7 +357,7 @@ def find_duplicate_people(ctx: AuditContext) -> pd.DataFrame:
     if rows.empty:
         return empty_raw()
     losers = losing_months(rows, rank)
-    same_id = _same_id_losers(ctx, lines)
+    same_id = _same_id_losers(ctx)
     if same_id is not None:
         counted = same_id[3].assign(_c=True)
         losers = losers.merge(counted, on=["key", "m"], how="left")

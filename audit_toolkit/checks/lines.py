@@ -67,7 +67,18 @@ _LINE_COLS = [
 
 
 def line_frame(ctx: AuditContext, *, offset: int = 0, prefix: str = "") -> pd.DataFrame:
-    """The roster as the pair finders need it; ``key`` = ``offset + line_idx`` (unique in a batch)."""
+    """The roster as the pair finders need it; ``key`` = ``offset + line_idx`` (unique in a batch).
+
+    The ward's own frame (no offset, no prefix) is made once per context and shared by
+    DUPLICATE_ID, DUPLICATE_PERSON and POSSIBLE_DUPLICATE (each gets a shallow copy: copy on write).
+    """
+    if offset == 0 and not prefix:
+        shared: pd.DataFrame = ctx.memo("line_frame", lambda c: _line_frame(c, offset=0, prefix=""))
+        return shared.copy(deep=False)
+    return _line_frame(ctx, offset=offset, prefix=prefix)
+
+
+def _line_frame(ctx: AuditContext, *, offset: int, prefix: str) -> pd.DataFrame:
     lines = ctx.lines
     yo = lines["birth_date_year_only"].fillna(False).astype(bool)
     address = lines["address"] if "address" in lines else pd.Series(np.nan, index=lines.index, dtype="str")

@@ -30,7 +30,12 @@ import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check
 from audit_toolkit.checks.common import born_text
-from audit_toolkit.checks.duplicates import person_rule_pairs, same_id_pairs
+from audit_toolkit.checks.duplicates import (
+    person_rule_pairs,
+    same_id_pairs,
+    ward_person_rule_pairs,
+    ward_same_id_pairs,
+)
 from audit_toolkit.checks.lines import (
     components,
     line_frame,
@@ -177,9 +182,8 @@ def _undated_mask(ctx: AuditContext, lines: pd.DataFrame) -> np.ndarray:
     return np.asarray(lines["line_idx"].to_numpy(dtype=np.int64) >= len(ctx.table("beneficiaries")))
 
 
-def _already_reported(lines: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
-    """Pairs both of whose lines are in one group of DUPLICATE_ID / DUPLICATE_PERSON pairs."""
-    known = pd.concat([same_id_pairs(lines), person_rule_pairs(lines)], ignore_index=True)
+def _already_reported(known: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Pairs both of whose lines are in one group of ``known`` (the DUPLICATE_ID / DUPLICATE_PERSON pairs)."""
     if known.empty or pairs.empty:
         return np.zeros(len(pairs), dtype=bool)
     comp = components(known["a"].to_numpy(), known["b"].to_numpy())
@@ -371,7 +375,13 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     scored = score_lines(lines, undated=undated)
     pairs = _ordered_by_key(scored.pairs)
     # DUPLICATE_ID / DUPLICATE_PERSON read the readable lines only.
-    pairs = pairs.loc[~_already_reported(lines.loc[~undated], pairs)].reset_index(drop=True)
+    if full is ctx:
+        # The ward's own pair rules, made once for DUPLICATE_ID / DUPLICATE_PERSON (same frame).
+        known = pd.concat([ward_same_id_pairs(ctx), ward_person_rule_pairs(ctx)], ignore_index=True)
+    else:
+        readable = lines.loc[~undated]
+        known = pd.concat([same_id_pairs(readable), person_rule_pairs(readable)], ignore_index=True)
+    pairs = pairs.loc[~_already_reported(known, pairs)].reset_index(drop=True)
     if pairs.empty:
         return empty_raw()
     keep = not_stacking(pairs[["a", "b"]], lines, full)
@@ -468,7 +478,8 @@ def find_cross_ward_possible_duplicates(
     ward = lines["ward"].to_numpy(dtype=object)
     pairs = pairs.loc[ward[pairs["a"].to_numpy()] != ward[pairs["b"].to_numpy()]]
     dated = lines if undated is None else lines.loc[~undated]
-    pairs = pairs.loc[~_already_reported(dated, pairs)].reset_index(drop=True)
+    known = pd.concat([same_id_pairs(dated), person_rule_pairs(dated)], ignore_index=True)
+    pairs = pairs.loc[~_already_reported(known, pairs)].reset_index(drop=True)
     if pairs.empty:
         return empty_raw()
     a, b = lines.loc[pairs["a"]], lines.loc[pairs["b"]]

@@ -63,9 +63,8 @@ def received_in_period(ctx: AuditContext) -> pd.DataFrame:
     Computed once per audit (AGE_OUT, DECEASED_ACTIVE, MOVED_ACTIVE, PAID_AFTER_END read it);
     callers derive new frames from it and never change it in place.
     """
-    from audit_toolkit.checks.facts.cache import cached_fact
-
-    return cached_fact(ctx, "stopped:received_in_period", _received_in_period)
+    received: pd.DataFrame = ctx.memo("received_in_period", _received_in_period)
+    return received
 
 
 def _received_in_period(ctx: AuditContext) -> pd.DataFrame:
