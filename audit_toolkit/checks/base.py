@@ -29,9 +29,7 @@ from audit_toolkit.checks.common import (
     _arrow_text,
     active_in_month,
     frame_key_codes,
-    isin_keys,
     key_codes,
-    usable_ids,
 )
 from audit_toolkit.months import age_in_month, month_of
 

@@ -305,10 +305,11 @@ def active_in_month(
 # ------------------------------------------------------------------------------ texts of values
 def _per_value(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
     """``fmt`` applied once per distinct value (findings share few months and amounts)."""
-    numbers = pd.Series(values).astype("float64")
-    uniq = numbers.dropna().unique()
-    table = {float(u): fmt(float(u)) for u in uniq}
-    return pd.Series(numbers.map(table).fillna("").to_numpy(), index=values.index, dtype="str")
+    numbers = pd.Series(values).astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+    codes, uniq = pd.factorize(numbers, use_na_sentinel=True)
+    # One text per distinct value, then one array lookup (missing → "", the last slot).
+    table = np.array([fmt(float(u)) for u in uniq] + [""], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype="str")
 
 
 def vnd_text(values: pd.Series, lang: str) -> pd.Series:

@@ -122,6 +122,32 @@ def _people_active(ctx: AuditContext, months: np.ndarray) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _report_rows(rep: pd.DataFrame) -> pd.DataFrame:
+    """Report rows added up per ``(m, category)``, in order of first appearance: ``m, category,
+    date`` (of the first row), ``reported`` (the sum) and ``sources`` (every row's, in order).
+
+    ``groupby(sort=False).agg`` with a ``list`` aggregation, on plain arrays (a report has a few rows).
+    """
+    m = rep["m"].to_numpy(dtype=np.int64)
+    cat_codes, _ = pd.factorize(rep["category"].to_numpy(dtype=object))
+    group, _ = pd.factorize(m * (int(cat_codes.max(initial=0)) + 1) + cat_codes)
+    _, first = np.unique(group, return_index=True)  # group numbers follow first appearance
+    reported = np.zeros(len(first), dtype=np.int64)
+    np.add.at(reported, group, rep["reported"].to_numpy(dtype=np.int64))
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.diff(group[order])) + 1
+    sources = rep["source"].to_numpy(dtype=object)[order]
+    return pd.DataFrame(
+        {
+            "m": m[first],
+            "category": rep["category"].iloc[first].to_numpy(),
+            "date": rep["date"].iloc[first].to_numpy(),
+            "reported": reported,
+            "sources": [part.tolist() for part in np.split(sources, cuts)],
+        }
+    ).astype({"category": rep["category"].dtype, "date": rep["date"].dtype})
+
+
 @check("REPORT_MISMATCH")
 def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
     """Reported counts that differ from the roster, or category counts that do not add up to the total.
@@ -154,11 +180,7 @@ def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
     rep["source"] = sources_of("report", rep["_row"]).to_numpy()
     rep["category"] = rep["category"].astype(str)
     rep["reported"] = rep["reported_count"].astype("int64")
-    agg = (
-        rep.groupby(["m", "category"], sort=False)
-        .agg(date=("date", "first"), reported=("reported", "sum"), sources=("source", list))
-        .reset_index()
-    )
+    agg = _report_rows(rep)
 
     people = _people_active(ctx, agg["m"].to_numpy())
     by_cat = people.groupby(["m", "category"]).size().rename("actual").reset_index()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
-from audit_toolkit.checks.common import isin_keys
+from audit_toolkit.checks.common import key_codes
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
@@ -35,15 +35,18 @@ _CF_COLS = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
 
 def _first_by_id(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """The first record of ``frame`` carrying each of ``ids`` (NaN rows where none), aligned with ``ids``."""
-    # Only the records carrying one of ``ids`` can be found (a million residents, a few care lines).
-    frame = frame.loc[isin_keys(frame["national_id"], ids)]
-    have = frame.loc[frame["national_id"].notna()].drop_duplicates("national_id")
-    codes, uniques = pd.factorize(pd.concat([ids.astype("object"), have["national_id"].astype("object")]))
-    left, right = codes[: len(ids)], codes[len(ids) :]
-    pos = np.full(len(uniques) + 1, -1, dtype=np.int64)
-    pos[right] = np.arange(len(have))
-    at = np.where(left < 0, -1, pos[np.where(left < 0, len(uniques), left)])
-    out = have.reset_index(drop=True).reindex(at).reset_index(drop=True)
+    # Positions on plain arrays (Arrow hashing), then one selection of the records found: a million
+    # residents or a ward's few lines, the frame is filtered once.
+    frame_codes, id_codes = key_codes(
+        frame["national_id"].astype("str"), pd.Series(ids.to_numpy(dtype=object), dtype="str")
+    )
+    have = np.flatnonzero(frame_codes >= 0)
+    first = np.full(int(max(frame_codes.max(initial=-1), id_codes.max(initial=-1))) + 2, -1, dtype=np.int64)
+    first[frame_codes[have[::-1]]] = have[::-1]  # the first record of each ID wins
+    at_frame = np.where(id_codes >= 0, first[id_codes], -1)
+    rows = np.unique(at_frame[at_frame >= 0])
+    at = np.where(at_frame >= 0, np.searchsorted(rows, at_frame), -1)
+    out = frame.iloc[rows].reset_index(drop=True).reindex(at).reset_index(drop=True)
     out["found"] = at >= 0
     return out
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
+from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
@@ -50,7 +51,15 @@ def death_months(ctx: AuditContext) -> pd.Series:
 
 
 def moved_records(ctx: AuditContext) -> pd.DataFrame:
-    """Resident records ``moved_out`` with a date, of beneficiaries, without a current record of the same person."""
+    """Resident records ``moved_out`` with a date, of beneficiaries, without a current record of the same person.
+
+    Made once per context (MOVED_ACTIVE and :func:`move_months` read it; neither changes it).
+    """
+    moved: pd.DataFrame = ctx.memo("moved_records", _moved_records)
+    return moved
+
+
+def _moved_records(ctx: AuditContext) -> pd.DataFrame:
     residents = ctx.table("residents").reset_index(drop=True)
     lines = ctx.lines
     moved = residents.loc[
@@ -61,8 +70,8 @@ def moved_records(ctx: AuditContext) -> pd.DataFrame:
     current = residents.loc[
         residents["residence_status"].isin(["permanent", "temporary"])
         & (
-            residents["national_id"].isin(moved["national_id"].dropna())
-            | residents["name_key"].isin(moved["name_key"].dropna())
+            isin_keys(residents["national_id"], moved["national_id"])
+            | isin_keys(residents["name_key"], moved["name_key"])
         )
     ]
     if len(moved) and len(current):
