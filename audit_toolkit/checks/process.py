@@ -148,6 +148,51 @@ def _report_rows(rep: pd.DataFrame) -> pd.DataFrame:
     ).astype({"category": rep["category"].dtype, "date": rep["date"].dtype})
 
 
+def _with_counts(agg: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """``agg`` (one row per report month and category) with what the roster says, on plain arrays.
+
+    Adds ``actual`` (distinct people with an active line of the category; of any category on the
+    ``TOTAL`` row), ``overlap`` (people counted in several categories that month), ``cat_sum`` (the
+    month's category rows added up), ``count_bad`` and ``sum_bad`` (a ``TOTAL`` row whose month has
+    category rows that do not add up to it).
+    """
+    n_people = len(people)
+    months = np.concatenate([people["m"].to_numpy(dtype=np.int64), agg["m"].to_numpy(dtype=np.int64)])
+    m_codes, m_uniq = pd.factorize(months)
+    n_m = len(m_uniq)
+    cat_codes, cat_uniq = pd.factorize(
+        np.concatenate([people["category"].to_numpy(dtype=object), agg["category"].to_numpy(dtype=object)])
+    )
+    pm, am = m_codes[:n_people], m_codes[n_people:]
+    pcat, acat = cat_codes[:n_people], cat_codes[n_people:]
+    width = len(cat_uniq) + 1
+    # People per (month, category): the rows of ``people`` are distinct (month, category, person).
+    per_cat = np.bincount((pm * width + pcat)[pcat >= 0], minlength=n_m * width)
+    rows_with_cat = np.bincount(pm[pcat >= 0], minlength=n_m)
+    # Distinct people per month (any category).
+    person_codes, _ = pd.factorize(people["person_key"].to_numpy(dtype=object))
+    known = person_codes >= 0
+    pairs = np.unique(pm[known] * (int(person_codes.max(initial=0)) + 1) + person_codes[known])
+    per_month = np.bincount(pairs // (int(person_codes.max(initial=0)) + 1), minlength=n_m)
+    is_total = (agg["category"] == TOTAL).to_numpy(dtype=bool)
+    actual = np.where(is_total, per_month[am], per_cat[am * width + acat])
+    # A month without a categorised active line has no overlap figure (0), as a missing group.
+    overlap = np.where(rows_with_cat[am] > 0, rows_with_cat[am] - per_month[am], 0)
+    reported = agg["reported"].to_numpy(dtype=np.int64)
+    cat_sum = np.zeros(n_m, dtype=np.int64)
+    np.add.at(cat_sum, am[~is_total], reported[~is_total])
+    cat_rows = np.bincount(am[~is_total], minlength=n_m)
+    has_sum = is_total & (cat_rows[am] > 0)
+    out = agg.assign(
+        actual=actual.astype(np.int64),
+        overlap=overlap.astype(np.int64),
+        cat_sum=np.where(has_sum, cat_sum[am], 0).astype(np.int64),
+    )
+    out["count_bad"] = out["reported"] != out["actual"]
+    out["sum_bad"] = has_sum & (out["cat_sum"] != out["reported"]).to_numpy(dtype=bool)
+    return out
+
+
 @check("REPORT_MISMATCH")
 def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
     """Reported counts that differ from the roster, or category counts that do not add up to the total.
@@ -183,26 +228,9 @@ def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
     agg = _report_rows(rep)
 
     people = _people_active(ctx, agg["m"].to_numpy())
-    by_cat = people.groupby(["m", "category"]).size().rename("actual").reset_index()
-    by_total = people.groupby("m")["person_key"].nunique().rename("actual_total").reset_index()
-    # People counted in several categories (a K4 parent who is also K6; a K6 person with a C1 line).
-    overlap = (by_cat.groupby("m")["actual"].sum() - by_total.set_index("m")["actual_total"]).rename(
-        "overlap"
-    )
-    agg = agg.merge(by_cat, on=["m", "category"], how="left")
-    agg = agg.merge(by_total, on="m", how="left")
-    agg = agg.merge(overlap.reset_index(), on="m", how="left")
-    is_total = agg["category"] == TOTAL
-    agg["actual"] = agg["actual"].where(~is_total, agg["actual_total"]).fillna(0).astype("int64")
-    agg["overlap"] = agg["overlap"].fillna(0).astype("int64")
-
+    agg = _with_counts(agg, people)
+    is_total = (agg["category"] == TOTAL).to_numpy(dtype=bool)
     cats = agg.loc[~is_total]
-    sums = cats.groupby("m").agg(cat_sum=("reported", "sum")).reset_index()
-    agg = agg.merge(sums, on="m", how="left")
-    has_sum = is_total & agg["cat_sum"].notna()
-    agg["cat_sum"] = agg["cat_sum"].fillna(0).astype("int64")
-    agg["count_bad"] = agg["reported"] != agg["actual"]
-    agg["sum_bad"] = has_sum & (agg["cat_sum"] != agg["reported"])
     bad = agg.loc[agg["count_bad"] | agg["sum_bad"]].copy()
     if bad.empty:
         return empty_raw()
