@@ -30,6 +30,7 @@ from audit_toolkit.checks.common import (
     active_in_month,
     frame_key_codes,
     key_codes,
+    usable_id_mask,
 )
 from audit_toolkit.months import age_in_month, month_of
 
@@ -477,10 +478,8 @@ def _text_codes(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.ndarray
 
 
 def _usable(ids: pa.Array) -> np.ndarray:
-    """:func:`usable_ids` on an Arrow text array: 12 or 9 ASCII digits."""
-    size = pc.binary_length(ids)
-    hit = pc.and_(pc.or_(pc.equal(size, 12), pc.equal(size, 9)), pc.ascii_is_decimal(ids))
-    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    """:func:`usable_ids` on an Arrow text array."""
+    return usable_id_mask(ids)
 
 
 def _lengths(ids: pa.Array) -> np.ndarray:

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import cast
 
@@ -239,10 +240,21 @@ def usable_ids(ids: pd.Series) -> np.ndarray:
     """
     if not len(ids):
         return np.zeros(0, dtype=bool)
-    arr = _arrow_text(ids)
-    # ``^(?:\d{12}|\d{9})$`` without a regex: ASCII digits only, 12 or 9 of them (bytes = chars).
-    size = pc.binary_length(arr)
-    hit = pc.and_(pc.or_(pc.equal(size, 12), pc.equal(size, 9)), pc.ascii_is_decimal(arr))
+    return usable_id_mask(_arrow_text(ids))
+
+
+#: A usable ID: a 12-digit personal ID or a 9-digit CMND, ASCII digits only.
+USABLE_ID_PATTERN = r"^(?:\d{12}|\d{9})$"
+# The digit counts of the pattern, read from it (one definition): checked without a regex engine.
+_USABLE_ID_LENGTHS = tuple(int(n) for n in re.findall(r"\{(\d+)\}", USABLE_ID_PATTERN))
+
+
+def usable_id_mask(ids: pa.Array) -> np.ndarray:
+    """:func:`usable_ids` of an Arrow text array: :data:`USABLE_ID_PATTERN`, as a length test plus
+    an ASCII-digit test (bytes are characters then), several times faster than the regex."""
+    size = pc.binary_length(ids)
+    length_ok = pc.is_in(size, value_set=pa.array(_USABLE_ID_LENGTHS, type=size.type))
+    hit = pc.and_(length_ok, pc.ascii_is_decimal(ids))
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
