@@ -41,6 +41,7 @@ __all__ = [
     "grouped_lists",
     "isin_keys",
     "key_codes",
+    "lookup_numbers",
     "frame_key_codes",
     "match_candidates",
     "months_of",
@@ -152,6 +153,26 @@ def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.
         key_arr = key_arr.filter(pc.is_in(key_arr, value_set=pc.unique(vals), skip_nulls=True))
     hit = pc.is_in(vals, value_set=pc.unique(key_arr), skip_nulls=True)
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def lookup_numbers(values: pd.Series, mapping: pd.Series) -> np.ndarray:
+    """``values.map(mapping).to_numpy(float64)`` for text keys (NaN where absent or missing).
+
+    ``mapping`` is indexed by unique text keys (person keys, IDs). One Arrow hash pass instead of
+    ``Series.map(Series)``, a Python loop per value on pandas 3 ``str`` columns.
+    """
+    out = np.full(len(values), np.nan)
+    if not len(values) or not len(mapping):
+        return out
+    numbers = mapping.to_numpy(dtype="float64", na_value=np.nan)
+    lc, rc = key_codes(values.astype("str"), pd.Series(mapping.index.to_numpy(dtype=object), dtype="str"))
+    at = np.full(int(max(lc.max(initial=-1), rc.max(initial=-1))) + 1, -1, dtype=np.int64)
+    known = np.flatnonzero(rc >= 0)
+    at[rc[known]] = known
+    hit = np.flatnonzero(lc >= 0)
+    pos = at[lc[hit]]
+    out[hit[pos >= 0]] = numbers[pos[pos >= 0]]
+    return out
 
 
 def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people, row_refs
-from audit_toolkit.checks.common import grouped_lists, months_of, person_label
+from audit_toolkit.checks.common import grouped_lists, lookup_numbers, months_of, person_label
 from audit_toolkit.checks.facts import age_limits, coefficient_birth_months, stop_months
 from audit_toolkit.checks.facts.cache import cached_fact, fact_cache
 from audit_toolkit.checks.facts.money import expected_coefficients
@@ -101,8 +101,8 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
     minage_m = birth_m + 12 * minage
 
     # Stop month: the person's death or move (one fact, as the stale checks read it), or the age limit.
-    person_stop = lines["person_key"].map(stop_months(ctx)["stop_m"])
-    stop_m = np.fmin(limit_m, person_stop.to_numpy(dtype="float64", na_value=np.nan))
+    person_stop = lookup_numbers(lines["person_key"], stop_months(ctx)["stop_m"])
+    stop_m = np.fmin(limit_m, person_stop)
 
     # Earliest certificate at a level the rules pay K6 for.
     cert_m = np.full(n, np.nan)

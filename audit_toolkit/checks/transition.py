@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, row_refs
-from audit_toolkit.checks.common import isin_keys, person_label, render_rows
+from audit_toolkit.checks.common import isin_keys, lookup_numbers, person_label, render_rows
 from audit_toolkit.checks.facts import death_months, move_months
 from audit_toolkit.checks.facts.money import due_coefficients, line_dues
 from audit_toolkit.checks.stopped import SEP, evidence_sources
@@ -38,7 +38,7 @@ def _person_stop(ctx: AuditContext, person_key: pd.Series) -> np.ndarray:
     stop = np.full(len(person_key), np.inf)
     for events in (death_months(ctx), move_months(ctx) if ctx.has("residents") else pd.Series(dtype=float)):
         if len(events):
-            m = person_key.map(events).to_numpy(dtype="float64", na_value=np.nan)
+            m = lookup_numbers(person_key, events)
             stop = np.fmin(stop, np.where(np.isnan(m), np.inf, m))
     return stop
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
-from audit_toolkit.checks.common import key_codes
+from audit_toolkit.checks.common import key_codes, lookup_numbers
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
@@ -324,7 +324,7 @@ def coefficient_birth_months(ctx: AuditContext) -> np.ndarray:
         out = birth_m.copy()
         if cared.any():
             by_id = _birth_months_by_id(ctx, lines.loc[cared, "cared_for_id"])
-            other = lines["cared_for_id"].map(by_id).to_numpy(dtype="float64", na_value=np.nan)
+            other = lookup_numbers(lines["cared_for_id"], by_id)
             out = np.where(cared, other, birth_m)
         cache["coefficient_birth_m"] = out
     result: np.ndarray = cache["coefficient_birth_m"]
