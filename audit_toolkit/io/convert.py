@@ -62,6 +62,46 @@ def empty_column(col: ColumnSpec, index: pd.Index) -> pd.Series:
     return pd.Series(np.nan, index=index, dtype="str")
 
 
+#: Below this many rows a column is typed directly: factorising would cost more than it saves.
+_DISTINCT_MIN_ROWS = 20_000
+
+
+class _Distinct:
+    """A large text column seen through its distinct values.
+
+    Every normaliser reads each cell on its own (the same text always gives the same result, and an
+    empty cell the same result as any other), so a normaliser run once over the distinct values plus
+    one missing value, then spread back by the factorisation codes, gives exactly what it gives on
+    the whole column, in one pass per distinct value instead of one per row.
+    """
+
+    def __init__(self, cells: pd.Series, codes: np.ndarray, uniques: pd.Series) -> None:
+        self.index = cells.index
+        self.values = pd.concat([uniques, pd.Series([np.nan], dtype="str")], ignore_index=True)
+        self.pos = np.where(codes < 0, len(uniques), codes)
+
+    @classmethod
+    def of(cls, cells: pd.Series) -> _Distinct | None:
+        """The column's distinct values, or ``None`` when typing it directly is as cheap."""
+        if len(cells) < _DISTINCT_MIN_ROWS or not isinstance(cells.dtype, pd.StringDtype):
+            return None
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        if len(uniques) > len(cells) // 2:  # mostly distinct (IDs): nothing to share
+            return None
+        return cls(cells, codes, pd.Series(uniques, dtype=cells.dtype))
+
+    def spread(self, values: pd.Series) -> pd.Series:
+        """Per-distinct ``values`` (aligned with :attr:`values`) as a column of the original rows."""
+        out = values.iloc[self.pos]
+        out.index = self.index
+        return out
+
+    def parsed(self, parsed: Parsed) -> Parsed:
+        """A normaliser's result on :attr:`values`, spread back to the rows."""
+        year_only = None if parsed.year_only is None else self.spread(parsed.year_only)
+        return Parsed(self.spread(parsed.values), self.spread(parsed.bad), year_only)
+
+
 class _Problems:
     """Collects (row, column, value, reason) for the rows that cannot be read."""
 
@@ -119,28 +159,39 @@ def type_table(
             empty[col.name] = pd.Series(True, index=raw.index)
             continue
         cells = raw[col.name]
+        distinct = _Distinct.of(cells)
+
+        def typed_by(func: Callable[[pd.Series], Parsed], distinct: _Distinct | None = distinct) -> Parsed:
+            return func(cells) if distinct is None else distinct.parsed(func(distinct.values))
+
         # Only text, IDs (their _raw) and labels need the cleaned text; the rest only need emptiness.
         needs_text = col.kind in ("text", "id", "id12", "category") or col.name in _KEEP_RAW
         text: pd.Series = (
-            normalize_text(cells).values if needs_text else pd.Series(np.nan, index=raw.index, dtype="str")
+            typed_by(normalize_text).values if needs_text else pd.Series(np.nan, index=raw.index, dtype="str")
         )
-        empty[col.name] = text.isna() if needs_text else is_blank(cells)
+        if needs_text:
+            empty[col.name] = text.isna()
+        elif distinct is None:
+            empty[col.name] = is_blank(cells)
+        else:
+            empty[col.name] = distinct.spread(is_blank(distinct.values))
         if col.kind == "text":
             out[col.name] = text
         elif col.kind in ("id", "id12"):
-            parsed = normalize_ids(cells, width=12 if col.kind == "id12" else None)
+            width = 12 if col.kind == "id12" else None
+            parsed = typed_by(lambda c, width=width: normalize_ids(c, width=width))
             out[col.name] = parsed.values
             out[f"{col.name}_raw"] = text
             problems.add(parsed.bad, col.name, cells, "ID in scientific notation, digits lost")
         elif col.kind == "date":
-            parsed = normalize_dates(cells)
+            parsed = typed_by(normalize_dates)
             out[col.name] = parsed.values
             # normalize_dates always fills year_only (None is for the other parsers).
             out[f"{col.name}_year_only"] = cast(pd.Series, parsed.year_only)
             problems.add(parsed.bad, col.name, cells, "cannot read date")
         elif col.kind in _NUMBER_PARSERS:
             func, reason = _NUMBER_PARSERS[col.kind]
-            parsed = func(cells)
+            parsed = typed_by(func)
             out[col.name] = parsed.values
             problems.add(parsed.bad, col.name, cells, reason)
         elif col.kind == "category":
@@ -158,12 +209,10 @@ def type_table(
                     fix="add vocab: <name in vocabularies.yml> to the column",
                 )
             vocab = VOCABULARIES[col.vocab]
-            parsed = normalize_vocab(
-                cells,
-                vocab.mapping,
-                patterns=list(vocab.patterns),
-                fallback=vocab.fallback,
-                symbols=vocab.symbols,
+            parsed = typed_by(
+                lambda c, vocab=vocab: normalize_vocab(
+                    c, vocab.mapping, patterns=list(vocab.patterns), fallback=vocab.fallback, symbols=vocab.symbols
+                )
             )
             values = parsed.values
             if vocab.default is not None:
