@@ -28,6 +28,7 @@ import pandas as pd
 
 __all__ = [
     "Parsed",
+    "cell_to_str",
     "fold",
     "fold_key",
     "fold_series",
@@ -68,8 +69,8 @@ class Parsed(NamedTuple):
 # helpers
 
 
-def _cell_to_str(value: Any) -> Any:
-    """One workbook cell as text (used only on object columns coming from a workbook)."""
+def cell_to_str(value: Any) -> Any:
+    """One workbook cell as text, ``None`` when empty (what :func:`to_text` does to each cell of an object column)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -88,7 +89,7 @@ def _cell_to_str(value: Any) -> Any:
 def to_text(raw: pd.Series) -> pd.Series:
     """Raw cells as a ``str`` Series (NaN for missing); workbook numbers lose a trailing ``.0``."""
     if raw.dtype == object:
-        raw = raw.map(_cell_to_str)
+        raw = raw.map(cell_to_str)
     return raw.astype("str")
 
 

@@ -11,6 +11,8 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from audit_toolkit.contract import VOCABULARIES, CategoryTable, ColumnSpec, TableSpec, map_categories
 from audit_toolkit.errors import RuleError
@@ -83,18 +85,32 @@ class _Distinct:
     @classmethod
     def of(cls, cells: pd.Series) -> _Distinct | None:
         """The column's distinct values, or ``None`` when typing it directly is as cheap."""
-        if len(cells) < _DISTINCT_MIN_ROWS or not isinstance(cells.dtype, pd.StringDtype):
+        n = len(cells)
+        if n < _DISTINCT_MIN_ROWS or not isinstance(cells.dtype, pd.StringDtype) or cells.dtype.storage != "pyarrow":
             return None
-        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-        if len(uniques) > len(cells) // 2:  # mostly distinct (IDs): nothing to share
+        # Mostly distinct (IDs): nothing to share. Spread rows and one block both look so, as a
+        # sorted column (one record's months in a row) looks distinct when only spread rows are read.
+        spread_rows, block = cells.iloc[:: max(1, n // 20_000)], cells.iloc[:20_000]
+        if spread_rows.nunique() > 0.5 * len(spread_rows) and block.nunique() > 0.5 * len(block):
             return None
-        return cls(cells, codes, pd.Series(uniques, dtype=cells.dtype))
+        arr = pa.array(cells.array)  # the column's own Arrow data, no copy
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        encoded = pc.dictionary_encode(arr)  # codes in order of first appearance, null for missing
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        uniques = pd.Series(cells.dtype.__from_arrow__(encoded.dictionary), dtype=cells.dtype)
+        return cls(cells, codes, uniques)
 
     def spread(self, values: pd.Series) -> pd.Series:
         """Per-distinct ``values`` (aligned with :attr:`values`) as a column of the original rows."""
         out = values.iloc[self.pos]
         out.index = self.index
         return out
+
+    def unchanged(self, values: pd.Series) -> bool:
+        """Whether per-distinct ``values`` equal the distinct values themselves, none missing."""
+        values, own = values.iloc[:-1], self.values.iloc[:-1]
+        return bool(values.notna().all() and values.eq(own).all())
 
     def parsed(self, parsed: Parsed) -> Parsed:
         """A normaliser's result on :attr:`values`, spread back to the rows."""
@@ -160,21 +176,25 @@ def type_table(
             continue
         cells = raw[col.name]
         distinct = _Distinct.of(cells)
+        # A normaliser runs on ``src`` (the cells, or their distinct values) and ``spread`` maps its
+        # result back to the rows.
+        src = cells if distinct is None else distinct.values
+
+        def spread(values: pd.Series, distinct: _Distinct | None = distinct) -> pd.Series:
+            return values if distinct is None else distinct.spread(values)
 
         def typed_by(func: Callable[[pd.Series], Parsed], distinct: _Distinct | None = distinct) -> Parsed:
             return func(cells) if distinct is None else distinct.parsed(func(distinct.values))
 
         # Only text, IDs (their _raw) and labels need the cleaned text; the rest only need emptiness.
         needs_text = col.kind in ("text", "id", "id12", "category") or col.name in _KEEP_RAW
-        text: pd.Series = (
-            typed_by(normalize_text).values if needs_text else pd.Series(np.nan, index=raw.index, dtype="str")
-        )
-        if needs_text:
-            empty[col.name] = text.isna()
-        elif distinct is None:
-            empty[col.name] = is_blank(cells)
-        else:
-            empty[col.name] = distinct.spread(is_blank(distinct.values))
+        text_src = normalize_text(src).values if needs_text else None
+        empty_src = text_src.isna() if text_src is not None else is_blank(src)
+        empty[col.name] = spread(empty_src)
+        # ``text`` is read below only for the columns that need it.
+        text = spread(text_src) if text_src is not None else cells
+        if distinct is not None and text_src is not None and distinct.unchanged(text_src):
+            text = cells  # clean already (the usual column): no need to spread
         if col.kind == "text":
             out[col.name] = text
         elif col.kind in ("id", "id12"):
@@ -209,15 +229,15 @@ def type_table(
                     fix="add vocab: <name in vocabularies.yml> to the column",
                 )
             vocab = VOCABULARIES[col.vocab]
-            parsed = typed_by(
-                lambda c, vocab=vocab: normalize_vocab(
-                    c, vocab.mapping, patterns=list(vocab.patterns), fallback=vocab.fallback, symbols=vocab.symbols
-                )
+            parsed = normalize_vocab(
+                src, vocab.mapping, patterns=list(vocab.patterns), fallback=vocab.fallback, symbols=vocab.symbols
             )
             values = parsed.values
             if vocab.default is not None:
-                values = values.where(~empty[col.name], vocab.default)
-            out[col.name] = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
+                values = values.where(~empty_src, vocab.default)
+            values = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
+            out[col.name] = spread(values)
+            parsed = Parsed(values, spread(parsed.bad))
             if col.name in _KEEP_RAW:
                 out[f"{col.name}_raw"] = text
             problems.add(parsed.bad, col.name, cells, f"unknown {col.name} value")
