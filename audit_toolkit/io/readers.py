@@ -12,9 +12,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -143,7 +144,9 @@ def _pyarrow_body(data: bytes, offset: int, width: int) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(memoryview(data)[offset:])),  # no copy of the file
             read_options=pacsv.ReadOptions(
-                autogenerate_column_names=True, encoding="utf-8", block_size=max(1 << 20, min(len(data) - offset + 1, 1 << 30))
+                autogenerate_column_names=True,
+                encoding="utf-8",
+                block_size=max(1 << 20, min(len(data) - offset + 1, 1 << 30)),
             ),
             parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -160,7 +163,10 @@ def _pyarrow_body(data: bytes, offset: int, width: int) -> pd.DataFrame | None:
         return None
     text = pd.StringDtype("pyarrow", na_value=np.nan)
     return pd.DataFrame(
-        {i: pd.Series(text.__from_arrow__(table.column(i)), dtype=text, copy=False) for i in range(width)}
+        {
+            i: pd.Series(cast(Any, text).__from_arrow__(table.column(i)), dtype=text, copy=False)
+            for i in range(width)
+        }
     )
 
 
