@@ -123,36 +123,41 @@ class _Work:
         return ticket
 
     def run(self) -> None:
-        """Run every job asked for."""
+        """Run every job asked for: small columns of a kind joined, a long one on its own (joining
+        would copy it, and a mostly distinct one would make the whole join look distinct)."""
         for key, items in self.asked.items():
-            func = self.funcs[key]
-            columns = [cells for _, cells in items]
-            joined = (
-                columns[0].reset_index(drop=True)
-                if len(columns) == 1
-                else pd.concat(columns, ignore_index=True)
-            )
-            if _mostly_distinct(joined):
-                result = func(joined)
-                pos = np.arange(len(joined))
-            else:
-                arr = pa.array(joined.array)  # the column's own Arrow data, no copy
-                if isinstance(arr, pa.ChunkedArray):
-                    arr = arr.combine_chunks()
-                encoded = pc.dictionary_encode(arr)  # null where a cell is missing
-                uniques = pd.Series(
-                    cast(Any, joined.dtype).__from_arrow__(encoded.dictionary), dtype=joined.dtype
-                )
-                result = func(pd.concat([uniques, pd.Series([np.nan], dtype="str")], ignore_index=True))
-                codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                pos = np.where(codes < 0, len(uniques), codes)
-            start = 0
-            for ticket, cells in items:
-                part = result.iloc[pos[start : start + len(cells)]]
-                part.index = cells.index
-                self.results[ticket] = part
-                start += len(cells)
+            small = [item for item in items if len(item[1]) < _DISTINCT_MIN_ROWS]
+            groups = [small] if small else []
+            groups += [[item] for item in items if len(item[1]) >= _DISTINCT_MIN_ROWS]
+            for group in groups:
+                self._run(self.funcs[key], group)
         self.asked = {}
+
+    def _run(self, func: _JobFunc, items: list[tuple[int, pd.Series]]) -> None:
+        columns = [cells for _, cells in items]
+        joined = (
+            columns[0].reset_index(drop=True) if len(columns) == 1 else pd.concat(columns, ignore_index=True)
+        )
+        if _mostly_distinct(joined):
+            result = func(joined)
+            pos = np.arange(len(joined))
+        else:
+            arr = pa.array(joined.array)  # the column's own Arrow data, no copy
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            encoded = pc.dictionary_encode(arr)  # null where a cell is missing
+            uniques = pd.Series(
+                cast(Any, joined.dtype).__from_arrow__(encoded.dictionary), dtype=joined.dtype
+            )
+            result = func(pd.concat([uniques, pd.Series([np.nan], dtype="str")], ignore_index=True))
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            pos = np.where(codes < 0, len(uniques), codes)
+        start = 0
+        for ticket, cells in items:
+            part = result.iloc[pos[start : start + len(cells)]]
+            part.index = cells.index
+            self.results[ticket] = part
+            start += len(cells)
 
     def get(self, ticket: int) -> pd.DataFrame:
         """The result of a job (run first)."""
