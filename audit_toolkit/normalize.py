@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -109,8 +109,15 @@ def _on_uniques(text: pd.Series, func: Callable[[pd.Series], pd.DataFrame]) -> p
             direct = func(text.reset_index(drop=True).fillna(""))
             direct.index = text.index
             return direct.where(pd.DataFrame({c: text.notna() for c in direct.columns}))
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    result = func(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        # pyarrow's dictionary encoding: the same codes and distinct values as pd.factorize, faster.
+        arr = pa.array(text.array)  # the column's own Arrow data, no copy
+        encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        result = func(pd.Series(cast(Any, text.dtype).__from_arrow__(encoded.dictionary), dtype="str"))
+    else:
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        result = func(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
     # Append one all-missing row for the NA sentinel (-1 → last row).
     missing = result.iloc[:0].reindex([len(result)])
     full = pd.concat([result, missing]) if len(result) else missing

@@ -397,8 +397,10 @@ def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """``name_key`` and ``person_key`` of each row (see docs/architecture.md)."""
     index = table.index
     missing: pd.Series = pd.Series(np.nan, index=index, dtype="str")
-    names: pd.Series = table["full_name"] if "full_name" in table else missing
-    nk = name_key(names)
+    if not len(table):  # no rows (a table's undated rows, usually): no keys to make
+        return missing, missing.copy()
+    # Without names every name key is missing (what name_key gives for missing names).
+    nk = name_key(table["full_name"]) if "full_name" in table else missing
     ids: pd.Series = table["national_id"] if "national_id" in table else missing
     valid = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
     key: pd.Series = pd.Series(np.nan, index=index, dtype="str")
