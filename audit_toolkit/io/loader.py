@@ -282,6 +282,8 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
         >>> ward.tables["beneficiaries"][["full_name", "category"]].head()  # doctest: +SKIP
     """
     prep = _prepare(Path(path), strict)
+    if prep.large:
+        return _finish(prep, None)  # table by table: one table's cells in memory at a time
     return _finish(prep, _run_together([[prep.steps(name) for name in prep.names]])[0])
 
 
@@ -303,7 +305,9 @@ def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
             preps.append(_prepare(Path(path), False))
         except Exception as exc:  # noqa: BLE001 - the ward's own error, handed back in its place
             preps.append(exc)
-    groups = [[p.steps(name) for name in p.names] if isinstance(p, _Prepared) else [] for p in preps]
+    groups = [
+        [p.steps(name) for name in p.names] if isinstance(p, _Prepared) and not p.large else [] for p in preps
+    ]
     reads = _run_together(groups)
     out: list[WardData | Exception] = []
     for prep, read in zip(preps, reads, strict=True):
@@ -311,7 +315,7 @@ def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
             out.append(prep)
             continue
         try:
-            out.append(_finish(prep, read))
+            out.append(_finish(prep, None if prep.large else read))
         except Exception as exc:  # noqa: BLE001 - as above
             out.append(exc)
     return out
@@ -361,6 +365,11 @@ def _run_together(
     return [None if g in failed else [r for r in rows if r is not None] for g, rows in enumerate(results)]
 
 
+#: A ward whose input files are larger is read table by table: typing its tables together would keep
+#: every table's raw cells in memory at once, and its long columns are typed on their own anyway.
+_TOGETHER_MAX_BYTES = 16 * 1024 * 1024
+
+
 @dataclass
 class _Prepared:
     """A ward about to be read: what was found before its tables, and the steps reading each table."""
@@ -372,6 +381,7 @@ class _Prepared:
     rates_file: Path | None
     strict: bool
     names: list[str]  # the tables found, in contract order
+    large: bool  # input files above _TOGETHER_MAX_BYTES: read table by table (memory), not together
     steps: Callable[[str], Generator[TypingRequest, TypingAnswer, _TableRead]]  # fresh steps for one table
 
 
@@ -415,7 +425,9 @@ def _prepare(ward: Path, strict: bool) -> _Prepared:
         )
 
     names = [name for name in TABLES if name in sources]
-    return _Prepared(ward, warnings, meta, meta_file, rates_file, strict, names, steps)
+    size = sum(p.stat().st_size for p in {s.path for parts in sources.values() for s in parts})
+    large = size > _TOGETHER_MAX_BYTES
+    return _Prepared(ward, warnings, meta, meta_file, rates_file, strict, names, large, steps)
 
 
 def _finish(prep: _Prepared, reads: Sequence[_TableRead] | None) -> WardData:
