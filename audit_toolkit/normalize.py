@@ -21,13 +21,16 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "Parsed",
+    "cell_to_str",
     "fold",
     "fold_key",
     "fold_series",
@@ -68,8 +71,8 @@ class Parsed(NamedTuple):
 # helpers
 
 
-def _cell_to_str(value: Any) -> Any:
-    """One workbook cell as text (used only on object columns coming from a workbook)."""
+def cell_to_str(value: Any) -> Any:
+    """One workbook cell as text, ``None`` when empty (what :func:`to_text` does to each cell of an object column)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -88,7 +91,7 @@ def _cell_to_str(value: Any) -> Any:
 def to_text(raw: pd.Series) -> pd.Series:
     """Raw cells as a ``str`` Series (NaN for missing); workbook numbers lose a trailing ``.0``."""
     if raw.dtype == object:
-        raw = raw.map(_cell_to_str)
+        raw = raw.map(cell_to_str)
     return raw.astype("str")
 
 
@@ -106,8 +109,15 @@ def _on_uniques(text: pd.Series, func: Callable[[pd.Series], pd.DataFrame]) -> p
             direct = func(text.reset_index(drop=True).fillna(""))
             direct.index = text.index
             return direct.where(pd.DataFrame({c: text.notna() for c in direct.columns}))
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    result = func(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        # pyarrow's dictionary encoding: the same codes and distinct values as pd.factorize, faster.
+        arr = pa.array(text.array)  # the column's own Arrow data, no copy
+        encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        result = func(pd.Series(cast(Any, text.dtype).__from_arrow__(encoded.dictionary), dtype="str"))
+    else:
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        result = func(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
     # Append one all-missing row for the NA sentinel (-1 → last row).
     missing = result.iloc[:0].reindex([len(result)])
     full = pd.concat([result, missing]) if len(result) else missing
@@ -308,13 +318,53 @@ def _excel_cells(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     )
 
 
+# The usual cells, digits and separators only: what _DMY or _YMD alone reads (see _plain_dates).
+_PLAIN_DMY = "^(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[0-9]{4})$"
+_PLAIN_YMD = "^(?P<y>[0-9]{4})[/.-](?P<m>[0-9]{1,2})[/.-](?P<d>[0-9]{1,2})$"
+
+
+def _plain_dates(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dates written ``d/m/yyyy`` or ``yyyy-m-d`` with digits and separators only, in one pyarrow pass each.
+
+    Returns ``(values, decided)``: for such a cell, its date (NaT when no such day exists or the year
+    is outside 1800-2200) and ``decided``; the general path would read it the same way (only _DMY
+    or only _YMD matches it, and no later pattern matches a cell that failed them).
+    """
+    values = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
+    decided = np.zeros(len(s), dtype=bool)
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow") or not len(s):
+        return values, decided
+    arr = pa.array(s.array)
+    for pattern in (_PLAIN_DMY, _PLAIN_YMD):
+        parts = pc.extract_regex(arr, pattern)
+        hit = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if not hit.any():
+            continue
+        y, m, d = (
+            np.asarray(
+                pc.cast(pc.struct_field(parts, k).fill_null("0"), pa.int64()).to_numpy(zero_copy_only=False)
+            )
+            for k in ("y", "m", "d")
+        )
+        ok = hit & (y >= 1800) & (y <= 2200) & (m >= 1) & (m <= 12) & (d >= 1)
+        month = np.where(ok, (y - 1970) * 12 + (m - 1), 0).astype("datetime64[M]")
+        first = month.astype("datetime64[D]")
+        days = ((month + 1).astype("datetime64[D]") - first).astype("int64")
+        ok &= d <= days
+        values[ok] = (first[ok] + (d[ok] - 1)).astype("datetime64[ns]")
+        decided |= hit
+    return values, decided
+
+
 def _parse_date_strings(u: pd.Series) -> pd.DataFrame:
     s = _clean_spaces(u)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    plain, decided = _plain_dates(s)
+    out = pd.Series(plain, index=s.index, dtype="datetime64[ns]")
     year_only = pd.Series(False, index=s.index)
     present = s.ne("") & s.notna()
+    undecided = pd.Series(~decided, index=s.index)
     for pattern in (_DMY, _YMD, _VN_DATE):
-        todo = out.isna() & present
+        todo = out.isna() & present & undecided
         if not todo.any():
             break  # every value read (the usual column): skip the other formats
         # Folding (for "ngày … tháng … năm …") is only paid for the values still unread.
@@ -323,7 +373,7 @@ def _parse_date_strings(u: pd.Series) -> pd.DataFrame:
         hit = parts.notna().all(axis=1)
         if hit.any():
             out.loc[parts.index[hit]] = _assemble(parts[hit])
-    todo = out.isna() & present
+    todo = out.isna() & present & undecided
     years = s[todo].str.extract(_YEAR)["y"] if todo.any() else pd.Series(dtype="str")
     hit = years.notna()
     if hit.any():

@@ -8,6 +8,14 @@ Example:
 from __future__ import annotations
 
 from audit_toolkit.io.discover import discover_wards, is_batch
-from audit_toolkit.io.loader import UNREADABLE_COLUMNS, SourceFile, WardData, load_ward
+from audit_toolkit.io.loader import UNREADABLE_COLUMNS, SourceFile, WardData, load_ward, load_wards
 
-__all__ = ["UNREADABLE_COLUMNS", "SourceFile", "WardData", "discover_wards", "is_batch", "load_ward"]
+__all__ = [
+    "UNREADABLE_COLUMNS",
+    "SourceFile",
+    "WardData",
+    "discover_wards",
+    "is_batch",
+    "load_ward",
+    "load_wards",
+]

@@ -6,13 +6,22 @@ moves rows with problems to ``WardData.unreadable``; nothing here drops a row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Hashable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from audit_toolkit.contract import VOCABULARIES, CategoryTable, ColumnSpec, TableSpec, map_categories
+from audit_toolkit.contract import (
+    VOCABULARIES,
+    CategoryTable,
+    ColumnSpec,
+    TableSpec,
+    Vocabulary,
+    map_categories,
+)
 from audit_toolkit.errors import RuleError
 from audit_toolkit.normalize import (
     Parsed,
@@ -30,7 +39,7 @@ from audit_toolkit.normalize import (
 )
 from audit_toolkit.payment_months import ARREARS_REASON, LUMP_COLUMNS, payment_months
 
-__all__ = ["empty_column", "person_keys", "type_table"]
+__all__ = ["empty_column", "person_keys", "type_table", "type_tables"]
 
 _NUMBER_PARSERS: dict[str, tuple[Callable[[pd.Series], Parsed], str]] = {
     "month": (normalize_months, "cannot read month"),
@@ -60,6 +69,148 @@ def empty_column(col: ColumnSpec, index: pd.Index) -> pd.Series:
     if col.kind == "vocab" and col.vocab and VOCABULARIES[col.vocab].default is not None:
         return pd.Series(VOCABULARIES[col.vocab].default, index=index, dtype="str")
     return pd.Series(np.nan, index=index, dtype="str")
+
+
+#: A column this long is checked for being mostly distinct (IDs) before it is factorised.
+_DISTINCT_MIN_ROWS = 20_000
+
+#: What a normaliser job returns: its outputs as columns of a frame aligned with the cells given.
+_JobFunc = Callable[[pd.Series], pd.DataFrame]
+
+
+def _arrow_text(cells: pd.Series) -> bool:
+    return isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow"
+
+
+def _mostly_distinct(cells: pd.Series) -> bool:
+    """A long column whose values are mostly distinct (IDs): factorising it would share nothing.
+    Spread rows and one block must both look so: a sorted column (one record's months in a row)
+    looks distinct when only spread rows are read."""
+    n = len(cells)
+    if n < _DISTINCT_MIN_ROWS:
+        return False
+    spread_rows, block = cells.iloc[:: max(1, n // 20_000)], cells.iloc[:20_000]
+    return bool(spread_rows.nunique() > 0.5 * len(spread_rows) and block.nunique() > 0.5 * len(block))
+
+
+class _Work:
+    """Normaliser jobs asked for by the columns of one or more tables, run once per kind of job.
+
+    Every normaliser reads each cell on its own: the same text always gives the same result, and an
+    empty cell the same result as any other. So the text columns that need the same normaliser
+    (the three date columns of a table, the dates of every table of a ward, of several wards) are
+    joined, the normaliser runs once over their distinct values plus one missing value, and each
+    column takes its rows back by the factorisation codes: exactly what one call per column gives,
+    for a fraction of the calls and one pass per distinct value instead of one per row. Cells read
+    from a workbook (Python objects) are typed column by column, as they come.
+    """
+
+    def __init__(self) -> None:
+        self.funcs: dict[Hashable, _JobFunc] = {}
+        self.asked: dict[Hashable, list[tuple[int, pd.Series]]] = {}
+        self.results: dict[int, pd.DataFrame] = {}
+        self.count = 0
+
+    def ask(self, key: Hashable, func: _JobFunc, cells: pd.Series) -> int:
+        """Ask for ``func(cells)`` (``key`` names ``func`` with its parameters); returns a ticket."""
+        ticket = self.count
+        self.count += 1
+        if _arrow_text(cells):
+            self.funcs.setdefault(key, func)
+            self.asked.setdefault(key, []).append((ticket, cells))
+        else:
+            self.results[ticket] = func(cells)
+        return ticket
+
+    def run(self) -> None:
+        """Run every job asked for: small columns of a kind joined, a long one on its own (joining
+        would copy it, and a mostly distinct one would make the whole join look distinct)."""
+        for key, items in self.asked.items():
+            small = [item for item in items if len(item[1]) < _DISTINCT_MIN_ROWS]
+            groups = [small] if small else []
+            groups += [[item] for item in items if len(item[1]) >= _DISTINCT_MIN_ROWS]
+            for group in groups:
+                self._run(self.funcs[key], group)
+        self.asked = {}
+
+    def _run(self, func: _JobFunc, items: list[tuple[int, pd.Series]]) -> None:
+        columns = [cells for _, cells in items]
+        joined = (
+            columns[0].reset_index(drop=True) if len(columns) == 1 else pd.concat(columns, ignore_index=True)
+        )
+        if _mostly_distinct(joined):
+            result = func(joined)
+            pos = np.arange(len(joined))
+        else:
+            arr = pa.array(joined.array)  # the column's own Arrow data, no copy
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.combine_chunks()
+            encoded = pc.dictionary_encode(arr)  # null where a cell is missing
+            uniques = pd.Series(
+                cast(Any, joined.dtype).__from_arrow__(encoded.dictionary), dtype=joined.dtype
+            )
+            result = func(pd.concat([uniques, pd.Series([np.nan], dtype="str")], ignore_index=True))
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            pos = np.where(codes < 0, len(uniques), codes)
+        start = 0
+        for ticket, cells in items:
+            part = result.iloc[pos[start : start + len(cells)]]
+            part.index = cells.index
+            self.results[ticket] = part
+            start += len(cells)
+
+    def get(self, ticket: int) -> pd.DataFrame:
+        """The result of a job (run first)."""
+        return self.results.pop(ticket)
+
+
+def _parsed_frame(parsed: Parsed) -> pd.DataFrame:
+    frame = {"v": parsed.values, "bad": parsed.bad}
+    if parsed.year_only is not None:
+        frame["yo"] = parsed.year_only
+    return pd.DataFrame(frame)
+
+
+def _text_job(cells: pd.Series) -> pd.DataFrame:
+    return normalize_text(cells).values.to_frame("v")
+
+
+def _blank_job(cells: pd.Series) -> pd.DataFrame:
+    return is_blank(cells).to_frame("v")
+
+
+def _id_job(width: int | None) -> _JobFunc:
+    return lambda cells: _parsed_frame(normalize_ids(cells, width=width))
+
+
+def _parser_job(func: Callable[[pd.Series], Parsed]) -> _JobFunc:
+    return lambda cells: _parsed_frame(func(cells))
+
+
+def _vocab_job(vocab: Vocabulary, keep_raw: bool) -> _JobFunc:
+    """Codes of a vocabulary column as typed (default for an empty cell, cast) and the bad mask."""
+
+    def job(cells: pd.Series) -> pd.DataFrame:
+        parsed = normalize_vocab(
+            cells,
+            vocab.mapping,
+            patterns=list(vocab.patterns),
+            fallback=vocab.fallback,
+            symbols=vocab.symbols,
+        )
+        values = parsed.values
+        if vocab.default is not None:
+            # Empty as the column's emptiness is read: no cleaned text for a kept raw column, else blank.
+            empty = normalize_text(cells).values.isna() if keep_raw else is_blank(cells)
+            values = values.where(~empty, vocab.default)
+        values = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
+        return pd.DataFrame({"v": values, "bad": parsed.bad})
+
+    return job
+
+
+def _category_job(categories: CategoryTable, allow_total: bool) -> _JobFunc:
+    return lambda cells: map_categories(cells, table=categories, allow_total=allow_total)
 
 
 class _Problems:
@@ -102,91 +253,131 @@ def type_table(
     ``raw`` holds raw cells under canonical names for the columns found; absent optional
     columns are added all-missing. Unknown columns are not touched here.
     """
-    out: dict[str, pd.Series] = {}
-    problems = _Problems()
-    empty: dict[str, pd.Series] = {}
-    for col in spec.columns.values():
-        if col.name not in raw.columns:
-            out[col.name] = empty_column(col, raw.index)
-            if col.kind == "date":
-                out[f"{col.name}_year_only"] = pd.Series(False, index=raw.index)
+    return type_tables([(raw, spec, categories)])[0]
+
+
+def type_tables(
+    requests: list[tuple[pd.DataFrame, TableSpec, CategoryTable]],
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`type_table` of several tables at once: the same results, each normaliser called once
+    for all their columns that need it (see :class:`_Work`)."""
+    work = _Work()
+    plans = [_TablePlan(raw, spec, categories, work) for raw, spec, categories in requests]
+    work.run()
+    return [plan.finish(work) for plan in plans]
+
+
+class _TablePlan:
+    """The normaliser jobs one table asks for, then its typed columns and problems from their results."""
+
+    def __init__(self, raw: pd.DataFrame, spec: TableSpec, categories: CategoryTable, work: _Work) -> None:
+        self.raw, self.spec = raw, spec
+        self.tickets: dict[tuple[str, str], int] = {}
+        for col in spec.columns.values():
+            if col.name not in raw.columns:
+                continue
+            cells = raw[col.name]
+
+            def ask(
+                what: str, key: Hashable, func: _JobFunc, col: ColumnSpec = col, cells: pd.Series = cells
+            ) -> None:
+                self.tickets[col.name, what] = work.ask(key, func, cells)
+
+            # Only text, IDs (their _raw) and labels need the cleaned text; the rest only need emptiness.
+            if self._needs_text(col):
+                ask("text", "text", _text_job)
+            else:
+                ask("blank", "blank", _blank_job)
             if col.kind in ("id", "id12"):
-                out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
-            if col.kind == "category":
-                out["category_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
-            if col.kind == "vocab" and col.name in _KEEP_RAW:
-                out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
-            empty[col.name] = pd.Series(True, index=raw.index)
-            continue
-        cells = raw[col.name]
-        # Only text, IDs (their _raw) and labels need the cleaned text; the rest only need emptiness.
-        needs_text = col.kind in ("text", "id", "id12", "category") or col.name in _KEEP_RAW
-        text: pd.Series = (
-            normalize_text(cells).values if needs_text else pd.Series(np.nan, index=raw.index, dtype="str")
-        )
-        empty[col.name] = text.isna() if needs_text else is_blank(cells)
-        if col.kind == "text":
-            out[col.name] = text
-        elif col.kind in ("id", "id12"):
-            parsed = normalize_ids(cells, width=12 if col.kind == "id12" else None)
-            out[col.name] = parsed.values
-            out[f"{col.name}_raw"] = text
-            problems.add(parsed.bad, col.name, cells, "ID in scientific notation, digits lost")
-        elif col.kind == "date":
-            parsed = normalize_dates(cells)
-            out[col.name] = parsed.values
-            # normalize_dates always fills year_only (None is for the other parsers).
-            out[f"{col.name}_year_only"] = cast(pd.Series, parsed.year_only)
-            problems.add(parsed.bad, col.name, cells, "cannot read date")
-        elif col.kind in _NUMBER_PARSERS:
-            func, reason = _NUMBER_PARSERS[col.kind]
-            parsed = func(cells)
-            out[col.name] = parsed.values
-            problems.add(parsed.bad, col.name, cells, reason)
-        elif col.kind == "category":
-            mapped = map_categories(cells, table=categories, allow_total=spec.keeps_totals)
-            out[col.name] = mapped["category"]
-            out["category_raw"] = text
-            out["_implied_level"] = mapped["implied_level"]
-            problems.add(mapped["bad"], col.name, cells, "unknown category label")
-        elif col.kind == "vocab":
-            if col.vocab is None:
-                raise RuleError(
-                    f"column {col.name!r} of kind vocab names no vocabulary",
-                    file="tables.yml",
-                    section=spec.name,
-                    fix="add vocab: <name in vocabularies.yml> to the column",
-                )
-            vocab = VOCABULARIES[col.vocab]
-            parsed = normalize_vocab(
-                cells,
-                vocab.mapping,
-                patterns=list(vocab.patterns),
-                fallback=vocab.fallback,
-                symbols=vocab.symbols,
-            )
-            values = parsed.values
-            if vocab.default is not None:
-                values = values.where(~empty[col.name], vocab.default)
-            out[col.name] = values.astype("boolean") if vocab.dtype == "boolean" else values.astype("str")
-            if col.name in _KEEP_RAW:
+                width = 12 if col.kind == "id12" else None
+                ask("parsed", ("id", width), _id_job(width))
+            elif col.kind == "date":
+                ask("parsed", "date", _parser_job(normalize_dates))
+            elif col.kind in _NUMBER_PARSERS:
+                ask("parsed", col.kind, _parser_job(_NUMBER_PARSERS[col.kind][0]))
+            elif col.kind == "category":
+                key = ("category", id(categories), spec.keeps_totals)
+                ask("parsed", key, _category_job(categories, spec.keeps_totals))
+            elif col.kind == "vocab":
+                if col.vocab is None:
+                    raise RuleError(
+                        f"column {col.name!r} of kind vocab names no vocabulary",
+                        file="tables.yml",
+                        section=spec.name,
+                        fix="add vocab: <name in vocabularies.yml> to the column",
+                    )
+                keep_raw = col.name in _KEEP_RAW
+                ask("parsed", ("vocab", col.vocab, keep_raw), _vocab_job(VOCABULARIES[col.vocab], keep_raw))
+
+    @staticmethod
+    def _needs_text(col: ColumnSpec) -> bool:
+        return col.kind in ("text", "id", "id12", "category") or col.name in _KEEP_RAW
+
+    def finish(self, work: _Work) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Typed columns and problems, from the results of the jobs (run)."""
+        raw, spec = self.raw, self.spec
+        out: dict[str, pd.Series] = {}
+        problems = _Problems()
+        empty: dict[str, pd.Series] = {}
+        for col in spec.columns.values():
+            if col.name not in raw.columns:
+                out[col.name] = empty_column(col, raw.index)
+                if col.kind == "date":
+                    out[f"{col.name}_year_only"] = pd.Series(False, index=raw.index)
+                if col.kind in ("id", "id12"):
+                    out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+                if col.kind == "category":
+                    out["category_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+                if col.kind == "vocab" and col.name in _KEEP_RAW:
+                    out[f"{col.name}_raw"] = pd.Series(np.nan, index=raw.index, dtype="str")
+                empty[col.name] = pd.Series(True, index=raw.index)
+                continue
+            cells = raw[col.name]
+            if self._needs_text(col):
+                text = work.get(self.tickets[col.name, "text"])["v"]
+                empty[col.name] = text.isna()
+            else:
+                empty[col.name] = work.get(self.tickets[col.name, "blank"])["v"]
+            if col.kind == "text":
+                out[col.name] = text
+                continue
+            parsed = work.get(self.tickets[col.name, "parsed"])
+            if col.kind in ("id", "id12"):
+                out[col.name] = parsed["v"]
                 out[f"{col.name}_raw"] = text
-            problems.add(parsed.bad, col.name, cells, f"unknown {col.name} value")
-    typed = pd.DataFrame(out, index=raw.index)
-    implied = typed.pop("_implied_level") if "_implied_level" in typed else None
-    if implied is not None and "disability_level" in typed:
-        # "Người khuyết tật đặc biệt nặng" as a category says the level when the column is empty.
-        typed["disability_level"] = (
-            typed["disability_level"].where(typed["disability_level"].notna(), implied).astype("str")
-        )
-    _required(spec, raw, empty, problems)
-    if spec.name == "payments" and any(c in raw.columns for c in LUMP_COLUMNS):
-        # Catch-up and recovered money: the months each amount is for (data contract §1a). A list
-        # without those columns pays each row's own month (checks/facts.py reads it so).
-        ranges, no_months = payment_months(typed)
-        typed = pd.concat([typed, ranges], axis=1)
-        problems.add(no_months, "arrears", None, ARREARS_REASON, quote=False)
-    return typed, problems.frame()
+                problems.add(parsed["bad"], col.name, cells, "ID in scientific notation, digits lost")
+            elif col.kind == "date":
+                out[col.name] = parsed["v"]
+                out[f"{col.name}_year_only"] = parsed["yo"]
+                problems.add(parsed["bad"], col.name, cells, "cannot read date")
+            elif col.kind in _NUMBER_PARSERS:
+                out[col.name] = parsed["v"]
+                problems.add(parsed["bad"], col.name, cells, _NUMBER_PARSERS[col.kind][1])
+            elif col.kind == "category":
+                out[col.name] = parsed["category"]
+                out["category_raw"] = text
+                out["_implied_level"] = parsed["implied_level"]
+                problems.add(parsed["bad"], col.name, cells, "unknown category label")
+            elif col.kind == "vocab":
+                out[col.name] = parsed["v"]
+                if col.name in _KEEP_RAW:
+                    out[f"{col.name}_raw"] = text
+                problems.add(parsed["bad"], col.name, cells, f"unknown {col.name} value")
+        typed = pd.DataFrame(out, index=raw.index)
+        implied = typed.pop("_implied_level") if "_implied_level" in typed else None
+        if implied is not None and "disability_level" in typed:
+            # "Người khuyết tật đặc biệt nặng" as a category says the level when the column is empty.
+            typed["disability_level"] = (
+                typed["disability_level"].where(typed["disability_level"].notna(), implied).astype("str")
+            )
+        _required(spec, raw, empty, problems)
+        if spec.name == "payments" and any(c in raw.columns for c in LUMP_COLUMNS):
+            # Catch-up and recovered money: the months each amount is for (data contract §1a). A list
+            # without those columns pays each row's own month (checks/facts.py reads it so).
+            ranges, no_months = payment_months(typed)
+            typed = pd.concat([typed, ranges], axis=1)
+            problems.add(no_months, "arrears", None, ARREARS_REASON, quote=False)
+        return typed, problems.frame()
 
 
 def _required(spec: TableSpec, raw: pd.DataFrame, empty: dict[str, pd.Series], problems: _Problems) -> None:
@@ -206,8 +397,10 @@ def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """``name_key`` and ``person_key`` of each row (see docs/architecture.md)."""
     index = table.index
     missing: pd.Series = pd.Series(np.nan, index=index, dtype="str")
-    names: pd.Series = table["full_name"] if "full_name" in table else missing
-    nk = name_key(names)
+    if not len(table):  # no rows (a table's undated rows, usually): no keys to make
+        return missing, missing.copy()
+    # Without names every name key is missing (what name_key gives for missing names).
+    nk = name_key(table["full_name"]) if "full_name" in table else missing
     ids: pd.Series = table["national_id"] if "national_id" in table else missing
     valid = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
     key: pd.Series = pd.Series(np.nan, index=index, dtype="str")

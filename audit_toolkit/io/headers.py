@@ -17,7 +17,7 @@ import pandas as pd
 
 from audit_toolkit.contract import IGNORED_HEADERS, TableSpec
 from audit_toolkit.errors import InputError
-from audit_toolkit.normalize import fold, fold_key, to_text
+from audit_toolkit.normalize import cell_to_str, fold, fold_key
 
 __all__ = ["HeaderLayout", "detect_header", "missing_columns_error"]
 
@@ -56,9 +56,15 @@ def _score(cells: list[str], keys: dict[str, list[str]]) -> int:
     return len(found)
 
 
-def _row_texts(grid: pd.DataFrame, pos: int) -> list[str]:
-    row = to_text(grid.iloc[pos].astype(object)).fillna("")
-    return [str(v).strip() for v in row.tolist()]
+def _cell_text(value: object) -> str:
+    """One cell as header text: as :func:`audit_toolkit.normalize.to_text` writes it, trimmed; ``""`` when empty."""
+    text = cell_to_str(value)
+    return "" if text is None else str(text).strip()
+
+
+def _head_texts(grid: pd.DataFrame, n: int) -> list[list[str]]:
+    """The texts of the first ``n`` rows of ``grid``, read once as plain Python values."""
+    return [[_cell_text(v) for v in row] for row in grid.iloc[:n].itertuples(index=False, name=None)]
 
 
 def _merge_fill(
@@ -105,7 +111,7 @@ def detect_header(
     user_map = user_map or {}
     keys = _keys(spec, user_map)
     n = min(_SCAN_ROWS, len(grid))
-    rows = [_row_texts(grid, i) for i in range(min(n + 2, len(grid)))]
+    rows = _head_texts(grid, min(n + 2, len(grid)))
     pos = next((i for i in range(n) if _score(rows[i], keys) >= 2), None)
     if pos is None:
         return None

@@ -10,7 +10,9 @@ loader combines the parts of a table (one per month sheet, one per category shee
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -25,10 +27,23 @@ from audit_toolkit.io.sections import Sections, find_sections
 from audit_toolkit.months import month_iso, month_num
 from audit_toolkit.normalize import fold, fold_series, normalize_text
 
-__all__ = ["Note", "PartInfo", "describe", "layout_text", "read_part", "undated_rows"]
+__all__ = [
+    "Note",
+    "PartInfo",
+    "PartSteps",
+    "TypingAnswer",
+    "TypingRequest",
+    "describe",
+    "layout_text",
+    "read_part",
+    "read_part_steps",
+    "run_steps",
+    "undated_rows",
+]
 
 #: A layout note: a message key of messages/*/io_layouts.yml and its parameters.
 Note = tuple[str, dict[str, str]]
+T = TypeVar("T")
 
 _TOTAL = re.compile(r"^(tong cong|tong so|tong|cong|total)( .*)?$")
 # Cheap first pass (runs in pyarrow): "Tổng…", "Cộng…", "Total", in NFC or decomposed form.
@@ -259,6 +274,12 @@ def _month_columns_layout(
     return out
 
 
+#: What :func:`read_part_steps` asks to be typed (``type_table``'s arguments) and gets back.
+TypingRequest = tuple[pd.DataFrame, TableSpec, CategoryTable]
+TypingAnswer = tuple[pd.DataFrame, pd.DataFrame]
+PartSteps = Generator[TypingRequest, TypingAnswer, tuple[pd.DataFrame, pd.DataFrame, PartInfo]]
+
+
 def read_part(
     raw: RawSheet,
     spec: TableSpec,
@@ -288,6 +309,48 @@ def read_part(
     Raises:
         InputError: no header, a required column missing, a month that cannot be found.
     """
+    steps = read_part_steps(
+        raw,
+        spec,
+        file=file,
+        sheet=sheet,
+        stem=stem,
+        user_map=user_map,
+        categories=categories,
+        columns_file=columns_file,
+        outer_label=outer_label,
+        month_sheets=month_sheets,
+    )
+    return run_steps(steps)
+
+
+def run_steps(steps: Generator[TypingRequest, TypingAnswer, T]) -> T:
+    """Run reading steps alone, typing each request as it comes."""
+    answer: TypingAnswer | None = None
+    while True:
+        try:
+            request = steps.send(answer) if answer is not None else next(steps)
+        except StopIteration as stop:
+            return cast(T, stop.value)
+        frame, spec, categories = request
+        answer = type_table(frame, spec, categories=categories)
+
+
+def read_part_steps(
+    raw: RawSheet,
+    spec: TableSpec,
+    *,
+    file: str,
+    sheet: str,
+    stem: str | None,
+    user_map: dict[str, str],
+    categories: CategoryTable,
+    columns_file: str,
+    outer_label: str | None = None,
+    month_sheets: bool = False,
+) -> PartSteps:
+    """:func:`read_part` in steps: yields the raw table to type and is sent it typed (``type_table``'s
+    result), so the loader can type the tables of a ward, or of several wards, together."""
     grid = raw.grid
     layout = detect_header(grid, spec, merges=raw.merges, user_map=user_map)
     if layout is None:
@@ -414,7 +477,7 @@ def read_part(
         frame["month"] = month_iso(info.month)
     frame = frame.reset_index(drop=True)
     flags = {k: frame.pop(k).to_numpy(dtype=bool) for k in ("_sex_both", "_sex_neither") if k in frame}
-    typed, problems = type_table(frame, spec, categories=categories)
+    typed, problems = yield frame, spec, categories
     for name in extras:
         typed[name] = normalize_text(frame[name]).values
     if "_sex_both" in flags:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -13,9 +14,10 @@ import pandas as pd
 
 from audit_toolkit.contract import TABLES, CategoryTable, TableSpec, load_category_table, match_table_name
 from audit_toolkit.errors import InputError
-from audit_toolkit.io.convert import person_keys
+from audit_toolkit.io.convert import person_keys, type_tables
 from audit_toolkit.io.discover import (
     TableSource,
+    WardMeta,
     category_sheet_labels,
     find_sources,
     read_columns_map,
@@ -23,12 +25,21 @@ from audit_toolkit.io.discover import (
     ward_config_file,
 )
 from audit_toolkit.io.headers import detect_header
-from audit_toolkit.io.layouts import Note, PartInfo, describe, layout_text, read_part
+from audit_toolkit.io.layouts import (
+    Note,
+    PartInfo,
+    TypingAnswer,
+    TypingRequest,
+    describe,
+    layout_text,
+    read_part_steps,
+    run_steps,
+)
 from audit_toolkit.io.readers import RawSheet, read_csv_grid, read_sheet_grid, sheet_names
 from audit_toolkit.normalize import fold
 from audit_toolkit.rules.rates import find_rates_file, read_rates
 
-__all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward"]
+__all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward", "load_wards"]
 
 UNREADABLE_COLUMNS = ["table", "file", "sheet", "row", "column", "value", "reason"]
 _SUMMARY_SHEETS = ("tong hop", "tong cong", "ca nam")
@@ -139,14 +150,18 @@ def _sheet_parts(
     return [TableSource(spec.name, source.path, (with_header or ordered)[0])]
 
 
+_TableRead = tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str], pd.DataFrame | None]
+
+
 def _read_sources(
     parts: list[TableSource],
     ward: Path,
     user_map: dict[str, str],
     categories: CategoryTable,
     columns_file: str,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str], pd.DataFrame | None]:
-    """Read every part (sheet or file) of one table and combine them.
+) -> Generator[TypingRequest, TypingAnswer, _TableRead]:
+    """Read every part (sheet or file) of one table and combine them (in steps: see
+    :func:`audit_toolkit.io.layouts.read_part_steps`; :func:`run_steps` runs them alone).
 
     Returns ``(rows, unreadable rows, sources, extra columns, warnings, undated rows)``; the last is
     ``None`` for a table that holds no persons (:func:`audit_toolkit.io.layouts.undated_rows`).
@@ -175,7 +190,7 @@ def _read_sources(
             sheet = part.sheet or ""
             cached = grids.pop((part.path, sheet), None)
             raw = cached if cached is not None else read_sheet_grid(part.path, sheet)
-        good, problems, info = read_part(
+        good, problems, info = yield from read_part_steps(
             raw,
             spec,
             file=file_name,
@@ -266,7 +281,112 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
         >>> ward = load_ward("data/sample/phung-chi-kien")  # doctest: +SKIP
         >>> ward.tables["beneficiaries"][["full_name", "category"]].head()  # doctest: +SKIP
     """
-    ward = Path(path)
+    prep = _prepare(Path(path), strict)
+    if prep.large:
+        return _finish(prep, None)  # table by table: one table's cells in memory at a time
+    return _finish(prep, _run_together([[prep.steps(name) for name in prep.names]])[0])
+
+
+def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
+    """:func:`load_ward` of each path (not strict), the tables of all the wards typed together.
+
+    Each file is still read, and each decision (header, layout, sections, months) still taken, on
+    its own; only the typing of cell values, which reads every cell on its own, is shared, so every
+    ward gets exactly what :func:`load_ward` gives it, in far fewer normaliser calls (a batch of
+    small wards costs mostly per-call overhead). A ward that cannot be read gets the exception
+    :func:`load_ward` raises for it, in its place; the other wards are unaffected.
+
+    Example:
+        >>> wards = load_wards(["data/sample/duc-xuan", "data/sample/xuat-hoa"])  # doctest: +SKIP
+    """
+    preps: list[_Prepared | Exception] = []
+    for path in paths:
+        try:
+            preps.append(_prepare(Path(path), False))
+        except Exception as exc:  # noqa: BLE001 - the ward's own error, handed back in its place
+            preps.append(exc)
+    groups = [
+        [p.steps(name) for name in p.names] if isinstance(p, _Prepared) and not p.large else [] for p in preps
+    ]
+    reads = _run_together(groups)
+    out: list[WardData | Exception] = []
+    for prep, read in zip(preps, reads, strict=True):
+        if isinstance(prep, Exception):
+            out.append(prep)
+            continue
+        try:
+            out.append(_finish(prep, None if prep.large else read))
+        except Exception as exc:  # noqa: BLE001 - as above
+            out.append(exc)
+    return out
+
+
+def _run_together(
+    groups: list[list[Generator[TypingRequest, TypingAnswer, _TableRead]]],
+) -> list[list[_TableRead] | None]:
+    """Run the reading steps of every table of every ward, typing the tables of a round together.
+
+    Returns each group's (ward's) tables as read, or ``None`` for a group where a step failed: an
+    error is raised again by reading that ward table by table (:func:`_finish`), so it is the error
+    that reading alone raises first.
+    """
+    results: list[list[_TableRead | None]] = [[None] * len(g) for g in groups]
+    failed: set[int] = set()
+    pending: dict[tuple[int, int], TypingRequest] = {}
+
+    def advance(key: tuple[int, int], answer: TypingAnswer | None) -> None:
+        steps = groups[key[0]][key[1]]
+        try:
+            pending[key] = steps.send(answer) if answer is not None else next(steps)
+        except StopIteration as stop:
+            results[key[0]][key[1]] = stop.value
+        except Exception:  # noqa: BLE001 - raised again when the ward is read alone
+            failed.add(key[0])
+
+    for g, group in enumerate(groups):
+        for t in range(len(group)):
+            if g not in failed:
+                advance((g, t), None)
+    while pending:
+        keys = [k for k in pending if k[0] not in failed]
+        requests = [pending[k] for k in keys]
+        pending = {}
+        try:
+            answers = type_tables(requests)
+        except Exception:  # noqa: BLE001 - as above, for every ward of this round
+            failed.update(k[0] for k in keys)
+            break
+        for key, answer in zip(keys, answers, strict=True):
+            if key[0] not in failed:
+                advance(key, answer)
+    for group in groups:
+        for steps in group:
+            steps.close()
+    return [None if g in failed else [r for r in rows if r is not None] for g, rows in enumerate(results)]
+
+
+#: A ward whose input files are larger is read table by table: typing its tables together would keep
+#: every table's raw cells in memory at once, and its long columns are typed on their own anyway.
+_TOGETHER_MAX_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class _Prepared:
+    """A ward about to be read: what was found before its tables, and the steps reading each table."""
+
+    ward: Path
+    warnings: list[str]
+    meta: WardMeta
+    meta_file: str | None
+    rates_file: Path | None
+    strict: bool
+    names: list[str]  # the tables found, in contract order
+    large: bool  # input files above _TOGETHER_MAX_BYTES: read table by table (memory), not together
+    steps: Callable[[str], Generator[TypingRequest, TypingAnswer, _TableRead]]  # fresh steps for one table
+
+
+def _prepare(ward: Path, strict: bool) -> _Prepared:
+    """Everything :func:`load_ward` does before reading the tables (and raises the same errors)."""
     if not ward.exists():
         raise InputError("Ward path not found", file=ward, fix="Give a ward folder or a ward workbook.")
     sources, warnings = find_sources(ward)
@@ -298,18 +418,31 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
     categories = load_category_table(ward_config_file(ward, "categories.yml"))
     if columns_file:
         warnings.append(f"{columns_file}: column names mapped for {', '.join(sorted(columns_map))}.")
+
+    def steps(name: str) -> Generator[TypingRequest, TypingAnswer, _TableRead]:
+        return _read_sources(
+            sources[name], ward, columns_map.get(name, {}), categories, columns_file or "columns.yml"
+        )
+
+    names = [name for name in TABLES if name in sources]
+    size = sum(p.stat().st_size for p in {s.path for parts in sources.values() for s in parts})
+    large = size > _TOGETHER_MAX_BYTES
+    return _Prepared(ward, warnings, meta, meta_file, rates_file, strict, names, large, steps)
+
+
+def _finish(prep: _Prepared, reads: Sequence[_TableRead] | None) -> WardData:
+    """The ward from its tables as read (``None``: read each table now, alone, in order, so that the
+    error raised is the one reading them one by one raises first)."""
+    ward, warnings, meta, meta_file = prep.ward, prep.warnings, prep.meta, prep.meta_file
     tables: dict[str, pd.DataFrame] = {}
     unreadable_parts: list[pd.DataFrame] = []
     source_files: list[SourceFile] = []
     extra_columns: dict[str, list[str]] = {}
     beneficiaries_undated: pd.DataFrame | None = None
-    for name in TABLES:
-        if name not in sources:
-            continue
-        good, bad, srcs, extras, more, undated = _read_sources(
-            sources[name], ward, columns_map.get(name, {}), categories, columns_file or "columns.yml"
-        )
-        if strict and len(bad):
+    for i, name in enumerate(prep.names):
+        read = reads[i] if reads is not None else run_steps(prep.steps(name))
+        good, bad, srcs, extras, more, undated = read
+        if prep.strict and len(bad):
             first = bad.iloc[0]
             raise InputError(
                 f"Unreadable row: {first['reason']}",
@@ -345,6 +478,6 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
         sources=source_files,
         extra_columns=extra_columns,
         warnings=warnings + ([f"ward metadata read from {meta_file}."] if meta_file else []),
-        rates_file=rates_file,
+        rates_file=prep.rates_file,
         undated=beneficiaries_undated,
     )

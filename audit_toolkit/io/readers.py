@@ -12,9 +12,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from audit_toolkit.errors import InputError
@@ -129,23 +132,42 @@ def _frame(rows: list[list[str]], index: list[int], width: int) -> pd.DataFrame:
     return frame
 
 
-def _pyarrow_body(data: bytes, width: int) -> pd.DataFrame | None:
-    """The body with pandas' pyarrow engine, or ``None`` when line numbers could drift or it fails."""
+def _pyarrow_body(data: bytes, offset: int, width: int) -> pd.DataFrame | None:
+    """The body (``data`` from ``offset``) read by pyarrow's CSV reader as text, or ``None`` when line
+    numbers could drift or it fails.
+
+    The options are those pandas' pyarrow engine passes for ``header=None, dtype="str",
+    keep_default_na=False, skip_blank_lines=False``; the file is read as one block, so every column
+    comes in one chunk (no copy to join chunks later) and no thread pool is paid for on a small file.
+    """
     try:
-        body = pd.read_csv(
-            io.BytesIO(data),
-            header=None,
-            names=list(range(width)),
-            dtype="str",
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="pyarrow",
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(memoryview(data)[offset:])),  # no copy of the file
+            read_options=pacsv.ReadOptions(
+                autogenerate_column_names=True,
+                encoding="utf-8",
+                block_size=max(1 << 20, min(len(data) - offset + 1, 1 << 30)),
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                null_values=[], strings_can_be_null=False, default_column_type=pa.large_string()
+            ),
         )
-    except (ValueError, pd.errors.ParserError, OSError, UnicodeDecodeError):
+    except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError):
         return None
-    expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if table.num_columns != width:
+        return None
+    expected = data.count(b"\n", offset) + (0 if data.endswith(b"\n") else 1)
     # A quoted cell spanning lines would shift every later row number: read those files exactly.
-    return body if len(body) == expected else None
+    if table.num_rows != expected:
+        return None
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    return pd.DataFrame(
+        {
+            i: pd.Series(cast(Any, text).__from_arrow__(table.column(i)), dtype=text, copy=False)
+            for i in range(width)
+        }
+    )
 
 
 def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +192,12 @@ def read_csv_grid(path: Path) -> RawSheet:
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    head_bytes = data.split(b"\n", _PREAMBLE_LINES)[:_PREAMBLE_LINES]
+    end = -1  # the end of the first _PREAMBLE_LINES lines (the whole file when shorter)
+    for _ in range(_PREAMBLE_LINES):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            break
+    head_bytes = (data if end < 0 else data[:end]).split(b"\n")
     try:
         head_text = b"\n".join(head_bytes).decode("utf-8")
         utf8 = True
@@ -183,7 +210,7 @@ def read_csv_grid(path: Path) -> RawSheet:
         width = max((len(r) for r in head_rows), default=1)
         start = next((i for i, r in enumerate(head_rows) if len(r) == width), 0)
         offset = sum(len(line) + 1 for line in head_bytes[:start])
-        body = _pyarrow_body(data[offset:], width)
+        body = _pyarrow_body(data, offset, width)
     if body is not None:
         pre_rows, pre_lines = _python_rows(head_text, 1) if start else ([], [])
         pre_rows, pre_lines = pre_rows[:start], pre_lines[:start]
