@@ -333,6 +333,24 @@ def report_charts(
         ``findings_by_check``, ``money_by_check``, ``by_category``, ``age``, ``paid_by_month``
         (SVG or ``None``) and ``has_payments`` (whether the ward gave a payments table).
     """
+    # Drawn once per audit (a notebook shows them, then writes the report with the same charts):
+    # cached with the audit, as its roster summary is, for these very findings and language.
+    key = (id(result.findings), len(result.findings), result.lang)
+    cached = result.context.extras.get(_CACHE_KEY)
+    if cached is not None and cached[0] == key:
+        return dict(cached[1])
+    out = _report_charts(result, overview, by_category)
+    result.context.extras[_CACHE_KEY] = (key, dict(out))
+    return out
+
+
+#: Key of the charts drawn for an audit in its context's ``extras``.
+_CACHE_KEY = "report_charts"
+
+
+def _report_charts(
+    result: AuditResult, overview: list[dict[str, Any]], by_category: pd.DataFrame
+) -> dict[str, Any]:
     from audit_toolkit.roster import roster_summary
 
     lang = result.lang
