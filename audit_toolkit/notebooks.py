@@ -152,14 +152,9 @@ def _warm_export() -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.v4.new_notebook(  # type: ignore[no-untyped-call]  # nbformat ships no type annotations
-        cells=[
-            nbformat.v4.new_markdown_cell("# -"),  # type: ignore[no-untyped-call]
-            nbformat.v4.new_code_cell(
-                "1", outputs=[nbformat.v4.new_output("execute_result", {"text/html": "<b>1</b>"})]
-            ),  # type: ignore[no-untyped-call]
-        ]
-    )
+    v4: Any = nbformat.v4  # nbformat ships no type annotations
+    output = v4.new_output("execute_result", {"text/html": "<b>1</b>"})
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# -"), v4.new_code_cell("1", outputs=[output])])
     exporter = HTMLExporter(template_name="basic")  # type: ignore[no-untyped-call]
     exporter.exclude_input = True
     exporter.embed_images = True
