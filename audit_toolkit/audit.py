@@ -141,7 +141,11 @@ def _quality(ward: WardData, lang: str, expectations: Path | None) -> Any:
 
 
 def _prepare_reports() -> None:
-    """Import the report writers and compile the page template (a head start, same result)."""
+    """Import the report writers and chart library, and compile the page template (a head start,
+    same result)."""
+    import matplotlib.backends.backend_svg  # noqa: F401 - the charts' SVG canvas
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
     import openpyxl  # noqa: F401
 
     from audit_toolkit.report.html import environment
@@ -246,6 +250,54 @@ def audit_loaded(
 ) -> AuditResult:
     """:func:`run_audit` on a loaded ward; ``quality_result`` is the ward's share of a batch GX pass,
     ``quality_side`` a helper process already validating the ward (joined after the checks)."""
+    checked = check_loaded(
+        ward_data,
+        started=started,
+        ts=ts,
+        start=start,
+        lang=lang,
+        rules=rules,
+        only=only,
+        rules_extra=rules_extra,
+    )
+    return finish_loaded(
+        checked,
+        quality=quality,
+        expectations=expectations,
+        quality_result=quality_result,
+        quality_side=quality_side,
+    )
+
+
+@dataclass
+class CheckedWard:
+    """A loaded ward whose checks have run: what :func:`finish_loaded` needs to end its audit."""
+
+    ward: WardData
+    context: AuditContext
+    rules: RuleSet
+    raw: pd.DataFrame
+    statuses: list[CheckStatus]
+    started: dt.datetime
+    only: set[str] | None
+
+
+def check_loaded(
+    ward_data: WardData,
+    *,
+    started: dt.datetime,
+    ts: pd.Timestamp,
+    start: int,
+    lang: str,
+    rules: RuleSet | None,
+    only: set[str] | None,
+    rules_extra: tuple[Path, ...] = (),
+) -> CheckedWard:
+    """The first half of :func:`audit_loaded`: the rule set, the context and every check's findings.
+
+    A batch runs this for each of its wards while Great Expectations validates them in a helper
+    process, then :func:`finish_loaded` joins each ward's GX result (same result as ``audit_loaded``).
+    """
     rule_set = rules or load_rules(
         province_code=ward_data.province_code,
         extra_files=rules_extra,
@@ -260,6 +312,22 @@ def audit_loaded(
         lang=lang,
     )
     raw, statuses = run_checks(ctx, only=only)
+    return CheckedWard(ward_data, ctx, rule_set, raw, list(statuses), started, only)
+
+
+def finish_loaded(
+    checked: CheckedWard,
+    *,
+    quality: bool,
+    expectations: str | Path | None,
+    quality_result: Any | None = None,
+    quality_side: Any | None = None,
+) -> AuditResult:
+    """The second half of :func:`audit_loaded`: GX's findings joined (``quality_result``, else from
+    ``quality_side``, else validated here), then the findings finalised into the ward's result."""
+    ward_data, ctx, rule_set = checked.ward, checked.context, checked.rules
+    raw, statuses, only = checked.raw, checked.statuses, checked.only
+    ts, start, lang, started = ctx.as_of, ctx.period_start, ctx.lang, checked.started
     if not quality:
         quality_result = None
     else:

@@ -30,7 +30,7 @@ from audit_toolkit.errors import AuditToolkitError, InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from audit_toolkit.audit import AuditResult, BatchResult
+    from audit_toolkit.audit import AuditResult, BatchResult, CheckedWard
     from audit_toolkit.rules import RuleSet
 
 __all__ = [
@@ -128,14 +128,124 @@ def _where() -> str:
     return f"{socket.gethostname()} (pid {os.getpid()})"
 
 
-def audit_wards(task: WardTask) -> list[WardOutcome]:
+class _GXSide:
+    """Great Expectations for a task run in this process: a helper process imports GX at once
+    (on the other core) and validates the task's wards (:func:`~audit_toolkit.quality.batch.validate_wards`,
+    as :func:`~audit_toolkit.audit.batch_quality` does here) while this process loads and checks them.
+
+    Any trouble with the helper (cannot start, dies, raises) returns None: the caller validates
+    here instead, which gives the same result or the proper error.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool: Any = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        self._pool.submit(_gx_warm)
+        self._future: Any = None
+
+    @classmethod
+    def start(cls) -> _GXSide | None:
+        """A started helper, or None where this process may not start one (a daemonic worker)."""
+        from audit_toolkit.quality.process import side_process_allowed
+
+        if not side_process_allowed():
+            return None
+        try:
+            return cls()
+        except (OSError, RuntimeError):
+            return None
+
+    def submit(self, wards: Sequence[Any], lang: str, expectations: str | None) -> None:
+        """Send the loaded wards' tables (a table over the row limit goes as its length only)."""
+        import pandas as pd
+
+        from audit_toolkit.quality.results import MAX_ROWS
+
+        tables = {
+            str(i): {
+                name: (pd.DataFrame(index=pd.RangeIndex(len(frame))) if len(frame) > MAX_ROWS else frame)
+                for name, frame in ward.tables.items()
+            }
+            for i, ward in enumerate(wards)
+        }
+        try:
+            self._future = self._pool.submit(_gx_validate, tables, lang, expectations)
+        except RuntimeError:  # the helper died already
+            self._future = None
+
+    def result(self, idle: Callable[[], None]) -> dict[int, Any] | None:
+        """Ward index → its quality result; None when the helper failed. ``idle`` runs first
+        while the helper is still busy (a head start; its errors are ignored)."""
+        found = None
+        if self._future is not None:
+            if not self._future.done():
+                try:
+                    idle()
+                except Exception:  # noqa: BLE001 - only a head start
+                    pass
+            try:
+                found = self._future.result()
+            except Exception:  # noqa: BLE001 - a dead helper: validate here
+                found = None
+        self.close()
+        return None if found is None else {int(k): v for k, v in found.items()}
+
+    def close(self) -> None:
+        """Stop the helper (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _gx_warm() -> None:
+    """The helper's first job: GX's import (lighter, as in every process of ours)."""
+    from audit_toolkit.startup import prepare_gx_import
+
+    prepare_gx_import()
+    import great_expectations  # noqa: F401
+
+    from audit_toolkit.quality import batch  # noqa: F401
+
+
+def _gx_validate(tables: dict[str, Any], lang: str, expectations: str | None) -> dict[str, Any] | None:
+    """:func:`~audit_toolkit.quality.batch.validate_wards` in the helper (None on any error)."""
+    from audit_toolkit.quality.batch import validate_wards
+
+    try:
+        return validate_wards(tables, suites_dir=Path(expectations) if expectations else None, lang=lang)
+    except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
+        return None
+
+
+def audit_wards(task: WardTask, *, quality_side: bool = False) -> list[WardOutcome]:
     """Audit the wards of ``task`` (the per-task function of every engine; importable by workers).
 
     Loads each ward, validates the loaded ones with one GX pass per table, runs the checks,
     writes each ward's outputs into ``task.out`` (when set) and returns one :class:`WardOutcome`
     per path, in order. A ward that cannot be read or audited gets its error; the others go on.
+
+    ``quality_side``: validate in a helper process that imports GX while this one loads and
+    checks the wards (for a task run in the caller's process; same result).
     """
-    from audit_toolkit.audit import audit_loaded, batch_quality, parse_as_of, parse_period_from
+    side = _GXSide.start() if task.quality and quality_side and task.paths else None
+    try:
+        return _audit_wards(task, side)
+    finally:
+        if side is not None:
+            side.close()
+
+
+def _audit_wards(task: WardTask, side: _GXSide | None) -> list[WardOutcome]:
+    from audit_toolkit.audit import (
+        _prepare_reports,
+        batch_quality,
+        check_loaded,
+        finish_loaded,
+        parse_as_of,
+        parse_period_from,
+    )
     from audit_toolkit.io import WardData, load_wards
 
     ts = parse_as_of(task.as_of)
@@ -170,17 +280,23 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
         outcomes[p].seconds += time.perf_counter() - began
         if outcomes[p].error is not None:
             _tick(p)
-    checked = (
-        batch_quality([w for _, w, _, _ in loaded], task.lang, task.expectations) if task.quality else {}
-    )
+    wards = [w for _, w, _, _ in loaded]
+    checked: dict[int, Any] = {}
+    if task.quality:
+        if side is not None and wards:
+            side.submit(wards, task.lang, task.expectations)
+        else:
+            checked = batch_quality(wards, task.lang, task.expectations)
     extra = tuple(Path(f) for f in task.rules_extra)
+    # The checks of every ward first (GX validates in its helper meanwhile, when there is one),
+    # then each ward's GX result joins its findings and its outputs are written.
+    checks: list[tuple[str, WardData, CheckedWard]] = []
     for p, ward_data, started, _ in loaded:
         began = time.perf_counter()
-        outcome = outcomes[p]
         if ward_data.rates_file is None and task.batch_rates is not None:
             ward_data.rates_file = Path(task.batch_rates)  # the ward's own rates.yml wins over the batch's
         try:
-            result = audit_loaded(
+            state = check_loaded(
                 ward_data,
                 started=started,
                 ts=ts,
@@ -188,10 +304,35 @@ def audit_wards(task: WardTask) -> list[WardOutcome]:
                 lang=task.lang,
                 rules=None,
                 only=None,
+                rules_extra=extra,
+            )
+            checks.append((p, ward_data, state))
+        except AuditToolkitError as exc:
+            outcomes[p].error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - as above
+            outcomes[p].error = _unexpected(exc, p)
+        outcomes[p].seconds += time.perf_counter() - began
+        if outcomes[p].error is not None:
+            _tick(p)
+    if side is not None and task.quality and wards:
+        began = time.perf_counter()
+        by_index = side.result(idle=_prepare_reports)
+        if by_index is None:  # the helper failed: one GX pass here, as without a helper
+            checked = batch_quality(wards, task.lang, task.expectations)
+        else:
+            checked = {id(wards[i]): result for i, result in by_index.items()}
+        waited = (time.perf_counter() - began) / max(len(checks), 1)
+        for p, _, _ in checks:
+            outcomes[p].seconds += waited
+    for p, ward_data, state in checks:
+        began = time.perf_counter()
+        outcome = outcomes[p]
+        try:
+            result = finish_loaded(
+                state,
                 quality=task.quality,
                 expectations=task.expectations,
                 quality_result=checked.get(id(ward_data)),
-                rules_extra=extra,
             )
             if task.out is not None:
                 from audit_toolkit.report import write_reports
@@ -431,7 +572,8 @@ def run_tasks(
         _PROGRESS = on_progress
         try:
             for task in tasks:
-                for outcome in audit_wards(task):
+                # GX in a helper process beside this one (it has a core to itself meanwhile).
+                for outcome in audit_wards(task, quality_side=True):
                     found[outcome.path] = outcome
                     if on_outcome:
                         on_outcome(outcome)

@@ -20,6 +20,7 @@ import html
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,33 @@ def export_html(notebook_path: Path, html_path: Path, *, title: str, lang: str =
     atomic_write_text(html_path, _PAGE.format(lang=lang, title=html.escape(title), body=body))
 
 
+def _warm_export() -> None:
+    """Import nbconvert and render a one-cell notebook: templates, filters and the HTML sanitiser's
+    selectors compiled ahead (≈ 1 s of CPU), while the kernel runs; the real export is then quick."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    v4: Any = nbformat.v4  # nbformat ships no type annotations
+    output = v4.new_output("execute_result", {"text/html": "<b>1</b>"})
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# -"), v4.new_code_cell("1", outputs=[output])])
+    exporter = HTMLExporter(template_name="basic")  # type: ignore[no-untyped-call]
+    exporter.exclude_input = True
+    exporter.embed_images = True
+    exporter.from_notebook_node(nb)
+
+
+def _start_warm_export() -> threading.Thread:
+    def warm() -> None:
+        try:
+            _warm_export()
+        except Exception:  # noqa: BLE001 - only a head start: export_html does it all again if needed
+            pass
+
+    thread = threading.Thread(target=warm, name="warm-nbconvert", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_notebook(
     kind: str, parameters: Mapping[str, Any], out_dir: str | Path, *, name: str | None = None
 ) -> tuple[Path, Path]:
@@ -172,6 +200,8 @@ def run_notebook(
     )
     executed = out / f"{stem}.ipynb"
     tmp = out / f".{stem}.running.ipynb"
+    # This process waits while the kernel runs: prepare the export meanwhile.
+    warming = _start_warm_export()
     try:
         with _kernel_environment():
             pm.execute_notebook(
@@ -193,6 +223,7 @@ def run_notebook(
     finally:
         if tmp.exists():
             tmp.unlink()
+    warming.join()
     html_path = out / f"{stem}.html"
     export_html(executed, html_path, title=f"{template.stem} – {stem}", lang=str(params.get("lang", "vi")))
     return executed, html_path

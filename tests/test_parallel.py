@@ -205,3 +205,32 @@ def test_the_batch_rates_file_travels_with_the_tasks(tmp_path: Path) -> None:
         return sorted(zip(rows["check_id"], rows["person_key"], rows["amount_vnd"], strict=True))
 
     assert found(tasks) == found(memory)
+
+
+def test_gx_in_a_helper_process_gives_the_findings_and_quality_of_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    task = WardTask(
+        paths=(str(SAMPLE / "duc-xuan"), str(SAMPLE / "xuat-hoa")),
+        as_of="2023-02-28",
+        period_from="2022-01",
+        slim=False,
+    )
+    here = audit_wards(task)
+    beside = audit_wards(task, quality_side=True)
+    # A helper that cannot validate (here: it returns nothing) leaves GX to this process.
+    monkeypatch.setattr(batch_module._GXSide, "result", lambda self, idle: None)
+    fallback = audit_wards(task, quality_side=True)
+    for runs in zip(here, beside, fallback, strict=True):
+        results = [o.result for o in runs]
+        assert all(r is not None for r in results)
+        first = results[0]
+        assert first is not None and first.quality is not None
+        for other in results[1:]:
+            assert other is not None and other.quality is not None
+            pd.testing.assert_frame_equal(other.findings, first.findings)
+            pd.testing.assert_frame_equal(
+                other.quality.summary.drop(columns=["seconds"], errors="ignore"),
+                first.quality.summary.drop(columns=["seconds"], errors="ignore"),
+            )
+            pd.testing.assert_frame_equal(other.quality.failures, first.quality.failures)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "age_histogram",
     "bar_chart",
+    "clear_canvases",
     "grouped_bars",
     "monthly_line",
     "report_charts",
@@ -46,6 +48,11 @@ PRIMARY = "#1d4e89"
 SECONDARY = "#98a2b3"
 OVER = "#b42318"
 UNDER = "#1570ef"
+
+#: Reused Figures, one per chart kind and thread (see :func:`_canvas`).
+_LOCAL = threading.local()
+#: matplotlib's default Axes margins (rcParams ``axes.xmargin``/``axes.ymargin``), restored on reuse.
+_DEFAULT_MARGINS = (0.05, 0.05)
 
 _RC: dict[str, Any] = {
     "svg.fonttype": "none",
@@ -60,18 +67,56 @@ _RC: dict[str, Any] = {
 }
 
 
-def _figure(width: float, height: float, *, left: float = 0.7, bottom: float = 0.45) -> Figure:
-    """A figure with fixed margins in inches (a layout engine costs more time than the drawing)."""
-    from matplotlib.figure import Figure
+def _canvas(
+    kind: str, width: float, height: float, *, left: float = 0.7, bottom: float = 0.45
+) -> tuple[Figure, Axes]:
+    """The Axes of chart ``kind``, emptied and sized, with fixed margins in inches.
 
-    fig = Figure(figsize=(width, height))
+    Building a Figure and its Axes (spines, axis objects, tick artists) costs more than drawing the
+    chart, so each chart kind keeps one Figure per thread and reuses it: the data artists, the
+    legend and the labels of the previous chart are removed, limits and autoscaling are reset, and
+    every builder sets the rest (ticks, locators, margins) on each call. The SVG is the same as
+    from a new Figure (a test compares them). A layout engine is not used: it costs more than
+    the drawing.
+    """
+    canvases: dict[str, tuple[Figure, Axes]] = _LOCAL.__dict__.setdefault("canvases", {})
+    if kind in canvases:
+        fig, ax = canvases[kind]
+        _empty(ax)
+    else:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(width, height))
+        ax = fig.subplots()
+        canvases[kind] = (fig, ax)
+    fig.set_size_inches(width, height)
     fig.subplots_adjust(
         left=min(left / width, 0.6),
         right=1 - 0.25 / width,
         bottom=min(bottom / height, 0.6),
         top=1 - 0.15 / height,
     )
-    return fig
+    return fig, ax
+
+
+def _empty(ax: Axes) -> None:
+    """Remove what a chart builder added to ``ax`` and reset its limits, as on a new Axes."""
+    for artist in [*ax.patches, *ax.lines, *ax.texts, *ax.collections]:
+        artist.remove()
+    ax.containers.clear()
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.margins(*_DEFAULT_MARGINS)
+    ax.relim()
+    ax.set_autoscale_on(True)
+
+
+def clear_canvases() -> None:
+    """Drop this thread's reused chart figures (the next chart of each kind builds a new one)."""
+    _LOCAL.__dict__.pop("canvases", None)
 
 
 def _label_inches(labels: Sequence[str]) -> float:
@@ -149,8 +194,7 @@ def bar_chart(
     if values.empty or not (values > 0).any():
         return None
     names = [labels.get(str(k), str(k)) if labels else str(k) for k in values.index]
-    fig = _figure(6.0, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
-    ax = fig.subplots()
+    fig, ax = _canvas("bar_chart", 6.0, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
     y = np.arange(len(values))[::-1]
     ax.barh(y, values.to_numpy(dtype=float), color=list(colours) if colours else PRIMARY, height=0.65)
     ax.set_yticks(y, names)
@@ -178,9 +222,9 @@ def signed_bars(
     if frame.empty:
         return None
     labels = [str(k) for k in frame.index]
-    fig = _figure(6.0, _hbar_height(len(frame)) + 0.3, left=_label_inches(labels), bottom=0.6)
-    fig.subplots_adjust(top=1 - 0.4 / fig.get_figheight())  # room for the legend above the bars
-    ax = fig.subplots()
+    height = _hbar_height(len(frame)) + 0.3
+    fig, ax = _canvas("signed_bars", 6.0, height, left=_label_inches(labels), bottom=0.6)
+    fig.subplots_adjust(top=1 - 0.4 / height)  # room for the legend above the bars
     y = np.arange(len(frame))[::-1]
     ax.barh(y, frame["over"].to_numpy() / 1e6, color=OVER, height=0.65, label=over_label)
     ax.barh(y, -frame["under"].abs().to_numpy() / 1e6, color=UNDER, height=0.65, label=under_label)
@@ -204,9 +248,8 @@ def grouped_bars(
     if frame.empty or not frame.fillna(0).to_numpy().any():
         return None
     cols = list(frame.columns)
-    fig = _figure(6.0, 2.8)
-    fig.subplots_adjust(top=1 - 0.35 / fig.get_figheight())
-    ax = fig.subplots()
+    fig, ax = _canvas("grouped_bars", 6.0, 2.8)
+    fig.subplots_adjust(top=1 - 0.35 / 2.8)
     x = np.arange(len(frame))
     width = 0.8 / len(cols)
     palette = [PRIMARY, SECONDARY, OVER]
@@ -240,8 +283,7 @@ def age_histogram(
     top = max(int(ages.max()) + 5, max(thresholds) + 10)
     bins = np.arange(0, top + 5, 5)
     counts, edges = np.histogram(ages.to_numpy(dtype=float), bins=bins)
-    fig = _figure(6.0, 2.8)
-    ax = fig.subplots()
+    fig, ax = _canvas("age_histogram", 6.0, 2.8)
     ax.bar(edges[:-1], counts, width=5, align="edge", color=PRIMARY, edgecolor="white", linewidth=0.6)
     for age in thresholds:
         ax.axvline(age, color=OVER, linestyle="--", linewidth=1)
@@ -266,8 +308,7 @@ def monthly_line(amounts: pd.Series, *, title: str, ylabel: str) -> str | None:
     """Amount per month (index = ``mm/yyyy`` labels, in order), in millions of VND."""
     if amounts.empty:
         return None
-    fig = _figure(6.0, 2.8, bottom=0.8)
-    ax = fig.subplots()
+    fig, ax = _canvas("monthly_line", 6.0, 2.8, bottom=0.8)
     x = np.arange(len(amounts))
     vals = amounts.to_numpy(dtype=float) / 1e6
     ax.bar(x, vals, color=PRIMARY, width=0.7)
@@ -292,6 +333,24 @@ def report_charts(
         ``findings_by_check``, ``money_by_check``, ``by_category``, ``age``, ``paid_by_month``
         (SVG or ``None``) and ``has_payments`` (whether the ward gave a payments table).
     """
+    # Drawn once per audit (a notebook shows them, then writes the report with the same charts):
+    # cached with the audit, as its roster summary is, for these very findings and language.
+    key = (id(result.findings), len(result.findings), result.lang)
+    cached = result.context.extras.get(_CACHE_KEY)
+    if cached is not None and cached[0] == key:
+        return dict(cached[1])
+    out = _report_charts(result, overview, by_category)
+    result.context.extras[_CACHE_KEY] = (key, dict(out))
+    return out
+
+
+#: Key of the charts drawn for an audit in its context's ``extras``.
+_CACHE_KEY = "report_charts"
+
+
+def _report_charts(
+    result: AuditResult, overview: list[dict[str, Any]], by_category: pd.DataFrame
+) -> dict[str, Any]:
     from audit_toolkit.roster import roster_summary
 
     lang = result.lang

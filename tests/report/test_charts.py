@@ -1,0 +1,60 @@
+"""Charts reuse one Figure per kind: a reused Figure draws the same SVG as a new one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from audit_toolkit.report import charts
+
+
+def _draw_all(scale: int) -> list[str | None]:
+    rng = np.random.default_rng(scale)
+    checks = [f"CHECK_{i}" for i in range(3 + 4 * scale)]
+    counts = pd.Series(rng.integers(0, 9, len(checks)), index=checks)
+    months = pd.Series(
+        rng.integers(1, 90, 6 * scale) * 1e6, index=[f"{m:02d}/2022" for m in range(6 * scale)]
+    )
+    frame = pd.DataFrame({"records": [3, 20 * scale], "reported": [np.nan, 19.0]}, index=["K1", "K6"])
+    return [
+        charts.bar_chart(counts, title="Số phát hiện"),
+        charts.signed_bars(
+            counts * 1e6,
+            -counts[::-1] * 2e5,
+            title="t",
+            over_label="Chi thừa",
+            under_label="Chi thiếu",
+            unit_label="triệu đồng",
+        ),
+        charts.grouped_bars(
+            frame, title="t", series_labels={"records": "Hồ sơ", "reported": "Báo cáo"}, ylabel="Số người"
+        ),
+        charts.age_histogram(
+            pd.Series(rng.integers(0, 60 + 20 * scale, 200)),
+            title="t",
+            thresholds=[16, 60, 80],
+            threshold_label="{age} tuổi",
+            xlabel="Tuổi",
+            ylabel="Số người",
+        ),
+        charts.monthly_line(months, title="t", ylabel="triệu đồng"),
+    ]
+
+
+def test_a_reused_figure_draws_what_a_new_one_draws() -> None:
+    charts.clear_canvases()
+    fresh_small = _draw_all(1)
+    charts.clear_canvases()
+    fresh_large = _draw_all(3)
+    # Reuse in both directions: after a larger chart, and after a smaller one.
+    after_small = _draw_all(3)
+    after_large = _draw_all(1)
+    assert all(svg and "<svg" in svg for svg in fresh_small + fresh_large)
+    assert after_small == fresh_large
+    assert after_large == fresh_small
+
+
+def test_text_stays_text_with_its_diacritics() -> None:
+    svg = charts.bar_chart(pd.Series({"Chi thừa": 2}), title="Số phát hiện")
+    assert svg is not None
+    assert "Chi thừa" in svg
