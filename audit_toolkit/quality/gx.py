@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from audit_toolkit.errors import AuditToolkitError
@@ -174,26 +175,59 @@ def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]
     return frame[[c for c in frame.columns if c in needed]].set_index(keys), keys
 
 
+#: GX's answer on every rule: the counts only (``partial_unexpected_count`` 0: no value lists).
+_COUNTS = {"result_format": "BASIC", "partial_unexpected_count": 0, "return_unexpected_index_query": False}
+#: GX's answer on a rule some row failed: every failing row, by its position (the frame has a
+#: RangeIndex), without the values (read from the table afterwards).
+_ROWS = {
+    "result_format": "COMPLETE",
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+}
+
+
+def _gx_frame(rules: tuple[Rule, ...], subset: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame GX validates (positions as its index) and the row keys of each position.
+
+    GX then lists a failing row as one integer, and each ``row_condition`` query resolves a plain
+    RangeIndex instead of the levels of a MultiIndex. A row key a ``row_condition`` names stays a
+    column, as it was readable (as an index level) in the keyed frame.
+    """
+    names = [str(n) for n in subset.index.names]
+    conditions = " ".join(str(r.kwargs.get("row_condition", "")) for r in rules)
+    named = set(_IDENTIFIER.findall(conditions)) & set(names)
+    keys = subset.index.to_frame(index=False)
+    frame = subset.reset_index(level=[n for n in names if n in named]) if named else subset
+    return frame.reset_index(drop=True), keys
+
+
+def _validate(
+    runtime: _Runtime, suite: Suite, rules: tuple[Rule, ...], frame: pd.DataFrame, fmt: dict[str, Any]
+) -> Any:
+    batch = runtime.batch_definition(suite.table).get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(runtime.suite(suite, rules), result_format=dict(fmt))
+    return {int(r.expectation_config.meta["_rule"]): r for r in result.results}
+
+
 def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> dict[int, Outcome]:
-    """Validate ``subset`` (indexed by its row keys) against ``rules`` in one GX call.
+    """Validate ``subset`` (indexed by its row keys) against ``rules``: GX's counts and failing rows.
+
+    One GX call gives every rule's counts (``BASIC``, no value lists); a second, on the same
+    frame, lists the failing rows (``COMPLETE``) of the rules that had any, and its answer
+    replaces the first for them. Listing rows costs GX two more metrics per rule (one more
+    ``row_condition`` query each), so rules that pass skip it. The outcomes are those of one
+    ``COMPLETE`` call on every rule.
 
     Raises:
         RuleError: a rule could not be evaluated (GX caught an exception, or gave no result).
     """
     keys = [str(name) for name in subset.index.names]
     runtime = _runtime()
-    gx_suite = runtime.suite(suite, rules)
-    batch = runtime.batch_definition(suite.table).get_batch(batch_parameters={"dataframe": subset})
-    result = batch.validate(
-        gx_suite,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": keys,
-            "exclude_unexpected_values": True,
-            "return_unexpected_index_query": False,
-        },
-    )
-    by_rule = {int(r.expectation_config.meta["_rule"]): r for r in result.results}
+    frame, key_values = _gx_frame(rules, subset)
+    by_rule = _validate(runtime, suite, rules, frame, _COUNTS)
+    again = tuple(r for r in rules if _needs_rows(by_rule.get(r.number)))
+    if again:
+        by_rule.update(_validate(runtime, suite, again, frame, _ROWS))
     outcomes: dict[int, Outcome] = {}
     for rule in rules:
         res = by_rule.get(rule.number)
@@ -205,17 +239,21 @@ def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> 
                 'Check its column names and row_condition (pandas syntax, e.g. category == "K6")',
             )
         info = res.result or {}
-        # With exclude_unexpected_values GX gives one dict of lists: {"_row": [...], ...}.
-        parts = [
-            pd.DataFrame({k: list(index_lists[k]) for k in keys})
-            for index_lists in info.get("unexpected_index_list") or []
-        ]
-        failing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({k: [] for k in keys})
+        positions = (info.get("unexpected_index_list") or []) if rule in again else []
+        failing = key_values.take(np.asarray(positions, dtype="int64")).reset_index(drop=True)
         outcomes[rule.number] = Outcome(
             element_count=int(info.get("element_count", 0) or 0),
             missing_count=int(info.get("missing_count", 0) or 0),
             unexpected_count=int(info.get("unexpected_count", 0) or 0),
             success=bool(res.success),
-            failing=failing,
+            failing=failing[keys],
         )
     return outcomes
+
+
+def _needs_rows(res: Any) -> bool:
+    """Whether a rule's counts-only answer leaves failing rows (or an error) to be listed."""
+    if res is None or _exception_message(res.exception_info):
+        return True
+    info = res.result or {}
+    return "unexpected_count" not in info or bool(info["unexpected_count"]) or not res.success
