@@ -127,7 +127,11 @@ class Rule:
         return str(self.meta.get(f"description_{lang}") or self.meta.get("description_en") or "")
 
     def gx_config(self) -> dict[str, Any]:
-        """The expectation as GX reads it; ``meta._rule`` maps a result back to this rule."""
+        """The expectation as GX reads it; ``meta._rule`` maps a result back to this rule.
+
+        The rule's own ``meta`` (descriptions, check id) stays here: GX never reads it, but copies
+        an expectation's whole configuration dozens of times per validation.
+        """
         kwargs = dict(self.kwargs)
         for key in ("min_value", "max_value"):
             value = kwargs.get(key)
@@ -135,7 +139,7 @@ class Rule:
             # with; a datetime string compares fine, and auditors keep writing plain dates.
             if isinstance(value, str) and _PLAIN_DATE.match(value):
                 kwargs[key] = value + "T00:00:00"
-        return {"type": self.type, "kwargs": kwargs, "meta": {**self.meta, "_rule": self.number}}
+        return {"type": self.type, "kwargs": kwargs, "meta": {"_rule": self.number}}
 
     @property
     def where(self) -> str:
