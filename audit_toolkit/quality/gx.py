@@ -142,7 +142,10 @@ class Outcome:
 
 
 def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The frame GX sees: only the columns the rules read, indexed by the row keys.
+    """The columns of ``frame`` the rules read (their ``row_condition`` included) and the row keys.
+
+    Returns:
+        That frame (row-key columns included) and the names of the row-key columns.
 
     Raises:
         RuleError: a rule reads a column the table does not have.
@@ -169,10 +172,8 @@ def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]
         needed.update(
             i for i in _IDENTIFIER.findall(str(rule.kwargs.get("row_condition", ""))) if i in frame.columns
         )
-    # Only the columns the rules read: GX hashes the whole frame it is given on every validate. The
-    # row keys become the (named) index: GX then lists failing rows straight from the index, where
-    # with key *columns* it looks every failing cell up one by one (seconds per thousand failures).
-    return frame[[c for c in frame.columns if c in needed]].set_index(keys), keys
+    # Only the columns the rules read: GX hashes the whole frame it is given on every validate.
+    return frame[[c for c in frame.columns if c in needed]], keys
 
 
 #: GX's answer on every rule: the counts only (``partial_unexpected_count`` 0: no value lists).
@@ -186,19 +187,18 @@ _ROWS = {
 }
 
 
-def _gx_frame(rules: tuple[Rule, ...], subset: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _gx_frame(
+    rules: tuple[Rule, ...], subset: pd.DataFrame, keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The frame GX validates (positions as its index) and the row keys of each position.
 
-    GX then lists a failing row as one integer, and each ``row_condition`` query resolves a plain
-    RangeIndex instead of the levels of a MultiIndex. A row key a ``row_condition`` names stays a
-    column, as it was readable (as an index level) in the keyed frame.
+    GX then lists a failing row as one integer, and no ``row_condition`` query resolves index
+    levels. The row keys are not columns GX sees, except those a ``row_condition`` names.
     """
-    names = [str(n) for n in subset.index.names]
     conditions = " ".join(str(r.kwargs.get("row_condition", "")) for r in rules)
-    named = set(_IDENTIFIER.findall(conditions)) & set(names)
-    keys = subset.index.to_frame(index=False)
-    frame = subset.reset_index(level=[n for n in names if n in named]) if named else subset
-    return frame.reset_index(drop=True), keys
+    named = set(_IDENTIFIER.findall(conditions))
+    frame = subset.drop(columns=[k for k in keys if k not in named]).reset_index(drop=True)
+    return frame, subset[keys].reset_index(drop=True)
 
 
 def _validate(
@@ -209,8 +209,10 @@ def _validate(
     return {int(r.expectation_config.meta["_rule"]): r for r in result.results}
 
 
-def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> dict[int, Outcome]:
-    """Validate ``subset`` (indexed by its row keys) against ``rules``: GX's counts and failing rows.
+def gx_outcomes(
+    suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame, keys: list[str]
+) -> dict[int, Outcome]:
+    """Validate ``subset`` against ``rules``: GX's counts, and failing rows by their ``keys`` columns.
 
     One GX call gives every rule's counts (``BASIC``, no value lists); a second, on the same
     frame, lists the failing rows (``COMPLETE``) of the rules that had any, and its answer
@@ -221,9 +223,8 @@ def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> 
     Raises:
         RuleError: a rule could not be evaluated (GX caught an exception, or gave no result).
     """
-    keys = [str(name) for name in subset.index.names]
     runtime = _runtime()
-    frame, key_values = _gx_frame(rules, subset)
+    frame, key_values = _gx_frame(rules, subset, keys)
     by_rule = _validate(runtime, suite, rules, frame, _COUNTS)
     again = tuple(r for r in rules if _needs_rows(by_rule.get(r.number)))
     if again:
@@ -246,7 +247,7 @@ def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> 
             missing_count=int(info.get("missing_count", 0) or 0),
             unexpected_count=int(info.get("unexpected_count", 0) or 0),
             success=bool(res.success),
-            failing=failing[keys],
+            failing=failing,
         )
     return outcomes
 

@@ -195,7 +195,7 @@ def _validate_one(
     """
     if outcomes is None:
         subset, keys = prepare(suite, frame)
-        outcomes = gx_outcomes(suite, suite.rules, subset)
+        outcomes = gx_outcomes(suite, suite.rules, subset, keys)
     else:
         # A batch pass prepared (and so checked) this frame already: only its row keys are needed.
         keys = index_columns(frame)
