@@ -9,6 +9,7 @@ GX is imported lazily, on the first call, once per process.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -23,7 +24,7 @@ import pandas as pd
 from audit_toolkit.errors import AuditToolkitError
 from audit_toolkit.quality.suites import Rule, Suite, rule_error
 
-__all__ = ["Outcome", "gx_outcomes", "index_columns", "prepare", "quiet"]
+__all__ = ["Outcome", "columns_read", "gx_outcomes", "index_columns", "prepare", "quiet"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -166,14 +167,18 @@ def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]
                 + ", ".join(c for c in frame.columns if not c.startswith("_"))[:300],
             )
     keys = index_columns(frame)
-    needed = set(keys)
+    # Only the columns the rules read: GX hashes the whole frame it is given on every validate.
+    return frame[columns_read(suite, frame)], keys
+
+
+def columns_read(suite: Suite, frame: pd.DataFrame) -> list[str]:
+    """The row keys and the columns the rules of ``suite`` read (their ``row_condition`` included),
+    in the order of ``frame``; a column the frame lacks is left out (:func:`prepare` names it)."""
+    needed = set(index_columns(frame))
     for rule in suite.rules:
         needed.update(rule.columns)
-        needed.update(
-            i for i in _IDENTIFIER.findall(str(rule.kwargs.get("row_condition", ""))) if i in frame.columns
-        )
-    # Only the columns the rules read: GX hashes the whole frame it is given on every validate.
-    return frame[[c for c in frame.columns if c in needed]], keys
+        needed.update(_IDENTIFIER.findall(str(rule.kwargs.get("row_condition", ""))))
+    return [c for c in frame.columns if c in needed]
 
 
 #: GX's answer on every rule: the counts only (``partial_unexpected_count`` 0: no value lists).
@@ -201,12 +206,29 @@ def _gx_frame(
     return frame, subset[keys].reset_index(drop=True)
 
 
-def _validate(
-    runtime: _Runtime, suite: Suite, rules: tuple[Rule, ...], frame: pd.DataFrame, fmt: dict[str, Any]
-) -> Any:
-    batch = runtime.batch_definition(suite.table).get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(runtime.suite(suite, rules), result_format=dict(fmt))
-    return {int(r.expectation_config.meta["_rule"]): r for r in result.results}
+class _Validator:
+    """GX's validator of one frame: GX fingerprints the frame once, for every pass over it.
+
+    (``batch.validate`` fingerprints it twice per call: once for the batch, once for the validator
+    it builds; ``Batch.validate`` and ``ValidationDefinition.run`` both use this GX validator.)
+    """
+
+    def __init__(self, runtime: _Runtime, suite: Suite, frame: pd.DataFrame) -> None:
+        from great_expectations.validator.v1_validator import Validator
+
+        self.runtime = runtime
+        self.suite = suite
+        self.validator = Validator(
+            batch_definition=runtime.batch_definition(suite.table),
+            batch_parameters={"dataframe": frame},
+            result_format=dict(_COUNTS),
+        )
+
+    def validate(self, rules: tuple[Rule, ...], fmt: dict[str, Any]) -> dict[int, Any]:
+        """GX's result of each rule (by rule number) in result format ``fmt``."""
+        self.validator.result_format = dict(fmt)
+        result = self.validator.validate_expectation_suite(self.runtime.suite(self.suite, rules))
+        return {int(r.expectation_config.meta["_rule"]): r for r in result.results}
 
 
 def gx_outcomes(
@@ -214,21 +236,27 @@ def gx_outcomes(
 ) -> dict[int, Outcome]:
     """Validate ``subset`` against ``rules``: GX's counts, and failing rows by their ``keys`` columns.
 
-    One GX call gives every rule's counts (``BASIC``, no value lists); a second, on the same
-    frame, lists the failing rows (``COMPLETE``) of the rules that had any, and its answer
-    replaces the first for them. Listing rows costs GX two more metrics per rule (one more
-    ``row_condition`` query each), so rules that pass skip it. The outcomes are those of one
-    ``COMPLETE`` call on every rule.
+    One GX call per domain (:func:`_domains`) gives every rule's counts (``BASIC``, no value
+    lists); a second, on the same rows, lists the failing rows (``COMPLETE``) of the rules that
+    had any, and its answer replaces the first for them. Listing rows costs GX two more metrics
+    per rule, so rules that pass skip it. The outcomes are those of one ``COMPLETE`` call on
+    every rule.
 
     Raises:
         RuleError: a rule could not be evaluated (GX caught an exception, or gave no result).
     """
     runtime = _runtime()
     frame, key_values = _gx_frame(rules, subset, keys)
-    by_rule = _validate(runtime, suite, rules, frame, _COUNTS)
-    again = tuple(r for r in rules if _needs_rows(by_rule.get(r.number)))
-    if again:
-        by_rule.update(_validate(runtime, suite, again, frame, _ROWS))
+    by_rule: dict[int, Any] = {}
+    listed: set[int] = set()
+    for members, rows in _domains(rules, frame):
+        validator = _Validator(runtime, suite, rows)
+        answers = validator.validate(members, _COUNTS)
+        again = tuple(r for r in members if _needs_rows(answers.get(r.number)))
+        if again:
+            answers.update(validator.validate(again, _ROWS))
+            listed.update(r.number for r in again)
+        by_rule.update(answers)
     outcomes: dict[int, Outcome] = {}
     for rule in rules:
         res = by_rule.get(rule.number)
@@ -240,7 +268,8 @@ def gx_outcomes(
                 'Check its column names and row_condition (pandas syntax, e.g. category == "K6")',
             )
         info = res.result or {}
-        positions = (info.get("unexpected_index_list") or []) if rule in again else []
+        # Positions in `frame` (GX lists a filtered domain's rows by their labels there).
+        positions = (info.get("unexpected_index_list") or []) if rule.number in listed else []
         failing = key_values.take(np.asarray(positions, dtype="int64")).reset_index(drop=True)
         outcomes[rule.number] = Outcome(
             element_count=int(info.get("element_count", 0) or 0),
@@ -250,6 +279,44 @@ def gx_outcomes(
             failing=failing,
         )
     return outcomes
+
+
+_CONDITION_KWARGS = ("row_condition", "condition_parser")
+
+
+def _domains(rules: tuple[Rule, ...], frame: pd.DataFrame) -> list[tuple[tuple[Rule, ...], pd.DataFrame]]:
+    """The rules grouped by the rows they apply to, with those rows.
+
+    A pandas ``row_condition`` selects its rows once, by the very call GX makes for it
+    (``frame.query(row_condition)``, GX's ``PassThroughCondition``), and the rules sharing it
+    are validated on those rows without it: GX otherwise runs that query again for each metric
+    of each such rule (4–6 per rule, most of a conditional rule's cost). The rows keep their
+    labels (positions in ``frame``), so GX's counts and failing rows are the same. A condition
+    the query rejects is left to GX, which reports the error as usual.
+    """
+    plain: list[Rule] = []
+    by_condition: dict[str, list[Rule]] = {}
+    for rule in rules:
+        condition = rule.kwargs.get("row_condition")
+        if isinstance(condition, str) and rule.kwargs.get("condition_parser") == "pandas":
+            by_condition.setdefault(condition, []).append(rule)
+        else:
+            plain.append(rule)
+    domains: list[tuple[tuple[Rule, ...], pd.DataFrame]] = []
+    for condition, members in by_condition.items():
+        try:
+            rows = frame.query(condition)
+        except Exception:  # noqa: BLE001 - GX runs the same query and reports its error per rule
+            plain.extend(members)
+            continue
+        unconditioned = tuple(
+            dataclasses.replace(r, kwargs={k: v for k, v in r.kwargs.items() if k not in _CONDITION_KWARGS})
+            for r in members
+        )
+        domains.append((unconditioned, rows))
+    if plain:
+        domains.insert(0, (tuple(sorted(plain, key=lambda r: r.number)), frame))
+    return domains
 
 
 def _needs_rows(res: Any) -> bool:
