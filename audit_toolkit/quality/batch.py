@@ -81,13 +81,23 @@ class _Mismatch(Exception):
 
 
 def _signature(subset: pd.DataFrame, keys: list[str]) -> tuple[Any, ...]:
-    return (tuple(keys), tuple((str(c), str(t)) for c, t in subset.dtypes.items()))
+    return (tuple(keys), tuple((str(c), str(subset[c].dtype)) for c in subset.columns))
 
 
-def _domain_counts(rule: Rule, stacked: pd.DataFrame, wards: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per ward: rows in the rule's domain (``element_count``) and rows missing its column(s)."""
+def _domain_counts(
+    rule: Rule, stacked: pd.DataFrame, wards: int, domains: dict[str, pd.DataFrame]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per ward: rows in the rule's domain (``element_count``) and rows missing its column(s).
+
+    ``domains``: the rows of each ``row_condition`` met so far (rules share conditions).
+    """
     condition = rule.kwargs.get("row_condition")
-    domain = stacked.query(str(condition), parser="pandas") if condition else stacked
+    if condition:
+        if str(condition) not in domains:
+            domains[str(condition)] = stacked.query(str(condition), parser="pandas")
+        domain = domains[str(condition)]
+    else:
+        domain = stacked
     codes = domain[_WARD].to_numpy()
     element = np.bincount(codes, minlength=wards)
     cols = list(rule.columns)
@@ -139,9 +149,10 @@ def _split(
     stacked.insert(0, _WARD, ward)
     totals = gx_outcomes(suite, rules, stacked, [_WARD, *keys])
     split: list[dict[int, Outcome]] = [{} for _ in subsets]
+    domains: dict[str, pd.DataFrame] = {}
     for rule in rules:
         total = totals[rule.number]
-        element, missing = _domain_counts(rule, stacked, len(subsets))
+        element, missing = _domain_counts(rule, stacked, len(subsets), domains)
         failing = total.failing
         ward_of = failing[_WARD].to_numpy(dtype="int64") if len(failing) else np.zeros(0, dtype="int64")
         unexpected = np.bincount(ward_of, minlength=len(subsets))

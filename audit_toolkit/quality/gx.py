@@ -227,7 +227,7 @@ class _Validator:
     def validate(self, rules: tuple[Rule, ...], fmt: dict[str, Any]) -> dict[int, Any]:
         """GX's result of each rule (by rule number) in result format ``fmt``."""
         self.validator.result_format = dict(fmt)
-        result = self.validator.validate_expectation_suite(self.runtime.suite(self.suite, rules))
+        result: Any = self.validator.validate_expectation_suite(self.runtime.suite(self.suite, rules))
         return {int(r.expectation_config.meta["_rule"]): r for r in result.results}
 
 

@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -182,8 +183,9 @@ def find_suites_dir(suites_dir: str | Path | None = None) -> Path | None:
     return checkout if checkout.is_dir() else None
 
 
+@functools.cache
 def _known_check_ids() -> frozenset[str]:
-    # Read the catalogue file directly: importing audit_toolkit.checks would import every family.
+    # Once per process (a package file). Read the catalogue file directly: importing audit_toolkit.checks would import every family.
     text = resources.files("audit_toolkit").joinpath("checks", "catalogue.yml").read_text(encoding="utf-8")
     return frozenset(str(row["check_id"]) for row in yaml.safe_load(text))
 
