@@ -1,9 +1,10 @@
-"""Great Expectations itself: one ephemeral GX context per process, and one call per table.
+"""Great Expectations itself: one ephemeral GX context per process, one GX validator per frame.
 
 Shared by :mod:`audit_toolkit.quality.results` (one ward) and :mod:`audit_toolkit.quality.batch`
-(many wards stacked): :func:`prepare` gives the frame GX sees, :func:`gx_outcomes` validates it in
-one ``batch.validate`` call and returns an :class:`Outcome` per rule, :func:`quiet` silences GX.
-GX is imported lazily, on the first call, once per process.
+(many wards stacked): :func:`prepare` gives the columns GX sees, :func:`gx_outcomes` validates them
+(counts of every rule first, failing rows only of the rules that failed; the rules sharing a
+``row_condition`` on its rows, selected once) and returns an :class:`Outcome` per rule,
+:func:`quiet` silences GX. GX is imported lazily, on the first call, once per process.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Record-level data quality: the Great Expectations suites in ``expectations/*.json``.
 
 Each supplied table is validated once against its suite (``expectations/<table>.json``, GX Core 1.x
-suite JSON) in a single ``batch.validate(suite)`` call: GX fingerprints the whole frame on every
-validate, so one call per table, never one per expectation. An auditor edits the JSON (adds an
+suite JSON) by one GX validator over its frame (:mod:`audit_toolkit.quality.gx`): GX fingerprints
+the whole frame for each validator, so one per table, never one per expectation. An auditor edits the JSON (adds an
 allowed value, a rule) and reruns; no code change is needed. A batch of wards goes further:
 :func:`audit_toolkit.quality.batch.validate_wards` validates each table once for many wards.
 
