@@ -47,9 +47,9 @@ def gx_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     calls: list[tuple[str, int]] = []
     real = quality_batch.gx_outcomes
 
-    def spy(suite: Any, rules: Any, subset: pd.DataFrame) -> Any:
+    def spy(suite: Any, rules: Any, subset: pd.DataFrame, keys: list[str]) -> Any:
         calls.append((suite.table, len(subset)))
-        return real(suite, rules, subset)
+        return real(suite, rules, subset, keys)
 
     monkeypatch.setattr(quality_batch, "gx_outcomes", spy)
     return calls

@@ -253,6 +253,46 @@ def test_rows_come_back_by_spreadsheet_row_number() -> None:
     assert sorted(s for sources in raw["sources"] for s in sources) == ["beneficiaries:30", "beneficiaries:7"]
 
 
+def test_a_row_condition_may_name_a_row_key(tmp_path: Path) -> None:
+    # GX validates a frame without the row keys; a key a row_condition names stays readable.
+    folder = _copy_suites(tmp_path)
+    path = folder / "beneficiaries.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["expectations"] = [
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {
+                "column": "category",
+                "value_set": ["K9"],
+                "row_condition": "_row >= 12",
+                "condition_parser": "pandas",
+            },
+            "meta": {"description_vi": "x", "description_en": "x"},
+        }
+    ]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    table = ward(beneficiaries=[person(), person(), person()]).tables["beneficiaries"]
+    table["_row"] = [7, 12, 30]
+    result = validate_tables({"beneficiaries": table}, suites_dir=folder, lang="en")
+    assert list(result.summary["evaluated"]) == [2]
+    assert sorted(result.failures["_row"]) == [12, 30]
+
+
+def test_the_columns_sent_to_the_helper_give_the_same_result() -> None:
+    from audit_toolkit.io import load_ward
+    from audit_toolkit.quality.results import read_by_validation
+
+    tables = load_ward(REPO / "data" / "sample" / "xuat-hoa").tables
+    slim = read_by_validation(tables)
+    assert sum(f.shape[1] for f in slim.values()) < sum(f.shape[1] for f in tables.values())
+    got, want = validate_tables(slim, lang="en"), validate_tables(tables, lang="en")
+    assert len(want.failures) and len(want.finding_rows)  # compared for real
+    for attr in ("summary", "failures", "finding_rows"):
+        pd.testing.assert_frame_equal(getattr(got, attr), getattr(want, attr))
+    pd.testing.assert_frame_equal(got.raw_findings(as_of="2023-02-28"), want.raw_findings(as_of="2023-02-28"))
+    assert got.skipped == want.skipped
+
+
 @pytest.mark.parametrize(
     "drop_row",
     [

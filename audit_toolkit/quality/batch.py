@@ -80,15 +80,25 @@ class _Mismatch(Exception):
     """The per-ward recount does not add up to GX's totals: validate those wards one by one."""
 
 
-def _signature(subset: pd.DataFrame) -> tuple[Any, ...]:
-    return (tuple(subset.index.names), tuple((str(c), str(t)) for c, t in subset.dtypes.items()))
+def _signature(subset: pd.DataFrame, keys: list[str]) -> tuple[Any, ...]:
+    return (tuple(keys), tuple((str(c), str(subset[c].dtype)) for c in subset.columns))
 
 
-def _domain_counts(rule: Rule, stacked: pd.DataFrame, wards: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per ward: rows in the rule's domain (``element_count``) and rows missing its column(s)."""
+def _domain_counts(
+    rule: Rule, stacked: pd.DataFrame, wards: int, domains: dict[str, pd.DataFrame]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per ward: rows in the rule's domain (``element_count``) and rows missing its column(s).
+
+    ``domains``: the rows of each ``row_condition`` met so far (rules share conditions).
+    """
     condition = rule.kwargs.get("row_condition")
-    domain = stacked.query(str(condition), parser="pandas") if condition else stacked
-    codes = domain.index.get_level_values(_WARD).to_numpy()
+    if condition:
+        if str(condition) not in domains:
+            domains[str(condition)] = stacked.query(str(condition), parser="pandas")
+        domain = domains[str(condition)]
+    else:
+        domain = stacked
+    codes = domain[_WARD].to_numpy()
     element = np.bincount(codes, minlength=wards)
     cols = list(rule.columns)
     nulls = domain[cols].isna().to_numpy()
@@ -129,15 +139,20 @@ def _mostly_success(considered: int, unexpected: int, mostly: float) -> bool:
     return (float(considered) - float(unexpected)) / float(considered) >= mostly
 
 
-def _split(suite: Suite, rules: tuple[Rule, ...], subsets: list[pd.DataFrame]) -> list[dict[int, Outcome]]:
+def _split(
+    suite: Suite, rules: tuple[Rule, ...], subsets: list[pd.DataFrame], keys: list[str]
+) -> list[dict[int, Outcome]]:
     """One GX call over the stacked ``subsets``; GX's outcome of each rule split back per subset."""
-    stacked = pd.concat(subsets, keys=range(len(subsets)), names=[_WARD])
-    keys = [str(k) for k in subsets[0].index.names]
-    totals = gx_outcomes(suite, rules, stacked)
+    stacked = pd.concat(subsets, ignore_index=True)
+    # The ward of each row, a row key in front of the others (GX lists failing rows by it too).
+    ward = np.repeat(np.arange(len(subsets), dtype="int64"), [len(s) for s in subsets])
+    stacked.insert(0, _WARD, ward)
+    totals = gx_outcomes(suite, rules, stacked, [_WARD, *keys])
     split: list[dict[int, Outcome]] = [{} for _ in subsets]
+    domains: dict[str, pd.DataFrame] = {}
     for rule in rules:
         total = totals[rule.number]
-        element, missing = _domain_counts(rule, stacked, len(subsets))
+        element, missing = _domain_counts(rule, stacked, len(subsets), domains)
         failing = total.failing
         ward_of = failing[_WARD].to_numpy(dtype="int64") if len(failing) else np.zeros(0, dtype="int64")
         unexpected = np.bincount(ward_of, minlength=len(subsets))
@@ -175,16 +190,16 @@ def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[st
     """
     row_wise = tuple(r for r in suite.rules if r.type in ROW_WISE)
     others = tuple(r for r in suite.rules if r.type not in ROW_WISE)
-    prepared: dict[str, pd.DataFrame] = {}
+    prepared: dict[str, tuple[pd.DataFrame, list[str]]] = {}
     for key, frame in frames.items():
         try:
-            prepared[key] = prepare(suite, frame)[0]
+            prepared[key] = prepare(suite, frame)
         except (AuditToolkitError, ValueError):
             continue  # the ward's own validation raises the error where it belongs
     groups: dict[tuple[Any, ...], list[list[str]]] = {}
-    for key, subset in prepared.items():
-        chunks = groups.setdefault(_signature(subset), [[]])
-        if sum(len(prepared[k]) for k in chunks[-1]) + len(subset) > MAX_STACKED_ROWS and chunks[-1]:
+    for key, (subset, keys) in prepared.items():
+        chunks = groups.setdefault(_signature(subset, keys), [[]])
+        if sum(len(prepared[k][0]) for k in chunks[-1]) + len(subset) > MAX_STACKED_ROWS and chunks[-1]:
             chunks.append([])
         chunks[-1].append(key)
     out: dict[str, dict[int, Outcome]] = {}
@@ -193,16 +208,16 @@ def _table_outcomes(suite: Suite, frames: Mapping[str, pd.DataFrame]) -> dict[st
             if not row_wise:
                 break
             try:
-                split = _split(suite, row_wise, [prepared[k] for k in chunk])
+                split = _split(suite, row_wise, [prepared[k][0] for k in chunk], prepared[chunk[0]][1])
             except (_Mismatch, AuditToolkitError):
                 continue
             for key, outcome in zip(chunk, split, strict=True):
                 out[key] = outcome
-    for key, subset in prepared.items():
+    for key, (subset, keys) in prepared.items():
         if key not in out and row_wise:
             continue
         try:
-            extra = gx_outcomes(suite, others, subset) if others else {}
+            extra = gx_outcomes(suite, others, subset, keys) if others else {}
         except AuditToolkitError:
             out.pop(key, None)
             continue

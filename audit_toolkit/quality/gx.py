@@ -1,14 +1,16 @@
-"""Great Expectations itself: one ephemeral GX context per process, and one call per table.
+"""Great Expectations itself: one ephemeral GX context per process, one GX validator per frame.
 
 Shared by :mod:`audit_toolkit.quality.results` (one ward) and :mod:`audit_toolkit.quality.batch`
-(many wards stacked): :func:`prepare` gives the frame GX sees, :func:`gx_outcomes` validates it in
-one ``batch.validate`` call and returns an :class:`Outcome` per rule, :func:`quiet` silences GX.
-GX is imported lazily, on the first call, once per process.
+(many wards stacked): :func:`prepare` gives the columns GX sees, :func:`gx_outcomes` validates them
+(counts of every rule first, failing rows only of the rules that failed; the rules sharing a
+``row_condition`` on its rows, selected once) and returns an :class:`Outcome` per rule,
+:func:`quiet` silences GX. GX is imported lazily, on the first call, once per process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import re
@@ -17,12 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from audit_toolkit.errors import AuditToolkitError
 from audit_toolkit.quality.suites import Rule, Suite, rule_error
 
-__all__ = ["Outcome", "gx_outcomes", "index_columns", "prepare", "quiet"]
+__all__ = ["Outcome", "columns_read", "gx_outcomes", "index_columns", "prepare", "quiet"]
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -141,7 +144,10 @@ class Outcome:
 
 
 def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The frame GX sees: only the columns the rules read, indexed by the row keys.
+    """The columns of ``frame`` the rules read (their ``row_condition`` included) and the row keys.
+
+    Returns:
+        That frame (row-key columns included) and the names of the row-key columns.
 
     Raises:
         RuleError: a rule reads a column the table does not have.
@@ -162,38 +168,96 @@ def prepare(suite: Suite, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]
                 + ", ".join(c for c in frame.columns if not c.startswith("_"))[:300],
             )
     keys = index_columns(frame)
-    needed = set(keys)
+    # Only the columns the rules read: GX hashes the whole frame it is given on every validate.
+    return frame[columns_read(suite, frame)], keys
+
+
+def columns_read(suite: Suite, frame: pd.DataFrame) -> list[str]:
+    """The row keys and the columns the rules of ``suite`` read (their ``row_condition`` included),
+    in the order of ``frame``; a column the frame lacks is left out (:func:`prepare` names it)."""
+    needed = set(index_columns(frame))
     for rule in suite.rules:
         needed.update(rule.columns)
-        needed.update(
-            i for i in _IDENTIFIER.findall(str(rule.kwargs.get("row_condition", ""))) if i in frame.columns
+        needed.update(_IDENTIFIER.findall(str(rule.kwargs.get("row_condition", ""))))
+    return [c for c in frame.columns if c in needed]
+
+
+#: GX's answer on every rule: the counts only (``partial_unexpected_count`` 0: no value lists).
+_COUNTS = {"result_format": "BASIC", "partial_unexpected_count": 0, "return_unexpected_index_query": False}
+#: GX's answer on a rule some row failed: every failing row, by its position (the frame has a
+#: RangeIndex), without the values (read from the table afterwards).
+_ROWS = {
+    "result_format": "COMPLETE",
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+}
+
+
+def _gx_frame(
+    rules: tuple[Rule, ...], subset: pd.DataFrame, keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame GX validates (positions as its index) and the row keys of each position.
+
+    GX then lists a failing row as one integer, and no ``row_condition`` query resolves index
+    levels. The row keys are not columns GX sees, except those a ``row_condition`` names.
+    """
+    conditions = " ".join(str(r.kwargs.get("row_condition", "")) for r in rules)
+    named = set(_IDENTIFIER.findall(conditions))
+    frame = subset.drop(columns=[k for k in keys if k not in named]).reset_index(drop=True)
+    return frame, subset[keys].reset_index(drop=True)
+
+
+class _Validator:
+    """GX's validator of one frame: GX fingerprints the frame once, for every pass over it.
+
+    (``batch.validate`` fingerprints it twice per call: once for the batch, once for the validator
+    it builds; ``Batch.validate`` and ``ValidationDefinition.run`` both use this GX validator.)
+    """
+
+    def __init__(self, runtime: _Runtime, suite: Suite, frame: pd.DataFrame) -> None:
+        from great_expectations.validator.v1_validator import Validator
+
+        self.runtime = runtime
+        self.suite = suite
+        self.validator = Validator(
+            batch_definition=runtime.batch_definition(suite.table),
+            batch_parameters={"dataframe": frame},
+            result_format=dict(_COUNTS),
         )
-    # Only the columns the rules read: GX hashes the whole frame it is given on every validate. The
-    # row keys become the (named) index: GX then lists failing rows straight from the index, where
-    # with key *columns* it looks every failing cell up one by one (seconds per thousand failures).
-    return frame[[c for c in frame.columns if c in needed]].set_index(keys), keys
+
+    def validate(self, rules: tuple[Rule, ...], fmt: dict[str, Any]) -> dict[int, Any]:
+        """GX's result of each rule (by rule number) in result format ``fmt``."""
+        self.validator.result_format = dict(fmt)
+        result: Any = self.validator.validate_expectation_suite(self.runtime.suite(self.suite, rules))
+        return {int(r.expectation_config.meta["_rule"]): r for r in result.results}
 
 
-def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> dict[int, Outcome]:
-    """Validate ``subset`` (indexed by its row keys) against ``rules`` in one GX call.
+def gx_outcomes(
+    suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame, keys: list[str]
+) -> dict[int, Outcome]:
+    """Validate ``subset`` against ``rules``: GX's counts, and failing rows by their ``keys`` columns.
+
+    One GX call per domain (:func:`_domains`) gives every rule's counts (``BASIC``, no value
+    lists); a second, on the same rows, lists the failing rows (``COMPLETE``) of the rules that
+    had any, and its answer replaces the first for them. Listing rows costs GX two more metrics
+    per rule, so rules that pass skip it. The outcomes are those of one ``COMPLETE`` call on
+    every rule.
 
     Raises:
         RuleError: a rule could not be evaluated (GX caught an exception, or gave no result).
     """
-    keys = [str(name) for name in subset.index.names]
     runtime = _runtime()
-    gx_suite = runtime.suite(suite, rules)
-    batch = runtime.batch_definition(suite.table).get_batch(batch_parameters={"dataframe": subset})
-    result = batch.validate(
-        gx_suite,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": keys,
-            "exclude_unexpected_values": True,
-            "return_unexpected_index_query": False,
-        },
-    )
-    by_rule = {int(r.expectation_config.meta["_rule"]): r for r in result.results}
+    frame, key_values = _gx_frame(rules, subset, keys)
+    by_rule: dict[int, Any] = {}
+    listed: set[int] = set()
+    for members, rows in _domains(rules, frame):
+        validator = _Validator(runtime, suite, rows)
+        answers = validator.validate(members, _COUNTS)
+        again = tuple(r for r in members if _needs_rows(answers.get(r.number)))
+        if again:
+            answers.update(validator.validate(again, _ROWS))
+            listed.update(r.number for r in again)
+        by_rule.update(answers)
     outcomes: dict[int, Outcome] = {}
     for rule in rules:
         res = by_rule.get(rule.number)
@@ -205,12 +269,9 @@ def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> 
                 'Check its column names and row_condition (pandas syntax, e.g. category == "K6")',
             )
         info = res.result or {}
-        # With exclude_unexpected_values GX gives one dict of lists: {"_row": [...], ...}.
-        parts = [
-            pd.DataFrame({k: list(index_lists[k]) for k in keys})
-            for index_lists in info.get("unexpected_index_list") or []
-        ]
-        failing = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({k: [] for k in keys})
+        # Positions in `frame` (GX lists a filtered domain's rows by their labels there).
+        positions = (info.get("unexpected_index_list") or []) if rule.number in listed else []
+        failing = key_values.take(np.asarray(positions, dtype="int64")).reset_index(drop=True)
         outcomes[rule.number] = Outcome(
             element_count=int(info.get("element_count", 0) or 0),
             missing_count=int(info.get("missing_count", 0) or 0),
@@ -219,3 +280,49 @@ def gx_outcomes(suite: Suite, rules: tuple[Rule, ...], subset: pd.DataFrame) -> 
             failing=failing,
         )
     return outcomes
+
+
+_CONDITION_KWARGS = ("row_condition", "condition_parser")
+
+
+def _domains(rules: tuple[Rule, ...], frame: pd.DataFrame) -> list[tuple[tuple[Rule, ...], pd.DataFrame]]:
+    """The rules grouped by the rows they apply to, with those rows.
+
+    A pandas ``row_condition`` selects its rows once, by the very call GX makes for it
+    (``frame.query(row_condition)``, GX's ``PassThroughCondition``), and the rules sharing it
+    are validated on those rows without it: GX otherwise runs that query again for each metric
+    of each such rule (4–6 per rule, most of a conditional rule's cost). The rows keep their
+    labels (positions in ``frame``), so GX's counts and failing rows are the same. A condition
+    the query rejects is left to GX, which reports the error as usual.
+    """
+    plain: list[Rule] = []
+    by_condition: dict[str, list[Rule]] = {}
+    for rule in rules:
+        condition = rule.kwargs.get("row_condition")
+        if isinstance(condition, str) and rule.kwargs.get("condition_parser") == "pandas":
+            by_condition.setdefault(condition, []).append(rule)
+        else:
+            plain.append(rule)
+    domains: list[tuple[tuple[Rule, ...], pd.DataFrame]] = []
+    for condition, members in by_condition.items():
+        try:
+            rows = frame.query(condition)
+        except Exception:  # noqa: BLE001 - GX runs the same query and reports its error per rule
+            plain.extend(members)
+            continue
+        unconditioned = tuple(
+            dataclasses.replace(r, kwargs={k: v for k, v in r.kwargs.items() if k not in _CONDITION_KWARGS})
+            for r in members
+        )
+        domains.append((unconditioned, rows))
+    if plain:
+        domains.insert(0, (tuple(sorted(plain, key=lambda r: r.number)), frame))
+    return domains
+
+
+def _needs_rows(res: Any) -> bool:
+    """Whether a rule's counts-only answer leaves failing rows (or an error) to be listed."""
+    if res is None or _exception_message(res.exception_info):
+        return True
+    info = res.result or {}
+    return "unexpected_count" not in info or bool(info["unexpected_count"]) or not res.success

@@ -77,21 +77,23 @@ class QualitySide:
         self, tables: Mapping[str, pd.DataFrame], *, lang: str, expectations: str | Path | None
     ) -> None:
         """Send the ward's typed tables to the helper (it validates after its GX import)."""
-        from audit_toolkit.quality.results import MAX_ROWS
+        from audit_toolkit.errors import AuditToolkitError
+        from audit_toolkit.quality.results import read_by_validation
 
         exp = str(expectations) if expectations else None
         self._args = (tables, lang, exp)
-        # A table over the limit is only counted, never validated: send its length, not its rows
-        # (pickling a million residents would cost more than the validation it skips).
-        sent = {
-            name: (pd.DataFrame(index=pd.RangeIndex(len(frame))) if len(frame) > MAX_ROWS else frame)
-            for name, frame in tables.items()
-        }
-        if self._pool is not None:
-            try:
-                self._future = self._pool.submit(_validate, sent, lang, exp)
-            except RuntimeError:  # the helper died already
-                self._future = None
+        if self._pool is None:
+            return
+        # Only what the validation reads: pickling happens here, on the audit's side (a table over
+        # the limit is only counted: its length, not a million residents).
+        try:
+            sent = read_by_validation(tables, suites_dir=Path(exp) if exp else None)
+        except AuditToolkitError:  # a malformed suite: the helper fails, this process says why
+            sent = dict(tables)
+        try:
+            self._future = self._pool.submit(_validate, sent, lang, exp)
+        except RuntimeError:  # the helper died already
+            self._future = None
 
     def result(self, *, idle: Callable[[], None] | None = None) -> Any:
         """The :class:`~audit_toolkit.quality.results.QualityResult` (validated here if the helper failed).

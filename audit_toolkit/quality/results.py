@@ -20,7 +20,7 @@ import pandas as pd
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue as messages
 from audit_toolkit.messages import render, t
-from audit_toolkit.quality.gx import Outcome, gx_outcomes, index_columns, prepare, quiet
+from audit_toolkit.quality.gx import Outcome, columns_read, gx_outcomes, index_columns, prepare, quiet
 from audit_toolkit.quality.suites import ENV_VAR, TABLES, Rule, Suite, find_suites_dir, load_suites
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "QualityResult",
     "assemble",
+    "read_by_validation",
     "too_many_rows",
     "validate_tables",
 ]
@@ -195,7 +196,7 @@ def _validate_one(
     """
     if outcomes is None:
         subset, keys = prepare(suite, frame)
-        outcomes = gx_outcomes(suite, suite.rules, subset)
+        outcomes = gx_outcomes(suite, suite.rules, subset, keys)
     else:
         # A batch pass prepared (and so checked) this frame already: only its row keys are needed.
         keys = index_columns(frame)
@@ -352,6 +353,32 @@ def validate_tables(
     folder = find_suites_dir(suites_dir)
     suites = load_suites(folder) if folder is not None else {}
     return assemble(tables, suites, folder, lang=lang, max_rows=max_rows, started=started)
+
+
+def read_by_validation(
+    tables: Mapping[str, pd.DataFrame], *, suites_dir: Path | None = None, max_rows: int = MAX_ROWS
+) -> dict[str, pd.DataFrame]:
+    """Each table cut to what :func:`validate_tables` reads of it, which gives the same result.
+
+    That is the columns its rules read (:func:`~audit_toolkit.quality.gx.columns_read`) and those
+    a failure or finding row shows (person, activity); a table without a suite, or over
+    ``max_rows``, only by its length. Meant for sending the tables to another process
+    (:mod:`audit_toolkit.quality.process`): a province's frames are tens of megabytes.
+
+    Raises:
+        RuleError: a suite file is malformed (as :func:`validate_tables` raises).
+    """
+    folder = find_suites_dir(suites_dir)
+    suites = load_suites(folder) if folder is not None else {}
+    out: dict[str, pd.DataFrame] = {}
+    for table, frame in tables.items():
+        suite = suites.get(table)
+        if suite is None or too_many_rows(frame, max_rows):
+            out[table] = pd.DataFrame(index=pd.RangeIndex(len(frame)))
+            continue
+        shown = set(columns_read(suite, frame)) | set(_PERSON_COLUMNS) | set(_ACTIVITY_COLUMNS)
+        out[table] = frame[[c for c in frame.columns if c in shown]]
+    return out
 
 
 def too_many_rows(frame: pd.DataFrame, max_rows: int) -> bool:

@@ -1,8 +1,8 @@
 """Record-level data quality: the Great Expectations suites in ``expectations/*.json``.
 
 Each supplied table is validated once against its suite (``expectations/<table>.json``, GX Core 1.x
-suite JSON) in a single ``batch.validate(suite)`` call: GX fingerprints the whole frame on every
-validate, so one call per table, never one per expectation. An auditor edits the JSON (adds an
+suite JSON) by one GX validator over its frame (:mod:`audit_toolkit.quality.gx`): GX fingerprints
+the whole frame for each validator, so one per table, never one per expectation. An auditor edits the JSON (adds an
 allowed value, a rule) and reruns; no code change is needed. A batch of wards goes further:
 :func:`audit_toolkit.quality.batch.validate_wards` validates each table once for many wards.
 
@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -127,7 +128,11 @@ class Rule:
         return str(self.meta.get(f"description_{lang}") or self.meta.get("description_en") or "")
 
     def gx_config(self) -> dict[str, Any]:
-        """The expectation as GX reads it; ``meta._rule`` maps a result back to this rule."""
+        """The expectation as GX reads it; ``meta._rule`` maps a result back to this rule.
+
+        The rule's own ``meta`` (descriptions, check id) stays here: GX never reads it, but copies
+        an expectation's whole configuration dozens of times per validation.
+        """
         kwargs = dict(self.kwargs)
         for key in ("min_value", "max_value"):
             value = kwargs.get(key)
@@ -135,7 +140,7 @@ class Rule:
             # with; a datetime string compares fine, and auditors keep writing plain dates.
             if isinstance(value, str) and _PLAIN_DATE.match(value):
                 kwargs[key] = value + "T00:00:00"
-        return {"type": self.type, "kwargs": kwargs, "meta": {**self.meta, "_rule": self.number}}
+        return {"type": self.type, "kwargs": kwargs, "meta": {"_rule": self.number}}
 
     @property
     def where(self) -> str:
@@ -178,8 +183,9 @@ def find_suites_dir(suites_dir: str | Path | None = None) -> Path | None:
     return checkout if checkout.is_dir() else None
 
 
+@functools.cache
 def _known_check_ids() -> frozenset[str]:
-    # Read the catalogue file directly: importing audit_toolkit.checks would import every family.
+    # Once per process (a package file). Read the catalogue file directly: importing audit_toolkit.checks would import every family.
     text = resources.files("audit_toolkit").joinpath("checks", "catalogue.yml").read_text(encoding="utf-8")
     return frozenset(str(row["check_id"]) for row in yaml.safe_load(text))
 
