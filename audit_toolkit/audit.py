@@ -34,6 +34,7 @@ __all__ = [
     "check_parameters",
     "parse_as_of",
     "parse_period_from",
+    "prepare_reports",
     "run_audit",
     "run_batch",
 ]
@@ -140,7 +141,7 @@ def _quality(ward: WardData, lang: str, expectations: Path | None) -> Any:
     return validate_tables(ward.tables, lang=lang, suites_dir=expectations)
 
 
-def _prepare_reports() -> None:
+def prepare_reports() -> None:
     """Import the report writers and chart library, and compile the page template (a head start,
     same result)."""
     import matplotlib.backends.backend_svg  # noqa: F401 - the charts' SVG canvas
@@ -333,7 +334,7 @@ def finish_loaded(
     else:
         if quality_result is None and quality_side is not None:
             # While GX finishes in its helper, this process imports what writing the reports needs.
-            quality_result = quality_side.result(idle=_prepare_reports)
+            quality_result = quality_side.result(idle=prepare_reports)
         if quality_result is None:
             quality_result = _quality(ward_data, lang, Path(expectations) if expectations else None)
         quality_result = _with_care_note(quality_result, ctx)

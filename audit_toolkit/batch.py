@@ -239,12 +239,12 @@ def audit_wards(task: WardTask, *, quality_side: bool = False) -> list[WardOutco
 
 def _audit_wards(task: WardTask, side: _GXSide | None) -> list[WardOutcome]:
     from audit_toolkit.audit import (
-        _prepare_reports,
         batch_quality,
         check_loaded,
         finish_loaded,
         parse_as_of,
         parse_period_from,
+        prepare_reports,
     )
     from audit_toolkit.io import WardData, load_wards
 
@@ -316,7 +316,7 @@ def _audit_wards(task: WardTask, side: _GXSide | None) -> list[WardOutcome]:
             _tick(p)
     if side is not None and task.quality and wards:
         began = time.perf_counter()
-        by_index = side.result(idle=_prepare_reports)
+        by_index = side.result(idle=prepare_reports)
         if by_index is None:  # the helper failed: one GX pass here, as without a helper
             checked = batch_quality(wards, task.lang, task.expectations)
         else:

@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 import yaml
 
 from audit_toolkit.checks.common import (
-    _arrow_text,
     active_in_month,
+    arrow_text,
     frame_key_codes,
     key_codes,
     usable_id_mask,
@@ -45,6 +45,7 @@ __all__ = [
     "IMPLEMENTATIONS",
     "catalogue",
     "check",
+    "inner_join",
     "match_people",
     "sources_of",
 ]
@@ -287,7 +288,7 @@ class AuditContext:
             # Only the key columns travel (the roster is wide: filtering it copies every column).
             unique = right[keys + ["line_idx"]].drop_duplicates(keys, keep=False)
             left = p.loc[left_mask & p["line_idx"].isna(), ["pay_idx", *keys]]
-            li, ri = _inner_join(*frame_key_codes(left, unique, keys))
+            li, ri = inner_join(*frame_key_codes(left, unique, keys))
             p.loc[left["pay_idx"].to_numpy()[li], "line_idx"] = unique["line_idx"].to_numpy()[ri]
 
         has_rid = p["record_id"].notna()
@@ -310,7 +311,7 @@ class AuditContext:
             persons = frame[[key, "person_key"]].drop_duplicates([key, "person_key"])
             persons = persons.drop_duplicates(key, keep=False)  # a key shared by two people decides nothing
             # p[key].map(persons' key → person_key), as one hash join (keys unique, none missing).
-            li, ri = _inner_join(*key_codes(p[key], persons[key]))
+            li, ri = inner_join(*key_codes(p[key], persons[key]))
             at = np.full(len(p), -1, dtype=np.int64)
             at[li] = ri
             found = persons["person_key"].reset_index(drop=True).reindex(at)
@@ -374,7 +375,7 @@ def _link_by_name(
     p["name_linked"] = p["line_idx"].notna().to_numpy() & ~before
 
 
-def _inner_join(left_codes: np.ndarray, right_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def inner_join(left_codes: np.ndarray, right_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``(i, j)`` with ``left_codes[i] == right_codes[j]`` (codes ``>= 0``; ``-1`` never joins).
 
     Ordered like ``DataFrame.merge(how="inner")``: left rows in order, each left row's matches in
@@ -434,8 +435,8 @@ class _People:
             yo = df["birth_date_year_only"].to_numpy(dtype=bool, na_value=False)
         else:
             yo = np.zeros(len(df), dtype=bool)
-        names = _arrow_text(df["name_key"]) if "name_key" in df else None
-        return cls(df.index.to_numpy(), _arrow_text(df["national_id"]), names, date, yo)
+        names = arrow_text(df["name_key"]) if "name_key" in df else None
+        return cls(df.index.to_numpy(), arrow_text(df["national_id"]), names, date, yo)
 
     def take(self, mask: np.ndarray) -> _People:
         keep = pa.array(mask)
@@ -525,7 +526,7 @@ def _match(lp: _People, rp: _People, by_name: bool) -> pd.DataFrame:
     valid_l, valid_r = _usable(lp.ids), _usable(rp.ids)
     # Equal IDs, equal codes (Arrow hashing: no Python object per value of a million-row register).
     lcode_id, rcode_id = _text_codes(lp.ids, rp.ids)
-    id_li, id_ri = _inner_join(np.where(valid_l, lcode_id, -1), np.where(valid_r, rcode_id, -1))
+    id_li, id_ri = inner_join(np.where(valid_l, lcode_id, -1), np.where(valid_r, rcode_id, -1))
     if not by_name:
         return pd.DataFrame({"left_idx": lidx[id_li], "right_idx": ridx[id_ri]})
     assert lp.names is not None and rp.names is not None and lp.date is not None and rp.date is not None
@@ -540,7 +541,7 @@ def _match(lp: _People, rp: _People, by_name: bool) -> pd.DataFrame:
     usable = (names >= 0) & ~np.isnat(dates)
     pair = names * (len(years) + 1) + year_codes.reshape(-1)
     codes = np.where(usable, pd.factorize(np.where(usable, pair, -1))[0], -1)
-    li, ri = _inner_join(codes[: len(lidx)], codes[len(lidx) :])
+    li, ri = inner_join(codes[: len(lidx)], codes[len(lidx) :])
     keep = (lp.date[li] == rp.date[ri]) | lp.yo[li] | rp.yo[ri]
     li, ri = li[keep], ri[keep]
     # Two valid IDs of the same kind that differ are two people; a 12-digit number and an old

@@ -29,26 +29,27 @@ from audit_toolkit.months import month_label, month_of
 from audit_toolkit.rules import load_rules
 
 __all__ = [
+    "active_in_month",
+    "arrow_text",
+    "born_text",
     "coef_text",
     "coefs_text",
-    "months_text",
-    "vnd_text",
-    "vocab_text",
-    "active_in_month",
-    "born_text",
     "format_dates",
+    "frame_key_codes",
     "group_lists",
     "grouped_lists",
     "isin_keys",
     "key_codes",
     "lookup_numbers",
-    "frame_key_codes",
     "match_candidates",
     "months_of",
+    "months_text",
     "person_label",
     "render_rows",
     "sources_by",
     "usable_ids",
+    "vnd_text",
+    "vocab_text",
 ]
 
 # Courtesy titles are for adults; children (AGE_OUT, young disabled people) are named without one.
@@ -144,8 +145,8 @@ def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.
     """
     if not len(values):
         return np.zeros(0, dtype=bool)
-    vals = _arrow_text(values if isinstance(values, pd.Series) else pd.Series(values))
-    key_arr = _arrow_text(keys if isinstance(keys, pd.Series) else pd.Series(keys)).drop_null()
+    vals = arrow_text(values if isinstance(values, pd.Series) else pd.Series(values))
+    key_arr = arrow_text(keys if isinstance(keys, pd.Series) else pd.Series(keys)).drop_null()
     if not len(key_arr):
         return np.zeros(len(values), dtype=bool)
     if len(key_arr) > 2 * len(vals):
@@ -184,7 +185,7 @@ def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray
     n = len(left)
     if isinstance(left.dtype, pd.StringDtype) and isinstance(right.dtype, pd.StringDtype):
         # One contiguous array: encoding a chunked one builds a dictionary per chunk, then unifies them.
-        both = pa.concat_arrays([_arrow_text(left), _arrow_text(right)])
+        both = pa.concat_arrays([arrow_text(left), arrow_text(right)])
         indices = both.dictionary_encode().indices
         codes = np.asarray(pc.fill_null(indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     else:
@@ -216,7 +217,7 @@ def frame_key_codes(
     return combined[:n], combined[n:]
 
 
-def _arrow_text(s: pd.Series) -> pa.Array:
+def arrow_text(s: pd.Series) -> pa.Array:
     """The values of ``s`` as one contiguous Arrow ``large_string`` array (missing → null)."""
     stored = _arrow_storage(s)
     if stored is not None:
@@ -261,7 +262,7 @@ def usable_ids(ids: pd.Series) -> np.ndarray:
     """
     if not len(ids):
         return np.zeros(0, dtype=bool)
-    return usable_id_mask(_arrow_text(ids))
+    return usable_id_mask(arrow_text(ids))
 
 
 #: A usable ID: a 12-digit personal ID or a 9-digit CMND, ASCII digits only.

@@ -34,8 +34,8 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from audit_toolkit.checks.base import AuditContext, _inner_join, check
-from audit_toolkit.checks.common import _arrow_text, born_text, coefs_text, group_lists
+from audit_toolkit.checks.base import AuditContext, check, inner_join
+from audit_toolkit.checks.common import arrow_text, born_text, coefs_text, group_lists
 from audit_toolkit.checks.lines import (
     components,
     line_frame,
@@ -93,11 +93,11 @@ def ward_person_rule_pairs(ctx: AuditContext) -> pd.DataFrame:
 def _block_pairs(frame: pd.DataFrame, block: list[str]) -> pd.DataFrame:
     """Candidate pairs inside ``block``: same start or same end of the name (or both names short).
 
-    Self-joins on integer codes (:func:`audit_toolkit.checks.base._inner_join`, ordered as a merge),
+    Self-joins on integer codes (:func:`audit_toolkit.checks.base.inner_join`, ordered as a merge),
     not DataFrame merges: a ward's blocks are small, and a merge costs milliseconds of fixed overhead.
     """
     keys = frame["key"].to_numpy(dtype=np.int64)
-    names = _arrow_text(frame["name_key"])
+    names = arrow_text(frame["name_key"])
     lengths = np.asarray(pc.utf8_length(names).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     long_names = lengths >= 2 * _PIECE
     short_names = (lengths <= 2 * _PIECE) & (lengths >= 0)
@@ -110,7 +110,7 @@ def _block_pairs(frame: pd.DataFrame, block: list[str]) -> pd.DataFrame:
         if len(pos) < 2:
             continue
         codes = base[pos] if extra is None else _codes_of([base[pos], extra[pos]])
-        li, ri = _inner_join(codes, codes)
+        li, ri = inner_join(codes, codes)
         a, b = keys[pos[li]], keys[pos[ri]]
         keep = a < b
         found.append(pd.DataFrame({"a": a[keep], "b": b[keep]}))

@@ -78,7 +78,7 @@ _DISTINCT_MIN_ROWS = 20_000
 _JobFunc = Callable[[pd.Series], pd.DataFrame]
 
 
-def _arrow_text(cells: pd.Series) -> bool:
+def arrow_text(cells: pd.Series) -> bool:
     return isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow"
 
 
@@ -115,7 +115,7 @@ class _Work:
         """Ask for ``func(cells)`` (``key`` names ``func`` with its parameters); returns a ticket."""
         ticket = self.count
         self.count += 1
-        if _arrow_text(cells):
+        if arrow_text(cells):
             self.funcs.setdefault(key, func)
             self.asked.setdefault(key, []).append((ticket, cells))
         else:

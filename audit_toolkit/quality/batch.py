@@ -32,7 +32,7 @@ import pandas as pd
 
 from audit_toolkit.errors import AuditToolkitError
 from audit_toolkit.quality.gx import Outcome, gx_outcomes, prepare, quiet
-from audit_toolkit.quality.results import QualityResult, assemble, too_many_rows
+from audit_toolkit.quality.results import MAX_ROWS, QualityResult, assemble, too_many_rows
 from audit_toolkit.quality.suites import Rule, Suite, find_suites_dir, load_suites
 
 __all__ = ["ROW_WISE", "validate_wards"]
@@ -230,7 +230,7 @@ def validate_wards(
     *,
     suites_dir: Path | None = None,
     lang: str = "vi",
-    max_rows: int = 200_000,
+    max_rows: int = MAX_ROWS,
 ) -> dict[str, QualityResult]:
     """Validate the tables of many wards with one GX call per table (row-wise rules).
 
