@@ -30,6 +30,7 @@ from audit_toolkit.checks.common import (
     arrow_text,
     frame_key_codes,
     key_codes,
+    text_isin,
     usable_id_mask,
 )
 from audit_toolkit.months import age_in_month, month_of
@@ -449,24 +450,11 @@ class _People:
         )
 
 
-def _text_isin(values: pa.Array, keys: pa.Array) -> np.ndarray:
-    """:func:`isin_keys` on Arrow text arrays (missing never matches)."""
-    if not len(values):
-        return np.zeros(0, dtype=bool)
-    keys = keys.drop_null()
-    if not len(keys):
-        return np.zeros(len(values), dtype=bool)
-    if len(keys) > 2 * len(values):
-        keys = keys.filter(pc.is_in(keys, value_set=pc.unique(values), skip_nulls=True))
-    hit = pc.is_in(values, value_set=pc.unique(keys), skip_nulls=True)
-    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _could_match(a: _People, b: _People) -> np.ndarray:
     """Rows of ``a`` whose ID or name key appears in ``b`` (a superset of the rows that can pair)."""
-    hit = _text_isin(a.ids, b.ids)
+    hit = text_isin(a.ids, b.ids)
     if a.names is not None and b.names is not None:
-        hit |= _text_isin(a.names, b.names)
+        hit |= text_isin(a.names, b.names)
     return hit
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "person_label",
     "render_rows",
     "sources_by",
+    "text_isin",
     "usable_ids",
     "vnd_text",
     "vocab_text",
@@ -146,13 +147,20 @@ def isin_keys(values: pd.Series, keys: pd.Series | pd.Index | np.ndarray) -> np.
     if not len(values):
         return np.zeros(0, dtype=bool)
     vals = arrow_text(values if isinstance(values, pd.Series) else pd.Series(values))
-    key_arr = arrow_text(keys if isinstance(keys, pd.Series) else pd.Series(keys)).drop_null()
-    if not len(key_arr):
+    return text_isin(vals, arrow_text(keys if isinstance(keys, pd.Series) else pd.Series(keys)))
+
+
+def text_isin(values: pa.Array, keys: pa.Array) -> np.ndarray:
+    """:func:`isin_keys` on Arrow text arrays already made (missing never matches)."""
+    if not len(values):
+        return np.zeros(0, dtype=bool)
+    keys = keys.drop_null()
+    if not len(keys):
         return np.zeros(len(values), dtype=bool)
-    if len(key_arr) > 2 * len(vals):
+    if len(keys) > 2 * len(values):
         # Many keys, few values: the keys that are values at all are a short value set (same answer).
-        key_arr = key_arr.filter(pc.is_in(key_arr, value_set=pc.unique(vals), skip_nulls=True))
-    hit = pc.is_in(vals, value_set=pc.unique(key_arr), skip_nulls=True)
+        keys = keys.filter(pc.is_in(keys, value_set=pc.unique(values), skip_nulls=True))
+    hit = pc.is_in(values, value_set=pc.unique(keys), skip_nulls=True)
     return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
