@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from audit_toolkit.audit import AuditResult, BatchResult, CheckedWard
+    from audit_toolkit.quality.process import WardsSide
     from audit_toolkit.rules import RuleSet
 
 __all__ = [
@@ -128,97 +129,6 @@ def _where() -> str:
     return f"{socket.gethostname()} (pid {os.getpid()})"
 
 
-class _GXSide:
-    """Great Expectations for a task run in this process: a helper process imports GX at once
-    (on the other core) and validates the task's wards (:func:`~audit_toolkit.quality.batch.validate_wards`,
-    as :func:`~audit_toolkit.audit.batch_quality` does here) while this process loads and checks them.
-
-    Any trouble with the helper (cannot start, dies, raises) returns None: the caller validates
-    here instead, which gives the same result or the proper error.
-    """
-
-    def __init__(self) -> None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._pool: Any = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-        self._pool.submit(_gx_warm)
-        self._future: Any = None
-
-    @classmethod
-    def start(cls) -> _GXSide | None:
-        """A started helper, or None where this process may not start one (a daemonic worker)."""
-        from audit_toolkit.quality.process import side_process_allowed
-
-        if not side_process_allowed():
-            return None
-        try:
-            return cls()
-        except (OSError, RuntimeError):
-            return None
-
-    def submit(self, wards: Sequence[Any], lang: str, expectations: str | None) -> None:
-        """Send the loaded wards' tables (a table over the row limit goes as its length only)."""
-        import pandas as pd
-
-        from audit_toolkit.quality.results import MAX_ROWS
-
-        tables = {
-            str(i): {
-                name: (pd.DataFrame(index=pd.RangeIndex(len(frame))) if len(frame) > MAX_ROWS else frame)
-                for name, frame in ward.tables.items()
-            }
-            for i, ward in enumerate(wards)
-        }
-        try:
-            self._future = self._pool.submit(_gx_validate, tables, lang, expectations)
-        except RuntimeError:  # the helper died already
-            self._future = None
-
-    def result(self, idle: Callable[[], None]) -> dict[int, Any] | None:
-        """Ward index → its quality result; None when the helper failed. ``idle`` runs first
-        while the helper is still busy (a head start; its errors are ignored)."""
-        found = None
-        if self._future is not None:
-            if not self._future.done():
-                try:
-                    idle()
-                except Exception:  # noqa: BLE001 - only a head start
-                    pass
-            try:
-                found = self._future.result()
-            except Exception:  # noqa: BLE001 - a dead helper: validate here
-                found = None
-        self.close()
-        return None if found is None else {int(k): v for k, v in found.items()}
-
-    def close(self) -> None:
-        """Stop the helper (idempotent)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-
-def _gx_warm() -> None:
-    """The helper's first job: GX's import (lighter, as in every process of ours)."""
-    from audit_toolkit.startup import prepare_gx_import
-
-    prepare_gx_import()
-    import great_expectations  # noqa: F401
-
-    from audit_toolkit.quality import batch  # noqa: F401
-
-
-def _gx_validate(tables: dict[str, Any], lang: str, expectations: str | None) -> dict[str, Any] | None:
-    """:func:`~audit_toolkit.quality.batch.validate_wards` in the helper (None on any error)."""
-    from audit_toolkit.quality.batch import validate_wards
-
-    try:
-        return validate_wards(tables, suites_dir=Path(expectations) if expectations else None, lang=lang)
-    except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
-        return None
-
-
 def audit_wards(task: WardTask, *, quality_side: bool = False) -> list[WardOutcome]:
     """Audit the wards of ``task`` (the per-task function of every engine; importable by workers).
 
@@ -229,7 +139,9 @@ def audit_wards(task: WardTask, *, quality_side: bool = False) -> list[WardOutco
     ``quality_side``: validate in a helper process that imports GX while this one loads and
     checks the wards (for a task run in the caller's process; same result).
     """
-    side = _GXSide.start() if task.quality and quality_side and task.paths else None
+    from audit_toolkit.quality.process import WardsSide
+
+    side = WardsSide.start() if task.quality and quality_side and task.paths else None
     try:
         return _audit_wards(task, side)
     finally:
@@ -237,7 +149,7 @@ def audit_wards(task: WardTask, *, quality_side: bool = False) -> list[WardOutco
             side.close()
 
 
-def _audit_wards(task: WardTask, side: _GXSide | None) -> list[WardOutcome]:
+def _audit_wards(task: WardTask, side: WardsSide | None) -> list[WardOutcome]:
     from audit_toolkit.audit import (
         batch_quality,
         check_loaded,
@@ -284,7 +196,7 @@ def _audit_wards(task: WardTask, side: _GXSide | None) -> list[WardOutcome]:
     checked: dict[int, Any] = {}
     if task.quality:
         if side is not None and wards:
-            side.submit(wards, task.lang, task.expectations)
+            side.submit([w.tables for w in wards], task.lang, task.expectations)
         else:
             checked = batch_quality(wards, task.lang, task.expectations)
     extra = tuple(Path(f) for f in task.rules_extra)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import logging
 import os
 import re
 import sys
@@ -166,7 +167,9 @@ def _start_warm_export() -> threading.Thread:
         try:
             _warm_export()
         except Exception:  # noqa: BLE001 - only a head start: export_html does it all again if needed
-            pass
+            logging.getLogger(__name__).debug(
+                "warming the HTML export failed; it is done again", exc_info=True
+            )
 
     thread = threading.Thread(target=warm, name="warm-nbconvert", daemon=True)
     thread.start()

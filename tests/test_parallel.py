@@ -22,6 +22,7 @@ from audit_toolkit.audit import run_batch
 from audit_toolkit.batch import WardTask, audit_wards, chunk_size, slim_result
 from audit_toolkit.cli import main
 from audit_toolkit.io import discover_wards
+from audit_toolkit.quality.process import WardsSide
 from audit_toolkit.report import write_batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,7 +220,7 @@ def test_gx_in_a_helper_process_gives_the_findings_and_quality_of_one_process(
     here = audit_wards(task)
     beside = audit_wards(task, quality_side=True)
     # A helper that cannot validate (here: it returns nothing) leaves GX to this process.
-    monkeypatch.setattr(batch_module._GXSide, "result", lambda self, idle: None)
+    monkeypatch.setattr(WardsSide, "result", lambda self, idle=None: None)
     fallback = audit_wards(task, quality_side=True)
     for runs in zip(here, beside, fallback, strict=True):
         results = [o.result for o in runs]

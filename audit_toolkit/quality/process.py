@@ -16,15 +16,18 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["QualitySide", "side_process_allowed"]
+__all__ = ["QualitySide", "WardsSide", "side_process_allowed"]
+
+_LOG = logging.getLogger(__name__)
 
 
 def side_process_allowed() -> bool:
@@ -41,7 +44,50 @@ def _warm() -> None:
     prepare_gx_import()
     import great_expectations  # noqa: F401
 
-    from audit_toolkit.quality import results  # noqa: F401
+    from audit_toolkit.quality import batch, results  # noqa: F401
+
+
+def _start_pool() -> ProcessPoolExecutor | None:
+    """A one-process pool already importing GX, or None where no helper can start."""
+    if not side_process_allowed():
+        return None
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        pool.submit(_warm)
+    except (OSError, RuntimeError):
+        return None
+    return pool
+
+
+def _head_start(idle: Callable[[], None] | None, future: Future[Any] | None) -> None:
+    """Run ``idle`` while ``future`` is still busy; its errors are only logged (redone later)."""
+    if idle is None or future is None or future.done():
+        return
+    try:
+        idle()
+    except Exception:  # noqa: BLE001 - only a head start: the caller does the same work again
+        _LOG.debug("head start while GX validates failed; the work is redone later", exc_info=True)
+
+
+def _answer(future: Future[Any] | None) -> Any:
+    """The helper's answer, or None when it failed (died, raised, or could not be asked)."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - a dead helper: the caller validates in its own process
+        return None
+
+
+def _sent(tables: Mapping[str, pd.DataFrame], exp: str | None) -> Mapping[str, pd.DataFrame]:
+    """What the helper is sent of a ward: the columns the validation reads (pickled here)."""
+    from audit_toolkit.errors import AuditToolkitError
+    from audit_toolkit.quality.results import read_by_validation
+
+    try:
+        return read_by_validation(tables, suites_dir=Path(exp) if exp else None)
+    except AuditToolkitError:  # a malformed suite: the helper fails, this process says why
+        return dict(tables)
 
 
 def _validate(tables: Mapping[str, pd.DataFrame], lang: str, expectations: str | None) -> Any:
@@ -64,22 +110,12 @@ class QualitySide:
     @classmethod
     def start(cls) -> QualitySide:
         """Start the helper and its GX import; a helper that cannot start leaves GX to this process."""
-        if not side_process_allowed():
-            return cls(None)
-        try:
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-            pool.submit(_warm)
-        except (OSError, RuntimeError):
-            return cls(None)
-        return cls(pool)
+        return cls(_start_pool())
 
     def submit(
         self, tables: Mapping[str, pd.DataFrame], *, lang: str, expectations: str | Path | None
     ) -> None:
         """Send the ward's typed tables to the helper (it validates after its GX import)."""
-        from audit_toolkit.errors import AuditToolkitError
-        from audit_toolkit.quality.results import read_by_validation
-
         exp = str(expectations) if expectations else None
         self._args = (tables, lang, exp)
         if self._pool is None:
@@ -87,11 +123,7 @@ class QualitySide:
         # Only what the validation reads: pickling happens here, on the audit's side (a table over
         # the limit is only counted: its length, not a million residents).
         try:
-            sent = read_by_validation(tables, suites_dir=Path(exp) if exp else None)
-        except AuditToolkitError:  # a malformed suite: the helper fails, this process says why
-            sent = dict(tables)
-        try:
-            self._future = self._pool.submit(_validate, sent, lang, exp)
+            self._future = self._pool.submit(_validate, _sent(tables, exp), lang, exp)
         except RuntimeError:  # the helper died already
             self._future = None
 
@@ -101,17 +133,8 @@ class QualitySide:
         ``idle``: work worth doing while the helper is still busy (e.g. imports the caller needs
         next), called once before waiting; an error in it is ignored (its work is redone later).
         """
-        found = None
-        if idle is not None and self._future is not None and not self._future.done():
-            try:
-                idle()
-            except Exception:  # noqa: BLE001 - only a head start: the caller does it again if needed
-                pass
-        if self._future is not None:
-            try:
-                found = self._future.result()
-            except Exception:  # noqa: BLE001 - a dead helper: validate here
-                found = None
+        _head_start(idle, self._future)
+        found = _answer(self._future)
         self.close()
         if found is None and self._args is not None:
             tables, lang, exp = self._args
@@ -119,6 +142,63 @@ class QualitySide:
 
             found = validate_tables(tables, lang=lang, suites_dir=Path(exp) if exp else None)
         return found
+
+    def close(self) -> None:
+        """Stop the helper (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _validate_wards(
+    wards: Mapping[str, Mapping[str, pd.DataFrame]], lang: str, expectations: str | None
+) -> dict[str, Any] | None:
+    """:func:`~audit_toolkit.quality.batch.validate_wards` in the helper (None on any error)."""
+    from audit_toolkit.quality.batch import validate_wards
+
+    try:
+        return validate_wards(wards, suites_dir=Path(expectations) if expectations else None, lang=lang)
+    except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
+        return None
+
+
+class WardsSide:
+    """One helper process validating the wards of a batch task run in the caller's process (one GX
+    pass per table, :func:`~audit_toolkit.quality.batch.validate_wards`) while they load and are
+    checked. Any trouble with the helper makes :meth:`result` None: the caller then validates in
+    its own process, which gives the same result or the proper error.
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self._pool: ProcessPoolExecutor | None = pool
+        self._future: Future[Any] | None = None
+
+    @classmethod
+    def start(cls) -> WardsSide | None:
+        """A started helper, or None where this process may not start one (a daemonic worker)."""
+        pool = _start_pool()
+        return None if pool is None else cls(pool)
+
+    def submit(
+        self, wards: Sequence[Mapping[str, pd.DataFrame]], lang: str, expectations: str | Path | None
+    ) -> None:
+        """Send each ward's tables, cut to what the validation reads (as :class:`QualitySide`)."""
+        if self._pool is None:
+            return
+        exp = str(expectations) if expectations else None
+        sent = {str(i): _sent(tables, exp) for i, tables in enumerate(wards)}
+        try:
+            self._future = self._pool.submit(_validate_wards, sent, lang, exp)
+        except RuntimeError:  # the helper died already
+            self._future = None
+
+    def result(self, idle: Callable[[], None] | None = None) -> dict[int, Any] | None:
+        """Ward index → its quality result; None when the helper failed. ``idle`` runs first while
+        the helper is still busy (a head start)."""
+        _head_start(idle, self._future)
+        found = _answer(self._future)
+        self.close()
+        return None if found is None else {int(k): v for k, v in found.items()}
 
     def close(self) -> None:
         """Stop the helper (idempotent)."""
