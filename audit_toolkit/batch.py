@@ -110,9 +110,9 @@ def _init_worker(queue: Any) -> None:
     _PROGRESS = queue
     # As the CLI does for itself (cli._skip_slow_optional_imports): GX's import without what the
     # audit never uses (jsonschema's IRI grammar; scipy.stats and altair deferred to first use).
-    from audit_toolkit.startup import prepare_gx_import
+    from audit_toolkit.startup import prepare_process
 
-    prepare_gx_import()
+    prepare_process()
 
 
 def _tick(path: str) -> None:

@@ -347,11 +347,11 @@ def _skip_slow_optional_imports() -> None:
     GX's ≈ 6 s import; and ``scipy.stats`` and altair themselves, for one expectation the suites
     do not use (deferred to their first use: :mod:`audit_toolkit.startup`). Done here and not in
     the library, which must not change a user's interpreter; a process that already imported the
-    packages keeps them.
+    packages keeps them. The allocator is tuned too (:func:`audit_toolkit.startup.tune_allocator`).
     """
-    from audit_toolkit.startup import prepare_gx_import
+    from audit_toolkit.startup import prepare_process
 
-    prepare_gx_import()
+    prepare_process()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

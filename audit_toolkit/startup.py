@@ -1,4 +1,5 @@
-"""Start-up of the toolkit's own processes (CLI, pool workers, GX helper): a lighter GX import.
+"""Start-up of the toolkit's own processes (CLI, pool workers, GX helper): a lighter GX import, and
+an allocator that gives freed memory back (:func:`tune_allocator`).
 
 ``import great_expectations`` costs 3–5 s of CPU, about half of it in modules the audit's suites
 never run: jsonschema's optional IRI grammar (``rfc3987_syntax``, compiled on import) and, through
@@ -19,13 +20,23 @@ Example:
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib
 import importlib.util
 import sys
 import types
 from typing import Any
 
-__all__ = ["DEFERRED", "DeferredModule", "defer_import", "prepare_gx_import"]
+__all__ = [
+    "DEFERRED",
+    "MMAP_THRESHOLD",
+    "DeferredModule",
+    "defer_import",
+    "prepare_gx_import",
+    "prepare_process",
+    "tune_allocator",
+]
 
 #: Modules GX imports at start-up but uses only in expectations the audit's suites do not run.
 DEFERRED = ("scipy.stats", "altair")
@@ -77,3 +88,42 @@ def prepare_gx_import() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     for name in DEFERRED:
         defer_import(name)
+
+
+#: Blocks from this size up are mapped on their own and unmapped when freed (glibc ``M_MMAP_THRESHOLD``).
+MMAP_THRESHOLD = 1 << 20
+#: Free memory at the top of the heap beyond this is given back to the system (``M_TRIM_THRESHOLD``).
+TRIM_THRESHOLD = 32 << 20
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def tune_allocator() -> bool:
+    """Make glibc's ``malloc`` return the big temporary arrays of an audit to the system.
+
+    numpy's arrays are ``malloc``-ed. glibc maps a large block on its own and unmaps it when freed,
+    but after the first such free it raises its threshold up to 32 MB, and from then on keeps
+    freed blocks of a province's column size (8 MB) in the heap, where they stay in the process's
+    memory long after the check that made them: a province audit held ≈ 0.5 GB more than it used.
+    A fixed threshold (``mallopt``, as ``MALLOC_MMAP_THRESHOLD_`` would set it at start-up) keeps
+    the behaviour of the first block for all; below 1 MiB nothing changes. Measured on the
+    province: the peak of the audit process ≈ 1.9 → 1.4 GB, the same CPU time.
+
+    Only in processes the toolkit owns (CLI, pool workers, GX helper); a no-op (False) where the C
+    library is not glibc (macOS, Windows, musl).
+    """
+    name = ctypes.util.find_library("c")
+    if not sys.platform.startswith("linux") or name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def prepare_process() -> None:
+    """Start-up of a process the toolkit owns: :func:`prepare_gx_import` and :func:`tune_allocator`."""
+    prepare_gx_import()
+    tune_allocator()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ import pytest
 from audit_toolkit.audit import run_audit
 from audit_toolkit.errors import RuleError
 from audit_toolkit.io import load_ward
+from audit_toolkit.quality import validate_tables
 from audit_toolkit.quality.process import QualitySide, side_process_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +60,6 @@ def test_helper_result_is_the_validation_of_the_submitted_tables() -> None:
     tables = load_ward(WARD).tables
     side = QualitySide.start()
     side.submit(tables, lang="vi", expectations=None)
-    from audit_toolkit.quality import validate_tables
-
     got, want = side.result(), validate_tables(tables, lang="vi")
     pd.testing.assert_frame_equal(got.summary, want.summary)
     side.close()  # idempotent after result()
@@ -74,24 +75,72 @@ def test_no_helper_inside_a_daemonic_worker() -> None:
         assert pool.apply(side_process_allowed) is False
 
 
-def test_idle_work_runs_while_the_helper_is_busy_and_cannot_break_the_result() -> None:
-    from concurrent.futures import Future
+class HeldExecutor(Executor):
+    """Runs nothing until told: a stand-in for the helper whose work finishes when the test says."""
 
+    def __init__(self, *, fail: str | None = None) -> None:
+        self.held: list[tuple[Future[Any], Any, tuple[Any, ...]]] = []
+        self.fail = fail
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self.held.append((future, fn, args))
+        return future
+
+    def finish(self) -> None:
+        for future, fn, args in self.held:
+            if future.done():
+                continue
+            if args[0] == self.fail:  # that table's call dies in the helper
+                future.set_exception(RuntimeError("helper died"))
+            else:
+                future.set_result(fn(*args))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.finish()
+
+
+def test_tables_are_sent_one_at_a_time_and_joined_as_validated_here() -> None:
+    tables = load_ward(WARD).tables
+    helper = HeldExecutor()
+    side = QualitySide(helper)  # type: ignore[arg-type]
+    side.submit(tables, lang="en", expectations=None)
+    assert [args[0] for _, _, args in helper.held] == list(tables)  # one call per table, names first
+    helper.finish()
+    got, want = side.result(), validate_tables(tables, lang="en")
+    for attr in ("summary", "failures", "finding_rows"):
+        pd.testing.assert_frame_equal(getattr(got, attr), getattr(want, attr))
+    assert got.skipped == want.skipped
+    assert len(want.failures) > 0
+
+
+def test_a_table_the_helper_fails_on_is_validated_here() -> None:
+    tables = load_ward(WARD).tables
+    helper = HeldExecutor(fail="payments")
+    side = QualitySide(helper)  # type: ignore[arg-type]
+    side.submit(tables, lang="vi", expectations=None)
+    helper.finish()
+    pd.testing.assert_frame_equal(side.result().failures, validate_tables(tables, lang="vi").failures)
+
+
+def test_idle_work_runs_while_the_helper_is_busy_and_cannot_break_the_result() -> None:
+    tables = load_ward(WARD).tables
+    want = validate_tables(tables, lang="vi")
     calls: list[str] = []
-    busy: Future[object] = Future()
-    side = QualitySide(None)
-    side._future = busy
+    helper = HeldExecutor()
+    side = QualitySide(helper)  # type: ignore[arg-type]
+    side.submit(tables, lang="vi", expectations=None)
 
     def idle() -> None:
         calls.append("idle")
-        busy.set_result("validated")  # the helper finishes meanwhile
+        helper.finish()  # the helper finishes meanwhile
         raise RuntimeError("a failed head start is ignored")
 
-    assert side.result(idle=idle) == "validated"
+    pd.testing.assert_frame_equal(side.result(idle=idle).summary, want.summary)
     assert calls == ["idle"]
-    done: Future[object] = Future()
-    done.set_result("ready")
-    side = QualitySide(None)
-    side._future = done
-    assert side.result(idle=lambda: calls.append("late")) == "ready"
+    helper = HeldExecutor()
+    side = QualitySide(helper)  # type: ignore[arg-type]
+    side.submit(tables, lang="vi", expectations=None)
+    helper.finish()
+    pd.testing.assert_frame_equal(side.result(idle=lambda: calls.append("late")).summary, want.summary)
     assert calls == ["idle"]  # nothing to wait for: no idle work

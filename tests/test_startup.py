@@ -60,3 +60,32 @@ def test_gx_imports_and_validates_without_scipy_stats_or_altair() -> None:
     ).stdout.split("\n")
     assert out[0] == "False False"  # the suites never needed them
     assert out[1] == "0.0"  # and they still work when used
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator (a no-op elsewhere)")
+def test_tuned_allocator_gives_freed_big_arrays_back() -> None:
+    # After one big block is freed, glibc's default keeps later blocks of that size in its heap
+    # (a province's 8 MB columns stayed in the process after the check that made them).
+    probe = """
+import os, sys, numpy as np
+from audit_toolkit.startup import tune_allocator
+tuned = sys.argv[1] == "tuned"
+if tuned:
+    assert tune_allocator() is True
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+np.ones(2 << 20)  # a 16 MB block mapped and freed: glibc raises its threshold (untuned)
+before = rss()
+kept = [np.ones(1 << 20) for _ in range(40)]  # 320 MB
+del kept[:-1]  # the last one, highest in the heap, keeps it from shrinking (untuned)
+print((rss() - before) // (1 << 20))
+"""
+    grown = {
+        how: int(
+            subprocess.run(
+                [sys.executable, "-c", probe, how], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for how in ("tuned", "default")
+    }
+    assert grown["tuned"] < 40  # the 39 freed arrays are gone
+    assert grown["default"] > 200  # and they would have stayed: the test would see a regression

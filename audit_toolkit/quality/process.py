@@ -39,9 +39,9 @@ def _warm() -> None:
     """Import GX in the helper as soon as it starts."""
     # The helper is our own process: GX's import without what the audit never uses (as the CLI
     # does; see cli._skip_slow_optional_imports and audit_toolkit.startup).
-    from audit_toolkit.startup import prepare_gx_import
+    from audit_toolkit.startup import prepare_process
 
-    prepare_gx_import()
+    prepare_process()
     import great_expectations  # noqa: F401
 
     from audit_toolkit.quality import batch, results  # noqa: F401
@@ -90,21 +90,30 @@ def _sent(tables: Mapping[str, pd.DataFrame], exp: str | None) -> Mapping[str, p
         return dict(tables)
 
 
-def _validate(tables: Mapping[str, pd.DataFrame], lang: str, expectations: str | None) -> Any:
-    from audit_toolkit.quality.results import validate_tables
+def _validate_table(table: str, frame: pd.DataFrame, lang: str, expectations: str | None) -> Any:
+    """One table's :class:`~audit_toolkit.quality.results.TablePart`, in the helper (None on any error)."""
+    from audit_toolkit.quality.results import table_part
+    from audit_toolkit.quality.suites import find_suites_dir, load_suites
 
     try:
-        return validate_tables(tables, lang=lang, suites_dir=Path(expectations) if expectations else None)
+        folder = find_suites_dir(Path(expectations) if expectations else None)
+        suites = load_suites(folder) if folder is not None else {}
+        return table_part(table, frame, suites, folder, lang=lang)
     except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
         return None
 
 
 class QualitySide:
-    """One helper process validating one ward (see the module docstring)."""
+    """One helper process validating one ward (see the module docstring).
+
+    The tables are sent one at a time, each as its own call, and the helper validates each as it
+    comes: neither process ever holds the pickled copy of a whole province at once (its residents
+    alone are ≈ 150 MB pickled), only of the table in flight.
+    """
 
     def __init__(self, pool: ProcessPoolExecutor | None) -> None:
         self._pool = pool
-        self._future: Future[Any] | None = None
+        self._futures: list[Future[Any]] | None = None
         self._args: tuple[Mapping[str, pd.DataFrame], str, str | None] | None = None
 
     @classmethod
@@ -123,9 +132,12 @@ class QualitySide:
         # Only what the validation reads: pickling happens here, on the audit's side (a table over
         # the limit is only counted: its length, not a million residents).
         try:
-            self._future = self._pool.submit(_validate, _sent(tables, exp), lang, exp)
+            sent = _sent(tables, exp)
+            self._futures = [
+                self._pool.submit(_validate_table, table, sent[table], lang, exp) for table in sent
+            ]
         except RuntimeError:  # the helper died already
-            self._future = None
+            self._futures = None
 
     def result(self, *, idle: Callable[[], None] | None = None) -> Any:
         """The :class:`~audit_toolkit.quality.results.QualityResult` (validated here if the helper failed).
@@ -133,15 +145,21 @@ class QualitySide:
         ``idle``: work worth doing while the helper is still busy (e.g. imports the caller needs
         next), called once before waiting; an error in it is ignored (its work is redone later).
         """
-        _head_start(idle, self._future)
-        found = _answer(self._future)
+        futures = self._futures or []
+        _head_start(idle, futures[-1] if futures else None)
+        parts = [_answer(future) for future in futures]
         self.close()
-        if found is None and self._args is not None:
-            tables, lang, exp = self._args
-            from audit_toolkit.quality.results import validate_tables
+        if self._args is None:
+            return None
+        tables, lang, exp = self._args
+        from audit_toolkit.quality.results import combine, validate_tables
+        from audit_toolkit.quality.suites import find_suites_dir
 
-            found = validate_tables(tables, lang=lang, suites_dir=Path(exp) if exp else None)
-        return found
+        if not futures or any(part is None for part in parts):
+            return validate_tables(tables, lang=lang, suites_dir=Path(exp) if exp else None)
+        folder = find_suites_dir(Path(exp) if exp else None)
+        # The helper's own validation time (as validate_tables measures it there), not its GX import.
+        return combine(parts, folder, lang=lang, seconds=sum(part.seconds for part in parts))
 
     def close(self) -> None:
         """Stop the helper (idempotent)."""

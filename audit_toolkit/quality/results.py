@@ -9,7 +9,7 @@ that carry a ``check_id`` (:meth:`QualityResult.raw_findings`). :func:`assemble`
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,11 @@ __all__ = [
     "MAX_ROWS",
     "SUMMARY_COLUMNS",
     "QualityResult",
+    "TablePart",
     "assemble",
+    "combine",
     "read_by_validation",
+    "table_part",
     "too_many_rows",
     "validate_tables",
 ]
@@ -388,6 +391,84 @@ def too_many_rows(frame: pd.DataFrame, max_rows: int) -> bool:
     return len(frame) > max_rows
 
 
+@dataclass
+class TablePart:
+    """What the suites say of one table: its summary rows, failures and finding rows, or why it was
+    not validated (``skipped``). Parts of one ward's tables, made anywhere (this process, the GX
+    helper, a batch pass), are joined by :func:`combine`."""
+
+    table: str
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    failures: pd.DataFrame | None = None
+    finding_rows: pd.DataFrame | None = None
+    skipped: str | None = None
+    seconds: float = 0.0
+
+
+def table_part(
+    table: str,
+    frame: pd.DataFrame,
+    suites: Mapping[str, Suite],
+    folder: Path | None,
+    *,
+    lang: str,
+    max_rows: int = MAX_ROWS,
+    outcomes: Mapping[int, Outcome] | None = None,
+) -> TablePart:
+    """Validate one table (or take GX's ``outcomes`` for it from a batch pass) into a :class:`TablePart`."""
+    started = time.perf_counter()
+    suite = suites.get(table)
+    if suite is None:
+        if folder is None:
+            reason = t("quality.skipped.no_folder", lang, variable=ENV_VAR)
+        else:
+            reason = t("quality.skipped.no_suite", lang, file=f"{table}.json", folder=str(folder))
+        return TablePart(table, skipped=reason)
+    if too_many_rows(frame, max_rows):
+        reason = t(
+            "quality.skipped.too_many_rows",
+            lang,
+            table=table,
+            rows=_fmt_count(len(frame), lang),
+            max_rows=_fmt_count(max_rows, lang),
+        )
+        return TablePart(table, summary=_not_validated(suite, reason, lang), skipped=reason)
+    with quiet():
+        rows, fails, found = _validate_one(suite, frame, lang, outcomes)
+    return TablePart(table, rows, fails, found, seconds=time.perf_counter() - started)
+
+
+def combine(parts: Iterable[TablePart], folder: Path | None, *, lang: str, seconds: float) -> QualityResult:
+    """One ward's :class:`QualityResult` from the parts of its tables, in the contract's table order."""
+    summary: list[dict[str, Any]] = []
+    failures: list[pd.DataFrame] = []
+    finding_rows: list[pd.DataFrame] = []
+    skipped: dict[str, str] = {}
+    for part in sorted(
+        parts, key=lambda p: (TABLES.index(p.table) if p.table in TABLES else len(TABLES), p.table)
+    ):
+        if part.skipped is not None:
+            skipped[part.table] = part.skipped
+        summary.extend(part.summary)
+        if part.failures is not None and len(part.failures):
+            failures.append(part.failures)
+        if part.finding_rows is not None and len(part.finding_rows):
+            finding_rows.append(part.finding_rows)
+    summary_frame = pd.DataFrame(summary, columns=SUMMARY_COLUMNS)
+    summary_frame = summary_frame.astype(
+        {"rule": "int64", "evaluated": "int64", "unexpected": "int64", "success": "boolean"}
+    )
+    return QualityResult(
+        summary=summary_frame,
+        failures=pd.concat(failures, ignore_index=True) if failures else _empty_failures(),
+        skipped=skipped,
+        suites_dir=folder,
+        lang=lang,
+        seconds=seconds,
+        finding_rows=pd.concat(finding_rows, ignore_index=True) if finding_rows else pd.DataFrame(),
+    )
+
+
 def assemble(
     tables: Mapping[str, pd.DataFrame],
     suites: Mapping[str, Suite],
@@ -400,49 +481,12 @@ def assemble(
     seconds: float | None = None,
 ) -> QualityResult:
     """The :class:`QualityResult` of one ward; ``outcomes`` (table → rule → outcome) come from a batch pass."""
-    summary: list[dict[str, Any]] = []
-    failures: list[pd.DataFrame] = []
-    finding_rows: list[pd.DataFrame] = []
-    skipped: dict[str, str] = {}
-    for table in sorted(
-        tables, key=lambda name: (TABLES.index(name) if name in TABLES else len(TABLES), name)
-    ):
-        frame = tables[table]
-        suite = suites.get(table)
-        if suite is None:
-            if folder is None:
-                skipped[table] = t("quality.skipped.no_folder", lang, variable=ENV_VAR)
-            else:
-                skipped[table] = t("quality.skipped.no_suite", lang, file=f"{table}.json", folder=str(folder))
-            continue
-        if too_many_rows(frame, max_rows):
-            reason = t(
-                "quality.skipped.too_many_rows",
-                lang,
-                table=table,
-                rows=_fmt_count(len(frame), lang),
-                max_rows=_fmt_count(max_rows, lang),
-            )
-            skipped[table] = reason
-            summary.extend(_not_validated(suite, reason, lang))
-            continue
-        with quiet():
-            rows, fails, found = _validate_one(suite, frame, lang, (outcomes or {}).get(table))
-        summary.extend(rows)
-        if len(fails):
-            failures.append(fails)
-        if len(found):
-            finding_rows.append(found)
-    summary_frame = pd.DataFrame(summary, columns=SUMMARY_COLUMNS)
-    summary_frame = summary_frame.astype(
-        {"rule": "int64", "evaluated": "int64", "unexpected": "int64", "success": "boolean"}
-    )
-    return QualityResult(
-        summary=summary_frame,
-        failures=pd.concat(failures, ignore_index=True) if failures else _empty_failures(),
-        skipped=skipped,
-        suites_dir=folder,
-        lang=lang,
-        seconds=time.perf_counter() - started if seconds is None else seconds,
-        finding_rows=pd.concat(finding_rows, ignore_index=True) if finding_rows else pd.DataFrame(),
+    parts = [
+        table_part(
+            table, frame, suites, folder, lang=lang, max_rows=max_rows, outcomes=(outcomes or {}).get(table)
+        )
+        for table, frame in tables.items()
+    ]
+    return combine(
+        parts, folder, lang=lang, seconds=time.perf_counter() - started if seconds is None else seconds
     )
