@@ -454,7 +454,57 @@ def _could_match(a: _People, b: _People) -> np.ndarray:
     """Rows of ``a`` whose ID or name key appears in ``b`` (a superset of the rows that can pair)."""
     hit = text_isin(a.ids, b.ids)
     if a.names is not None and b.names is not None:
-        hit |= text_isin(a.names, b.names)
+        hit |= (
+            _name_birth_isin(a, b)
+            if a.date is not None and b.date is not None
+            else text_isin(a.names, b.names)
+        )
+    return hit
+
+
+def _name_birth_isin(a: _People, b: _People) -> np.ndarray:
+    """Rows of ``a`` that the name rule of :func:`_match` can pair with a row of ``b``.
+
+    That rule pairs equal name keys with equal birth dates, or equal birth years when either date
+    is year-only. Common names make a name key alone match most of a million-row register; with
+    the birth date, the rows left are few. One Arrow lookup into ``b``'s distinct names, then
+    integer codes of (name, day) and (name, year).
+    """
+    assert a.names is not None and b.names is not None and a.date is not None and b.date is not None
+    assert a.yo is not None and b.yo is not None
+    # The smaller side's distinct names: a name the other side lacks can pair with nothing anyway.
+    names = pc.unique((a.names if len(a.names) < len(b.names) else b.names).drop_null())
+
+    def codes(people: _People, rows: np.ndarray | slice, unit: str) -> np.ndarray:
+        """(name, day) or (name, year) codes of ``rows``; ``-1`` without a known name or a date."""
+        assert people.names is not None and people.date is not None
+        at = pc.index_in(
+            people.names if isinstance(rows, slice) else people.names.take(rows), value_set=names
+        )
+        pos = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        # Each distinct date converted once (a calendar conversion per row costs more than a hash).
+        at_date, dates = pd.factorize(people.date[rows], use_na_sentinel=True)
+        # datetime64[ns] spans 1677–2262: days and years since 1970 fit these offsets and widths.
+        offset, width = (200_000, 400_000) if unit == "D" else (1_000, 4_096)
+        when = np.append(
+            np.asarray(dates, dtype="datetime64[ns]").astype(f"datetime64[{unit}]").astype(np.int64), 0
+        )
+        return np.where((pos >= 0) & (at_date >= 0), pos * width + when[at_date] + offset, -1)
+
+    def isin(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        keys = keys[keys >= 0]
+        if not len(keys) or not len(values):
+            return np.zeros(len(values), dtype=bool)
+        hit = pc.is_in(pa.array(values), value_set=pc.unique(pa.array(keys)))
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+    everything = slice(None)
+    year_a, year_b = codes(a, everything, "Y"), codes(b, everything, "Y")
+    # Equal days imply equal years: only rows with a name and year in ``b`` need the finer tests.
+    near = np.flatnonzero(isin(year_a, year_b))
+    day_b = codes(b, np.flatnonzero(year_b >= 0), "D")
+    hit = np.zeros(len(year_a), dtype=bool)
+    hit[near] = a.yo[near] | isin(year_a[near], year_b[b.yo]) | isin(codes(a, near, "D"), day_b)
     return hit
 
 

@@ -127,9 +127,10 @@ def _compare_names(prep: Prepared, a: np.ndarray, b: np.ndarray, cut: Cutoffs) -
         _on(prep, todo, FAR, OSA.distance, "name", a, "name", b),
         _on(prep, todo, FAR, OSA.distance, "sorted", a, "sorted", b),
     )
-    token_set = _on(prep, todo, 0.0, fuzz.token_set_ratio, "name", a, "name", b)
     shorter = np.minimum(prep.n_tokens[a], prep.n_tokens[b])
     differ_count = prep.n_tokens[a] != prep.n_tokens[b]
+    # Read only where the token counts differ (a dropped middle name, a partial name).
+    token_set = _on(prep, todo & differ_count, 0.0, fuzz.token_set_ratio, "name", a, "name", b)
     same_given = prep.code["last"][a] == prep.code["last"][b]
     dropped = todo & (token_set >= 100) & differ_count & (shorter >= 2) & same_given
     typo1 = todo & ~dropped & (osa <= cut.name_typo1_edits)

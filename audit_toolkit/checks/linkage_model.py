@@ -30,8 +30,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import yaml
 
+from audit_toolkit.checks.common import arrow_text
 from audit_toolkit.errors import RuleError
 from audit_toolkit.normalize import fold_series
 
@@ -290,6 +292,24 @@ def _share(values: np.ndarray) -> np.ndarray:
     return share
 
 
+def _text_ranks(values: pd.Series) -> np.ndarray:
+    """Per value, its rank among the distinct ``str(value)`` (numpy's string order, equal texts tie).
+
+    Sorting by these ranks orders rows exactly as sorting by ``values.astype(str)`` does, without
+    a numpy string array per column: Arrow ranks a text column (UTF-8 byte order is code-point
+    order, numpy's), other columns are ranked on their distinct values.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and not values.isna().any():
+        text = arrow_text(values)
+        # numpy ignores trailing NULs ("a\0" == "a"); Arrow does not: such rare values go the long way.
+        if not pc.any(pc.ends_with(text, "\0")).as_py():
+            return np.asarray(pc.rank(text, sort_keys="ascending", tiebreaker="dense"), dtype=np.int64)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    texts = np.asarray(uniques, dtype=object).astype(str)
+    ranks: np.ndarray = np.searchsorted(np.unique(texts), texts)[codes]
+    return ranks
+
+
 def prepare(lines: pd.DataFrame) -> Prepared:
     """Derive the comparison inputs of each line, sorted into a canonical (content) order.
 
@@ -321,7 +341,7 @@ def prepare(lines: pd.DataFrame) -> Prepared:
             "t": lines["tiebreak"].astype("str").fillna("") if "tiebreak" in lines else "",
         }
     )
-    order = np.lexsort([canon[c].to_numpy(dtype=object).astype(str) for c in reversed(canon.columns)])
+    order = np.lexsort([_text_ranks(canon[c]) for c in reversed(canon.columns)])
     order = order.astype(np.int64)
 
     def pick(s: pd.Series) -> np.ndarray:
@@ -391,14 +411,23 @@ def prepare(lines: pd.DataFrame) -> Prepared:
 
 def _block_codes(*columns: np.ndarray) -> np.ndarray:
     """One integer code per line for the combined key (``-1`` where any part is missing)."""
+    return _combined_codes([_column_codes(col) for col in columns])
+
+
+def _column_codes(col: np.ndarray) -> tuple[np.ndarray, int]:
+    """One column's codes (``-1`` = missing) and its number of distinct values."""
+    codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _combined_codes(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """:func:`_block_codes` of columns already encoded by :func:`_column_codes`."""
     combined: np.ndarray | None = None
-    for col in columns:
-        codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
-        codes = codes.astype(np.int64)
+    for codes, distinct in columns:
         if combined is None:
             combined = codes
         else:
-            both = np.where((combined < 0) | (codes < 0), -1, combined * (len(uniques) + 1) + codes)
+            both = np.where((combined < 0) | (codes < 0), -1, combined * (distinct + 1) + codes)
             combined = np.where(both < 0, -1, pd.factorize(both)[0]).astype(np.int64)
     assert combined is not None
     return combined
@@ -453,6 +482,8 @@ BROAD = frozenset(
     {"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"}
 )
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
+#: Room for the rule number in a tagged pair code of :func:`candidate_pairs` (more than ``len(RULES)``).
+_RULE_SLOTS = 16
 
 
 def _unique(values: np.ndarray) -> np.ndarray:
@@ -494,6 +525,7 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
     day = np.where(full, prep.day, np.nan)
     month = np.where(full, prep.month, np.nan)
     dm_lo, dm_hi = np.fmin(day, month), np.fmax(day, month)
+    last2, first2 = _prefix(prep.last, 2), _prefix(prep.first, 2)
     keys = [
         (np.where(full, prep.date8, none),),
         (ends, ends2, prep.year),
@@ -501,29 +533,38 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
         (prep.initials, month, day),
         (prep.initials, prep.year, dm_lo, dm_hi),
         (prep.year, prep.household),
-        (prep.first, _prefix(prep.last, 2), prep.year),
-        (prep.last, _prefix(prep.first, 2), prep.year),
+        (prep.first, last2, prep.year),
+        (prep.last, first2, prep.year),
         (ends, ends2),
         (prep.year, prep.last),
         (prep.year, prep.address),
-        (prep.first, _prefix(prep.last, 2)),
-        (prep.last, _prefix(prep.first, 2)),
+        (prep.first, last2),
+        (prep.last, first2),
         (prep.address, prep.initials),
     ]
+    # Each column is encoded once, though several rules read it (the keys keep the arrays alive).
+    encoded: dict[int, tuple[np.ndarray, int]] = {}
+    for cols in keys:
+        for col in cols:
+            if id(col) not in encoded:
+                encoded[id(col)] = _column_codes(col)
     found = []
     for name, cols in zip(RULES, keys, strict=True):
-        codes = _block_codes(*cols)
+        codes = _combined_codes([encoded[id(col)] for col in cols])
         if name in BROAD and len(codes):
             sizes = np.bincount(codes[codes >= 0], minlength=1)
             codes = np.where((codes >= 0) & (sizes[np.clip(codes, 0, None)] > max_block), -1, codes)
         found.append(_pairs_within(codes))
-    pairs = _unique(np.concatenate(found))
-    mask = np.zeros(len(pairs), dtype=np.int64)
-    for r, codes in enumerate(found):
-        if len(codes):
-            mask[np.searchsorted(pairs, _unique(codes))] |= 1 << r
-    size = max(n, 1)
-    return (pairs // size).astype(np.int64), (pairs % size).astype(np.int64), mask
+    # One sort of every rule's pairs tagged with the rule (pair * 16 + rule; 14 rules fit 4 bits):
+    # distinct pairs, and per pair the OR of its rules' bits.
+    tagged = np.sort(np.concatenate([codes * _RULE_SLOTS + r for r, codes in enumerate(found)]))
+    pair_of = tagged // _RULE_SLOTS
+    starts = np.flatnonzero(np.concatenate(([True], pair_of[1:] != pair_of[:-1]))) if len(tagged) else tagged
+    pairs = pair_of[starts]
+    bits = np.left_shift(1, tagged % _RULE_SLOTS)
+    mask = np.bitwise_or.reduceat(bits, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+    a, b = np.divmod(pairs, max(n, 1))
+    return a.astype(np.int64), b.astype(np.int64), mask.astype(np.int64)
 
 
 def random_pairs(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
