@@ -60,8 +60,12 @@ def _digit_counts(text: np.ndarray) -> np.ndarray:
         return np.zeros((0, 10), dtype=np.int16)
     chars = np.asarray(text.astype(str))
     width = max(int(chars.dtype.itemsize // np.dtype("U1").itemsize), 1)
-    codes = chars.view(np.uint32).reshape(len(chars), width)
-    return np.stack([(codes == ord("0") + d).sum(axis=1) for d in range(10)], axis=1).astype(np.int16)
+    digit = chars.view(np.uint32).reshape(len(chars), width).astype(np.int64) - ord("0")
+    is_digit = (digit >= 0) & (digit <= 9)
+    # One count pass: cell (value, digit) of a flat (values × 10) table.
+    cell = (np.arange(len(chars), dtype=np.int64)[:, None] * 10 + digit)[is_digit]
+    counts = np.bincount(cell, minlength=len(chars) * 10).reshape(len(chars), 10)
+    return counts.astype(np.int16)
 
 
 def _within(
@@ -72,7 +76,10 @@ def _within(
     An edit changes the digit counts of a value by at most 2 in total, so pairs whose counts differ
     by more than ``2k`` are decided without rapidfuzz (most pairs of different IDs or dates).
     """
-    counts = _digit_counts(prep.text[field])
+    if field not in prep.digit_counts:
+        # Once per field and list: the candidate pairs and the random pairs read the same counts.
+        prep.digit_counts[field] = _digit_counts(prep.text[field])
+    counts = prep.digit_counts[field]
     maybe = mask.copy()
     maybe[mask] = np.abs(counts[a[mask]] - counts[b[mask]]).sum(axis=1) <= 2 * k
     return _on(prep, maybe, FAR, OSA.distance, field, a, field, b) <= k

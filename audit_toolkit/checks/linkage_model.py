@@ -23,13 +23,14 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
@@ -266,15 +267,12 @@ class Prepared:
     text: dict[str, np.ndarray]  # str arrays, "" where missing (for rapidfuzz)
     code: dict[str, np.ndarray]  # int codes, -1 where missing (fast equality)
     length: dict[str, np.ndarray]  # text lengths
+    #: Per field, how often each digit 0-9 occurs in each value (filled by the comparisons on first use).
+    digit_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _obj(s: pd.Series) -> np.ndarray:
     return np.asarray(s.astype("object").where(s.notna(), None).to_numpy(dtype=object))
-
-
-def _lengths(text: np.ndarray) -> np.ndarray:
-    """Lengths of an object array of str (no missing values)."""
-    return np.fromiter(map(len, text), dtype=np.int64, count=len(text))
 
 
 def _share(values: np.ndarray) -> np.ndarray:
@@ -290,6 +288,30 @@ def _share(values: np.ndarray) -> np.ndarray:
     ok = codes >= 0
     share[ok] = np.maximum(counts[codes[ok]] - 2, 0) / max(len(values), 1)
     return share
+
+
+def _date_texts(dates: pd.Series) -> pd.Series:
+    """``dates.dt.strftime("%Y%m%d")``, formatting each distinct date once (NaT stays missing)."""
+    at, uniques = pd.factorize(dates, use_na_sentinel=True)
+    texts = pd.Series(uniques).dt.strftime("%Y%m%d").to_numpy(dtype=object, na_value=None)
+    return pd.Series(_spread(texts, at), index=dates.index, dtype="str")
+
+
+def _spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``values[codes]`` as an object array, None where a code is ``-1`` (per-distinct results, spread back)."""
+    slots = np.concatenate([np.asarray(values, dtype=object), np.array([None], dtype=object)])
+    return slots[np.where(codes < 0, len(values), codes)]
+
+
+def _encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text (``""`` where missing), code (``-1`` where missing; first appearance order, as
+    ``pandas.factorize``) and length in characters of an object array of str / None, through Arrow."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    codes = pc.fill_null(arr.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(arr, "")
+    text = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
+    length = pc.utf8_length(filled).to_numpy(zero_copy_only=False)
+    return text, np.asarray(codes, dtype=np.int64), np.asarray(length, dtype=np.int64)
 
 
 def _text_ranks(values: pd.Series) -> np.ndarray:
@@ -323,7 +345,7 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     name = lines["name_key"].astype("str")
     date = lines["birth_date"]
     yo = lines["yo"].fillna(False).to_numpy(dtype=bool)
-    full = date.dt.strftime("%Y%m%d")
+    full = _date_texts(date)
     date8 = full.where(~lines["yo"].fillna(False).astype(bool))
     address = fold_series(lines["address"]) if n else lines["address"].astype("str")
     sex = lines["sex"].astype("str") if "sex" in lines else pd.Series(pd.NA, index=lines.index, dtype="str")
@@ -361,46 +383,50 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     initials = pd.Series(initials_u[pos], dtype=object)
     d = date.reset_index(drop=True).iloc[order].reset_index(drop=True)
     addr = pick(address)
-    digits = pd.Series(addr, dtype="str").str.replace(r"\D", "", regex=True)
-    digits = digits.where(digits != "")
+    # The digits of each distinct address once (addresses repeat: a ward has few streets).
+    at_addr, addresses = pd.factorize(addr, use_na_sentinel=True)
+    digits_u = pd.Series(addresses, dtype="str").str.replace(r"\D", "", regex=True)
+    digits = _spread(_obj(digits_u.where(digits_u != "")), at_addr)
     name_arr = _obj(names)
     date_arr = pick(date8)
+    sex_arr = pick(sex)
+    household = pick(lines["household_id"].astype("str"))
+    nid_arr = pick(nid)
+    first_arr, last_arr, sorted_arr = _obj(first), _obj(last), _obj(sorted_name)
     parts = {
         "name": name_arr,
-        "sorted": _obj(sorted_name),
-        "first": _obj(first),
-        "last": _obj(last),
+        "sorted": sorted_arr,
+        "first": first_arr,
+        "last": last_arr,
         "date8": date_arr,
-        "sex": pick(sex),
-        "household": pick(lines["household_id"].astype("str")),
+        "sex": sex_arr,
+        "household": household,
         "address": addr,
-        "digits": _obj(digits),
-        "nid": pick(nid),
+        "digits": digits,
+        "nid": nid_arr,
     }
-    text = {k: np.where(pd.isna(v), "", v).astype(object) for k, v in parts.items()}
-    code = {k: pd.factorize(v, use_na_sentinel=True)[0].astype(np.int64) for k, v in parts.items()}
-    length = {k: _lengths(v) for k, v in text.items()}
+    encoded = {k: _encode(v) for k, v in parts.items()}
     return Prepared(
-        text=text,
-        code=code,
-        length=length,
+        text={k: e[0] for k, e in encoded.items()},
+        code={k: e[1] for k, e in encoded.items()},
+        length={k: e[2] for k, e in encoded.items()},
         order=order,
         name=name_arr,
-        first=_obj(first),
-        last=_obj(last),
+        first=first_arr,
+        last=last_arr,
         n_tokens=n_tokens,
-        sorted_name=_obj(sorted_name),
+        sorted_name=sorted_arr,
         initials=_obj(initials),
         date8=date_arr,
         year=d.dt.year.to_numpy(dtype="float64", na_value=np.nan),
         month=d.dt.month.to_numpy(dtype="float64", na_value=np.nan),
         day=d.dt.day.to_numpy(dtype="float64", na_value=np.nan),
         yo=yo[order],
-        sex=pick(sex),
-        household=pick(lines["household_id"].astype("str")),
+        sex=sex_arr,
+        household=household,
         address=addr,
-        digits=_obj(digits),
-        nid=pick(nid),
+        digits=digits,
+        nid=nid_arr,
         name_tf=_share(name_arr),
         date_tf=_share(date_arr),
     )
@@ -484,14 +510,6 @@ BROAD = frozenset(
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
 #: Room for the rule number in a tagged pair code of :func:`candidate_pairs` (more than ``len(RULES)``).
 _RULE_SLOTS = 16
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort and a mask: numpy's hash-based unique is slower on int64 here)."""
-    out = np.sort(values, kind="stable")
-    if len(out):
-        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
-    return out
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
