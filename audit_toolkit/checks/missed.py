@@ -220,11 +220,18 @@ def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
     k6 = lines.loc[lines["active_asof"] & (lines["category"] == _DISABILITY_LINE)]
     people = res.loc[isin_keys(res["person_key"], latest["person_key"])]
     if len(k6):
-        covered = set(people.loc[match_candidates(people, k6)["left_idx"].unique(), "person_key"])
+        by_person = people.loc[match_candidates(people, k6)["left_idx"].unique(), "person_key"]
         latest_certs = certs.loc[latest["right_idx"].unique()]
         by_cert = match_candidates(latest_certs, k6)["left_idx"].unique()
-        covered |= set(latest.loc[latest["right_idx"].isin(by_cert), "person_key"])
-        latest = latest.loc[~isin_keys(latest["person_key"], pd.Series(list(covered), dtype=object))]
+        # Covered: matched to an active K6 line as a resident or through the certificate (text keys
+        # compared through Arrow, not a Python set built value by value).
+        covered = pd.concat(
+            [
+                by_person.astype(object),
+                latest.loc[latest["right_idx"].isin(by_cert), "person_key"].astype(object),
+            ]
+        )
+        latest = latest.loc[~isin_keys(latest["person_key"], covered)]
         people = people.loc[isin_keys(people["person_key"], latest["person_key"])]
     if latest.empty:
         return empty_raw()
