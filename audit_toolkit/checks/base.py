@@ -455,12 +455,19 @@ def _could_match(a: _People, b: _People) -> tuple[np.ndarray, np.ndarray]:
     name the name rule can join (a superset of the rows that pair)."""
     hit_a, hit_b = text_isin(a.ids, b.ids), text_isin(b.ids, a.ids)
     if a.names is not None and b.names is not None:
-        if a.date is not None and b.date is not None:
+        large = max(len(a.index), len(b.index)) > _BIRTH_FILTER_ROWS
+        if large and a.date is not None and b.date is not None:
             name_a, name_b = _name_birth_hits(a, b)
         else:
             name_a, name_b = text_isin(a.names, b.names), text_isin(b.names, a.names)
         hit_a, hit_b = hit_a | name_a, hit_b | name_b
     return hit_a, hit_b
+
+
+#: From this many rows on a side, the name filter also compares birth dates (:func:`_name_birth_hits`):
+#: a register that large shares most names with any list. Below it the name alone is the cheaper
+#: filter (a ward of a few thousand people); both keep every row that can pair.
+_BIRTH_FILTER_ROWS = 20_000
 
 
 def _candidates(a: _People, b: _People) -> tuple[_People, _People]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -127,15 +129,18 @@ def test_candidate_matching_equals_the_merge_reference(left: list, right: list) 
     """The candidate filters (ID, or name with birth date / year) keep every pair, both ways round,
     also when one side is much larger (the filter of a million-row register)."""
     lf, rf = _people(left, 0), _people(right, 100)
-    expected = _reference(lf, rf)
-    pd.testing.assert_frame_equal(match_candidates(lf, rf), expected, check_dtype=False)
-    pd.testing.assert_frame_equal(match_people(lf, rf), expected, check_dtype=False)
-    swapped = _reference(rf, lf)
-    pd.testing.assert_frame_equal(match_candidates(rf, lf), swapped, check_dtype=False)
+    expected, swapped = _reference(lf, rf), _reference(rf, lf)
+    # Both name filters: the name alone (small lists) and name with birth date (large registers).
+    for rows in (0, 10**9):
+        with patch("audit_toolkit.checks.base._BIRTH_FILTER_ROWS", rows):
+            pd.testing.assert_frame_equal(match_candidates(lf, rf), expected, check_dtype=False)
+            pd.testing.assert_frame_equal(match_people(lf, rf), expected, check_dtype=False)
+            pd.testing.assert_frame_equal(match_candidates(rf, lf), swapped, check_dtype=False)
 
 
 def test_candidate_matching_keeps_a_year_only_namesake_and_drops_other_dates() -> None:
-    """A common name alone no longer keeps a row: the birth date (or year, when year-only) must agree too."""
+    """On a large register a common name alone keeps no row: the birth date (or year, when year-only)
+    must agree too; the pairs stay those of the name rule."""
     big = _people(
         [
             (None, "le a", "1950-03-05", False),  # same name, same date: pairs
@@ -148,7 +153,8 @@ def test_candidate_matching_keeps_a_year_only_namesake_and_drops_other_dates() -
         0,
     )
     small = _people([(A, "le a", "1950-03-05", False)], 100)
-    got = match_candidates(big, small)
+    with patch("audit_toolkit.checks.base._BIRTH_FILTER_ROWS", 0):
+        got = match_candidates(big, small)
     assert sorted(zip(got["left_idx"], got["right_idx"], strict=True)) == [(0, 100), (2, 100), (4, 100)]
 
 
