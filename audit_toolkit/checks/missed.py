@@ -34,6 +34,7 @@ from audit_toolkit.checks.common import (
     person_label,
     render_rows,
     sources_by,
+    usable_ids,
 )
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import t
@@ -97,8 +98,16 @@ def _without(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``left`` matched to no record of ``right`` (same person by ID, or name + birth date)."""
     if left.empty or right.empty:
         return left
-    hit = match_candidates(left, right)["left_idx"]
-    return left.loc[~left.index.isin(hit)]
+    # A usable ID the right side carries matches whatever the names say: those rows go first, and
+    # the full matching runs on the others only (most people of a register share their ID).
+    right_ids = right["national_id"].loc[usable_ids(right["national_id"])]
+    by_id = usable_ids(left["national_id"]) & isin_keys(left["national_id"], right_ids)
+    rest: pd.DataFrame = left.loc[~by_id]
+    if rest.empty:
+        return rest
+    hit = match_candidates(rest, right)["left_idx"]
+    out: pd.DataFrame = rest.loc[~rest.index.isin(hit)]
+    return out
 
 
 def _sources_by_person(frame: pd.DataFrame, table: str) -> dict[str, list[str]]:
