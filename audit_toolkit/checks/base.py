@@ -30,6 +30,7 @@ from audit_toolkit.checks.common import (
     arrow_text,
     frame_key_codes,
     key_codes,
+    key_positions,
     text_isin,
     usable_id_mask,
 )
@@ -312,9 +313,12 @@ class AuditContext:
             persons = frame[[key, "person_key"]].drop_duplicates([key, "person_key"])
             persons = persons.drop_duplicates(key, keep=False)  # a key shared by two people decides nothing
             # p[key].map(persons' key → person_key), as one hash join (keys unique, none missing).
-            li, ri = inner_join(*key_codes(p[key], persons[key]))
-            at = np.full(len(p), -1, dtype=np.int64)
-            at[li] = ri
+            if isinstance(p[key].dtype, pd.StringDtype) and isinstance(persons[key].dtype, pd.StringDtype):
+                at = key_positions(p[key], persons[key])  # text: one Arrow lookup into the few keys
+            else:
+                li, ri = inner_join(*key_codes(p[key], persons[key]))
+                at = np.full(len(p), -1, dtype=np.int64)
+                at[li] = ri
             found = persons["person_key"].reset_index(drop=True).reindex(at)
             found.index = p.index
             return found

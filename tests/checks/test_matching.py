@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit_toolkit.checks.base import match_people
-from audit_toolkit.checks.common import match_candidates
+from audit_toolkit.checks.common import key_positions, match_candidates
 from audit_toolkit.messages import render, render_rows
 
 
@@ -164,3 +164,10 @@ def test_render_formats_each_row_and_names_a_missing_field(func: object) -> None
     assert func("cli.done", "en", rows).tolist() == ["Results written to a", "Results written to nan"]  # type: ignore[operator]
     with pytest.raises(KeyError):
         func("cli.done", "en", rows.drop(columns="path"))  # type: ignore[operator]
+
+
+def test_key_positions_finds_each_value_among_the_keys() -> None:
+    values = pd.Series(["b", None, "z", "a", "b"], dtype="str")
+    keys = pd.Series(["a", "b", "c"], dtype="str")
+    assert key_positions(values, keys).tolist() == [1, -1, -1, 0, 1]
+    assert key_positions(values.iloc[:0], keys).tolist() == []
