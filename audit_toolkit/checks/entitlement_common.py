@@ -346,8 +346,8 @@ def keep_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[keep].reset_index(drop=True)
 
 
-#: Largest (lines × months) grid :func:`_in_pairs` marks directly (a boolean per cell).
-_PAIR_GRID_CELLS = 50_000_000
+#: Largest (lines × months) grid :func:`_in_pairs` marks directly (a boolean per cell: at most 20 MB).
+_PAIR_GRID_CELLS = 20_000_000
 
 
 def _in_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
