@@ -32,6 +32,51 @@ from audit_toolkit.messages import render
 __all__ = ["find_wrong_amounts"]
 
 
+def _payment_mismatches(ctx: AuditContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Per line, the received payments (summed per month) that differ from the due amount:
+    ``(part, evidence)`` for :func:`find_wrong_amounts`, or None when none differ."""
+    lang = ctx.lang
+    pay = received(ctx)
+    judged = drop_pairs(judged_months(ctx), ineligible_counted(ctx))
+    pay = keep_pairs(pay, judged)
+    if not len(pay):
+        return None
+    per = pay.groupby(["line_idx", "m"], sort=True).agg(paid=("amount", "sum")).reset_index()
+    li = per["line_idx"].to_numpy(dtype=np.int64)
+    mm = per["m"].to_numpy(dtype=np.int64)
+    per["due"] = line_dues(ctx, li, mm, due_coefficients(ctx, li, mm))
+    per = per.loc[per["due"].notna() & ((per["paid"] - per["due"]).abs() >= TOLERANCE_VND)]
+    if not len(per):
+        return None
+    per["diff"] = per["paid"] - per["due"]
+    by_line = per.groupby("line_idx", sort=False).agg(
+        n=("m", "size"), amount=("diff", "sum"), first_m=("m", "min")
+    )
+    first = per.drop_duplicates("line_idx").set_index("line_idx")
+    by_line["paid"] = first["paid"]
+    by_line["due"] = first["due"]
+    by_line = by_line.reset_index()
+    params = pd.DataFrame(
+        {
+            "n": by_line["n"].astype(int),
+            "month": months_text(by_line["first_m"]),
+            "paid": vnd_text(by_line["paid"], lang),
+            "due": vnd_text(by_line["due"], lang),
+            "amount": vnd_text(by_line["amount"], lang),
+        }
+    )
+    part = pd.DataFrame(
+        {
+            "line_idx": by_line["line_idx"].to_numpy(),
+            "order": 1,
+            "text": render("entitlement.wrong_amount.payments", lang, params).to_numpy(),
+            "amount": by_line["amount"].to_numpy(dtype="float64"),
+        }
+    )
+    bad_pay = keep_pairs(pay, per)
+    return part, finding_rows(bad_pay["line_idx"], "payments", bad_pay["row"], bad_pay["ref"])
+
+
 # ----------------------------------------------------------------------------------- WRONG_AMOUNT
 @check("WRONG_AMOUNT")
 def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
@@ -86,45 +131,10 @@ def find_wrong_amounts(ctx: AuditContext) -> pd.DataFrame:
 
     # Payments, per line and month.
     if ctx.has("payments"):
-        pay = received(ctx)
-        judged = drop_pairs(judged_months(ctx), ineligible_counted(ctx))
-        pay = keep_pairs(pay, judged)
-        if len(pay):
-            per = pay.groupby(["line_idx", "m"], sort=True).agg(paid=("amount", "sum")).reset_index()
-            li = per["line_idx"].to_numpy(dtype=np.int64)
-            mm = per["m"].to_numpy(dtype=np.int64)
-            per["due"] = line_dues(ctx, li, mm, due_coefficients(ctx, li, mm))
-            per = per.loc[per["due"].notna() & ((per["paid"] - per["due"]).abs() >= TOLERANCE_VND)]
-            if len(per):
-                per["diff"] = per["paid"] - per["due"]
-                by_line = per.groupby("line_idx", sort=False).agg(
-                    n=("m", "size"), amount=("diff", "sum"), first_m=("m", "min")
-                )
-                first = per.drop_duplicates("line_idx").set_index("line_idx")
-                by_line["paid"] = first["paid"]
-                by_line["due"] = first["due"]
-                by_line = by_line.reset_index()
-                params = pd.DataFrame(
-                    {
-                        "n": by_line["n"].astype(int),
-                        "month": months_text(by_line["first_m"]),
-                        "paid": vnd_text(by_line["paid"], lang),
-                        "due": vnd_text(by_line["due"], lang),
-                        "amount": vnd_text(by_line["amount"], lang),
-                    }
-                )
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "line_idx": by_line["line_idx"].to_numpy(),
-                            "order": 1,
-                            "text": render("entitlement.wrong_amount.payments", lang, params).to_numpy(),
-                            "amount": by_line["amount"].to_numpy(dtype="float64"),
-                        }
-                    )
-                )
-                bad_pay = keep_pairs(pay, per)
-                evidence.append(finding_rows(bad_pay["line_idx"], "payments", bad_pay["row"], bad_pay["ref"]))
+        mismatches = _payment_mismatches(ctx)
+        if mismatches is not None:
+            parts.append(mismatches[0])
+            evidence.append(mismatches[1])
     if not parts:
         return empty_raw()
     found = pd.concat(parts, ignore_index=True).sort_values(["line_idx", "order"], kind="stable")

@@ -30,6 +30,7 @@ from audit_toolkit.checks.common import (
     arrow_text,
     frame_key_codes,
     key_codes,
+    key_positions,
     text_isin,
     usable_id_mask,
 )
@@ -312,9 +313,12 @@ class AuditContext:
             persons = frame[[key, "person_key"]].drop_duplicates([key, "person_key"])
             persons = persons.drop_duplicates(key, keep=False)  # a key shared by two people decides nothing
             # p[key].map(persons' key → person_key), as one hash join (keys unique, none missing).
-            li, ri = inner_join(*key_codes(p[key], persons[key]))
-            at = np.full(len(p), -1, dtype=np.int64)
-            at[li] = ri
+            if isinstance(p[key].dtype, pd.StringDtype) and isinstance(persons[key].dtype, pd.StringDtype):
+                at = key_positions(p[key], persons[key])  # text: one Arrow lookup into the few keys
+            else:
+                li, ri = inner_join(*key_codes(p[key], persons[key]))
+                at = np.full(len(p), -1, dtype=np.int64)
+                at[li] = ri
             found = persons["person_key"].reset_index(drop=True).reindex(at)
             found.index = p.index
             return found
@@ -450,12 +454,89 @@ class _People:
         )
 
 
-def _could_match(a: _People, b: _People) -> np.ndarray:
-    """Rows of ``a`` whose ID or name key appears in ``b`` (a superset of the rows that can pair)."""
-    hit = text_isin(a.ids, b.ids)
+def _could_match(a: _People, b: _People) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``a`` and rows of ``b`` that can pair at all: an ID the other side carries, or a
+    name the name rule can join (a superset of the rows that pair)."""
+    hit_a, hit_b = text_isin(a.ids, b.ids), text_isin(b.ids, a.ids)
     if a.names is not None and b.names is not None:
-        hit |= text_isin(a.names, b.names)
-    return hit
+        large = max(len(a.index), len(b.index)) > _BIRTH_FILTER_ROWS
+        if large and a.date is not None and b.date is not None:
+            name_a, name_b = _name_birth_hits(a, b)
+        else:
+            name_a, name_b = text_isin(a.names, b.names), text_isin(b.names, a.names)
+        hit_a, hit_b = hit_a | name_a, hit_b | name_b
+    return hit_a, hit_b
+
+
+#: From this many rows on a side, the name filter also compares birth dates (:func:`_name_birth_hits`):
+#: a register that large shares most names with any list. Below it the name alone is the cheaper
+#: filter (a ward of a few thousand people); both keep every row that can pair.
+_BIRTH_FILTER_ROWS = 20_000
+
+
+def _candidates(a: _People, b: _People) -> tuple[_People, _People]:
+    """Both sides restricted to the rows that can pair (:func:`_could_match`)."""
+    hit_a, hit_b = _could_match(a, b)
+    return a.take(hit_a), b.take(hit_b)
+
+
+def _name_birth_hits(a: _People, b: _People) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each side that the name rule of :func:`_match` can pair with a row of the other.
+
+    That rule pairs equal name keys with equal birth dates, or equal birth years when either date
+    is year-only. Common names make a name key alone match most of a million-row register; with
+    the birth date, the rows left are few. Integer keys of (name, year) and (name, day), made once
+    per side: the name's position among the smaller side's names (a name the other side lacks can
+    pair with nothing anyway) and the date's, converted once per distinct date.
+    """
+    assert a.names is not None and b.names is not None and a.yo is not None and b.yo is not None
+    names = pc.unique((a.names if len(a.names) < len(b.names) else b.names).drop_null())
+    year_a, day_a = _birth_keys(a, names)
+    year_b, day_b = _birth_keys(b, names)
+
+    def hits(
+        year: np.ndarray,
+        day: np.ndarray,
+        yo: np.ndarray,
+        o_year: np.ndarray,
+        o_day: np.ndarray,
+        o_yo: np.ndarray,
+    ) -> np.ndarray:
+        # Equal days imply equal years: only rows with a name and year on the other side need more.
+        near = np.flatnonzero(_int_isin(year, o_year))
+        out = np.zeros(len(year), dtype=bool)
+        out[near] = yo[near] | _int_isin(year[near], o_year[o_yo]) | _int_isin(day[near], o_day)
+        return out
+
+    return hits(year_a, day_a, a.yo, year_b, day_b, b.yo), hits(year_b, day_b, b.yo, year_a, day_a, a.yo)
+
+
+def _birth_keys(people: _People, names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(name, birth year) and (name, birth day) integer keys of each row (``-1``: no known name or date)."""
+    assert people.names is not None and people.date is not None
+    at = pc.index_in(people.names, value_set=names)
+    pos = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    # Each distinct date converted once (a calendar conversion per row costs more than a hash).
+    at_date, dates = pd.factorize(people.date, use_na_sentinel=True)
+    distinct = np.asarray(dates, dtype="datetime64[ns]")
+    # datetime64[ns] spans 1677–2262: years and days since 1970 fit these offsets and widths.
+    years = np.append(distinct.astype("datetime64[Y]").astype(np.int64) + 1_000, 0)[at_date]
+    days = np.append(distinct.astype("datetime64[D]").astype(np.int64) + 200_000, 0)[at_date]
+    ok = (pos >= 0) & (at_date >= 0)
+    return np.where(ok, pos * 4_096 + years, -1), np.where(ok, pos * 400_000 + days, -1)
+
+
+def _int_isin(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``values`` found among the non-negative ``keys`` (one Arrow hash lookup)."""
+    keys = keys[keys >= 0]
+    if not len(keys) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    found = pa.array(values)
+    if len(keys) > 2 * len(values):
+        # Many keys, few values: the keys that are values at all are a short value set (same answer).
+        keys = keys[np.asarray(pc.is_in(pa.array(keys), value_set=pc.unique(found)), dtype=bool)]
+    hit = pc.is_in(found, value_set=pc.unique(pa.array(keys)))
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _text_codes(left: pa.Array, right: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -500,7 +581,7 @@ def match_people_candidates(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataF
     only the cost of the joins changes (:func:`audit_toolkit.checks.common.match_candidates`).
     """
     lp, rp = _People.of(left), _People.of(right)
-    lp, rp = lp.take(_could_match(lp, rp)), rp.take(_could_match(rp, lp))
+    lp, rp = _candidates(lp, rp)
     return _match(lp, rp, {"name_key", "birth_date"}.issubset(right.columns))
 
 
@@ -509,7 +590,7 @@ def _match(lp: _People, rp: _People, by_name: bool) -> pd.DataFrame:
     if max(len(lp.index), len(rp.index)) > 2 * min(len(lp.index), len(rp.index)):
         # A much larger side (a million residents): keep first the rows with an ID or a name key
         # that the other side carries at all. Rows without either never pair: the pairs are the same.
-        lp, rp = lp.take(_could_match(lp, rp)), rp.take(_could_match(rp, lp))
+        lp, rp = _candidates(lp, rp)
     lidx, ridx = lp.index, rp.index
     valid_l, valid_r = _usable(lp.ids), _usable(rp.ids)
     # Equal IDs, equal codes (Arrow hashing: no Python object per value of a million-row register).

@@ -40,6 +40,7 @@ __all__ = [
     "grouped_lists",
     "isin_keys",
     "key_codes",
+    "key_positions",
     "lookup_numbers",
     "match_candidates",
     "months_of",
@@ -182,6 +183,15 @@ def lookup_numbers(values: pd.Series, mapping: pd.Series) -> np.ndarray:
     pos = at[lc[hit]]
     out[hit[pos >= 0]] = numbers[pos[pos >= 0]]
     return out
+
+
+def key_positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each text value among ``keys`` (distinct), ``-1`` where absent or missing.
+
+    One Arrow lookup into the keys: no encoding of the (possibly million) values as a whole.
+    """
+    at = pc.index_in(arrow_text(values), value_set=arrow_text(keys))
+    return np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -21,11 +21,13 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from audit_toolkit.checks.base import AuditContext, check, row_refs
-from audit_toolkit.checks.common import born_text, group_lists, isin_keys, usable_ids
+from audit_toolkit.checks.base import AuditContext, check, inner_join, row_refs
+from audit_toolkit.checks.common import arrow_text, born_text, group_lists, isin_keys, text_isin, usable_ids
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import catalogue as messages
 from audit_toolkit.messages import fmt_date, render, t
@@ -309,8 +311,12 @@ def find_id_mismatches(ctx: AuditContext) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------- ID_CONFLICT
 
 
-def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
-    """Records of beneficiaries and registers that carry one of ``ids``, in one frame."""
+def _records(ctx: AuditContext, ids: pa.Array) -> pd.DataFrame:
+    """Records of beneficiaries and registers that carry one of ``ids``, in one frame.
+
+    Columns: ``table, row, ref, national_id, full_name, name_key, birth_date, birth_date_year_only``
+    (``source`` is made by :func:`_with_sources` for the few records a finding names).
+    """
     frames = []
     for table in ("beneficiaries", *REGISTER_TABLES):
         if not ctx.has(table):
@@ -318,10 +324,11 @@ def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
         df = ctx.table(table)
         if "national_id" not in df or len(df) == 0:
             continue
-        keep = isin_keys(df["national_id"], ids.to_numpy())
+        keep = text_isin(arrow_text(df["national_id"]), ids)
         if not keep.any():
             continue
-        sub = df.loc[keep]
+        # Only the columns read here travel (a register is wide: filtering it copies every column).
+        sub = df[[c for c in _RECORD_COLUMNS if c in df]].loc[keep]
         n = len(sub)
         empty_dates = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
         frames.append(
@@ -346,27 +353,72 @@ def _records(ctx: AuditContext, ids: pd.Index) -> pd.DataFrame:
         )
     if not frames:
         return pd.DataFrame()
-    out = pd.concat(frames, ignore_index=True)
-    # A table read from several sheets names the sheet (payments:T3-2023!12).
-    where = out["ref"].astype("object").where(out["ref"].notna(), out["row"].astype("str"))
-    out["source"] = out["table"] + ":" + where.astype("str")
+    return pd.concat(frames, ignore_index=True)
+
+
+#: The columns of a table that :func:`_records` reads.
+_RECORD_COLUMNS = (
+    "_row",
+    "_ref",
+    "national_id",
+    "full_name",
+    "name_key",
+    "birth_date",
+    "birth_date_year_only",
+)
+
+
+def _with_sources(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with ``source`` (``table:row``; a table read from several sheets names the sheet,
+    ``payments:T3-2023!12``) instead of ``ref``."""
+    where = records["ref"].astype("object").where(records["ref"].notna(), records["row"].astype("str"))
+    out = records.assign(source=records["table"] + ":" + where.astype("str"))
     return out.drop(columns="ref")
+
+
+def _id_codes(records: pd.DataFrame) -> tuple[np.ndarray, pa.Array]:
+    """Integer code of each record's ID (equal IDs, equal codes) and the distinct IDs, one Arrow pass."""
+    encoded = arrow_text(records["national_id"]).dictionary_encode()
+    codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, encoded.dictionary
+
+
+def _ids_of(dictionary: pa.Array, codes: np.ndarray) -> pd.Index:
+    """The IDs of ``codes`` (distinct), as a text Index."""
+    picked: list[str] = dictionary.take(pa.array(np.unique(codes), type=pa.int64())).to_pylist()
+    return pd.Index(picked, dtype="str")
+
+
+def _distinct_pairs(group: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``(group, value)`` pairs of two integer code arrays (``value >= 0``)."""
+    width = int(value.max(initial=0)) + 1
+    pairs = np.unique(group * width + value)
+    return pairs // width, pairs % width
 
 
 def _name_conflicts(records: pd.DataFrame) -> pd.Index:
     """IDs whose records carry two ``name_key``s more than one edit apart (compared within the ID)."""
-    names = records.loc[records["name_key"].notna(), ["national_id", "name_key"]].drop_duplicates()
-    multi = names["national_id"].duplicated(keep=False)
-    names = names.loc[multi]
-    if names.empty:
+    named = records.loc[records["name_key"].notna()]
+    if named.empty:
         return pd.Index([], dtype="str")
-    pairs = names.merge(names, on="national_id", suffixes=("_a", "_b"))
-    pairs = pairs.loc[pairs["name_key_a"] < pairs["name_key_b"]]
+    ids, dictionary = _id_codes(named)
+    names = arrow_text(named["name_key"]).dictionary_encode()
+    name_codes = np.asarray(names.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    # Distinct names per ID; only IDs with two or more can conflict.
+    pid, pname = _distinct_pairs(ids, name_codes)
+    multi = np.bincount(pid)[pid] > 1
+    pid, pname = pid[multi], pname[multi]
+    if not len(pid):
+        return pd.Index([], dtype="str")
+    li, ri = inner_join(pid, pid)
+    # Each unordered pair of names once (the distance is symmetric).
+    once = pname[li] < pname[ri]
+    li, ri = li[once], ri[once]
+    text = np.asarray(names.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     dist = process.cpdist(
-        pairs["name_key_a"].tolist(), pairs["name_key_b"].tolist(), scorer=Levenshtein.distance, workers=1
+        text[pname[li]].tolist(), text[pname[ri]].tolist(), scorer=Levenshtein.distance, workers=1
     )
-    bad: pd.Index = pd.Index(pairs.loc[np.asarray(dist) > 1, "national_id"].unique(), dtype="str")
-    return bad
+    return _ids_of(dictionary, pid[li][np.asarray(dist) > 1])
 
 
 def _date_conflicts(records: pd.DataFrame) -> pd.Index:
@@ -374,10 +426,17 @@ def _date_conflicts(records: pd.DataFrame) -> pd.Index:
     dated = records.loc[records["birth_date"].notna()]
     if dated.empty:
         return pd.Index([], dtype="str")
-    years = dated.assign(year=dated["birth_date"].dt.year).groupby("national_id")["year"].nunique()
-    full = dated.loc[~dated["birth_date_year_only"]].groupby("national_id")["birth_date"].nunique()
-    bad: pd.Index = pd.Index(years.index[years > 1].union(full.index[full > 1]), dtype="str")
-    return bad
+    ids, dictionary = _id_codes(dated)
+    dates = dated["birth_date"].to_numpy(dtype="datetime64[ns]")
+    years = dates.astype("datetime64[Y]").astype(np.int64)
+    gid, _ = _distinct_pairs(ids, years - years.min())
+    bad = gid[np.bincount(gid)[gid] > 1]
+    full = ~dated["birth_date_year_only"].to_numpy(dtype=bool)
+    if full.any():
+        day_codes = pd.factorize(dates[full])[0].astype(np.int64)
+        fid, _ = _distinct_pairs(ids[full], day_codes)
+        bad = np.concatenate([bad, fid[np.bincount(fid)[fid] > 1]])
+    return _ids_of(dictionary, bad)
 
 
 @check("ID_CONFLICT")
@@ -395,15 +454,19 @@ def find_id_conflicts(ctx: AuditContext) -> pd.DataFrame:
     ben_ids = lines.loc[usable_ids(lines["national_id"]), "national_id"].astype("str")
     if ben_ids.empty:
         return empty_raw()
-    records = _records(ctx, pd.Index(ben_ids.unique()))
-    if records.empty or not records["national_id"].duplicated().any():
+    records = _records(ctx, pc.unique(arrow_text(ben_ids)))
+    if records.empty:
         return empty_raw()
     # Only IDs with two or more records can conflict: shrink before comparing.
-    records = records.loc[records["national_id"].duplicated(keep=False)]
+    codes, _ = _id_codes(records)
+    multi = np.bincount(codes)[codes] > 1
+    if not multi.any():
+        return empty_raw()
+    records = records.loc[multi]
     bad = _name_conflicts(records).union(_date_conflicts(records))
     if bad.empty:
         return empty_raw()
-    rec = records.loc[isin_keys(records["national_id"], bad.to_numpy())].copy()
+    rec = _with_sources(records.loc[isin_keys(records["national_id"], bad.to_numpy())])
     lang = ctx.lang
     table_label = {tb: t(f"identity.table.{tb}", lang) for tb in rec["table"].unique()}
     rec["born"] = born_text(rec, lang)

@@ -23,15 +23,18 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
+from audit_toolkit.checks.common import arrow_text
 from audit_toolkit.errors import RuleError
 from audit_toolkit.normalize import fold_series
 
@@ -264,15 +267,12 @@ class Prepared:
     text: dict[str, np.ndarray]  # str arrays, "" where missing (for rapidfuzz)
     code: dict[str, np.ndarray]  # int codes, -1 where missing (fast equality)
     length: dict[str, np.ndarray]  # text lengths
+    #: Per field, how often each digit 0-9 occurs in each value (filled by the comparisons on first use).
+    digit_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _obj(s: pd.Series) -> np.ndarray:
     return np.asarray(s.astype("object").where(s.notna(), None).to_numpy(dtype=object))
-
-
-def _lengths(text: np.ndarray) -> np.ndarray:
-    """Lengths of an object array of str (no missing values)."""
-    return np.fromiter(map(len, text), dtype=np.int64, count=len(text))
 
 
 def _share(values: np.ndarray) -> np.ndarray:
@@ -290,6 +290,48 @@ def _share(values: np.ndarray) -> np.ndarray:
     return share
 
 
+def _date_texts(dates: pd.Series) -> pd.Series:
+    """``dates.dt.strftime("%Y%m%d")``, formatting each distinct date once (NaT stays missing)."""
+    at, uniques = pd.factorize(dates, use_na_sentinel=True)
+    texts = pd.Series(uniques).dt.strftime("%Y%m%d").to_numpy(dtype=object, na_value=None)
+    return pd.Series(_spread(texts, at), index=dates.index, dtype="str")
+
+
+def _spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``values[codes]`` as an object array, None where a code is ``-1`` (per-distinct results, spread back)."""
+    slots = np.concatenate([np.asarray(values, dtype=object), np.array([None], dtype=object)])
+    return slots[np.where(codes < 0, len(values), codes)]
+
+
+def _encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text (``""`` where missing), code (``-1`` where missing; first appearance order, as
+    ``pandas.factorize``) and length in characters of an object array of str / None, through Arrow."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    codes = pc.fill_null(arr.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(arr, "")
+    text = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
+    length = pc.utf8_length(filled).to_numpy(zero_copy_only=False)
+    return text, np.asarray(codes, dtype=np.int64), np.asarray(length, dtype=np.int64)
+
+
+def _text_ranks(values: pd.Series) -> np.ndarray:
+    """Per value, its rank among the distinct ``str(value)`` (numpy's string order, equal texts tie).
+
+    Sorting by these ranks orders rows exactly as sorting by ``values.astype(str)`` does, without
+    a numpy string array per column: Arrow ranks a text column (UTF-8 byte order is code-point
+    order, numpy's), other columns are ranked on their distinct values.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and not values.isna().any():
+        text = arrow_text(values)
+        # numpy ignores trailing NULs ("a\0" == "a"); Arrow does not: such rare values go the long way.
+        if not pc.any(pc.ends_with(text, "\0")).as_py():
+            return np.asarray(pc.rank(text, sort_keys="ascending", tiebreaker="dense"), dtype=np.int64)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    texts = np.asarray(uniques, dtype=object).astype(str)
+    ranks: np.ndarray = np.searchsorted(np.unique(texts), texts)[codes]
+    return ranks
+
+
 def prepare(lines: pd.DataFrame) -> Prepared:
     """Derive the comparison inputs of each line, sorted into a canonical (content) order.
 
@@ -303,7 +345,7 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     name = lines["name_key"].astype("str")
     date = lines["birth_date"]
     yo = lines["yo"].fillna(False).to_numpy(dtype=bool)
-    full = date.dt.strftime("%Y%m%d")
+    full = _date_texts(date)
     date8 = full.where(~lines["yo"].fillna(False).astype(bool))
     address = fold_series(lines["address"]) if n else lines["address"].astype("str")
     sex = lines["sex"].astype("str") if "sex" in lines else pd.Series(pd.NA, index=lines.index, dtype="str")
@@ -321,7 +363,7 @@ def prepare(lines: pd.DataFrame) -> Prepared:
             "t": lines["tiebreak"].astype("str").fillna("") if "tiebreak" in lines else "",
         }
     )
-    order = np.lexsort([canon[c].to_numpy(dtype=object).astype(str) for c in reversed(canon.columns)])
+    order = np.lexsort([_text_ranks(canon[c]) for c in reversed(canon.columns)])
     order = order.astype(np.int64)
 
     def pick(s: pd.Series) -> np.ndarray:
@@ -341,46 +383,50 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     initials = pd.Series(initials_u[pos], dtype=object)
     d = date.reset_index(drop=True).iloc[order].reset_index(drop=True)
     addr = pick(address)
-    digits = pd.Series(addr, dtype="str").str.replace(r"\D", "", regex=True)
-    digits = digits.where(digits != "")
+    # The digits of each distinct address once (addresses repeat: a ward has few streets).
+    at_addr, addresses = pd.factorize(addr, use_na_sentinel=True)
+    digits_u = pd.Series(addresses, dtype="str").str.replace(r"\D", "", regex=True)
+    digits = _spread(_obj(digits_u.where(digits_u != "")), at_addr)
     name_arr = _obj(names)
     date_arr = pick(date8)
+    sex_arr = pick(sex)
+    household = pick(lines["household_id"].astype("str"))
+    nid_arr = pick(nid)
+    first_arr, last_arr, sorted_arr = _obj(first), _obj(last), _obj(sorted_name)
     parts = {
         "name": name_arr,
-        "sorted": _obj(sorted_name),
-        "first": _obj(first),
-        "last": _obj(last),
+        "sorted": sorted_arr,
+        "first": first_arr,
+        "last": last_arr,
         "date8": date_arr,
-        "sex": pick(sex),
-        "household": pick(lines["household_id"].astype("str")),
+        "sex": sex_arr,
+        "household": household,
         "address": addr,
-        "digits": _obj(digits),
-        "nid": pick(nid),
+        "digits": digits,
+        "nid": nid_arr,
     }
-    text = {k: np.where(pd.isna(v), "", v).astype(object) for k, v in parts.items()}
-    code = {k: pd.factorize(v, use_na_sentinel=True)[0].astype(np.int64) for k, v in parts.items()}
-    length = {k: _lengths(v) for k, v in text.items()}
+    encoded = {k: _encode(v) for k, v in parts.items()}
     return Prepared(
-        text=text,
-        code=code,
-        length=length,
+        text={k: e[0] for k, e in encoded.items()},
+        code={k: e[1] for k, e in encoded.items()},
+        length={k: e[2] for k, e in encoded.items()},
         order=order,
         name=name_arr,
-        first=_obj(first),
-        last=_obj(last),
+        first=first_arr,
+        last=last_arr,
         n_tokens=n_tokens,
-        sorted_name=_obj(sorted_name),
+        sorted_name=sorted_arr,
         initials=_obj(initials),
         date8=date_arr,
         year=d.dt.year.to_numpy(dtype="float64", na_value=np.nan),
         month=d.dt.month.to_numpy(dtype="float64", na_value=np.nan),
         day=d.dt.day.to_numpy(dtype="float64", na_value=np.nan),
         yo=yo[order],
-        sex=pick(sex),
-        household=pick(lines["household_id"].astype("str")),
+        sex=sex_arr,
+        household=household,
         address=addr,
-        digits=_obj(digits),
-        nid=pick(nid),
+        digits=digits,
+        nid=nid_arr,
         name_tf=_share(name_arr),
         date_tf=_share(date_arr),
     )
@@ -391,14 +437,23 @@ def prepare(lines: pd.DataFrame) -> Prepared:
 
 def _block_codes(*columns: np.ndarray) -> np.ndarray:
     """One integer code per line for the combined key (``-1`` where any part is missing)."""
+    return _combined_codes([_column_codes(col) for col in columns])
+
+
+def _column_codes(col: np.ndarray) -> tuple[np.ndarray, int]:
+    """One column's codes (``-1`` = missing) and its number of distinct values."""
+    codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _combined_codes(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """:func:`_block_codes` of columns already encoded by :func:`_column_codes`."""
     combined: np.ndarray | None = None
-    for col in columns:
-        codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
-        codes = codes.astype(np.int64)
+    for codes, distinct in columns:
         if combined is None:
             combined = codes
         else:
-            both = np.where((combined < 0) | (codes < 0), -1, combined * (len(uniques) + 1) + codes)
+            both = np.where((combined < 0) | (codes < 0), -1, combined * (distinct + 1) + codes)
             combined = np.where(both < 0, -1, pd.factorize(both)[0]).astype(np.int64)
     assert combined is not None
     return combined
@@ -453,14 +508,8 @@ BROAD = frozenset(
     {"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"}
 )
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort and a mask: numpy's hash-based unique is slower on int64 here)."""
-    out = np.sort(values, kind="stable")
-    if len(out):
-        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
-    return out
+#: Room for the rule number in a tagged pair code of :func:`candidate_pairs` (more than ``len(RULES)``).
+_RULE_SLOTS = 16
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
@@ -494,6 +543,7 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
     day = np.where(full, prep.day, np.nan)
     month = np.where(full, prep.month, np.nan)
     dm_lo, dm_hi = np.fmin(day, month), np.fmax(day, month)
+    last2, first2 = _prefix(prep.last, 2), _prefix(prep.first, 2)
     keys = [
         (np.where(full, prep.date8, none),),
         (ends, ends2, prep.year),
@@ -501,29 +551,38 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
         (prep.initials, month, day),
         (prep.initials, prep.year, dm_lo, dm_hi),
         (prep.year, prep.household),
-        (prep.first, _prefix(prep.last, 2), prep.year),
-        (prep.last, _prefix(prep.first, 2), prep.year),
+        (prep.first, last2, prep.year),
+        (prep.last, first2, prep.year),
         (ends, ends2),
         (prep.year, prep.last),
         (prep.year, prep.address),
-        (prep.first, _prefix(prep.last, 2)),
-        (prep.last, _prefix(prep.first, 2)),
+        (prep.first, last2),
+        (prep.last, first2),
         (prep.address, prep.initials),
     ]
+    # Each column is encoded once, though several rules read it (the keys keep the arrays alive).
+    encoded: dict[int, tuple[np.ndarray, int]] = {}
+    for cols in keys:
+        for col in cols:
+            if id(col) not in encoded:
+                encoded[id(col)] = _column_codes(col)
     found = []
     for name, cols in zip(RULES, keys, strict=True):
-        codes = _block_codes(*cols)
+        codes = _combined_codes([encoded[id(col)] for col in cols])
         if name in BROAD and len(codes):
             sizes = np.bincount(codes[codes >= 0], minlength=1)
             codes = np.where((codes >= 0) & (sizes[np.clip(codes, 0, None)] > max_block), -1, codes)
         found.append(_pairs_within(codes))
-    pairs = _unique(np.concatenate(found))
-    mask = np.zeros(len(pairs), dtype=np.int64)
-    for r, codes in enumerate(found):
-        if len(codes):
-            mask[np.searchsorted(pairs, _unique(codes))] |= 1 << r
-    size = max(n, 1)
-    return (pairs // size).astype(np.int64), (pairs % size).astype(np.int64), mask
+    # One sort of every rule's pairs tagged with the rule (pair * 16 + rule; 14 rules fit 4 bits):
+    # distinct pairs, and per pair the OR of its rules' bits.
+    tagged = np.sort(np.concatenate([codes * _RULE_SLOTS + r for r, codes in enumerate(found)]))
+    pair_of = tagged // _RULE_SLOTS
+    starts = np.flatnonzero(np.concatenate(([True], pair_of[1:] != pair_of[:-1]))) if len(tagged) else tagged
+    pairs = pair_of[starts]
+    bits = np.left_shift(1, tagged % _RULE_SLOTS)
+    mask = np.bitwise_or.reduceat(bits, starts) if len(starts) else np.zeros(0, dtype=np.int64)
+    a, b = np.divmod(pairs, max(n, 1))
+    return a.astype(np.int64), b.astype(np.int64), mask.astype(np.int64)
 
 
 def random_pairs(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

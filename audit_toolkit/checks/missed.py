@@ -34,6 +34,7 @@ from audit_toolkit.checks.common import (
     person_label,
     render_rows,
     sources_by,
+    usable_ids,
 )
 from audit_toolkit.findings import empty_raw, new_raw
 from audit_toolkit.messages import t
@@ -97,8 +98,16 @@ def _without(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``left`` matched to no record of ``right`` (same person by ID, or name + birth date)."""
     if left.empty or right.empty:
         return left
-    hit = match_candidates(left, right)["left_idx"]
-    return left.loc[~left.index.isin(hit)]
+    # A usable ID the right side carries matches whatever the names say: those rows go first, and
+    # the full matching runs on the others only (most people of a register share their ID).
+    right_ids = right["national_id"].loc[usable_ids(right["national_id"])]
+    by_id = usable_ids(left["national_id"]) & isin_keys(left["national_id"], right_ids)
+    rest: pd.DataFrame = left.loc[~by_id]
+    if rest.empty:
+        return rest
+    hit = match_candidates(rest, right)["left_idx"]
+    out: pd.DataFrame = rest.loc[~rest.index.isin(hit)]
+    return out
 
 
 def _sources_by_person(frame: pd.DataFrame, table: str) -> dict[str, list[str]]:
@@ -220,11 +229,18 @@ def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
     k6 = lines.loc[lines["active_asof"] & (lines["category"] == _DISABILITY_LINE)]
     people = res.loc[isin_keys(res["person_key"], latest["person_key"])]
     if len(k6):
-        covered = set(people.loc[match_candidates(people, k6)["left_idx"].unique(), "person_key"])
+        by_person = people.loc[match_candidates(people, k6)["left_idx"].unique(), "person_key"]
         latest_certs = certs.loc[latest["right_idx"].unique()]
         by_cert = match_candidates(latest_certs, k6)["left_idx"].unique()
-        covered |= set(latest.loc[latest["right_idx"].isin(by_cert), "person_key"])
-        latest = latest.loc[~isin_keys(latest["person_key"], pd.Series(list(covered), dtype=object))]
+        # Covered: matched to an active K6 line as a resident or through the certificate (text keys
+        # compared through Arrow, not a Python set built value by value).
+        covered = pd.concat(
+            [
+                by_person.astype(object),
+                latest.loc[latest["right_idx"].isin(by_cert), "person_key"].astype(object),
+            ]
+        )
+        latest = latest.loc[~isin_keys(latest["person_key"], covered)]
         people = people.loc[isin_keys(people["person_key"], latest["person_key"])]
     if latest.empty:
         return empty_raw()

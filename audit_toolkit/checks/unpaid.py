@@ -20,7 +20,6 @@ from audit_toolkit.checks.entitlement_common import (
     ineligibility,
     judged_months,
     line_labels,
-    received,
 )
 from audit_toolkit.checks.facts.money import due_coefficients, line_dues
 from audit_toolkit.findings import empty_raw
@@ -31,6 +30,33 @@ __all__ = ["find_unpaid_months"]
 
 
 # ----------------------------------------------------------------------------------- UNPAID_MONTHS
+def _paid_months(ctx: AuditContext) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The months something was received for: ``line_idx, m`` of payments tied to a line, and
+    ``person_key, m`` (distinct) of those tied only to a person; months of the period.
+
+    The rows of :func:`~audit_toolkit.checks.entitlement_common.received` (``linked_only=False``),
+    read as arrays: only the few person-only rows need their person key as text.
+    """
+    p = ctx.payments_linked
+    # received()'s rows: received, for a month of the period.
+    m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
+    rows = np.flatnonzero(
+        p["received"].to_numpy(dtype=bool) & (m >= ctx.period_start) & (m <= ctx.period_end)
+    )
+    line = p["line_idx"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    month = m[rows].astype(np.int64)
+    linked = ~np.isnan(line)
+    # A set for drop_pairs: repeated pairs change nothing, so they are left in.
+    by_line = pd.DataFrame({"line_idx": line[linked].astype(np.int64), "m": month[linked]})
+    loose_rows = rows[~linked]
+    person = p["person_key"].take(loose_rows)
+    known = person.notna().to_numpy()
+    loose = pd.DataFrame(
+        {"person_key": person.to_numpy(dtype=object)[known], "m": month[~linked][known]}
+    ).drop_duplicates()
+    return by_line, loose
+
+
 @check("UNPAID_MONTHS")
 def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
     """Payable months of the period for which a line received nothing.
@@ -61,11 +87,8 @@ def find_unpaid_months(ctx: AuditContext) -> pd.DataFrame:
     if judged.empty:
         return empty_raw()
 
-    pay = received(ctx, linked_only=False)
-    linked = pay["line_idx"].notna()
-    by_line = pay.loc[linked, ["line_idx", "m"]].astype("int64").drop_duplicates()
+    by_line, loose = _paid_months(ctx)
     unpaid = drop_pairs(judged, by_line)
-    loose = pay.loc[~linked & pay["person_key"].notna(), ["person_key", "m"]].drop_duplicates()
     if len(loose) and len(unpaid):
         people = lines["person_key"].to_numpy()[unpaid["line_idx"].to_numpy()]
         codes, _ = pd.factorize(np.concatenate([people, loose["person_key"].to_numpy(dtype=object)]))

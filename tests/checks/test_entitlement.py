@@ -10,10 +10,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit_toolkit.checks import entitlement as ent
 from audit_toolkit.checks import run_checks
 from audit_toolkit.checks.base import IMPLEMENTATIONS
+from audit_toolkit.checks.entitlement_common import drop_pairs, keep_pairs
 from audit_toolkit.findings import RAW_COLUMNS
 from tests.factories import context, month_range, payments_for, person, ward
 
@@ -742,3 +745,20 @@ def test_unpaid_ambiguous_payment_covers_the_persons_lines() -> None:
     out = _run(ent.find_unpaid_months, beneficiaries=[filler, k6, c1], payments=fill_pays + pays)
     row = _one(out)
     assert row["discriminator"] == "C1" and row["amount_vnd"] == -14 * 540_000
+
+
+_LINE_MONTH = st.tuples(st.sampled_from([0, 1, 2, 7, 30, 10**8]), st.integers(24_000, 24_012))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINE_MONTH, min_size=1, max_size=40), st.lists(_LINE_MONTH, max_size=40))
+def test_drop_and_keep_pairs_are_the_set_operations(frame_rows: list, pair_rows: list) -> None:
+    """drop_pairs / keep_pairs (a grid of line-months, a hash set when the grid is large) against
+    plain Python sets; the frame's order is kept."""
+    frame = pd.DataFrame(frame_rows, columns=["line_idx", "m"])
+    pairs = pd.DataFrame(pair_rows, columns=["line_idx", "m"], dtype="int64")
+    wanted = set(pair_rows)
+    dropped = [tuple(r) for r in drop_pairs(frame, pairs).to_numpy().tolist()]
+    kept = [tuple(r) for r in keep_pairs(frame, pairs).to_numpy().tolist()]
+    assert dropped == [r for r in frame_rows if r not in wanted]
+    assert kept == [r for r in frame_rows if r in wanted]

@@ -336,3 +336,19 @@ def test_id_conflict_scope(
 ) -> None:
     raw = find_id_conflicts(context(ward(beneficiaries=beneficiaries, residents=residents)))
     assert len(raw) == expected
+
+
+def test_id_conflict_judges_each_id_apart() -> None:
+    """Many IDs at once: each is judged on its own records (names and dates compared within the ID)."""
+    ids = ["006050001231", "006050001232", "006050001233", "006050001234", "006050001235"]
+    beneficiaries = [person(national_id=i, full_name="Nguyễn Văn An", birth_date="1950-05-10") for i in ids]
+    residents = [
+        {"national_id": ids[0], "full_name": "Nguyễn Văn An", "birth_date": "1950-05-10"},  # same person
+        {"national_id": ids[1], "full_name": "Nguyễn Văn An", "birth_date": "1950-05-12"},  # other date
+        {"national_id": ids[2], "full_name": "Nguyễn Văn Bình", "birth_date": "1950-05-10"},  # other name
+        {"national_id": ids[3], "full_name": "Nguyễn Văn Anh", "birth_date": "1950"},  # typo, year-only
+        {"national_id": ids[4], "full_name": "Nguyễn Văn An", "birth_date": "1949"},  # other year
+        {"national_id": ids[2], "full_name": "Nguyễn Văn An", "birth_date": "1950-05-10"},  # same person
+    ]
+    raw = find_id_conflicts(context(ward(beneficiaries=beneficiaries, residents=residents)))
+    assert sorted(raw["national_id"]) == [ids[1], ids[2], ids[4]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit_toolkit.checks.base import match_people
+from audit_toolkit.checks.common import key_positions, match_candidates
 from audit_toolkit.messages import render, render_rows
 
 
@@ -108,7 +111,7 @@ def _reference(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 _ROW = st.tuples(
     st.sampled_from([A, B, "123456789", "12345", None]),
     st.sampled_from(["le a", "tran b", None]),
-    st.sampled_from(["1950-01-01", "1950-03-05", "1951-01-01", None]),
+    st.sampled_from(["1950-01-01", "1950-03-05", "1950-03-06", "1951-01-01", None]),
     st.booleans(),
 )
 
@@ -120,9 +123,51 @@ def test_match_people_equals_the_merge_reference(left: list, right: list) -> Non
     pd.testing.assert_frame_equal(match_people(lf, rf), _reference(lf, rf), check_dtype=False)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ROW, max_size=30), st.lists(_ROW, max_size=6))
+def test_candidate_matching_equals_the_merge_reference(left: list, right: list) -> None:
+    """The candidate filters (ID, or name with birth date / year) keep every pair, both ways round,
+    also when one side is much larger (the filter of a million-row register)."""
+    lf, rf = _people(left, 0), _people(right, 100)
+    expected, swapped = _reference(lf, rf), _reference(rf, lf)
+    # Both name filters: the name alone (small lists) and name with birth date (large registers).
+    for rows in (0, 10**9):
+        with patch("audit_toolkit.checks.base._BIRTH_FILTER_ROWS", rows):
+            pd.testing.assert_frame_equal(match_candidates(lf, rf), expected, check_dtype=False)
+            pd.testing.assert_frame_equal(match_people(lf, rf), expected, check_dtype=False)
+            pd.testing.assert_frame_equal(match_candidates(rf, lf), swapped, check_dtype=False)
+
+
+def test_candidate_matching_keeps_a_year_only_namesake_and_drops_other_dates() -> None:
+    """On a large register a common name alone keeps no row: the birth date (or year, when year-only)
+    must agree too; the pairs stay those of the name rule."""
+    big = _people(
+        [
+            (None, "le a", "1950-03-05", False),  # same name, same date: pairs
+            (None, "le a", "1950-03-06", False),  # same name, other date: no pair
+            (None, "le a", "1950-01-01", True),  # year-only 1950: pairs on the year
+            (None, "le a", "1951-01-01", True),  # year-only, other year: no pair
+            (A, "x", None, False),  # same ID: pairs
+            (None, "tran b", "1950-03-05", False),  # other name: no pair
+        ],
+        0,
+    )
+    small = _people([(A, "le a", "1950-03-05", False)], 100)
+    with patch("audit_toolkit.checks.base._BIRTH_FILTER_ROWS", 0):
+        got = match_candidates(big, small)
+    assert sorted(zip(got["left_idx"], got["right_idx"], strict=True)) == [(0, 100), (2, 100), (4, 100)]
+
+
 @pytest.mark.parametrize("func", [render, render_rows])
 def test_render_formats_each_row_and_names_a_missing_field(func: object) -> None:
     rows = pd.DataFrame({"path": pd.Series(["a", np.nan], dtype="str"), "unused": [1, 2]})
     assert func("cli.done", "en", rows).tolist() == ["Results written to a", "Results written to nan"]  # type: ignore[operator]
     with pytest.raises(KeyError):
         func("cli.done", "en", rows.drop(columns="path"))  # type: ignore[operator]
+
+
+def test_key_positions_finds_each_value_among_the_keys() -> None:
+    values = pd.Series(["b", None, "z", "a", "b"], dtype="str")
+    keys = pd.Series(["a", "b", "c"], dtype="str")
+    assert key_positions(values, keys).tolist() == [1, -1, -1, 0, 1]
+    assert key_positions(values.iloc[:0], keys).tolist() == []
