@@ -14,7 +14,7 @@ from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
-__all__ = ["death_months", "move_months", "moved_records", "stop_months"]
+__all__ = ["dated_deaths", "death_months", "move_months", "moved_records", "stop_months"]
 
 
 def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
@@ -36,14 +36,27 @@ def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd
     return pd.Series(months, index=latest.index).astype("float64")
 
 
+def dated_deaths(ctx: AuditContext) -> pd.DataFrame:
+    """The death records with a death date (labels 0..n-1 of the table as loaded, then filtered).
+
+    Made once per context: DECEASED_ACTIVE, :func:`death_months` and the care facts read it; none
+    changes it.
+    """
+    deaths: pd.DataFrame = ctx.memo("dated_deaths", _dated_deaths)
+    return deaths
+
+
+def _dated_deaths(ctx: AuditContext) -> pd.DataFrame:
+    deaths = ctx.table("deaths").reset_index(drop=True)
+    return deaths.loc[deaths["death_date"].notna()]
+
+
 def death_months(ctx: AuditContext) -> pd.Series:
     """``person_key`` → month of death (the later of two matched death records); empty without deaths."""
     cache = fact_cache(ctx)
     if "death_months" not in cache:
         if ctx.has("deaths"):
-            deaths = ctx.table("deaths").reset_index(drop=True)
-            deaths = deaths.loc[deaths["death_date"].notna()]
-            cache["death_months"] = _event_month(ctx, deaths, "death_date")
+            cache["death_months"] = _event_month(ctx, dated_deaths(ctx), "death_date")
         else:
             cache["death_months"] = pd.Series(dtype="float64")
     result: pd.Series = cache["death_months"]
