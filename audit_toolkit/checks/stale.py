@@ -23,12 +23,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, check, match_people
+from audit_toolkit.checks.base import AuditContext, check
 from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
 )
 from audit_toolkit.checks.facts import age_limits, death_months, move_months, moved_records
+from audit_toolkit.checks.facts.people import dated_deaths, register_pairs
 from audit_toolkit.checks.stopped import (
     IDENTITY_COLUMNS,
     SEP,
@@ -71,7 +72,7 @@ def _stopped_people(
     lines = ctx.lines
     if register.empty or lines.empty:
         return empty_raw()
-    pairs = match_people(lines, register)
+    pairs = register_pairs(ctx, register)
     if pairs.empty:
         return empty_raw()
     # Plain arrays of the pairs (lines are indexed by line_idx; the register by its own labels).
@@ -157,11 +158,9 @@ def find_deceased_active(ctx: AuditContext) -> pd.DataFrame:
     for months of the period after the death month (also payments tied to the person only).
     One finding per person; sources: the person's lines, the payments after death, the death record(s).
     """
-    deaths = ctx.table("deaths").reset_index(drop=True)
-    deaths = deaths.loc[deaths["death_date"].notna()]
     return _stopped_people(
         ctx,
-        deaths,
+        dated_deaths(ctx),
         table="deaths",
         date_col="death_date",
         check_id="DECEASED_ACTIVE",

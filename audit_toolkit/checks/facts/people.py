@@ -14,7 +14,7 @@ from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
-__all__ = ["dated_deaths", "death_months", "move_months", "moved_records", "stop_months"]
+__all__ = ["dated_deaths", "death_months", "move_months", "moved_records", "register_pairs", "stop_months"]
 
 
 def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
@@ -22,7 +22,7 @@ def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd
     lines = ctx.lines
     if register.empty or lines.empty:
         return pd.Series(dtype="float64")
-    pairs = match_people(lines, register)
+    pairs = register_pairs(ctx, register)
     if pairs.empty:
         return pd.Series(dtype="float64")
     frame = pd.DataFrame(
@@ -34,6 +34,20 @@ def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd
     latest = frame.groupby("person_key", sort=False)["event"].max()
     months = month_of(latest)
     return pd.Series(months, index=latest.index).astype("float64")
+
+
+def register_pairs(ctx: AuditContext, register: pd.DataFrame) -> pd.DataFrame:
+    """``match_people(ctx.lines, register)``, once per context and register frame.
+
+    The month of a death or move (:func:`death_months`, :func:`move_months`) and the checks that
+    report it (DECEASED_ACTIVE, MOVED_ACTIVE) match the same roster to the same shared register
+    frame (:func:`dated_deaths`, :func:`moved_records`); the pairs are read, never changed.
+    """
+    # Keyed by the frame's identity; the frame is kept with its pairs, so no other frame takes its id.
+    known: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = ctx.memo("register_pairs", lambda c: {})
+    if id(register) not in known:
+        known[id(register)] = (register, match_people(ctx.lines, register))
+    return known[id(register)][1]
 
 
 def dated_deaths(ctx: AuditContext) -> pd.DataFrame:
