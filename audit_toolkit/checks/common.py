@@ -261,7 +261,9 @@ def take_rows(frame: pd.DataFrame, at: np.ndarray, columns: tuple[str, ...] | li
     them pays a tenth of that.
     """
     return pd.DataFrame(
-        {c: frame[c].array.take(at) for c in dict.fromkeys(columns) if c in frame}, index=np.asarray(at)
+        {c: frame[c].array.take(at) for c in dict.fromkeys(columns) if c in frame},
+        index=np.asarray(at),
+        copy=False,
     )
 
 

@@ -27,6 +27,7 @@ from audit_toolkit.checks.base import AuditContext, check
 from audit_toolkit.checks.common import (
     format_dates,
     isin_keys,
+    take_rows,
 )
 from audit_toolkit.checks.facts import age_limits, death_months, move_months, moved_records
 from audit_toolkit.checks.facts.people import dated_deaths, register_pairs
@@ -77,7 +78,7 @@ def _stopped_people(
         return empty_raw()
     # Plain arrays of the pairs (lines are indexed by line_idx; the register by its own labels).
     left = pairs["left_idx"].to_numpy(dtype=np.int64)
-    right = register.index.get_indexer(pairs["right_idx"].to_numpy())
+    right = register.index.get_indexer(pd.Index(pairs["right_idx"]))
     person = lines["person_key"].to_numpy(dtype=object)
     pair_fk = person[left]
     event = register[date_col].to_numpy()[right]
@@ -134,11 +135,8 @@ def _stopped_people(
 
 
 def _rows(frame: pd.DataFrame, at: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """The rows ``at`` (positions) of the ``columns`` of ``frame`` that it has, as a new frame.
-
-    The roster is wide: taking a few columns costs a fraction of ``frame.iloc[at]``.
-    """
-    return pd.DataFrame({c: frame[c].array.take(at) for c in dict.fromkeys(columns) if c in frame})
+    """:func:`take_rows` labelled 0..len(at)-1 (the frames here are built by position)."""
+    return take_rows(frame, at, columns).reset_index(drop=True)
 
 
 def _refs(frame: pd.DataFrame) -> np.ndarray | None:

@@ -339,7 +339,7 @@ def render_findings(
         "who": person_label(summary["full_name"], summary["sex"], summary["age_asof"], lang).to_numpy(
             dtype=object
         ),
-        "amount": _texts(summary["amount"].tolist(), lambda a: fmt_vnd(float(a), lang)),
+        "amount": _texts(summary["amount"].tolist(), lambda a: fmt_vnd(float(cast(float, a)), lang)),
         "n_months": summary["n_months"].astype(str).to_numpy(dtype=object),
         "categories": np.where(active_cats != "", active_cats, summary["categories"].to_numpy(dtype=object)),
         "first_month": _month_texts(summary["first_paid"]),

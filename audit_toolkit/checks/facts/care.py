@@ -7,7 +7,7 @@ disability level and K6 line; :func:`care_quality_note` counts care lines whose 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ _CHILD_LINE = "K1"
 _ESPECIALLY_SEVERE = "especially_severe"
 _INF = float(np.inf)
 # Month number of numpy's month 0 (1970-01): datetime64[M] counts months from it.
-_EPOCH_MONTH = int(month_of(pd.Timestamp(0)))
+_EPOCH_MONTH = cast(int, month_of(pd.Timestamp(0)))
 
 
 def _first_positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
@@ -224,7 +224,7 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
         pairs = match_people(look.loc[dis], certs) if len(certs) else None
         if pairs is not None and len(pairs):
             left = pairs["left_idx"].to_numpy(dtype=np.int64)
-            right = certs.index.get_indexer(pairs["right_idx"].to_numpy())
+            right = certs.index.get_indexer(pd.Index(pairs["right_idx"]))
             issue = certs["issue_date"].to_numpy(dtype="datetime64[ns]")[right]
             level = certs["disability_level"].to_numpy(dtype=object)[right]
             row = certs["_row"].to_numpy(dtype="float64")[right]
@@ -277,7 +277,7 @@ def _event_by_row(who: pd.DataFrame, register: pd.DataFrame, date_col: str, n: i
         return out
     left = pairs["left_idx"].to_numpy(dtype=np.int64)
     event = register[date_col].to_numpy(dtype="datetime64[ns]")[
-        register.index.get_indexer(pairs["right_idx"])
+        register.index.get_indexer(pd.Index(pairs["right_idx"]))
     ]
     latest = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]").view(np.int64)
     np.maximum.at(latest, left, event.view(np.int64))  # NaT is the smallest value: ignored
