@@ -122,12 +122,15 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         want = np.flatnonzero(lines["category"].isin(rules.certificate_categories).to_numpy(dtype=bool))
         if len(certs) and len(want):
             pairs = match_people(take_rows(lines, want, MATCH_COLUMNS), certs)
-            pairs["issue"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
-            pairs["row"] = certs["_row"].reindex(pairs["right_idx"]).to_numpy(dtype="float64")
-            first = pairs.sort_values("issue", kind="stable").drop_duplicates("left_idx")
-            idx = first["left_idx"].to_numpy(dtype=np.int64)
-            cert_m[idx] = months_of(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
-            cert_row[idx] = first["row"].to_numpy(dtype="float64")
+            # The earliest certificate of each line (stable: the first pair on equal dates).
+            right = certs.index.get_indexer(pd.Index(pairs["right_idx"]))
+            left = pairs["left_idx"].to_numpy(dtype=np.int64)
+            issue = certs["issue_date"].to_numpy()[right]
+            order = np.argsort(issue, kind="stable")
+            first = order[np.unique(left[order], return_index=True)[1]]
+            idx = left[first]
+            cert_m[idx] = months_of(pd.Series(issue[first])).to_numpy(dtype="float64", na_value=np.nan)
+            cert_row[idx] = certs["_row"].to_numpy(dtype="float64")[right][first]
 
     return _Facts(
         coef_birth_m=coef_birth_m,
