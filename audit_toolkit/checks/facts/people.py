@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
-from audit_toolkit.checks.common import isin_keys
+from audit_toolkit.checks.common import MATCH_COLUMNS, isin_keys, take_rows
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
@@ -89,22 +89,31 @@ def moved_records(ctx: AuditContext) -> pd.DataFrame:
 def _moved_records(ctx: AuditContext) -> pd.DataFrame:
     residents = ctx.table("residents").reset_index(drop=True)
     lines = ctx.lines
-    moved = residents.loc[
-        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
-    ]
-    # Only moved records of beneficiaries matter; only their namesakes can be current records.
-    moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
-    current = residents.loc[
-        residents["residence_status"].isin(["permanent", "temporary"])
-        & (
-            isin_keys(residents["national_id"], moved["national_id"])
-            | isin_keys(residents["name_key"], moved["name_key"])
+    # Positions throughout, the wide table taken once at the end (each selection of it copies
+    # every column); matching reads only its four columns.
+    moved = np.flatnonzero(
+        ((residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()).to_numpy(
+            dtype=bool
         )
-    ]
+    )
+    # Only moved records of beneficiaries matter (in the order they match); only their namesakes
+    # can be current records.
+    if len(moved):
+        pairs = match_people(take_rows(residents, moved, MATCH_COLUMNS), lines)
+        moved = pd.unique(pairs["left_idx"].to_numpy(dtype=np.int64))
+    current = np.flatnonzero(
+        residents["residence_status"].isin(["permanent", "temporary"]).to_numpy(dtype=bool)
+        & (
+            isin_keys(residents["national_id"], residents["national_id"].iloc[moved])
+            | isin_keys(residents["name_key"], residents["name_key"].iloc[moved])
+        )
+    )
     if len(moved) and len(current):
-        back = match_people(moved, current)["left_idx"].unique()
-        moved = moved.loc[~moved.index.isin(back)]
-    return moved
+        back = match_people(
+            take_rows(residents, moved, MATCH_COLUMNS), take_rows(residents, current, MATCH_COLUMNS)
+        )
+        moved = moved[~np.isin(moved, back["left_idx"].to_numpy(dtype=np.int64))]
+    return residents.iloc[moved]
 
 
 def move_months(ctx: AuditContext) -> pd.Series:
