@@ -22,12 +22,12 @@ from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
 from audit_toolkit.report.common import local_time, who_ran
 from audit_toolkit.report.files import atomic_write_text
 from audit_toolkit.report.html import (
-    active_by_category,
     environment,
     finding_rows,
     reason_text,
     translator,
 )
+from audit_toolkit.roster import roster_summary
 
 if TYPE_CHECKING:
     from audit_toolkit.audit import BatchResult
@@ -94,7 +94,9 @@ def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str
                 "ward_id": ward.ward_id,
                 "name": ward.ward_name,
                 "code": ward.ward_code or "",
-                "beneficiaries": int(active_by_category(result).at["TOTAL", "records"]),  # type: ignore[arg-type]
+                # The TOTAL row of active_by_category, read from the roster summary without
+                # building the per-category frame (≈ 10 ms a ward, serial in the batch's process).
+                "beneficiaries": roster_summary(result).people_active,
                 "findings": int(len(result.findings)),
                 "high": int((result.findings["severity"] == "high").sum()),
                 "by_check": result.counts_by_check,
