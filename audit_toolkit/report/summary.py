@@ -24,6 +24,7 @@ from audit_toolkit.report.files import atomic_write_text
 from audit_toolkit.report.html import (
     environment,
     finding_rows,
+    money_totals,
     reason_text,
     translator,
 )
@@ -87,7 +88,7 @@ def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str
     rows = []
     for result in batch.results:
         ward = result.ward
-        amounts = pd.to_numeric(result.findings["amount_vnd"], errors="coerce").fillna(0)
+        overpaid, underpaid = money_totals(result.findings)
         folder = ward_folders.get(ward.ward_id)
         rows.append(
             {
@@ -100,8 +101,8 @@ def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str
                 "findings": int(len(result.findings)),
                 "high": int((result.findings["severity"] == "high").sum()),
                 "by_check": result.counts_by_check,
-                "overpaid": int(amounts.clip(lower=0).sum()),
-                "underpaid": int(-amounts.clip(upper=0).sum()),
+                "overpaid": overpaid,
+                "underpaid": underpaid,
                 "href": f"../{quote(folder)}/report.html" if folder else None,
             }
         )
