@@ -78,9 +78,7 @@ def allocate(sizes: pd.Series, n: int) -> pd.Series:
 
 def _people(lines: pd.DataFrame) -> pd.DataFrame:
     """One row per person: their first monthly-allowance line, with every row of theirs as source."""
-    # Only the columns read below: sorting and indexing every roster column cost most of the draw.
-    wanted = dict.fromkeys(["person_key", "kind", "category", "source", "_row", *_PERSON_FIELDS])
-    frame = lines[[c for c in wanted if c in lines]].copy()
+    frame = lines.copy()
     if "kind" not in frame:
         frame["kind"] = line_kind(frame["category"])  # the one definition of a line's kind
     if "source" not in frame:
