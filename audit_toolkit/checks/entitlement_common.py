@@ -346,16 +346,12 @@ def keep_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[keep].reset_index(drop=True)
 
 
-#: Largest (lines × months) grid :func:`_in_pairs` marks directly (a boolean per cell: at most 20 MB).
-_PAIR_GRID_CELLS = 20_000_000
-
-
 def _in_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     """Whether each (line_idx, m) of ``frame`` is one of ``pairs``.
 
     Line-months fill a small grid (lines × months of the period): marking the pairs' cells and
     reading the frame's is one array pass each, where a hash set of a province's 900,000 pairs
-    costs a tenth of a second per call. Hash lookup when the grid would be large.
+    costs a tenth of a second per call. Hash lookup when the grid would be large for the rows.
     """
     if pairs.empty:
         return np.zeros(len(frame), dtype=bool)
@@ -364,7 +360,8 @@ def _in_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     low_l, low_m = min(fl.min(), pl.min()), min(fm.min(), pm.min())
     lines = int(max(fl.max(), pl.max()) - low_l) + 1
     months = int(max(fm.max(), pm.max()) - low_m) + 1
-    if lines * months > _PAIR_GRID_CELLS:
+    # The grid stays within a few bytes per row compared (sparse line numbers: hash set instead).
+    if lines * months > 10 * (len(frame) + len(pairs)):
         hit: np.ndarray = pd.Series(_pair_key(frame)).isin(_pair_key(pairs)).to_numpy()
         return hit
     grid = np.zeros(lines * months, dtype=bool)

@@ -522,8 +522,8 @@ BROAD = frozenset(
     {"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"}
 )
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
-#: Room for the rule number in a tagged pair code of :func:`candidate_pairs` (more than ``len(RULES)``).
-_RULE_SLOTS = 16
+#: Bits for the rule number in a tagged pair code of :func:`candidate_pairs`.
+_RULE_BITS = len(RULES).bit_length()
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
@@ -587,13 +587,13 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
             sizes = np.bincount(codes[codes >= 0], minlength=1)
             codes = np.where((codes >= 0) & (sizes[np.clip(codes, 0, None)] > max_block), -1, codes)
         found.append(_pairs_within(codes))
-    # One sort of every rule's pairs tagged with the rule (pair * 16 + rule; 14 rules fit 4 bits):
-    # distinct pairs, and per pair the OR of its rules' bits.
-    tagged = np.sort(np.concatenate([codes * _RULE_SLOTS + r for r, codes in enumerate(found)]))
-    pair_of = tagged // _RULE_SLOTS
+    # One sort of every rule's pairs tagged with the rule number in the low bits: distinct pairs,
+    # and per pair the OR of its rules' bits.
+    tagged = np.sort(np.concatenate([(codes << _RULE_BITS) | r for r, codes in enumerate(found)]))
+    pair_of = tagged >> _RULE_BITS
     starts = np.flatnonzero(np.concatenate(([True], pair_of[1:] != pair_of[:-1]))) if len(tagged) else tagged
     pairs = pair_of[starts]
-    bits = np.left_shift(1, tagged % _RULE_SLOTS)
+    bits = np.left_shift(1, tagged & ((1 << _RULE_BITS) - 1))
     mask = np.bitwise_or.reduceat(bits, starts) if len(starts) else np.zeros(0, dtype=np.int64)
     a, b = np.divmod(pairs, max(n, 1))
     return a.astype(np.int64), b.astype(np.int64), mask.astype(np.int64)
