@@ -166,8 +166,17 @@ def received(ctx: AuditContext, *, linked_only: bool = True) -> pd.DataFrame:
     """Received payments for months of the period: ``pay_idx, m, line_idx, amount, row``.
 
     ``linked_only``: only payments tied to one line (``line_idx`` int64); otherwise all, with
-    ``line_idx`` as ``Int64`` and the payment's ``person_key``.
+    ``line_idx`` as ``Int64`` and the payment's ``person_key``. Made once per audit (INELIGIBLE,
+    WRONG_AMOUNT and UNPAID_MONTHS read it); each caller gets a shallow copy (copy on write: what a
+    caller changes never reaches the shared frame).
     """
+    frame: pd.DataFrame = cached_fact(
+        ctx, f"entitlement:received:{linked_only}", lambda c: _received(c, linked_only)
+    )
+    return frame.copy(deep=False)
+
+
+def _received(ctx: AuditContext, linked_only: bool) -> pd.DataFrame:
     p = ctx.payments_linked
     m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
     keep = p["received"].to_numpy(dtype=bool) & (m >= ctx.period_start) & (m <= ctx.period_end)
