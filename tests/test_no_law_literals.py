@@ -24,6 +24,7 @@ ALLOWED = {
     ("entitlement.py", 8): "bit-packing of (category, level) codes into one int64 key",
     ("entitlement.py", 2048): "bit-packing of the age code into one int64 key",
     ("entitlement.py", 1000): "clip bound of an age code before packing, not an age rule",
+    ("base.py", 20_000): "_BIRTH_FILTER_ROWS: rows from which matching also filters on birth dates",
     # POSSIBLE_DUPLICATE: its settings live in rules/data/linkage/possible_duplicate.yml; these are not.
     ("linkage.py", 0.9995): "_SHOWN_AS_CERTAIN: display rounding of a probability shown as 99.9+",
     ("linkage.py", 4): "_PROB_DIGITS: decimal places of a probability in the evidence JSON",

@@ -491,8 +491,9 @@ def _name_birth_hits(a: _People, b: _People) -> tuple[np.ndarray, np.ndarray]:
     """
     assert a.names is not None and b.names is not None and a.yo is not None and b.yo is not None
     names = pc.unique((a.names if len(a.names) < len(b.names) else b.names).drop_null())
-    year_a, day_a = _birth_keys(a, names)
-    year_b, day_b = _birth_keys(b, names)
+    parts_a, parts_b = _birth_parts(a, names), _birth_parts(b, names)
+    year_a, year_b = _packed(parts_a, parts_b, 1)
+    day_a, day_b = _packed(parts_a, parts_b, 2)
 
     def hits(
         year: np.ndarray,
@@ -511,19 +512,31 @@ def _name_birth_hits(a: _People, b: _People) -> tuple[np.ndarray, np.ndarray]:
     return hits(year_a, day_a, a.yo, year_b, day_b, b.yo), hits(year_b, day_b, b.yo, year_a, day_a, a.yo)
 
 
-def _birth_keys(people: _People, names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(name, birth year) and (name, birth day) integer keys of each row (``-1``: no known name or date)."""
+def _birth_parts(people: _People, names: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the name's position in ``names`` (``-1`` when absent), the birth year and day
+    (since 1970) and whether name and date are both known."""
     assert people.names is not None and people.date is not None
     at = pc.index_in(people.names, value_set=names)
     pos = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
     # Each distinct date converted once (a calendar conversion per row costs more than a hash).
     at_date, dates = pd.factorize(people.date, use_na_sentinel=True)
     distinct = np.asarray(dates, dtype="datetime64[ns]")
-    # datetime64[ns] spans 1677–2262: years and days since 1970 fit these offsets and widths.
-    years = np.append(distinct.astype("datetime64[Y]").astype(np.int64) + 1_000, 0)[at_date]
-    days = np.append(distinct.astype("datetime64[D]").astype(np.int64) + 200_000, 0)[at_date]
-    ok = (pos >= 0) & (at_date >= 0)
-    return np.where(ok, pos * 4_096 + years, -1), np.where(ok, pos * 400_000 + days, -1)
+    years = np.append(distinct.astype("datetime64[Y]").astype(np.int64), 0)[at_date]
+    days = np.append(distinct.astype("datetime64[D]").astype(np.int64), 0)[at_date]
+    return pos, years, days, (pos >= 0) & (at_date >= 0)
+
+
+def _packed(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...], part: int) -> tuple[np.ndarray, np.ndarray]:
+    """(name, year) or (name, day) keys of both sides (``part`` 1 or 2 of :func:`_birth_parts`):
+    one int64 per row, ``-1`` without a known name or date; the width spans both sides' values."""
+    known = np.concatenate([a[part][a[3]], b[part][b[3]]])
+    low = int(known.min(initial=0))
+    width = int(known.max(initial=low)) - low + 1
+
+    def pack(side: tuple[np.ndarray, ...]) -> np.ndarray:
+        return np.where(side[3], side[0] * width + (side[part] - low), -1)
+
+    return pack(a), pack(b)
 
 
 def _int_isin(values: np.ndarray, keys: np.ndarray) -> np.ndarray:

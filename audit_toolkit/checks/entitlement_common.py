@@ -166,8 +166,17 @@ def received(ctx: AuditContext, *, linked_only: bool = True) -> pd.DataFrame:
     """Received payments for months of the period: ``pay_idx, m, line_idx, amount, row``.
 
     ``linked_only``: only payments tied to one line (``line_idx`` int64); otherwise all, with
-    ``line_idx`` as ``Int64`` and the payment's ``person_key``.
+    ``line_idx`` as ``Int64`` and the payment's ``person_key``. Made once per audit (INELIGIBLE,
+    WRONG_AMOUNT and UNPAID_MONTHS read it); each caller gets a shallow copy (copy on write: what a
+    caller changes never reaches the shared frame).
     """
+    frame: pd.DataFrame = cached_fact(
+        ctx, f"entitlement:received:{linked_only}", lambda c: _received(c, linked_only)
+    )
+    return frame.copy(deep=False)
+
+
+def _received(ctx: AuditContext, linked_only: bool) -> pd.DataFrame:
     p = ctx.payments_linked
     m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
     keep = p["received"].to_numpy(dtype=bool) & (m >= ctx.period_start) & (m <= ctx.period_end)
@@ -353,16 +362,12 @@ def keep_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[keep].reset_index(drop=True)
 
 
-#: Largest (lines × months) grid :func:`_in_pairs` marks directly (a boolean per cell: at most 20 MB).
-_PAIR_GRID_CELLS = 20_000_000
-
-
 def _in_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     """Whether each (line_idx, m) of ``frame`` is one of ``pairs``.
 
     Line-months fill a small grid (lines × months of the period): marking the pairs' cells and
     reading the frame's is one array pass each, where a hash set of a province's 900,000 pairs
-    costs a tenth of a second per call. Hash lookup when the grid would be large.
+    costs a tenth of a second per call. Hash lookup when the grid would be large for the rows.
     """
     if pairs.empty:
         return np.zeros(len(frame), dtype=bool)
@@ -371,7 +376,8 @@ def _in_pairs(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     low_l, low_m = min(fl.min(), pl.min()), min(fm.min(), pm.min())
     lines = int(max(fl.max(), pl.max()) - low_l) + 1
     months = int(max(fm.max(), pm.max()) - low_m) + 1
-    if lines * months > _PAIR_GRID_CELLS:
+    # The grid stays within a few bytes per row compared (sparse line numbers: hash set instead).
+    if lines * months > 10 * (len(frame) + len(pairs)):
         hit: np.ndarray = pd.Series(_pair_key(frame)).isin(_pair_key(pairs)).to_numpy()
         return hit
     grid = np.zeros(lines * months, dtype=bool)

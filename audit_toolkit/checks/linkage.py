@@ -87,14 +87,28 @@ def _with_model_columns(ctx: AuditContext, lines: pd.DataFrame) -> pd.DataFrame:
     """Add ``sex`` and a content tiebreak (canonical order of otherwise identical lines)."""
     src = ctx.lines
     sex = src["sex"] if "sex" in src else pd.Series(pd.NA, index=src.index, dtype="str")
-    tiebreak = (
-        src["category"].astype("str").fillna("")
+    # Texts of each distinct (category, start, coefficient) once: a list has only a few of them.
+    # The coefficient is told apart by its bits (0.0 and -0.0 write differently).
+    coef = src["coefficient"].to_numpy(dtype="float64", na_value=np.nan)
+    parts = [
+        pd.factorize(src["category"])[0],
+        pd.factorize(src["start_m"])[0],
+        pd.factorize(coef.view(np.int64))[0],
+    ]
+    key = np.zeros(len(src), dtype=np.int64)
+    for codes in parts:
+        key = key * (int(codes.max(initial=-1)) + 2) + (codes.astype(np.int64) + 1)
+    at, _ = pd.factorize(key)
+    heads = src.iloc[np.unique(at, return_index=True)[1]]
+    texts = (
+        heads["category"].astype("str").fillna("")
         + "|"
-        + src["start_m"].astype("str").fillna("")
+        + heads["start_m"].astype("str").fillna("")
         + "|"
-        + src["coefficient"].astype("str").fillna("")
+        + heads["coefficient"].astype("str").fillna("")
     )
-    return lines.assign(sex=sex.astype("str").to_numpy(), tiebreak=tiebreak.to_numpy())
+    tiebreak = texts.to_numpy(dtype=object)[at]
+    return lines.assign(sex=sex.astype("str").to_numpy(), tiebreak=tiebreak)
 
 
 def score_lines(

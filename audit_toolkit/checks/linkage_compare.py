@@ -92,7 +92,7 @@ def _on(pairs: _Pairs, mask: np.ndarray, fill: float, scorer: Any, fa: str, fb: 
 
 
 #: A mask over at least 1/this of the pairs reads the distinct value pairs of all pairs (:func:`_on`).
-_SHARE_FOR_ALL = 4
+_SHARE_FOR_ALL = 2
 
 
 def _digit_counts(text: np.ndarray) -> np.ndarray:
@@ -102,7 +102,7 @@ def _digit_counts(text: np.ndarray) -> np.ndarray:
     chars = np.asarray(text.astype(str))
     width = max(int(chars.dtype.itemsize // np.dtype("U1").itemsize), 1)
     digit = chars.view(np.uint32).reshape(len(chars), width).astype(np.int64) - ord("0")
-    is_digit = (digit >= 0) & (digit <= 9)
+    is_digit = (digit >= 0) & (digit < 10)
     # One count pass: cell (value, digit) of a flat (values × 10) table.
     cell = (np.arange(len(chars), dtype=np.int64)[:, None] * 10 + digit)[is_digit]
     counts = np.bincount(cell, minlength=len(chars) * 10).reshape(len(chars), 10)

@@ -314,6 +314,27 @@ def _encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return text, np.asarray(codes, dtype=np.int64), np.asarray(length, dtype=np.int64)
 
 
+#: The fields of :attr:`Prepared.text` / ``code`` / ``length``, in their order.
+_PARTS = ("name", "sorted", "first", "last", "date8", "sex", "household", "address", "digits", "nid")
+
+
+def _text_field(
+    values: pd.Series, order: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A text column taken in ``order`` (None: as it is): its values (None where missing) and
+    :func:`_encode`'s text, code and length, read from the Arrow storage without a round trip
+    through Python objects."""
+    arr = arrow_text(values.reset_index(drop=True))
+    if order is not None:
+        arr = arr.take(pa.array(order, type=pa.int64()))
+    obj = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+    text = obj.copy()
+    text[np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = ""
+    codes = pc.fill_null(arr.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False)
+    length = pc.utf8_length(pc.fill_null(arr, "")).to_numpy(zero_copy_only=False)
+    return obj, text, np.asarray(codes, dtype=np.int64), np.asarray(length, dtype=np.int64)
+
+
 def _text_ranks(values: pd.Series) -> np.ndarray:
     """Per value, its rank among the distinct ``str(value)`` (numpy's string order, equal texts tie).
 
@@ -366,9 +387,6 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     order = np.lexsort([_text_ranks(canon[c]) for c in reversed(canon.columns)])
     order = order.astype(np.int64)
 
-    def pick(s: pd.Series) -> np.ndarray:
-        return _obj(s.reset_index(drop=True))[order]
-
     names = name.reset_index(drop=True).iloc[order].reset_index(drop=True)
     # Tokens, word order and initials once per distinct name (a province has far fewer names than lines).
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
@@ -382,30 +400,26 @@ def prepare(lines: pd.DataFrame) -> Prepared:
     sorted_name = pd.Series(sorted_u[pos], dtype=object)
     initials = pd.Series(initials_u[pos], dtype=object)
     d = date.reset_index(drop=True).iloc[order].reset_index(drop=True)
-    addr = pick(address)
+    # Text columns straight from their Arrow storage, in canonical order: values, text, code, length.
+    columns = {
+        "name": _text_field(names, None),
+        "date8": _text_field(date8, order),
+        "sex": _text_field(sex, order),
+        "household": _text_field(lines["household_id"].astype("str"), order),
+        "address": _text_field(address, order),
+        "nid": _text_field(nid, order),
+    }
+    addr = columns["address"][0]
     # The digits of each distinct address once (addresses repeat: a ward has few streets).
     at_addr, addresses = pd.factorize(addr, use_na_sentinel=True)
     digits_u = pd.Series(addresses, dtype="str").str.replace(r"\D", "", regex=True)
     digits = _spread(_obj(digits_u.where(digits_u != "")), at_addr)
-    name_arr = _obj(names)
-    date_arr = pick(date8)
-    sex_arr = pick(sex)
-    household = pick(lines["household_id"].astype("str"))
-    nid_arr = pick(nid)
+    name_arr, date_arr, sex_arr = columns["name"][0], columns["date8"][0], columns["sex"][0]
+    household, nid_arr = columns["household"][0], columns["nid"][0]
     first_arr, last_arr, sorted_arr = _obj(first), _obj(last), _obj(sorted_name)
-    parts = {
-        "name": name_arr,
-        "sorted": sorted_arr,
-        "first": first_arr,
-        "last": last_arr,
-        "date8": date_arr,
-        "sex": sex_arr,
-        "household": household,
-        "address": addr,
-        "digits": digits,
-        "nid": nid_arr,
-    }
-    encoded = {k: _encode(v) for k, v in parts.items()}
+    built = {"sorted": sorted_arr, "first": first_arr, "last": last_arr, "digits": digits}
+    encoded = {k: c[1:] for k, c in columns.items()} | {k: _encode(v) for k, v in built.items()}
+    encoded = {k: encoded[k] for k in _PARTS}
     return Prepared(
         text={k: e[0] for k, e in encoded.items()},
         code={k: e[1] for k, e in encoded.items()},
@@ -508,8 +522,8 @@ BROAD = frozenset(
     {"name_ends", "year_given", "year_address", "family_given2", "given_family2", "address_initials"}
 )
 TRAINING = (("birth_date", "birth"), ("name_ends", "name"))
-#: Room for the rule number in a tagged pair code of :func:`candidate_pairs` (more than ``len(RULES)``).
-_RULE_SLOTS = 16
+#: Bits for the rule number in a tagged pair code of :func:`candidate_pairs`.
+_RULE_BITS = len(RULES).bit_length()
 
 
 def _prefix(values: np.ndarray, k: int) -> np.ndarray:
@@ -573,13 +587,13 @@ def candidate_pairs(prep: Prepared, *, max_block: int = 100) -> tuple[np.ndarray
             sizes = np.bincount(codes[codes >= 0], minlength=1)
             codes = np.where((codes >= 0) & (sizes[np.clip(codes, 0, None)] > max_block), -1, codes)
         found.append(_pairs_within(codes))
-    # One sort of every rule's pairs tagged with the rule (pair * 16 + rule; 14 rules fit 4 bits):
-    # distinct pairs, and per pair the OR of its rules' bits.
-    tagged = np.sort(np.concatenate([codes * _RULE_SLOTS + r for r, codes in enumerate(found)]))
-    pair_of = tagged // _RULE_SLOTS
+    # One sort of every rule's pairs tagged with the rule number in the low bits: distinct pairs,
+    # and per pair the OR of its rules' bits.
+    tagged = np.sort(np.concatenate([(codes << _RULE_BITS) | r for r, codes in enumerate(found)]))
+    pair_of = tagged >> _RULE_BITS
     starts = np.flatnonzero(np.concatenate(([True], pair_of[1:] != pair_of[:-1]))) if len(tagged) else tagged
     pairs = pair_of[starts]
-    bits = np.left_shift(1, tagged % _RULE_SLOTS)
+    bits = np.left_shift(1, tagged & ((1 << _RULE_BITS) - 1))
     mask = np.bitwise_or.reduceat(bits, starts) if len(starts) else np.zeros(0, dtype=np.int64)
     a, b = np.divmod(pairs, max(n, 1))
     return a.astype(np.int64), b.astype(np.int64), mask.astype(np.int64)
