@@ -469,3 +469,23 @@ def test_discover_nothing(tmp_path):
         discover_wards(tmp_path)
     with pytest.raises(InputError, match="not found"):
         discover_wards(tmp_path / "missing")
+
+
+def test_whitespace_only_cells_are_empty_and_spaced_totals_are_totals(tmp_path):
+    # A cell of spaces, a tab or no-break spaces is empty (the row below is blank, not a person),
+    # and a total row whose label starts with spaces is still a total.
+    write_csv(
+        tmp_path / "danh_sach_doi_tuong.csv",
+        [
+            ",".join(BEN_HEADER),  # row 1: header
+            "1,Nguyễn Văn An,15/03/1940,Nam,006040001234,K5c,500.000",  # row 2
+            " ,\u00a0\u00a0,\t, ,\u2003,,",  # row 3: whitespace only
+            "2,Trần Thị Bình,1938,Nữ,006138001235,NCT trên 80 tuổi,500000",  # row 4
+            "  Tổng cộng,,,,,,1.000.000",  # row 5: total
+        ],
+    )
+    ward = load_ward(tmp_path)
+    ben = ward.tables["beneficiaries"]
+    assert ben["_row"].tolist() == [2, 4]
+    assert ward.unreadable.empty
+    assert ward.sources[0].rows_total == 2

@@ -15,10 +15,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "grouped_bars",
     "monthly_line",
     "report_charts",
+    "report_style",
     "signed_bars",
     "svg_of",
 ]
@@ -130,10 +132,8 @@ def svg_of(fig: Figure, label: str = "") -> str:
     The XML prolog, DOCTYPE, metadata and namespace declarations (URLs that would look like
     external references) are removed: an inline ``<svg>`` in HTML needs none of them.
     """
-    import matplotlib
-
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
+    with report_style():
         fig.savefig(
             buffer, format="svg", metadata={"Creator": None, "Date": None, "Format": None, "Type": None}
         )
@@ -149,13 +149,31 @@ def svg_of(fig: Figure, label: str = "") -> str:
     return text.replace("<svg", f'<svg role="img" class="chart-svg" aria-label="{escape(label)}"', 1)
 
 
+@contextlib.contextmanager
+def report_style() -> Iterator[None]:
+    """The report's rc settings (:data:`_RC`) for what runs inside; nested uses cost nothing.
+
+    ``matplotlib.rc_context`` copies and restores every rcParam (≈ 0.2 ms): a ward's five charts
+    enter it once (:func:`report_charts`) instead of twice per chart (builder and ``savefig``).
+    """
+    if getattr(_LOCAL, "styled", False):
+        yield
+        return
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
+        _LOCAL.styled = True
+        try:
+            yield
+        finally:
+            _LOCAL.styled = False
+
+
 def _styled(func: Any) -> Any:
     """Run a chart builder under the report's rc settings."""
 
     def wrapper(*args: Any, **kwargs: Any) -> str | None:
-        import matplotlib
-
-        with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
+        with report_style():
             result: str | None = func(*args, **kwargs)
             return result
 
@@ -166,6 +184,19 @@ def _styled(func: Any) -> Any:
 
 def _hbar_height(n: int) -> float:
     return max(1.6, 0.32 * n + 0.9)
+
+
+def _unlabelled(ax: Axes, *axes: str) -> None:
+    """Say that ``axes`` (``"x"``, ``"y"``) of this chart never get an axis label.
+
+    matplotlib places an axis label from the tick labels' extents, measuring every tick label
+    again at each draw (≈ 1.5 ms an axis), even when the label is empty and draws nothing. Pinning
+    the empty label's position skips that; the SVG is the same, as an empty label is not drawn.
+    """
+    if "x" in axes:
+        ax.xaxis.set_label_coords(0.5, 0.0)
+    if "y" in axes:
+        ax.yaxis.set_label_coords(0.0, 0.5)
 
 
 def _plain_int_axis(ax: Axes, axis: str = "x") -> None:
@@ -195,6 +226,7 @@ def bar_chart(
         return None
     names = [labels.get(str(k), str(k)) if labels else str(k) for k in values.index]
     fig, ax = _canvas("bar_chart", 6.0, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
+    _unlabelled(ax, "x", "y")
     y = np.arange(len(values))[::-1]
     ax.barh(y, values.to_numpy(dtype=float), color=list(colours) if colours else PRIMARY, height=0.65)
     ax.set_yticks(y, names)
@@ -224,6 +256,7 @@ def signed_bars(
     labels = [str(k) for k in frame.index]
     height = _hbar_height(len(frame)) + 0.3
     fig, ax = _canvas("signed_bars", 6.0, height, left=_label_inches(labels), bottom=0.6)
+    _unlabelled(ax, "y")
     fig.subplots_adjust(top=1 - 0.4 / height)  # room for the legend above the bars
     y = np.arange(len(frame))[::-1]
     ax.barh(y, frame["over"].to_numpy() / 1e6, color=OVER, height=0.65, label=over_label)
@@ -249,6 +282,7 @@ def grouped_bars(
         return None
     cols = list(frame.columns)
     fig, ax = _canvas("grouped_bars", 6.0, 2.8)
+    _unlabelled(ax, "x")
     fig.subplots_adjust(top=1 - 0.35 / 2.8)
     x = np.arange(len(frame))
     width = 0.8 / len(cols)
@@ -285,11 +319,12 @@ def age_histogram(
     counts, edges = np.histogram(ages.to_numpy(dtype=float), bins=bins)
     fig, ax = _canvas("age_histogram", 6.0, 2.8)
     ax.bar(edges[:-1], counts, width=5, align="edge", color=PRIMARY, edgecolor="white", linewidth=0.6)
+    top_y = ax.get_ylim()[1]  # the lines below do not move it: read (autoscale) once
     for age in thresholds:
         ax.axvline(age, color=OVER, linestyle="--", linewidth=1)
         ax.text(
             age,
-            ax.get_ylim()[1],
+            top_y,
             " " + threshold_label.format(age=age),
             color=OVER,
             va="top",
@@ -309,6 +344,7 @@ def monthly_line(amounts: pd.Series, *, title: str, ylabel: str) -> str | None:
     if amounts.empty:
         return None
     fig, ax = _canvas("monthly_line", 6.0, 2.8, bottom=0.8)
+    _unlabelled(ax, "x")
     x = np.arange(len(amounts))
     vals = amounts.to_numpy(dtype=float) / 1e6
     ax.bar(x, vals, color=PRIMARY, width=0.7)
@@ -339,7 +375,8 @@ def report_charts(
     cached = result.context.extras.get(_CACHE_KEY)
     if cached is not None and cached[0] == key:
         return dict(cached[1])
-    out = _report_charts(result, overview, by_category)
+    with report_style():  # once for the five charts
+        out = _report_charts(result, overview, by_category)
     result.context.extras[_CACHE_KEY] = (key, dict(out))
     return out
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from audit_toolkit.errors import ExportError
@@ -54,12 +55,11 @@ def mask_id(value: Any) -> str:
 
 
 def mask_ids(values: pd.Series) -> pd.Series:
-    """Vectorised :func:`mask_id` over a Series of IDs."""
-    text = values.astype("str").where(values.notna(), "")
-    long = text.str.len() > 7
-    masked = text.str[:3] + text.str.len().sub(7).clip(lower=0).map(lambda n: "*" * n) + text.str[-4:]
-    short = text.str.len().map(lambda n: "*" * n)
-    return masked.where(long, short)
+    """Vectorised :func:`mask_id` over a Series of IDs (missing → ``""``), same index."""
+    # Each distinct ID is masked once (a ward or province repeats IDs across its findings).
+    codes, uniques = pd.factorize(values)
+    masked = np.array([mask_id(str(u)) for u in uniques] + [""], dtype=object)
+    return pd.Series(masked[codes], index=values.index, dtype="str")
 
 
 def neutralise(value: Any) -> Any:

@@ -39,8 +39,10 @@ __all__ = [
     "CATEGORY_ORDER",
     "active_by_category",
     "compact_source",
+    "display_records",
     "finding_rows",
     "mask_text",
+    "money_totals",
     "reason_text",
     "render_html",
     "write_html",
@@ -144,35 +146,51 @@ def compact_source(source: Any, *, keep: int = 5) -> str:
     return " · ".join(parts)
 
 
+def display_records(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Equal-length columns as one dict per row (what the templates iterate over), in column order.
+
+    What ``DataFrame(columns).to_dict("records")`` gives, without building a frame: for the few
+    rows of a ward, building it cost more than filling it.
+    """
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _labels(values: list[str], label: Callable[[str], str]) -> list[str]:
+    """``label`` of each value, computed once per distinct value."""
+    known = {v: label(v) for v in dict.fromkeys(values)}
+    return [known[v] for v in values]
+
+
 def finding_rows(findings: pd.DataFrame, lang: str, *, mask: bool) -> list[dict[str, Any]]:
     """The findings as display rows (masked IDs when ``mask``), in the frame's order."""
     if findings.empty:
         return []
-    ids = findings["national_id"].astype("object").where(findings["national_id"].notna(), "")
-    ids_shown = mask_ids(findings["national_id"]) if mask else ids.astype(str)
-    details = findings["detail"].map(mask_text) if mask else findings["detail"].map(_clean)
-    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0).astype("int64")
-    severity = findings["severity"].fillna("").astype(str)
-    frame = pd.DataFrame(
+    nid = findings["national_id"]
+    ids_shown = mask_ids(nid) if mask else nid.astype("object").where(nid.notna(), "").astype(str)
+    clean = mask_text if mask else _clean
+    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0).astype("int64").tolist()
+    severity = findings["severity"].fillna("").astype(str).tolist()
+    sources = findings["source"].tolist()
+    return display_records(
         {
-            "no": np.arange(1, len(findings) + 1),
-            "finding_id": findings["finding_id"].map(_clean).to_numpy(),
-            "severity": severity.to_numpy(),
-            "severity_label": severity.map(lambda s: t(f"report.severity.{s}", lang) if s else "").to_numpy(),
-            "national_id": ids_shown.to_numpy(),
-            "full_name": findings["full_name"].map(_clean).to_numpy(),
-            "category": findings["category"].map(_clean).to_numpy()
+            "no": list(range(1, len(findings) + 1)),
+            "finding_id": [_clean(v) for v in findings["finding_id"].tolist()],
+            "severity": severity,
+            "severity_label": _labels(severity, lambda s: t(f"report.severity.{s}", lang) if s else ""),
+            "national_id": ids_shown.tolist(),
+            "full_name": [_clean(v) for v in findings["full_name"].tolist()],
+            "category": [_clean(v) for v in findings["category"].tolist()]
             if "category" in findings
-            else np.full(len(findings), ""),
-            "detail": details.to_numpy(),
-            "amount": amounts.to_numpy(),
-            "amount_text": amounts.map(lambda a: fmt_vnd(a, lang) if a else "").to_numpy(),
-            "source": findings["source"].map(compact_source).to_numpy(),
-            "source_full": findings["source"].map(_clean).str.replace(";", "; ", regex=False).to_numpy(),
-            "ward": findings["ward"].map(_clean).to_numpy(),
+            else [""] * len(findings),
+            "detail": [clean(v) for v in findings["detail"].tolist()],
+            "amount": amounts,
+            "amount_text": [fmt_vnd(a, lang) if a else "" for a in amounts],
+            "source": [compact_source(v) for v in sources],
+            "source_full": [_clean(v).replace(";", "; ") for v in sources],
+            "ward": [_clean(v) for v in findings["ward"].tolist()],
         }
     )
-    return frame.to_dict("records")  # type: ignore[return-value]
 
 
 def active_by_category(result: AuditResult) -> pd.DataFrame:
@@ -196,21 +214,24 @@ def active_by_category(result: AuditResult) -> pd.DataFrame:
             total_reported = float(counts.loc[is_total].sum(min_count=1))
     codes = [c for c in CATEGORY_ORDER if c in records.index or c in reported.index]
     codes += sorted(set(records.index).union(reported.index) - set(CATEGORY_ORDER), key=str)
-    frame = pd.DataFrame(
+    # Built whole, TOTAL row included: enlarging a frame row by row (``.loc["TOTAL"] = …``) costs
+    # more than the rest of this function on a ward.
+    people = records.reindex(codes).fillna(0).to_numpy(dtype="int64")
+    given = reported.reindex(codes).to_numpy(dtype="float64")
+    return pd.DataFrame(
         {
-            "records": records.reindex(codes).fillna(0).astype("int64"),
-            "reported": reported.reindex(codes),
+            "records": np.append(people, np.int64(total_records)),
+            "reported": np.append(given, total_reported),
         },
-        index=pd.Index(codes, name="category", dtype="object"),
+        index=pd.Index([*codes, "TOTAL"], name="category", dtype="object"),
     )
-    frame.loc["TOTAL"] = [total_records, total_reported]
-    frame["records"] = frame["records"].astype("int64")
-    return frame
 
 
-def _money(findings: pd.DataFrame) -> tuple[int, int]:
-    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0)
-    return int(amounts.clip(lower=0).sum()), int(-amounts.clip(upper=0).sum())
+def money_totals(findings: pd.DataFrame) -> tuple[int, int]:
+    """VND overpaid (positive amounts) and underpaid (negative amounts, as a positive sum) in ``findings``."""
+    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").to_numpy(dtype="float64", na_value=0.0)
+    # Whole đồng: float64 sums them exactly in any order, so numpy gives what pandas gave.
+    return int(amounts.clip(min=0).sum()), int(-amounts.clip(max=0).sum())
 
 
 def _legal_basis(result: AuditResult, check_id: str, from_findings: dict[str, str]) -> str:
@@ -232,17 +253,23 @@ def check_overview(result: AuditResult) -> list[dict[str, Any]]:
     lang = result.lang
     findings = result.findings
     severities = {s.check_id: s.severity for s in catalogue()}
-    counts = findings["check_id"].value_counts()
-    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").fillna(0)
-    over = amounts.clip(lower=0).groupby(findings["check_id"]).sum()
-    under = (-amounts.clip(upper=0)).groupby(findings["check_id"]).sum()
-    first_bases = (
-        findings.loc[findings["legal_basis"].fillna("") != ""]
-        .drop_duplicates("check_id")
-        .set_index("check_id")["legal_basis"]
-        .to_dict()
-    )
-    bases = {str(k): str(v) for k, v in first_bases.items()}
+    # Per check: findings, money over and under, first legal basis given; one factorize and a few
+    # bincounts (the sums are of whole đồng, exact in float64 in any order).
+    codes, ids = pd.factorize(findings["check_id"])
+    known = codes >= 0
+    amounts = pd.to_numeric(findings["amount_vnd"], errors="coerce").to_numpy(dtype="float64", na_value=0.0)
+    n_ids = len(ids)
+    count = np.bincount(codes[known], minlength=n_ids)
+    over_sum = np.bincount(codes[known], weights=amounts[known].clip(min=0), minlength=n_ids)
+    under_sum = np.bincount(codes[known], weights=-amounts[known].clip(max=0), minlength=n_ids)
+    counts = dict(zip(ids, count.tolist(), strict=True))
+    over = dict(zip(ids, over_sum.tolist(), strict=True))
+    under = dict(zip(ids, under_sum.tolist(), strict=True))
+    legal = findings["legal_basis"].fillna("")
+    given = ((legal != "").to_numpy(dtype=bool)) & known
+    _, first = np.unique(codes[given], return_index=True)
+    rows_given = np.flatnonzero(given)[first]
+    bases = {str(ids[codes[i]]): str(legal.iloc[i]) for i in rows_given.tolist()}
     rows = []
     for status in result.checks:
         cid = status.check_id
@@ -307,25 +334,46 @@ def quality_tables(quality: Any, lang: str) -> dict[str, Any] | None:
         return None
     if summary.empty:
         return {"tables": [], "failing": []}
-    success = summary["success"].fillna(False).astype(bool)
-    per_table = (
-        pd.DataFrame({"table": summary["table"].astype(str), "ok": success})
-        .groupby("table", sort=False)["ok"]
-        .agg(expectations="size", passed="sum")
-        .reset_index()
-    )
-    per_table["failed"] = per_table["expectations"] - per_table["passed"]
-    per_table["label"] = per_table["table"].map(lambda name: t(f"report.table.{name}", lang))
-    failing = summary.loc[~success].copy()
-    for col in ("column", "description", "check_id"):
-        failing[col] = failing[col].map(_clean) if col in failing else ""
-    failing["label"] = failing["table"].map(lambda name: t(f"report.table.{name}", lang))
-    for col in ("unexpected", "evaluated"):
-        failing[col] = pd.to_numeric(failing[col], errors="coerce").astype("Int64").map(_clean)
-    return {
-        "tables": per_table.to_dict("records"),
-        "failing": failing[["label", "column", "description", "unexpected", "evaluated"]].to_dict("records"),
+    # One summary row per expectation (tens, whatever the ward's size): plain Python over them costs
+    # a fraction of a dozen pandas operations on a frame this small.
+    success = summary["success"].fillna(False).astype(bool).to_numpy()
+    counted: dict[str, list[int]] = {}
+    for table, ok in zip(summary["table"].astype(str).tolist(), success.tolist(), strict=True):
+        seen = counted.setdefault(table, [0, 0])
+        seen[0] += 1
+        seen[1] += ok
+    tables = [
+        {
+            "table": table,
+            "expectations": size,
+            "passed": passed,
+            "failed": size - passed,
+            "label": t(f"report.table.{table}", lang),
+        }
+        for table, (size, passed) in counted.items()
+    ]
+    failing = summary.loc[~success]
+    if failing.empty:
+        return {"tables": tables, "failing": []}
+    text = {
+        col: [_clean(v) for v in failing[col]] if col in failing else [""] * len(failing)
+        for col in ("column", "description")
     }
+    counts = {
+        col: [_clean(v) for v in pd.to_numeric(failing[col], errors="coerce").astype("Int64")]
+        for col in ("unexpected", "evaluated")
+    }
+    rows = [
+        {
+            "label": t(f"report.table.{table}", lang),
+            "column": text["column"][i],
+            "description": text["description"][i],
+            "unexpected": counts["unexpected"][i],
+            "evaluated": counts["evaluated"][i],
+        }
+        for i, table in enumerate(failing["table"])
+    ]
+    return {"tables": tables, "failing": rows}
 
 
 def sample_rows(sample: pd.DataFrame, lang: str, *, mask: bool) -> list[dict[str, Any]]:
@@ -337,20 +385,19 @@ def sample_rows(sample: pd.DataFrame, lang: str, *, mask: bool) -> list[dict[str
         fmt_date(d, lang, year_only=bool(y) if isinstance(y, (bool, np.bool_)) else False)
         for d, y in zip(sample["birth_date"], sample["birth_date_year_only"], strict=True)
     ]
-    frame = pd.DataFrame(
+    return display_records(
         {
-            "no": np.arange(1, len(sample) + 1),
-            "national_id": ids.to_numpy(),
-            "full_name": sample["full_name"].map(_clean).to_numpy(),
+            "no": list(range(1, len(sample) + 1)),
+            "national_id": ids.tolist(),
+            "full_name": [_clean(v) for v in sample["full_name"].tolist()],
             "birth_date": born,
-            "category": sample["category"].map(_clean).to_numpy(),
-            "address": sample["address"].map(_clean).to_numpy(),
-            "source": sample["source"].map(compact_source).to_numpy(),
-            "reason": sample["reason"].map(lambda r: t(f"report.sample.reason.{r}", lang)).to_numpy(),
-            "checks": sample["checks"].map(_clean).to_numpy(),
+            "category": [_clean(v) for v in sample["category"].tolist()],
+            "address": [_clean(v) for v in sample["address"].tolist()],
+            "source": [compact_source(v) for v in sample["source"].tolist()],
+            "reason": _labels(sample["reason"].tolist(), lambda r: t(f"report.sample.reason.{r}", lang)),
+            "checks": [_clean(v) for v in sample["checks"].tolist()],
         }
     )
-    return frame.to_dict("records")  # type: ignore[return-value]
 
 
 def _chunks(rows: list[dict[str, Any]], checks: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -386,7 +433,7 @@ def render_html(
     by_category = active_by_category(result)
     if sample is None:
         sample = field_visit_sample(result, findings, n=sample_size, seed=seed)
-    over, under = _money(findings)
+    over, under = money_totals(findings)
     severity_counts = findings["severity"].value_counts()
     user, host = who_ran()
     ward = result.ward

@@ -22,12 +22,13 @@ from audit_toolkit.messages import fmt_date, fmt_month, fmt_vnd, t
 from audit_toolkit.report.common import local_time, who_ran
 from audit_toolkit.report.files import atomic_write_text
 from audit_toolkit.report.html import (
-    active_by_category,
     environment,
     finding_rows,
+    money_totals,
     reason_text,
     translator,
 )
+from audit_toolkit.roster import roster_summary
 
 if TYPE_CHECKING:
     from audit_toolkit.audit import BatchResult
@@ -87,19 +88,21 @@ def ward_rows(batch: BatchResult, ward_folders: dict[str, str]) -> list[dict[str
     rows = []
     for result in batch.results:
         ward = result.ward
-        amounts = pd.to_numeric(result.findings["amount_vnd"], errors="coerce").fillna(0)
+        overpaid, underpaid = money_totals(result.findings)
         folder = ward_folders.get(ward.ward_id)
         rows.append(
             {
                 "ward_id": ward.ward_id,
                 "name": ward.ward_name,
                 "code": ward.ward_code or "",
-                "beneficiaries": int(active_by_category(result).at["TOTAL", "records"]),  # type: ignore[arg-type]
+                # The TOTAL row of active_by_category, read from the roster summary without
+                # building the per-category frame (≈ 10 ms a ward, serial in the batch's process).
+                "beneficiaries": roster_summary(result).people_active,
                 "findings": int(len(result.findings)),
                 "high": int((result.findings["severity"] == "high").sum()),
                 "by_check": result.counts_by_check,
-                "overpaid": int(amounts.clip(lower=0).sum()),
-                "underpaid": int(-amounts.clip(upper=0).sum()),
+                "overpaid": overpaid,
+                "underpaid": underpaid,
                 "href": f"../{quote(folder)}/report.html" if folder else None,
             }
         )

@@ -27,6 +27,7 @@ from audit_toolkit.messages import fmt_month, t
 from audit_toolkit.report.files import atomic_path, neutralise
 
 if TYPE_CHECKING:
+    from openpyxl.styles.cell_style import StyleArray
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -333,6 +334,10 @@ def _sample_sheet(wb: Workbook, sample: pd.DataFrame, lang: str, title: str) -> 
         t("report.col.response_date", lang),
     ]
     _header(ws, names, response_from=12)
+    # The row styles, by whether the birth cell is a date (else a year or empty): the first row of
+    # each kind is formatted through openpyxl's API, the others get a copy of its cells' style
+    # records (as in _check_sheet: same file, without a style-table lookup per assignment).
+    row_styles: dict[bool, list[StyleArray]] = {}
     for no, rec in enumerate(sample.to_dict("records"), start=1):
         born = rec.get("birth_date")
         if born is None or pd.isna(born):
@@ -358,13 +363,20 @@ def _sample_sheet(wb: Workbook, sample: pd.DataFrame, lang: str, title: str) -> 
                 None,
             ]
         )
-        r = ws.max_row
+        r = no + 1  # the header is row 1 (ws.max_row would scan every cell: quadratic)
+        is_date = isinstance(born_cell, dt.datetime)
+        styles = row_styles.get(is_date)
+        if styles is not None:
+            for c, style in enumerate(styles, start=1):
+                ws.cell(r, c)._style = copy(style)
+            continue
         ws.cell(r, 2).number_format = "@"
         ws.cell(r, 7).number_format = "@"
-        ws.cell(r, 4).number_format = DATE_FORMAT if isinstance(born_cell, dt.datetime) else "0"
+        ws.cell(r, 4).number_format = DATE_FORMAT if is_date else "0"
         ws.cell(r, 13).number_format = DATE_FORMAT
         for c in (6, 10, 11):
             ws.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
+        row_styles[is_date] = [ws.cell(r, c)._style for c in range(1, len(names) + 1)]
     _finish(ws, [6, 16, 26, 12, 9, 30, 14, 9, 22, 24, 24, 28, 14], rows=len(sample))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from audit_toolkit.report import charts
 
@@ -58,3 +59,30 @@ def test_text_stays_text_with_its_diacritics() -> None:
     svg = charts.bar_chart(pd.Series({"Chi thừa": 2}), title="Số phát hiện")
     assert svg is not None
     assert "Chi thừa" in svg
+
+
+def test_pinned_empty_axis_labels_draw_what_automatic_placement_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Charts pin the position of axis labels they never set (matplotlib then skips measuring the
+    # tick labels to place them); an empty label draws nothing, so the SVG must not change.
+    charts.clear_canvases()
+    pinned = _draw_all(2)
+    monkeypatch.setattr(charts, "_unlabelled", lambda ax, *axes: None)
+    charts.clear_canvases()
+    automatic = _draw_all(2)
+    charts.clear_canvases()
+    assert pinned == automatic
+
+
+def test_charts_drawn_inside_one_report_style_match_charts_drawn_alone() -> None:
+    charts.clear_canvases()
+    alone = _draw_all(1)
+    charts.clear_canvases()
+    with charts.report_style():
+        together = _draw_all(1)
+    assert together == alone
+    import matplotlib
+
+    # Leaving the style restores the user's settings (a notebook's own rcParams are untouched).
+    assert matplotlib.rcParams["svg.fonttype"] != "none" or matplotlib.rcParams["font.size"] != 9

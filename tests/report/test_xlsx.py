@@ -128,6 +128,23 @@ def test_sample_sheet_has_dates_as_dates(tmp_path: Path) -> None:
     assert {r[4] for r in rows} == {"Nam", "Nữ"}
 
 
+def test_every_sample_row_is_formatted_like_the_first_of_its_kind(tmp_path: Path) -> None:
+    # Rows after the first of each kind (birth date as a date, or as a year) get copied styles.
+    ws = _workbook(tmp_path)["Mẫu xác minh"]
+    kinds = set()
+    for r in range(2, ws.max_row + 1):
+        born = ws.cell(r, 4)
+        kinds.add(isinstance(born.value, dt.datetime))
+        assert born.number_format == (DATE_FORMAT if isinstance(born.value, dt.datetime) else "0")
+        assert ws.cell(r, 2).number_format == "@" and ws.cell(r, 7).number_format == "@"
+        assert ws.cell(r, 13).number_format == DATE_FORMAT
+        for c in (6, 10, 11):
+            assert ws.cell(r, c).alignment.wrap_text and ws.cell(r, c).alignment.vertical == "top"
+        assert ws.cell(r, 3).alignment.wrap_text is not True
+    assert kinds == {True, False}
+    assert ws.max_row == 10
+
+
 @pytest.mark.parametrize(
     ("text", "taken", "expected"),
     [
