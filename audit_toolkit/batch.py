@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import math
 import os
 import socket
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from audit_toolkit.audit import AuditResult, BatchResult, CheckedWard
     from audit_toolkit.quality.process import WardsSide
     from audit_toolkit.rules import RuleSet
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = [
     "WardOutcome",
@@ -365,6 +368,7 @@ def run_batch_tasks(
 ) -> BatchResult:
     """:func:`audit_toolkit.audit.run_batch` as tasks of :func:`audit_wards` (see there)."""
     from audit_toolkit.audit import finish_batch
+    from audit_toolkit.report.summary import prepare_summary
 
     remote = scheduler is not None
     # A cluster's workers have their own working folder: send them absolute paths.
@@ -418,6 +422,9 @@ def run_batch_tasks(
         timeout=timeout,
         on_outcome=done,
         on_progress=progress,
+        # The batch's summary page is written here after the wards: its imports and chart figures
+        # are made while the workers audit (a batch written nowhere has no summary to prepare).
+        idle=None if out is None else prepare_summary,
     )
     results: list[AuditResult] = []
     folders: dict[str, str] = {}
@@ -458,12 +465,15 @@ def run_tasks(
     timeout: float = 10.0,
     on_outcome: Done | None = None,
     on_progress: Callable[[str], None] | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> list[WardOutcome]:
     """Run ``tasks`` in this process (``workers=1``), on a process pool, or on a Dask cluster.
 
     ``on_progress(path)`` is called in this process as each ward is done, whichever worker did it
     (on a cluster: when its task completes); ``on_outcome`` for each ward as its task completes.
     Outcomes come back in the order of the tasks' paths, whatever the order of completion.
+    ``idle``: work for this process while a pool's workers audit the wards (a head start on what
+    comes after them; an error in it is only logged, the work is done again later).
 
     Raises:
         InputError: the scheduler cannot be reached (the message names its address).
@@ -492,7 +502,7 @@ def run_tasks(
         finally:
             _PROGRESS = None
     else:
-        found = _run_pool(tasks, workers, on_outcome, on_progress)
+        found = _run_pool(tasks, workers, on_outcome, on_progress, idle)
     return [found[p] for task in tasks for p in task.paths]
 
 
@@ -501,6 +511,7 @@ def _run_pool(
     workers: int,
     on_outcome: Done | None,
     on_progress: Callable[[str], None] | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> dict[str, WardOutcome]:
     """Tasks on a process pool. A worker that dies breaks the pool and every task still in it:
     those tasks then run again one per fresh pool, so only the task that kills its worker again
@@ -520,7 +531,9 @@ def _run_pool(
     listener = threading.Thread(target=relay, name="ward-progress", daemon=True)
     listener.start()
     try:
-        broken = _pool_round(tasks, range(len(tasks)), workers, found, on_outcome, queue, last=False)
+        broken = _pool_round(
+            tasks, range(len(tasks)), workers, found, on_outcome, queue, last=False, idle=idle
+        )
         for i in broken:
             _pool_round(tasks, [i], 1, found, on_outcome, queue, last=True)
     finally:
@@ -538,6 +551,7 @@ def _pool_round(
     queue: Any,
     *,
     last: bool,
+    idle: Callable[[], None] | None = None,
 ) -> list[int]:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -555,6 +569,11 @@ def _pool_round(
         initargs=(queue,),
     ) as pool:
         pending: dict[Future[list[WardOutcome]], int] = {pool.submit(audit_wards, tasks[i]): i for i in which}
+        if idle is not None:
+            try:
+                idle()
+            except Exception:  # noqa: BLE001 - only a head start: the caller does the same work again
+                _LOG.debug("head start while the pool audits failed; the work is redone later", exc_info=True)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

@@ -91,3 +91,27 @@ def test_summary_wording_is_not_city_wide(lang: str) -> None:
     batch.path = __import__("pathlib").Path("data/tinh-quang-ninh")  # a province-wide batch folder
     html = render_summary_html(batch, folders)
     assert "toàn thành phố" not in html.lower() and "city summary" not in html.lower()
+
+
+def test_a_head_start_leaves_the_summary_page_unchanged() -> None:
+    # The batch's main process calls prepare_summary while its workers audit: the figures it builds
+    # are reused by the real charts, in this thread, and must give the same page as new ones.
+    import threading
+
+    from audit_toolkit.report.summary import prepare_summary
+
+    batch, folders = make_batch(lang="vi")
+    pages: dict[str, str] = {}
+
+    def render(name: str, *, warm: bool) -> None:
+        if warm:
+            prepare_summary()
+        pages[name] = render_summary_html(batch, folders, mask=True)
+
+    for name, warm in (("cold", False), ("warm", True)):  # a new thread: no figure reused from before
+        thread = threading.Thread(target=render, args=(name,), kwargs={"warm": warm})
+        thread.start()
+        thread.join()
+    stamp = re.compile(r"\d\d:\d\d(:\d\d)?|\d{1,2}/\d{1,2}/\d{4}")  # the time the page was made
+    assert "<svg" in pages["warm"]
+    assert stamp.sub("", pages["warm"]) == stamp.sub("", pages["cold"])
