@@ -81,13 +81,17 @@ class CheckStatus:
             object.__setattr__(self, "reason", NotRunReason.parse(reason) if reason else None)
 
 
-def _missing(spec: CheckSpec, ctx: AuditContext) -> NotRunReason | None:
+def _missing(spec: CheckSpec, ctx: AuditContext, known: dict[tuple[str, str], bool]) -> NotRunReason | None:
+    """Why ``spec`` cannot run on ``ctx`` (None when it can); ``known`` keeps the column answers of
+    this run (several checks ask about the same column)."""
     for table in spec.requires:
         if not ctx.has(table):
             return NotRunReason.missing_table(table)
     for table, columns in spec.columns.items():
         for column in columns:
-            if not ctx.has_values(table, column):
+            if (table, column) not in known:
+                known[table, column] = ctx.has_values(table, column)
+            if not known[table, column]:
                 return NotRunReason.missing_column(table, column)
     return None
 
@@ -105,6 +109,7 @@ def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.D
     """
     frames: list[pd.DataFrame] = []
     statuses: list[CheckStatus] = []
+    known: dict[tuple[str, str], bool] = {}
     for spec in catalogue():
         if spec.batch:
             statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.BATCH_ONLY)))
@@ -116,21 +121,18 @@ def run_checks(ctx: AuditContext, *, only: set[str] | None = None) -> tuple[pd.D
         if func is None:
             statuses.append(CheckStatus(spec.check_id, "not_run", NotRunReason(ReasonCode.NOT_IMPLEMENTED)))
             continue
-        reason = _missing(spec, ctx)
+        reason = _missing(spec, ctx, known)
         if reason is not None:
             statuses.append(CheckStatus(spec.check_id, "not_run", reason))
             continue
         started = time.perf_counter()
         raw = func(ctx)
-        raw = new_raw(raw) if len(raw) else empty_raw()
-        if len(raw):
+        n = 0
+        if len(raw):  # no findings: nothing to add (no empty frame made per check)
+            raw = new_raw(raw)
             raw["check_id"] = spec.check_id
             frames.append(raw)
-        n = (
-            int(raw["person_key"].astype(str).add("|").add(raw["discriminator"].astype(str)).nunique())
-            if len(raw)
-            else 0
-        )
+            n = int(raw["person_key"].astype(str).add("|").add(raw["discriminator"].astype(str)).nunique())
         statuses.append(CheckStatus(spec.check_id, "run", None, n, time.perf_counter() - started))
     raw_all = pd.concat(frames, ignore_index=True) if frames else empty_raw()
     return raw_all, statuses

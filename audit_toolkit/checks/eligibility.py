@@ -64,12 +64,21 @@ def find_ineligible(ctx: AuditContext) -> pd.DataFrame:
     label = line_labels(sub, lang)
     texts: list[pd.DataFrame] = []
 
+    names = label.to_numpy(dtype=object)
+    categories = sub["category"].astype(str).to_numpy(dtype=object)
+    line_ids = sub["line_idx"].to_numpy()
+
     def add(mask: pd.Series, key: str, params: dict[str, pd.Series]) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
+        # The rows of the reason first, then one small frame of plain values (render's input).
+        on = mask.fillna(False).to_numpy(dtype=bool)
+        if not on.any():
             return
-        frame = pd.DataFrame({"name": label, "category": sub["category"].astype(str), **params}).loc[mask]
-        texts.append(pd.DataFrame({"line_idx": sub.loc[mask, "line_idx"], "text": render(key, lang, frame)}))
+        values = {"name": names[on], "category": categories[on]}
+        values.update({k: v.to_numpy(dtype=object)[on] for k, v in params.items()})
+        frame = pd.DataFrame(values, dtype=object)
+        texts.append(
+            pd.DataFrame({"line_idx": line_ids[on], "text": render(key, lang, frame).to_numpy(dtype=object)})
+        )
 
     idx = sub["line_idx"].to_numpy()
     level_text = vocab_text(sub["disability_level"], "entitlement.level", lang, default="")

@@ -20,8 +20,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, match_people, row_refs
-from audit_toolkit.checks.common import grouped_lists, lookup_numbers, months_of, person_label
+from audit_toolkit.checks.base import AuditContext, inner_join, match_people, row_refs
+from audit_toolkit.checks.common import MATCH_COLUMNS, lookup_numbers, months_of, person_label, take_rows
 from audit_toolkit.checks.facts import age_limits, coefficient_birth_months, stop_months
 from audit_toolkit.checks.facts.cache import cached_fact, fact_cache
 from audit_toolkit.checks.facts.money import expected_coefficients
@@ -119,15 +119,18 @@ def _compute_facts(ctx: AuditContext) -> _Facts:
         )
         certs = ctx.table("disability_certificates").reset_index(drop=True)
         certs = certs.loc[certs["disability_level"].isin(paid_levels) & certs["issue_date"].notna()]
-        want = lines.loc[lines["category"].isin(rules.certificate_categories)]
+        want = np.flatnonzero(lines["category"].isin(rules.certificate_categories).to_numpy(dtype=bool))
         if len(certs) and len(want):
-            pairs = match_people(want, certs)
-            pairs["issue"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
-            pairs["row"] = certs["_row"].reindex(pairs["right_idx"]).to_numpy(dtype="float64")
-            first = pairs.sort_values("issue", kind="stable").drop_duplicates("left_idx")
-            idx = first["left_idx"].to_numpy(dtype=np.int64)
-            cert_m[idx] = months_of(first["issue"]).to_numpy(dtype="float64", na_value=np.nan)
-            cert_row[idx] = first["row"].to_numpy(dtype="float64")
+            pairs = match_people(take_rows(lines, want, MATCH_COLUMNS), certs)
+            # The earliest certificate of each line (stable: the first pair on equal dates).
+            right = certs.index.get_indexer(pd.Index(pairs["right_idx"]))
+            left = pairs["left_idx"].to_numpy(dtype=np.int64)
+            issue = certs["issue_date"].to_numpy()[right]
+            order = np.argsort(issue, kind="stable")
+            first = order[np.unique(left[order], return_index=True)[1]]
+            idx = left[first]
+            cert_m[idx] = months_of(pd.Series(issue[first])).to_numpy(dtype="float64", na_value=np.nan)
+            cert_row[idx] = certs["_row"].to_numpy(dtype="float64")[right][first]
 
     return _Facts(
         coef_birth_m=coef_birth_m,
@@ -163,8 +166,17 @@ def received(ctx: AuditContext, *, linked_only: bool = True) -> pd.DataFrame:
     """Received payments for months of the period: ``pay_idx, m, line_idx, amount, row``.
 
     ``linked_only``: only payments tied to one line (``line_idx`` int64); otherwise all, with
-    ``line_idx`` as ``Int64`` and the payment's ``person_key``.
+    ``line_idx`` as ``Int64`` and the payment's ``person_key``. Made once per audit (INELIGIBLE,
+    WRONG_AMOUNT and UNPAID_MONTHS read it); each caller gets a shallow copy (copy on write: what a
+    caller changes never reaches the shared frame).
     """
+    frame: pd.DataFrame = cached_fact(
+        ctx, f"entitlement:received:{linked_only}", lambda c: _received(c, linked_only)
+    )
+    return frame.copy(deep=False)
+
+
+def _received(ctx: AuditContext, linked_only: bool) -> pd.DataFrame:
     p = ctx.payments_linked
     m = p["m"].to_numpy(dtype="float64", na_value=np.nan)
     keep = p["received"].to_numpy(dtype=bool) & (m >= ctx.period_start) & (m <= ctx.period_end)
@@ -225,9 +237,7 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
     li = lm["line_idx"].to_numpy()
     mm = lm["m"].to_numpy(dtype="float64")
     first_m = np.full(n, np.nan)
-    if len(lm):
-        firsts = lm.groupby("line_idx")["m"].min()
-        first_m[firsts.index.to_numpy()] = firsts.to_numpy(dtype="float64")
+    np.fmin.at(first_m, li, mm)  # the first active month of each line (NaN: none)
 
     # A level the rules name but pay nothing for (K6 mild): a rule row matched, with no value.
     idx_all = np.arange(n, dtype=np.int64)
@@ -256,28 +266,34 @@ def _compute_ineligibility(ctx: AuditContext) -> _Ineligibility:
             "row": pd.Series(dtype="int64"),
         }
     )
-    want = lines.loc[lines["category"].isin(ctx.rules.no_pension_categories)]
+    want = np.flatnonzero(lines["category"].isin(ctx.rules.no_pension_categories).to_numpy(dtype=bool))
     if ctx.has("pensions") and len(want) and len(ctx.table("pensions")):
         pens = ctx.table("pensions").reset_index(drop=True)
-        pairs = match_people(want, pens)
+        pairs = match_people(take_rows(lines, want, MATCH_COLUMNS), pens)
         if len(pairs):
-            pairs["p_start"] = (
-                pens["start_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=-np.inf)
+            # Line-months x matched pension records on plain arrays (the inner merge on line_idx).
+            right = pairs["right_idx"].to_numpy(dtype=np.int64)
+            p_start = pens["start_month"].to_numpy(dtype="float64", na_value=-np.inf)[right]
+            p_end = pens["end_month"].to_numpy(dtype="float64", na_value=np.inf)[right]
+            p_line = pairs["left_idx"].to_numpy(dtype=np.int64)  # lines are indexed by line_idx
+            lj, pj = inner_join(li, p_line)
+            hit = (mm[lj] >= p_start[pj]) & (mm[lj] < p_end[pj])
+            lj, pj = lj[hit], pj[hit]
+            pension[li[lj]] = True
+            benefit = pens["benefit"].astype("object").to_numpy()[right][pj]
+            row = pens["_row"].to_numpy(dtype=np.int64)[right][pj]
+            who = np.stack(
+                [li[lj], pd.factorize(benefit, use_na_sentinel=False)[0].astype(np.int64), row], axis=1
             )
-            pairs["p_end"] = (
-                pens["end_month"].reindex(pairs["right_idx"]).to_numpy(dtype="float64", na_value=np.inf)
+            once = (
+                np.sort(np.unique(who, axis=0, return_index=True)[1])
+                if len(who)
+                else np.zeros(0, dtype=np.int64)
             )
-            pairs["benefit"] = pens["benefit"].reindex(pairs["right_idx"]).astype("object").to_numpy()
-            pairs["row"] = pens["_row"].reindex(pairs["right_idx"]).to_numpy(dtype=np.int64)
-            pairs["line_idx"] = want["line_idx"].reindex(pairs["left_idx"]).to_numpy()
-            both = lm.merge(pairs[["line_idx", "p_start", "p_end", "row", "benefit"]], on="line_idx")
-            hit = (both["m"] >= both["p_start"]) & (both["m"] < both["p_end"])
-            both = both.loc[hit]
-            pension[both["line_idx"].unique()] = True
-            pension_rows = both[["line_idx", "benefit", "row"]].drop_duplicates().reset_index(drop=True)
-            bad_pairs = both[["line_idx", "m"]].drop_duplicates()
-            month_bad |= pd.Series(_pair_key(lm)).isin(_pair_key(bad_pairs)).to_numpy()
-
+            pension_rows = pd.DataFrame(
+                {"line_idx": li[lj][once], "benefit": pd.Series(benefit[once], dtype="str"), "row": row[once]}
+            )
+            month_bad[np.unique(lj)] = True
     # HTXH (checks.md v2): age, household poverty, a pension at or above the social-pension level.
     sp = social_pension_ineligibility(ctx)
     sp_months = cast(pd.DataFrame, sp["months"])
@@ -397,18 +413,22 @@ def assemble(
     groups = _line_groups(ctx)
     idx = per_line["line_idx"].to_numpy(dtype=np.int64)
     order = np.argsort(idx, kind="stable")
-    rows = pd.DataFrame(
-        {
-            "g": groups[idx[order]],
-            "line_idx": idx[order],
-            "text": per_line["text"].to_numpy(dtype=object)[order],
-            "amount": per_line["amount"].to_numpy(dtype="float64")[order],
-        }
-    )
-    texts = grouped_lists(rows.drop_duplicates(["g", "text"]), ["g"], "text")
-    texts["detail"] = [" ".join(v) for v in texts.pop("text")]
-    amounts = rows.groupby("g", sort=False)["amount"].sum().rename("amount").reset_index()
-    first = rows.drop_duplicates("g")[["g", "line_idx"]]
+    line_idx = idx[order]
+    # Plain arrays, groups numbered in order of first appearance (what the merges on ``g`` kept).
+    g = groups[line_idx]
+    codes, group_ids = pd.factorize(g)
+    first_line = line_idx[np.unique(codes, return_index=True)[1]]
+    # Texts of one group: each distinct text once, in line order, joined by spaces.
+    text = per_line["text"].to_numpy(dtype=object)[order]
+    text_codes = pd.factorize(text, use_na_sentinel=False)[0].astype(np.int64)
+    kept = np.sort(np.unique(codes * (int(text_codes.max(initial=0)) + 1) + text_codes, return_index=True)[1])
+    kept = kept[np.argsort(codes[kept], kind="stable")]
+    cuts = np.flatnonzero(np.diff(codes[kept])) + 1
+    kept_text = text[kept].tolist()
+    bounds = np.r_[0, cuts, len(kept)].tolist()
+    detail = [" ".join(kept_text[s:e]) for s, e in zip(bounds[:-1], bounds[1:], strict=True)]
+    # Sums as pandas adds them (compensated, in row order): amounts are compared to the last dong.
+    amount = pd.Series(per_line["amount"].to_numpy(dtype="float64")[order]).groupby(codes).sum().to_numpy()
     frames = [
         finding_rows(
             lines["line_idx"].to_numpy()[idx],
@@ -419,8 +439,9 @@ def assemble(
     ]
     frames += [f for f in (evidence or []) if len(f)]
     sources = _grouped_sources(pd.concat(frames, ignore_index=True), groups)
-    out = first.merge(amounts, on="g").merge(texts, on="g").merge(sources, on="g")
-    out_idx = out["line_idx"].to_numpy(dtype=np.int64)
+    at = pd.Index(sources["g"].to_numpy(dtype=np.int64)).get_indexer(np.asarray(group_ids, dtype=np.int64))
+    source_lists = sources["sources"].to_numpy(dtype=object)[at]
+    out_idx = first_line
     category = lines["category"].to_numpy(dtype=object)[out_idx]
     return new_raw(
         pd.DataFrame(
@@ -433,9 +454,9 @@ def assemble(
                 "full_name": pd.Series(
                     lines["full_name"].to_numpy(dtype=object)[out_idx], dtype="str"
                 ).fillna(""),
-                "sources": out["sources"],
-                "detail": out["detail"].astype(str),
-                "amount_vnd": out["amount"].astype("float64"),
+                "sources": pd.Series(source_lists, dtype=object),
+                "detail": pd.Series(detail, dtype="str"),
+                "amount_vnd": amount.astype("float64"),
                 "discriminator": pd.Series(category, dtype="str"),
                 "category": pd.Series(category, dtype="str"),
             }

@@ -105,21 +105,27 @@ def find_late_decisions(ctx: AuditContext) -> pd.DataFrame:
 def _people_active(ctx: AuditContext, months: np.ndarray) -> pd.DataFrame:
     """Distinct ``(m, category, person_key)`` with a line active in month ``m``, for each month asked."""
     lines = ctx.lines
-    frames = [
-        pd.DataFrame(
-            {
-                "m": pd.Series(dtype="int64"),
-                "category": pd.Series(dtype="str"),
-                "person_key": pd.Series(dtype="str"),
-            }
-        )
-    ]
+    # Plain arrays (a report has one or two dates; each pandas selection costs more than the work).
+    category = lines["category"].to_numpy(dtype=object)
+    person = lines["person_key"].to_numpy(dtype=object)
+    # Distinct (category, person) in roster order: one code per pair, missing values included.
+    cat_codes = pd.factorize(category, use_na_sentinel=False)[0].astype(np.int64)
+    person_codes = pd.factorize(person, use_na_sentinel=False)[0].astype(np.int64)
+    pair = cat_codes * (int(person_codes.max(initial=0)) + 1) + person_codes
+    parts_m, parts_at = [], []
     for m in np.unique(months):  # one pass per distinct report date: a report has one or two
-        active = ctx.active_in(lines, int(m))
-        sub = lines.loc[active, ["category", "person_key"]].drop_duplicates()
-        sub.insert(0, "m", int(m))
-        frames.append(sub)
-    return pd.concat(frames, ignore_index=True)
+        at = np.flatnonzero(ctx.active_in(lines, int(m)).to_numpy(dtype=bool))
+        at = at[np.sort(np.unique(pair[at], return_index=True)[1])]
+        parts_m.append(np.full(len(at), int(m), dtype=np.int64))
+        parts_at.append(at)
+    at = np.concatenate(parts_at) if parts_at else np.zeros(0, dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "m": np.concatenate(parts_m) if parts_m else np.zeros(0, dtype=np.int64),
+            "category": pd.Series(category[at], dtype="str"),
+            "person_key": pd.Series(person[at], dtype="str"),
+        }
+    )
 
 
 def _report_rows(rep: pd.DataFrame) -> pd.DataFrame:
@@ -140,12 +146,12 @@ def _report_rows(rep: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "m": m[first],
-            "category": rep["category"].iloc[first].to_numpy(),
-            "date": rep["date"].iloc[first].to_numpy(),
+            "category": rep["category"].array.take(first),
+            "date": rep["date"].array.take(first),
             "reported": reported,
             "sources": [part.tolist() for part in np.split(sources, cuts)],
         }
-    ).astype({"category": rep["category"].dtype, "date": rep["date"].dtype})
+    )
 
 
 def _with_counts(agg: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
@@ -183,14 +189,18 @@ def _with_counts(agg: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     np.add.at(cat_sum, am[~is_total], reported[~is_total])
     cat_rows = np.bincount(am[~is_total], minlength=n_m)
     has_sum = is_total & (cat_rows[am] > 0)
-    out = agg.assign(
-        actual=actual.astype(np.int64),
-        overlap=overlap.astype(np.int64),
-        cat_sum=np.where(has_sum, cat_sum[am], 0).astype(np.int64),
+    sums = np.where(has_sum, cat_sum[am], 0).astype(np.int64)
+    # One frame built at once (each column added to a frame costs a copy of its column index).
+    return pd.DataFrame(
+        {
+            **{c: agg[c] for c in agg.columns},
+            "actual": actual.astype(np.int64),
+            "overlap": overlap.astype(np.int64),
+            "cat_sum": sums,
+            "count_bad": reported != actual,
+            "sum_bad": has_sum & (sums != reported),
+        }
     )
-    out["count_bad"] = out["reported"] != out["actual"]
-    out["sum_bad"] = has_sum & (out["cat_sum"] != out["reported"]).to_numpy(dtype=bool)
-    return out
 
 
 @check("REPORT_MISMATCH")
@@ -215,16 +225,21 @@ def find_report_mismatches(ctx: AuditContext) -> pd.DataFrame:
     Returns:
         Raw findings (``RAW_COLUMNS``).
     """
-    rep = ctx.table("report")
-    rep = rep.loc[rep["category"].notna() & rep["reported_count"].notna()].copy()
-    if rep.empty:
+    table = ctx.table("report")
+    keep = (table["category"].notna() & table["reported_count"].notna()).to_numpy(dtype=bool)
+    if not keep.any():
         return empty_raw()
-    dates = rep["as_of"] if "as_of" in rep else pd.Series(pd.NaT, index=rep.index)
-    rep["date"] = dates.fillna(ctx.as_of).to_numpy(dtype="datetime64[ns]")
-    rep["m"] = cast(pd.Series, month_of(rep["date"])).astype("int64").to_numpy()
-    rep["source"] = sources_of("report", rep["_row"]).to_numpy()
-    rep["category"] = rep["category"].astype(str)
-    rep["reported"] = rep["reported_count"].astype("int64")
+    given = table["as_of"] if "as_of" in table else pd.Series(pd.NaT, index=table.index)
+    dates = pd.Series(given.fillna(ctx.as_of).to_numpy(dtype="datetime64[ns]")[keep])
+    rep = pd.DataFrame(
+        {
+            "date": dates,
+            "m": cast(pd.Series, month_of(dates)).astype("int64").to_numpy(),
+            "source": sources_of("report", table["_row"].loc[keep]).to_numpy(),
+            "category": table["category"].loc[keep].astype(str).to_numpy(),
+            "reported": table["reported_count"].loc[keep].astype("int64").to_numpy(),
+        }
+    )
     agg = _report_rows(rep)
 
     people = _people_active(ctx, agg["m"].to_numpy())

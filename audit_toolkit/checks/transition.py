@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, row_refs
-from audit_toolkit.checks.common import isin_keys, lookup_numbers, person_label, render_rows
+from audit_toolkit.checks.common import (
+    MATCH_COLUMNS,
+    isin_keys,
+    lookup_numbers,
+    person_label,
+    render_rows,
+    take_rows,
+)
 from audit_toolkit.checks.facts import death_months, move_months
 from audit_toolkit.checks.facts.money import due_coefficients, line_dues
 from audit_toolkit.checks.stopped import SEP, evidence_sources
@@ -251,14 +258,15 @@ def _sp_ineligibility(ctx: AuditContext) -> dict[str, object]:
         "pension_rows": empty_rows,
         "rule": None,
     }
-    htxh = lines.loc[lines["category"] == "HTXH"]
+    is_htxh = (lines["category"] == "HTXH").to_numpy(dtype=bool)
+    # Only the columns person matching reads, and line_idx (the roster is wide).
+    htxh = take_rows(lines, np.flatnonzero(is_htxh), [*MATCH_COLUMNS, "line_idx"])
     rule = _social_pension_rule(ctx, "HTXH")
     if htxh.empty or rule is None:
         return out
     out["rule"] = rule
     min_age, min_poor = int(str(rule["min_age"])), int(str(rule["min_age_poor"]))
     age_asof = lines["age_asof"].to_numpy(dtype="float64", na_value=np.nan)
-    is_htxh = (lines["category"] == "HTXH").to_numpy(dtype=bool)
 
     not_poor = np.zeros(n, dtype=bool)
     if ctx.has("residents") and len(ctx.table("residents")):

@@ -7,14 +7,15 @@ disability level and K6 line; :func:`care_quality_note` counts care lines whose 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from audit_toolkit.checks.base import AuditContext, match_people
+from audit_toolkit.checks.base import AuditContext, inner_join, match_people
 from audit_toolkit.checks.common import key_codes, lookup_numbers
 from audit_toolkit.checks.facts.cache import fact_cache
+from audit_toolkit.checks.facts.people import dated_deaths
 from audit_toolkit.months import month_of
 
 __all__ = ["CARE_FOR_DISABLED", "CARE_FOR_TAKEN_IN", "care_facts", "care_quality_note"]
@@ -30,25 +31,40 @@ _TAKEN_IN_LINES = ("K1", "K2", "K5d")
 _CHILD_LINE = "K1"
 _ESPECIALLY_SEVERE = "especially_severe"
 _INF = float(np.inf)
-_CF_COLS = ["national_id", "name_key", "birth_date", "birth_date_year_only"]
+# Month number of numpy's month 0 (1970-01): datetime64[M] counts months from it.
+_EPOCH_MONTH = cast(int, month_of(pd.Timestamp(0)))
 
 
-def _first_by_id(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
-    """The first record of ``frame`` carrying each of ``ids`` (NaN rows where none), aligned with ``ids``."""
-    # Positions on plain arrays (Arrow hashing), then one selection of the records found: a million
-    # residents or a ward's few lines, the frame is filtered once.
-    frame_codes, id_codes = key_codes(
-        frame["national_id"].astype("str"), pd.Series(ids.to_numpy(dtype=object), dtype="str")
-    )
+def _first_positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Per value of ``ids`` (a ``str`` Series): the position of the first row of ``keys`` carrying it
+    (-1 where none or missing)."""
+    # Positions on plain arrays (Arrow hashing): a million residents or a ward's few lines, no frame
+    # is filtered or copied.
+    frame_codes, id_codes = key_codes(keys.astype("str"), ids)
     have = np.flatnonzero(frame_codes >= 0)
     first = np.full(int(max(frame_codes.max(initial=-1), id_codes.max(initial=-1))) + 2, -1, dtype=np.int64)
     first[frame_codes[have[::-1]]] = have[::-1]  # the first record of each ID wins
-    at_frame = np.where(id_codes >= 0, first[id_codes], -1)
-    rows = np.unique(at_frame[at_frame >= 0])
-    at = np.where(at_frame >= 0, np.searchsorted(rows, at_frame), -1)
-    out = frame.iloc[rows].reset_index(drop=True).reindex(at).reset_index(drop=True)
-    out["found"] = at >= 0
+    return np.where(id_codes >= 0, first[id_codes], -1)
+
+
+def _taken(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """``column``'s values at positions ``at`` as an object array (NaN where ``at`` is -1)."""
+    out: np.ndarray = column.array.take(at, allow_fill=True).to_numpy(dtype=object)
     return out
+
+
+def _dates(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """``column``'s dates at positions ``at`` (NaT where ``at`` is -1)."""
+    values = column.to_numpy(dtype="datetime64[ns]")
+    return np.where(
+        at >= 0, values[np.maximum(at, 0)] if len(values) else np.datetime64("NaT"), np.datetime64("NaT")
+    )
+
+
+def _months(dates: np.ndarray) -> np.ndarray:
+    """Month numbers (``year * 12 + month - 1``, as :func:`month_of`) of datetimes; NaN for NaT."""
+    months = dates.astype("datetime64[M]").astype(np.int64) + _EPOCH_MONTH
+    return np.where(np.isnat(dates), np.nan, months.astype("float64"))
 
 
 def _household_holder(lines: pd.DataFrame, care: pd.DataFrame, categories: tuple[str, ...]) -> np.ndarray:
@@ -97,130 +113,156 @@ def care_facts(ctx: AuditContext) -> pd.DataFrame:
         cached: pd.DataFrame = cache["care"]
         return cached
     lines = ctx.lines
-    care = lines.loc[lines["category"].isin(CARE_FOR_DISABLED + CARE_FOR_TAKEN_IN)].reset_index(drop=True)
-    ids = care["cared_for_id"].astype("object")
+    # Plain arrays per column, one frame at the end: a ward has a few care lines, and each pandas
+    # call on them (a selection, a merge, a column set on a slice) costs more than the work.
+    care_at = np.flatnonzero(
+        lines["category"].isin(CARE_FOR_DISABLED + CARE_FOR_TAKEN_IN).to_numpy(dtype=bool)
+    )
+    n = len(care_at)
+    category = lines["category"].to_numpy(dtype=object)[care_at]
+    ids = pd.Series(lines["cared_for_id"].to_numpy(dtype=object)[care_at], dtype="str")
     has_id = ids.notna().to_numpy(dtype=bool)
-    disabled = care["category"].isin(CARE_FOR_DISABLED).to_numpy(dtype=bool)
+    disabled = np.isin(category, CARE_FOR_DISABLED)
 
     # Who: by cared_for_id on the roster, else in the registers; else the household's holder.
-    rec = _first_by_id(lines[["line_idx", "person_key", "full_name", *_CF_COLS]], ids)
-    on_roster = rec["found"].to_numpy(dtype=bool) & has_id
-    frame = pd.DataFrame(
-        {
-            "line_idx": care["line_idx"].to_numpy(),
-            "national_id": ids.where(has_id).to_numpy(dtype=object),
-            "name_key": rec["name_key"].to_numpy(dtype=object),
-            "birth_date": pd.to_datetime(rec["birth_date"]).to_numpy(),
-            "birth_date_year_only": rec["birth_date_year_only"].fillna(False).to_numpy(dtype=bool),
-            "cared_key": rec["person_key"].to_numpy(dtype=object),
-            "cared_name": rec["full_name"].to_numpy(dtype=object),
-        }
-    )
-    found = on_roster.copy()
+    rec = _first_positions(lines["national_id"], ids)
+    found = (rec >= 0) & has_id
+    national_id = np.where(has_id, ids.to_numpy(dtype=object), np.nan).astype(object)
+    name_key = _taken(lines["name_key"], rec)
+    birth_date = _dates(lines["birth_date"], rec)
+    year_only = _taken(lines["birth_date_year_only"], rec)
+    cared_key = _taken(lines["person_key"], rec)
+    cared_name = _taken(lines["full_name"], rec)
     for table in ("residents", "deaths", "disability_certificates", "pensions"):
         if not ctx.has(table) or not has_id.any():
             continue
         reg = ctx.table(table)
-        cols = [c for c in [*_CF_COLS, "full_name"] if c in reg]
-        hit = _first_by_id(reg[cols], ids)
-        new = hit["found"].to_numpy(dtype=bool) & has_id & ~found
-        for col in ("name_key", "birth_date", "birth_date_year_only", "full_name"):
-            if col in hit and new.any():
-                target = "cared_name" if col == "full_name" else col
-                frame.loc[new, target] = hit.loc[new, col].to_numpy()
+        at = _first_positions(reg["national_id"], ids)
+        new = (at >= 0) & has_id & ~found
+        if new.any():
+            if "name_key" in reg:
+                name_key[new] = _taken(reg["name_key"], at[new])
+            if "birth_date" in reg:
+                birth_date[new] = _dates(reg["birth_date"], at[new])
+            if "birth_date_year_only" in reg:
+                year_only[new] = _taken(reg["birth_date_year_only"], at[new])
+            if "full_name" in reg:
+                cared_name[new] = _taken(reg["full_name"], at[new])
         found |= new
-    via = np.where(found, "id", "")
+    via = np.where(found, "id", "").astype(object)
     no_id = np.flatnonzero(~has_id)
     if len(no_id):
-        sub = care.iloc[no_id]
+        sub = pd.DataFrame(
+            {c: lines[c].array.take(care_at[no_id]) for c in ("line_idx", "household_id", "person_key")},
+            index=np.arange(len(no_id)),
+        )
         holder = np.full(len(no_id), -1, dtype=np.int64)
         for cats, mask in (((_DISABILITY_LINE,), disabled[no_id]), (_TAKEN_IN_LINES, ~disabled[no_id])):
             if mask.any():
                 holder[mask] = _household_holder(lines, sub.loc[mask], cats)
         ok = holder >= 0
-        at = no_id[ok]
-        h = lines.iloc[holder[ok]]
-        for col in ("national_id", "name_key", "birth_date", "birth_date_year_only"):
-            frame.loc[at, col] = h[col].to_numpy()
-        frame.loc[at, "cared_key"] = h["person_key"].to_numpy(dtype=object)
-        frame.loc[at, "cared_name"] = h["full_name"].to_numpy(dtype=object)
+        at, h = no_id[ok], holder[ok]
+        national_id[at] = _taken(lines["national_id"], h)
+        name_key[at] = _taken(lines["name_key"], h)
+        birth_date[at] = _dates(lines["birth_date"], h)
+        year_only[at] = _taken(lines["birth_date_year_only"], h)
+        cared_key[at] = _taken(lines["person_key"], h)
+        cared_name[at] = _taken(lines["full_name"], h)
         found[at] = True
         via[at] = "household"
-    frame["found"] = found
-    frame["via"] = via
-    frame["birth_date"] = pd.to_datetime(frame["birth_date"]).astype("datetime64[ns]")
-    frame["birth_date_year_only"] = frame["birth_date_year_only"].fillna(False).astype(bool)
-    frame["cared_key"] = frame["cared_key"].where(
-        frame["cared_key"].notna(), "id:" + frame["national_id"].astype("object").fillna("")
+    year_only = pd.Series(year_only, dtype=object).fillna(False).to_numpy(dtype=bool)
+    missing_key = pd.isna(cared_key)
+    cared_key[missing_key] = "id:" + pd.Series(national_id[missing_key], dtype=object).fillna("").to_numpy(
+        dtype=object
     )
-    birth_m = month_of(frame["birth_date"])
-    frame["birth_m"] = pd.Series(birth_m, index=frame.index).astype("float64")
-    look = frame.loc[found, ["national_id", "name_key", "birth_date", "birth_date_year_only"]]
+    birth_m = _months(birth_date)
 
     # Death and move of the person cared for.
-    frame["death_m"] = np.nan
-    frame["move_m"] = np.nan
+    death_m = np.full(n, np.nan)
+    move_m = np.full(n, np.nan)
+    look = pd.DataFrame(
+        {
+            "national_id": pd.Series(national_id[found], dtype="str"),
+            "name_key": pd.Series(name_key[found], dtype="str"),
+            "birth_date": birth_date[found],
+            "birth_date_year_only": year_only[found],
+        }
+    )
+    look.index = np.flatnonzero(found)
     if ctx.has("deaths") and len(look):
-        deaths = ctx.table("deaths").reset_index(drop=True)
-        deaths = deaths.loc[deaths["death_date"].notna()]
-        frame["death_m"] = _event_by_row(look, deaths, "death_date", len(frame))
+        death_m = _event_by_row(look, dated_deaths(ctx), "death_date", n)
     if ctx.has("residents") and len(look):
-        frame["move_m"] = _event_by_row(look, _moved_of(ctx, look), "moved_out_date", len(frame))
+        move_m = _event_by_row(look, _moved_of(ctx, look), "moved_out_date", n)
 
     # C4 for a child: the child's line (K1) ends at its age limit; an elder (K5d age) has none.
     limit = ctx.rules.age_limit(_CHILD_LINE)
     elder_age = ctx.rules.min_age("K5d")
-    age_asof = np.floor((ctx.asof_month - frame["birth_m"].to_numpy()) / 12)
+    age_asof = np.floor((ctx.asof_month - birth_m) / 12)
     child = ~disabled & ~np.isnan(age_asof)
     if elder_age is not None:
         child &= age_asof < elder_age
-    frame["age_stop_m"] = np.where(child & (limit is not None), frame["birth_m"] + 12 * (limit or 0), np.nan)
+    age_stop_m = np.where(child & (limit is not None), birth_m + 12 * (limit or 0), np.nan)
 
     # C2/C3: the cared-for person's especially severe K6 line ended, or a later certificate says another level.
-    frame["level_stop_m"] = np.nan
-    frame["level_cert_row"] = np.nan
-    k6 = lines.loc[lines["category"] == _DISABILITY_LINE]
-    dis = frame.loc[disabled & found]
+    level_stop_m = np.full(n, np.nan)
+    level_cert_row = np.full(n, np.nan)
+    k6 = np.flatnonzero((lines["category"] == _DISABILITY_LINE).to_numpy(dtype=bool))
+    dis = np.flatnonzero(disabled & found)
     if len(dis) and len(k6):
-        pairs = dis[["line_idx", "cared_key"]].merge(
-            k6[["person_key", "disability_level", "end_m", "start_m"]],
-            left_on="cared_key",
-            right_on="person_key",
-        )
-        severe = pairs["disability_level"] == _ESPECIALLY_SEVERE
-        ends = pairs["end_m"].astype("float64").fillna(_INF) - 1
-        pairs = pairs.assign(last=np.where(severe.fillna(False), ends, np.nan))
-        held = pairs.groupby("line_idx")["last"].max()  # NaN when no especially severe K6 line at all
-        held = held[held.notna() & np.isfinite(held)]
-        pos = pd.Series(frame.index, index=frame["line_idx"].to_numpy())
-        frame.loc[pos.reindex(held.index).to_numpy(), "level_stop_m"] = held.to_numpy(dtype="float64")
+        both = np.concatenate([cared_key[dis], lines["person_key"].to_numpy(dtype=object)[k6]])
+        codes = pd.factorize(both)[0]
+        di, ki = inner_join(codes[: len(dis)], codes[len(dis) :])
+        severe = (lines["disability_level"].to_numpy(dtype=object)[k6[ki]] == _ESPECIALLY_SEVERE).astype(bool)
+        ends = lines["end_m"].to_numpy(dtype="float64", na_value=np.inf)[k6[ki]] - 1
+        held = np.full(len(dis), np.nan)
+        np.fmax.at(held, di, np.where(severe, ends, np.nan))  # NaN when no especially severe K6 line
+        ok = np.isfinite(held)
+        level_stop_m[dis[ok]] = held[ok]
     if len(dis) and ctx.has("disability_certificates"):
         certs = ctx.table("disability_certificates").reset_index(drop=True)
         certs = certs.loc[certs["issue_date"].notna() & (certs["issue_date"] <= ctx.as_of)]
-        sub = dis[["national_id", "name_key", "birth_date", "birth_date_year_only"]]
-        pairs = match_people(sub, certs) if len(certs) else pd.DataFrame(columns=["left_idx", "right_idx"])
-        if len(pairs):
-            pairs["issue"] = certs["issue_date"].reindex(pairs["right_idx"]).to_numpy()
-            pairs["level"] = certs["disability_level"].reindex(pairs["right_idx"]).to_numpy()
-            pairs["row"] = certs["_row"].reindex(pairs["right_idx"]).to_numpy(dtype="float64")
-            # Latest certificate; on a tie of dates the one that is not especially severe wins.
-            pairs["severe"] = (pairs["level"] == _ESPECIALLY_SEVERE).to_numpy(dtype=bool)
-            latest = pairs.sort_values(["issue", "severe"], ascending=[True, False], kind="stable")
-            latest = latest.drop_duplicates("left_idx", keep="last")
-            other = latest.loc[~latest["severe"] & latest["level"].notna()]
-            at = other["left_idx"].to_numpy()
-            cert_m = pd.Series(month_of(other["issue"]), index=other.index).astype("float64").to_numpy()
-            frame.loc[at, "level_stop_m"] = np.fmin(
-                frame.loc[at, "level_stop_m"].to_numpy(dtype="float64"), cert_m
-            )
-            frame.loc[at, "level_cert_row"] = other["row"].to_numpy()
+        pairs = match_people(look.loc[dis], certs) if len(certs) else None
+        if pairs is not None and len(pairs):
+            left = pairs["left_idx"].to_numpy(dtype=np.int64)
+            right = certs.index.get_indexer(pd.Index(pairs["right_idx"]))
+            issue = certs["issue_date"].to_numpy(dtype="datetime64[ns]")[right]
+            level = certs["disability_level"].to_numpy(dtype=object)[right]
+            row = certs["_row"].to_numpy(dtype="float64")[right]
+            severe = (level == _ESPECIALLY_SEVERE).astype(bool)
+            # Latest certificate; on a tie of dates the one that is not especially severe wins
+            # (stable order: issue date, then severe first; the last of each person counts).
+            order = np.lexsort((~severe, issue.view(np.int64)))
+            last = order[::-1][np.unique(left[order][::-1], return_index=True)[1]]
+            other = last[~severe[last] & ~pd.isna(level[last])]
+            at = left[other]
+            level_stop_m[at] = np.fmin(level_stop_m[at], _months(issue[other]))
+            level_cert_row[at] = row[other]
 
-    stops = frame[["death_m", "move_m", "age_stop_m", "level_stop_m"]].to_numpy(dtype="float64")
+    stops = np.stack([death_m, move_m, age_stop_m, level_stop_m], axis=1)
     stop = np.fmin.reduce(stops, axis=1)
     causes = np.array(["death", "move", "age", "level"], dtype=object)
     first = np.argmax(np.where(np.isnan(stops), np.inf, stops) == stop[:, None], axis=1)
-    frame["stop_m"] = stop
-    frame["cause"] = np.where(np.isnan(stop), "", causes[first])
+    frame = pd.DataFrame(
+        {
+            "line_idx": lines["line_idx"].to_numpy()[care_at],
+            "national_id": pd.Series(national_id, dtype="str"),
+            "name_key": pd.Series(name_key, dtype="str"),
+            "birth_date": pd.Series(birth_date, dtype="datetime64[ns]"),
+            "birth_date_year_only": year_only,
+            "cared_key": pd.Series(cared_key, dtype="str"),
+            "cared_name": pd.Series(cared_name, dtype="str"),
+            "found": found,
+            "via": pd.Series(via, dtype="str"),
+            "birth_m": birth_m,
+            "death_m": death_m,
+            "move_m": move_m,
+            "age_stop_m": age_stop_m,
+            "level_stop_m": level_stop_m,
+            "level_cert_row": level_cert_row,
+            "stop_m": stop,
+            "cause": pd.Series(np.where(np.isnan(stop), "", causes[first]), dtype="str"),
+        }
+    )
     cache["care"] = frame
     return frame
 
@@ -233,13 +275,14 @@ def _event_by_row(who: pd.DataFrame, register: pd.DataFrame, date_col: str, n: i
     pairs = match_people(who, register)
     if pairs.empty:
         return out
-    event = pd.Series(
-        register[date_col].reindex(pairs["right_idx"]).to_numpy(), index=pairs["left_idx"].to_numpy()
-    )
-    latest = event.groupby(level=0).max()
-    out[latest.index.to_numpy(dtype=np.int64)] = pd.Series(month_of(latest), index=latest.index).astype(
-        "float64"
-    )
+    left = pairs["left_idx"].to_numpy(dtype=np.int64)
+    event = register[date_col].to_numpy(dtype="datetime64[ns]")[
+        register.index.get_indexer(pd.Index(pairs["right_idx"]))
+    ]
+    latest = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]").view(np.int64)
+    np.maximum.at(latest, left, event.view(np.int64))  # NaT is the smallest value: ignored
+    hit = np.unique(left)
+    out[hit] = _months(latest.view("datetime64[ns]")[hit])
     return out
 
 

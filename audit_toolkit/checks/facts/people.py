@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, match_people
-from audit_toolkit.checks.common import isin_keys
+from audit_toolkit.checks.common import MATCH_COLUMNS, isin_keys, take_rows
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.months import month_of
 
-__all__ = ["death_months", "move_months", "moved_records", "stop_months"]
+__all__ = ["dated_deaths", "death_months", "move_months", "moved_records", "register_pairs", "stop_months"]
 
 
 def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd.Series:
@@ -22,7 +22,7 @@ def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd
     lines = ctx.lines
     if register.empty or lines.empty:
         return pd.Series(dtype="float64")
-    pairs = match_people(lines, register)
+    pairs = register_pairs(ctx, register)
     if pairs.empty:
         return pd.Series(dtype="float64")
     frame = pd.DataFrame(
@@ -36,14 +36,41 @@ def _event_month(ctx: AuditContext, register: pd.DataFrame, date_col: str) -> pd
     return pd.Series(months, index=latest.index).astype("float64")
 
 
+def register_pairs(ctx: AuditContext, register: pd.DataFrame) -> pd.DataFrame:
+    """``match_people(ctx.lines, register)``, once per context and register frame.
+
+    The month of a death or move (:func:`death_months`, :func:`move_months`) and the checks that
+    report it (DECEASED_ACTIVE, MOVED_ACTIVE) match the same roster to the same shared register
+    frame (:func:`dated_deaths`, :func:`moved_records`); the pairs are read, never changed.
+    """
+    # Keyed by the frame's identity; the frame is kept with its pairs, so no other frame takes its id.
+    known: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = ctx.memo("register_pairs", lambda c: {})
+    if id(register) not in known:
+        known[id(register)] = (register, match_people(ctx.lines, register))
+    return known[id(register)][1]
+
+
+def dated_deaths(ctx: AuditContext) -> pd.DataFrame:
+    """The death records with a death date (labels 0..n-1 of the table as loaded, then filtered).
+
+    Made once per context: DECEASED_ACTIVE, :func:`death_months` and the care facts read it; none
+    changes it.
+    """
+    deaths: pd.DataFrame = ctx.memo("dated_deaths", _dated_deaths)
+    return deaths
+
+
+def _dated_deaths(ctx: AuditContext) -> pd.DataFrame:
+    deaths = ctx.table("deaths").reset_index(drop=True)
+    return deaths.loc[deaths["death_date"].notna()]
+
+
 def death_months(ctx: AuditContext) -> pd.Series:
     """``person_key`` → month of death (the later of two matched death records); empty without deaths."""
     cache = fact_cache(ctx)
     if "death_months" not in cache:
         if ctx.has("deaths"):
-            deaths = ctx.table("deaths").reset_index(drop=True)
-            deaths = deaths.loc[deaths["death_date"].notna()]
-            cache["death_months"] = _event_month(ctx, deaths, "death_date")
+            cache["death_months"] = _event_month(ctx, dated_deaths(ctx), "death_date")
         else:
             cache["death_months"] = pd.Series(dtype="float64")
     result: pd.Series = cache["death_months"]
@@ -62,22 +89,31 @@ def moved_records(ctx: AuditContext) -> pd.DataFrame:
 def _moved_records(ctx: AuditContext) -> pd.DataFrame:
     residents = ctx.table("residents").reset_index(drop=True)
     lines = ctx.lines
-    moved = residents.loc[
-        (residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()
-    ]
-    # Only moved records of beneficiaries matter; only their namesakes can be current records.
-    moved = moved.loc[match_people(moved, lines)["left_idx"].unique()] if len(moved) else moved
-    current = residents.loc[
-        residents["residence_status"].isin(["permanent", "temporary"])
-        & (
-            isin_keys(residents["national_id"], moved["national_id"])
-            | isin_keys(residents["name_key"], moved["name_key"])
+    # Positions throughout, the wide table taken once at the end (each selection of it copies
+    # every column); matching reads only its four columns.
+    moved = np.flatnonzero(
+        ((residents["residence_status"] == "moved_out") & residents["moved_out_date"].notna()).to_numpy(
+            dtype=bool
         )
-    ]
+    )
+    # Only moved records of beneficiaries matter (in the order they match); only their namesakes
+    # can be current records.
+    if len(moved):
+        pairs = match_people(take_rows(residents, moved, MATCH_COLUMNS), lines)
+        moved = pd.unique(pairs["left_idx"].to_numpy(dtype=np.int64))
+    current = np.flatnonzero(
+        residents["residence_status"].isin(["permanent", "temporary"]).to_numpy(dtype=bool)
+        & (
+            isin_keys(residents["national_id"], residents["national_id"].iloc[moved])
+            | isin_keys(residents["name_key"], residents["name_key"].iloc[moved])
+        )
+    )
     if len(moved) and len(current):
-        back = match_people(moved, current)["left_idx"].unique()
-        moved = moved.loc[~moved.index.isin(back)]
-    return moved
+        back = match_people(
+            take_rows(residents, moved, MATCH_COLUMNS), take_rows(residents, current, MATCH_COLUMNS)
+        )
+        moved = moved[~np.isin(moved, back["left_idx"].to_numpy(dtype=np.int64))]
+    return residents.iloc[moved]
 
 
 def move_months(ctx: AuditContext) -> pd.Series:
