@@ -282,7 +282,7 @@ def slim_result(result: AuditResult) -> AuditResult:
 
     Kept: findings, check statuses, parameters, the ward's identity, sources, unreadable rows and
     ``report`` table (the summary's reported counts), and the context's ``lines``,
-    ``line_months`` and ``payments_linked`` (what ``CROSS_WARD_DUPLICATE`` reads), and in
+    ``line_months``, ``payments_linked`` and line frame (what ``CROSS_WARD_DUPLICATE`` reads), and in
     ``context.extras`` the roster summary and the cross-ward POSSIBLE_DUPLICATE frame
     (:data:`NEAR_FRAME`), made here once instead of in the parent. Dropped: every
     other table's rows (their columns stay, so ``ctx.has`` answers as before), the GX result and
@@ -303,9 +303,11 @@ def slim_result(result: AuditResult) -> AuditResult:
     extras: dict[str, Any] = {}
     if _ROSTER_KEY in ctx.extras:
         extras[_ROSTER_KEY] = ctx.extras[_ROSTER_KEY]
+    from audit_toolkit.checks.lines import line_frame, seed_line_frame
     from audit_toolkit.checks.linkage import possible_duplicate_frame
 
     extras[NEAR_FRAME] = possible_duplicate_frame(ctx)
+    lines = line_frame(ctx)  # made for the ward's checks already; CROSS_WARD_DUPLICATE reads it
     ward = result.ward
     tables = {name: (frame if name == "report" else frame.iloc[:0]) for name, frame in ward.tables.items()}
     # The undated rows (WardData.undated) are in the near-duplicate frame already; without the
@@ -313,6 +315,7 @@ def slim_result(result: AuditResult) -> AuditResult:
     slim_ward = dataclasses.replace(ward, tables=tables, undated=None)
     slim_ctx = dataclasses.replace(ctx, ward=slim_ward, rules=cast("RuleSet", None), extras=extras)
     slim_ctx.__dict__.update(derived)
+    seed_line_frame(slim_ctx, lines)
     return dataclasses.replace(result, ward=slim_ward, context=slim_ctx, quality=None)
 
 

@@ -10,6 +10,7 @@ wards plus an unusable ward.
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,14 @@ def test_slim_result_carries_what_the_parent_would_otherwise_compute_ward_by_war
     # The frame the parent would make from the full result, undated rows included (Đức Xuân has one).
     assert near["undated"].sum() == 1 and slim.ward.undated is None
     pd.testing.assert_frame_equal(near, possible_duplicate_frame(full.context))
+    # CROSS_WARD_DUPLICATE's line frame (keys offset, sources prefixed) comes from the ward's own,
+    # made for its checks and shipped: the same frame as one built from the full context.
+    from audit_toolkit.checks.lines import line_frame
+
+    shipped = line_frame(pickle.loads(pickle.dumps(slim)).context, offset=1000, prefix="01840/")
+    pd.testing.assert_frame_equal(shipped, line_frame(full.context, offset=1000, prefix="01840/"))
+    assert shipped["key"].min() == 1000 and shipped["source"].str.startswith("01840/").all()
+    pd.testing.assert_frame_equal(line_frame(slim.context), line_frame(full.context))
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ __all__ = [
     "pair_money",
     "paid_months",
     "price_months",
+    "seed_line_frame",
 ]
 
 
@@ -65,17 +66,30 @@ _LINE_COLS = [
 
 # ------------------------------------------------------------------------------------ line frames
 
+#: The memo key of a context's own line frame (:func:`line_frame`).
+_LINE_FRAME = "line_frame"
+
 
 def line_frame(ctx: AuditContext, *, offset: int = 0, prefix: str = "") -> pd.DataFrame:
     """The roster as the pair finders need it; ``key`` = ``offset + line_idx`` (unique in a batch).
 
     The ward's own frame (no offset, no prefix) is made once per context and shared by
-    DUPLICATE_ID, DUPLICATE_PERSON and POSSIBLE_DUPLICATE (each gets a shallow copy: copy on write).
+    DUPLICATE_ID, DUPLICATE_PERSON and POSSIBLE_DUPLICATE (each gets a shallow copy: copy on write);
+    a batch's frame (CROSS_WARD_DUPLICATE: keys offset, sources prefixed with the ward) is derived
+    from it, so a ward audited in a pool worker ships its frame with its slim result
+    (:func:`seed_line_frame`) and the batch's process does not build it again.
     """
-    if offset == 0 and not prefix:
-        shared: pd.DataFrame = ctx.memo("line_frame", lambda c: _line_frame(c, offset=0, prefix=""))
-        return shared.copy(deep=False)
-    return _line_frame(ctx, offset=offset, prefix=prefix)
+    shared: pd.DataFrame = ctx.memo(_LINE_FRAME, lambda c: _line_frame(c, offset=0, prefix=""))
+    out = shared.copy(deep=False)
+    if offset or prefix:
+        out["key"] = out["line_idx"].to_numpy(dtype=np.int64) + offset
+        out["source"] = prefix + out["source"]
+    return out
+
+
+def seed_line_frame(ctx: AuditContext, frame: pd.DataFrame) -> None:
+    """Give ``ctx`` (a slim copy of an audited ward's context) the line frame made for its checks."""
+    ctx.memo(_LINE_FRAME, lambda _c: frame)
 
 
 def _line_frame(ctx: AuditContext, *, offset: int, prefix: str) -> pd.DataFrame:
