@@ -234,12 +234,10 @@ def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
         by_cert = match_candidates(latest_certs, k6)["left_idx"].unique()
         # Covered: matched to an active K6 line as a resident or through the certificate (text keys
         # compared through Arrow, not a Python set built value by value).
-        covered = pd.concat(
-            [
-                by_person.astype(object),
-                latest.loc[latest["right_idx"].isin(by_cert), "person_key"].astype(object),
-            ]
-        )
+        by_certificate = latest["person_key"].to_numpy(dtype=object)[
+            latest["right_idx"].isin(by_cert).to_numpy()
+        ]
+        covered = np.concatenate([by_person.to_numpy(dtype=object), by_certificate])
         latest = latest.loc[~isin_keys(latest["person_key"], covered)]
         people = people.loc[isin_keys(people["person_key"], latest["person_key"])]
     if latest.empty:
