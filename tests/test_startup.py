@@ -79,13 +79,13 @@ kept = [np.ones(1 << 20) for _ in range(40)]  # 320 MB
 del kept[:-1]  # the last one, highest in the heap, keeps it from shrinking (untuned)
 print((rss() - before) // (1 << 20))
 """
-    grown = {
-        how: int(
-            subprocess.run(
-                [sys.executable, "-c", probe, how], capture_output=True, text=True, check=True
-            ).stdout
-        )
-        for how in ("tuned", "default")
-    }
-    assert grown["tuned"] < 40  # the 39 freed arrays are gone
-    assert grown["default"] > 200  # and they would have stayed: the test would see a regression
+
+    def grown(how: str) -> int:
+        run = subprocess.run([sys.executable, "-c", probe, how], capture_output=True, text=True, check=True)
+        return int(run.stdout)
+
+    assert grown("tuned") < 40  # the 39 freed arrays are gone
+    # And untuned they would have stayed, so the probe can see a regression. glibc's heap now and
+    # then cannot grow in place and maps those blocks instead (then they go back even untuned):
+    # the best of three runs shows the default behaviour.
+    assert max(grown("default") for _ in range(3)) > 200
