@@ -195,7 +195,10 @@ def run(cmd: list[str], *, cwd: Path = ROOT) -> tuple[float, float, float, int]:
     # PYTHONDONTWRITEBYTECODE would make every process compile every module again, ≈ 3 s of CPU).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
+    # stderr goes to a file, not a pipe: nothing reads a pipe while the run is measured, and a
+    # 500-ward batch writes more than its 64 KB of progress, which would block the CLI for good.
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, cwd=cwd, env=env)
     ps = psutil.Process(proc.pid)
     peak = 0
     cpu = 0.0
@@ -216,7 +219,9 @@ def run(cmd: list[str], *, cwd: Path = ROOT) -> tuple[float, float, float, int]:
     cpu = max(cpu, usage.ru_utime + usage.ru_stime - _CHILD_CPU[0])
     _CHILD_CPU[0] = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
-        sys.stderr.write(proc.stderr.read().decode() if proc.stderr else "")
+        log.seek(0)
+        sys.stderr.write(log.read().decode(errors="replace")[-20_000:])
+    log.close()
     return seconds, cpu, peak / 1e9, proc.returncode
 
 
