@@ -9,6 +9,7 @@ machine, incomplete TLS options, a ward the workers cannot see.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import time
@@ -31,10 +32,17 @@ ARGS = ["--as-of", "2023-02-28", "--from", "2022-01"]
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    with LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
-    ) as local:
-        yield local
+    saved = dict(os.environ)
+    try:
+        with LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+        ) as local:
+            yield local
+    finally:
+        # dask's nannies leave their pre-spawn environment (MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS)
+        # in this process's: the later tests of this worker get back the one they started with.
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _findings(out: Path) -> dict[str, bytes]:
