@@ -202,10 +202,15 @@ def run_audit(
     if quality and quality_process:
         from audit_toolkit.quality.process import QualitySide
 
-        # Started before loading: GX's import (3–4 s) overlaps loading and the checks.
-        side = QualitySide.start()
+        # Started before loading: GX's import overlaps loading and the checks. A ward read here
+        # first lets the helper read its largest table, if large, before importing GX.
+        side = QualitySide.start(gx_now=isinstance(ward, WardData), idle=prepare_reports)
     try:
-        ward_data = ward if isinstance(ward, WardData) else load_ward(Path(ward))
+        ward_data = (
+            ward
+            if isinstance(ward, WardData)
+            else load_ward(Path(ward), offload=side.offload if side is not None else None)
+        )
         if side is not None:
             side.submit(ward_data.tables, lang=lang, expectations=expectations)
         return audit_loaded(

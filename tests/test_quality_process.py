@@ -19,7 +19,8 @@ import pytest
 from audit_toolkit.audit import run_audit
 from audit_toolkit.errors import RuleError
 from audit_toolkit.io import load_ward
-from audit_toolkit.quality import validate_tables
+from audit_toolkit.io.loader import read_table_alone
+from audit_toolkit.quality import process, validate_tables
 from audit_toolkit.quality.process import QualitySide, side_process_allowed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,3 +145,97 @@ def test_idle_work_runs_while_the_helper_is_busy_and_cannot_break_the_result() -
     helper.finish()
     pd.testing.assert_frame_equal(side.result(idle=lambda: calls.append("late")).summary, want.summary)
     assert calls == ["idle"]  # nothing to wait for: no idle work
+
+
+# ---------------------------------------------------------------------------------------------
+# A large ward's largest table read by the helper while this process reads the others
+
+
+class HeldReader(HeldExecutor):
+    """A held helper that leaves out GX's warm-up import (it would tune this test process)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if fn is process._warm:
+            done: Future[Any] = Future()
+            done.set_result(None)
+            return done
+        return super().submit(fn, *args, **kwargs)
+
+
+def _same_read(got: Any, want: Any) -> None:
+    pd.testing.assert_frame_equal(got[0], want[0])
+    pd.testing.assert_frame_equal(got[1], want[1])
+    assert got[2:5] == want[2:5]
+
+
+def test_a_table_the_helper_read_is_validated_from_its_own_copy_not_sent_back() -> None:
+    tables = dict(load_ward(WARD).tables)
+    helper = HeldReader()
+    side = QualitySide(helper, warmed=False)  # type: ignore[arg-type]
+    reads = side.offload(WARD, ["residents"])
+    assert [fn for _, fn, _ in helper.held] == [process._read_table]
+    helper.finish()
+    read = reads["residents"]()
+    _same_read(read, read_table_alone(WARD, "residents"))
+    tables["residents"] = read[0]
+    side.submit(tables, lang="en", expectations=None)
+    calls = {args[0]: (fn, args) for _, fn, args in helper.held[1:]}
+    assert list(calls) == list(tables)
+    assert calls["residents"] == (process._validate_kept, ("residents", "en", None))  # no rows sent
+    assert all(fn is process._validate_table for t, (fn, _) in calls.items() if t != "residents")
+    helper.finish()
+    got, want = side.result(), validate_tables(tables, lang="en")
+    for attr in ("summary", "failures", "finding_rows"):
+        pd.testing.assert_frame_equal(getattr(got, attr), getattr(want, attr))
+    assert got.skipped == want.skipped
+    assert not process._KEPT  # validated once, then let go
+
+
+def test_a_table_the_helper_could_not_read_is_read_and_validated_here() -> None:
+    helper = HeldReader()
+    side = QualitySide(helper, warmed=False)  # type: ignore[arg-type]
+    reads = side.offload(WARD, ["no_such_table"])
+    helper.finish()
+    assert reads["no_such_table"]() is None
+    tables = load_ward(WARD).tables
+    side.submit(tables, lang="vi", expectations=None)
+    assert all(fn is process._validate_table for _, fn, _ in helper.held[1:])
+    helper.finish()
+    pd.testing.assert_frame_equal(side.result().summary, validate_tables(tables, lang="vi").summary)
+
+
+def test_the_real_helper_passes_the_table_through_a_private_folder_it_removes() -> None:
+    side = QualitySide.start(gx_now=False)
+    waited: list[str] = []
+    side._idle = lambda: waited.append("idle")
+    reads = side.offload(WARD, ["residents"])
+    folder = Path(str(side._scratch))
+    assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
+    read = reads["residents"]()
+    _same_read(read, read_table_alone(WARD, "residents"))
+    assert list(folder.iterdir()) == []  # the file went once read
+    assert len(waited) <= 1  # idle work at most once, while the helper was still reading
+    side.close()
+    assert not folder.exists()
+
+
+def test_run_audit_on_a_large_ward_gives_the_same_result(
+    both: tuple[object, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from audit_toolkit.io import loader
+
+    monkeypatch.setattr(loader, "_TOGETHER_MAX_BYTES", 0)  # the sample ward read as a province is
+    asked: list[list[str]] = []
+    offload = QualitySide.offload
+
+    def spy(self: QualitySide, ward: Path, tables: list[str]) -> Any:
+        asked.append(list(tables))
+        return offload(self, ward, tables)
+
+    monkeypatch.setattr(QualitySide, "offload", spy)
+    got = run_audit(WARD, as_of="2023-02-28", period_from="2022-01", lang="en")
+    assert asked == [loader._offloaded(loader._prepare(WARD, False))] and asked[0]  # its largest table
+    _, here = both
+    pd.testing.assert_frame_equal(got.findings, here.findings)  # type: ignore[attr-defined]
+    for attr in ("summary", "failures", "finding_rows"):
+        pd.testing.assert_frame_equal(getattr(got.quality, attr), getattr(here.quality, attr))  # type: ignore[attr-defined]

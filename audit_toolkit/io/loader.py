@@ -39,7 +39,15 @@ from audit_toolkit.io.readers import RawSheet, read_csv_grid, read_sheet_grid, s
 from audit_toolkit.normalize import fold
 from audit_toolkit.rules.rates import find_rates_file, read_rates
 
-__all__ = ["SourceFile", "UNREADABLE_COLUMNS", "WardData", "load_ward", "load_wards"]
+__all__ = [
+    "Offload",
+    "SourceFile",
+    "UNREADABLE_COLUMNS",
+    "WardData",
+    "load_ward",
+    "load_wards",
+    "read_table_alone",
+]
 
 UNREADABLE_COLUMNS = ["table", "file", "sheet", "row", "column", "value", "reason"]
 _SUMMARY_SHEETS = ("tong hop", "tong cong", "ca nam")
@@ -151,6 +159,11 @@ def _sheet_parts(
 
 
 _TableRead = tuple[pd.DataFrame, pd.DataFrame, list[SourceFile], list[str], list[str], pd.DataFrame | None]
+
+#: ``offload(ward, tables)`` of :func:`load_ward`: starts reading ``tables`` of the ward elsewhere (a
+#: helper process) and gives, per table, a call that waits for its read (what
+#: :func:`read_table_alone` returns), or None when that read failed: the table is then read here.
+Offload = Callable[[Path, list[str]], dict[str, Callable[[], "_TableRead | None"]]]
 
 
 def _read_sources(
@@ -266,12 +279,16 @@ def _read_sources(
     return good, pd.concat(bads, ignore_index=True), sources, extras, warnings, kept
 
 
-def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
+def load_ward(path: str | Path, *, strict: bool = False, offload: Offload | None = None) -> WardData:
     """Read one ward (a folder of files or a workbook) into typed tables.
 
     Args:
         path: a ward folder or a ward workbook.
         strict: raise :class:`InputError` on the first unreadable row instead of collecting it.
+        offload: for a large ward (a province), where its largest table may be read meanwhile (a
+            helper process with a core of its own; see :data:`Offload`). Called once, after the
+            ward's files are found (with no table for a small ward); the ward is the same as read
+            here alone, and so are the errors.
 
     Raises:
         InputError: the ward cannot be used (no beneficiaries table, a required column is
@@ -282,9 +299,60 @@ def load_ward(path: str | Path, *, strict: bool = False) -> WardData:
         >>> ward.tables["beneficiaries"][["full_name", "category"]].head()  # doctest: +SKIP
     """
     prep = _prepare(Path(path), strict)
+    elsewhere = offload(prep.ward, _offloaded(prep) if prep.large else []) if offload is not None else {}
     if prep.large:
-        return _finish(prep, None)  # table by table: one table's cells in memory at a time
+        return _finish(prep, _read_apart(prep, elsewhere))  # table by table (memory)
     return _finish(prep, _run_together([[prep.steps(name) for name in prep.names]])[0])
+
+
+def read_table_alone(ward: str | Path, table: str) -> _TableRead:
+    """One table of a ward, read as :func:`load_ward` reads it (what an :data:`Offload` returns)."""
+    return run_steps(_prepare(Path(ward), False).steps(table))
+
+
+def _offloaded(prep: _Prepared) -> list[str]:
+    """The table worth reading elsewhere while this process reads the others: the largest.
+
+    Its size is that of its files, a file shared by several tables (a workbook) counted in equal
+    shares; a tie (one workbook) goes to the table that is long in a province (residents, then
+    payments). None when the ward has a single table.
+    """
+    if len(prep.names) < 2:
+        return []
+    preference = {"residents": 2, "payments": 1}
+    return [max(prep.names, key=lambda name: (prep.sizes.get(name, 0.0), preference.get(name, 0)))]
+
+
+def _read_apart(prep: _Prepared, elsewhere: dict[str, Callable[[], _TableRead | None]]) -> list[_TableRead]:
+    """Each table read alone: here, in order, except those read ``elsewhere``, joined afterwards.
+
+    The error raised is the one reading the tables in order raises first (a strict load's first
+    unreadable row included): a read here stops at its error, and the tables before it that were
+    read elsewhere are joined (or, if their read failed there, read here again, raising their own
+    error) before it is raised.
+    """
+    here: dict[str, _TableRead] = {}
+    error: tuple[str, Exception] | None = None
+    for name in prep.names:
+        if name in elsewhere:
+            continue
+        try:
+            here[name] = run_steps(prep.steps(name))
+            _stop_if_strict(prep, here[name][1])
+        except Exception as exc:  # noqa: BLE001 - raised below, in the tables' order
+            error = (name, exc)
+            break
+    reads: list[_TableRead] = []
+    for name in prep.names:
+        if error is not None and name == error[0]:
+            raise error[1]
+        if name in elsewhere:
+            read = elsewhere[name]()
+            reads.append(read if read is not None else run_steps(prep.steps(name)))
+            _stop_if_strict(prep, reads[-1][1])
+        else:
+            reads.append(here.pop(name))
+    return reads
 
 
 def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
@@ -382,6 +450,7 @@ class _Prepared:
     strict: bool
     names: list[str]  # the tables found, in contract order
     large: bool  # input files above _TOGETHER_MAX_BYTES: read table by table (memory), not together
+    sizes: dict[str, float]  # bytes of each table's files (a file shared by k tables: 1/k each)
     steps: Callable[[str], Generator[TypingRequest, TypingAnswer, _TableRead]]  # fresh steps for one table
 
 
@@ -425,9 +494,26 @@ def _prepare(ward: Path, strict: bool) -> _Prepared:
         )
 
     names = [name for name in TABLES if name in sources]
-    size = sum(p.stat().st_size for p in {s.path for parts in sources.values() for s in parts})
-    large = size > _TOGETHER_MAX_BYTES
-    return _Prepared(ward, warnings, meta, meta_file, rates_file, strict, names, large, steps)
+    files = {name: {s.path for s in sources[name]} for name in names}
+    bytes_of = {path: path.stat().st_size for paths in files.values() for path in paths}
+    sharing = Counter(path for paths in files.values() for path in paths)
+    sizes = {name: sum(bytes_of[path] / sharing[path] for path in paths) for name, paths in files.items()}
+    large = sum(bytes_of.values()) > _TOGETHER_MAX_BYTES
+    return _Prepared(ward, warnings, meta, meta_file, rates_file, strict, names, large, sizes, steps)
+
+
+def _stop_if_strict(prep: _Prepared, bad: pd.DataFrame) -> None:
+    """A strict load stops at a table's first unreadable row."""
+    if prep.strict and len(bad):
+        first = bad.iloc[0]
+        raise InputError(
+            f"Unreadable row: {first['reason']}",
+            file=first["file"],
+            sheet=first["sheet"] or None,
+            row=int(first["row"]),
+            column=first["column"],
+            fix="Correct the cell, or run without strict to list every unreadable row.",
+        )
 
 
 def _finish(prep: _Prepared, reads: Sequence[_TableRead] | None) -> WardData:
@@ -442,16 +528,7 @@ def _finish(prep: _Prepared, reads: Sequence[_TableRead] | None) -> WardData:
     for i, name in enumerate(prep.names):
         read = reads[i] if reads is not None else run_steps(prep.steps(name))
         good, bad, srcs, extras, more, undated = read
-        if prep.strict and len(bad):
-            first = bad.iloc[0]
-            raise InputError(
-                f"Unreadable row: {first['reason']}",
-                file=first["file"],
-                sheet=first["sheet"] or None,
-                row=int(first["row"]),
-                column=first["column"],
-                fix="Correct the cell, or run without strict to list every unreadable row.",
-            )
+        _stop_if_strict(prep, bad)
         tables[name] = good
         if name == "beneficiaries":
             beneficiaries_undated = undated

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import multiprocessing as mp
 from collections.abc import Callable, Mapping, Sequence
@@ -47,13 +49,108 @@ def _warm() -> None:
     from audit_toolkit.quality import batch, results  # noqa: F401
 
 
-def _start_pool() -> ProcessPoolExecutor | None:
-    """A one-process pool already importing GX, or None where no helper can start."""
+def _warm_io() -> None:
+    """Prepare the helper to read a ward's table (pandas and the loader, not GX yet)."""
+    from audit_toolkit.startup import prepare_process
+
+    prepare_process()
+    import audit_toolkit.io.loader  # noqa: F401
+
+
+def _read_table(ward: str, table: str, folder: str) -> str | None:
+    """One table of a ward read in the helper (:func:`~audit_toolkit.io.loader.read_table_alone`)
+    and pickled into a file of ``folder`` (the parent's private temporary folder), or None on any
+    error: the parent then reads the table itself, which raises the error in its proper order.
+
+    A file, not the pool's pipe: a province's residents are ≈ 250 MB pickled, which the pipe
+    passes in 64 KB pieces, each waiting for the parent's busy interpreter (≈ 2 s, against
+    ≈ 0.1 s through memory).
+    """
+    import pickle
+    import tempfile
+
+    from audit_toolkit.io.loader import read_table_alone
+
+    _KEPT.pop(table, None)
+    read: Any = None
+    try:
+        read = read_table_alone(ward, table)
+        fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
+        with open(fd, "wb") as handle:
+            pickle.dump(read, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        _KEPT[table] = read[0]  # validated here later (_validate_kept): never sent back
+        return path
+    except Exception:  # noqa: BLE001 - see above
+        return None
+    finally:
+        read = None
+        _give_back_memory()
+
+
+#: In the helper: the rows of each table it read for the parent, kept for their GX validation.
+_KEPT: dict[str, pd.DataFrame] = {}
+
+
+def _validate_kept(table: str, lang: str, expectations: str | None) -> Any:
+    """:func:`_validate_table` of a table this helper read (the very rows the parent audits), cut
+    as the parent would cut it (:func:`_sent`); None if it is not here or on any error."""
+    from audit_toolkit.quality.results import read_by_validation
+
+    frame = _KEPT.pop(table, None)
+    if frame is None:
+        return None
+    try:
+        sent = read_by_validation({table: frame}, suites_dir=Path(expectations) if expectations else None)
+    except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
+        return None
+    frame = None
+    return _validate_table(table, sent[table], lang, expectations)
+
+
+def _give_back_memory() -> None:
+    """Return the freed memory of a table read here to the system: Arrow's allocator (mimalloc)
+    keeps it for reuse otherwise, and this process lives on to run GX beside the audit."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
+
+
+def _scratch_folder() -> str:
+    """A private temporary folder (mode 0700) for tables passed from the helper: in memory
+    (``/dev/shm``) where there is one, so a ward's personal data is never written to disk."""
+    import os
+    import tempfile
+
+    shm = "/dev/shm"
+    where = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return tempfile.mkdtemp(prefix="audit-toolkit-", dir=where)
+
+
+def _unpickle(future: Future[Any]) -> Any:
+    """The table the helper pickled into a file (the file is removed), or None if it failed."""
+    import os
+    import pickle
+
+    path = _answer(future)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - our own helper's file, in our 0700 folder
+    except Exception:  # noqa: BLE001 - read here instead
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _start_pool(warm: Callable[[], None] = _warm) -> ProcessPoolExecutor | None:
+    """A one-process pool already running ``warm`` (GX's import), or None where no helper can start."""
     if not side_process_allowed():
         return None
     try:
         pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-        pool.submit(_warm)
+        pool.submit(warm)
     except (OSError, RuntimeError):
         return None
     return pool
@@ -101,6 +198,9 @@ def _validate_table(table: str, frame: pd.DataFrame, lang: str, expectations: st
         return table_part(table, frame, suites, folder, lang=lang)
     except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
         return None
+    finally:
+        del frame
+        _give_back_memory()
 
 
 class QualitySide:
@@ -109,17 +209,65 @@ class QualitySide:
     The tables are sent one at a time, each as its own call, and the helper validates each as it
     comes: neither process ever holds the pickled copy of a whole province at once (its residents
     alone are ≈ 150 MB pickled), only of the table in flight.
+
+    Before GX, the helper can read a large ward's largest table while this process reads the
+    others (:meth:`offload`): loading a province is the longest step before the checks, and the
+    helper's core is otherwise idle until the tables are typed.
     """
 
-    def __init__(self, pool: ProcessPoolExecutor | None) -> None:
+    def __init__(
+        self, pool: ProcessPoolExecutor | None, *, warmed: bool = True, idle: Callable[[], None] | None = None
+    ) -> None:
         self._pool = pool
+        self._idle = idle  # once, while waiting for a table the helper reads
         self._futures: list[Future[Any]] | None = None
         self._args: tuple[Mapping[str, pd.DataFrame], str, str | None] | None = None
+        self._warmed = warmed
+        self._scratch: str | None = None  # where the helper leaves the tables it read
+        self._reads: list[Future[Any]] = []
+        self._kept: set[str] = set()  # tables the helper read and keeps for GX (the ones audited)
 
     @classmethod
-    def start(cls) -> QualitySide:
-        """Start the helper and its GX import; a helper that cannot start leaves GX to this process."""
-        return cls(_start_pool())
+    def start(cls, *, gx_now: bool = True, idle: Callable[[], None] | None = None) -> QualitySide:
+        """Start the helper; a helper that cannot start leaves GX to this process.
+
+        ``gx_now``: the helper imports GX at once. False: it only prepares to read, and imports GX
+        once :meth:`offload` has given it the tables to read first (or none). ``idle``: work for
+        this process if it has to wait for a table the helper reads (as in :meth:`result`).
+        """
+        return cls(_start_pool(_warm if gx_now else _warm_io), warmed=gx_now, idle=idle)
+
+    def offload(self, ward: Path, tables: list[str]) -> dict[str, Callable[[], Any]]:
+        """Read ``tables`` of ``ward`` in the helper, then import GX there (an
+        :data:`~audit_toolkit.io.loader.Offload` for :func:`~audit_toolkit.io.loader.load_ward`).
+
+        Returns, per table, a call that waits for its read: None if the helper failed to read it
+        (the loader then reads it itself).
+        """
+        futures: dict[str, Future[Any]] = {}
+        self._kept.clear()
+        if self._pool is not None:
+            try:
+                if tables:
+                    folder = self._scratch = _scratch_folder()
+                    for table in tables:
+                        futures[table] = self._pool.submit(_read_table, str(ward), table, folder)
+                self._reads = list(futures.values())
+                if not self._warmed:
+                    self._pool.submit(_warm)
+            except (OSError, RuntimeError):  # no folder, or the helper died: everything is read here
+                futures = {}
+        self._warmed = True
+        return {table: functools.partial(self._join, table, future) for table, future in futures.items()}
+
+    def _join(self, table: str, future: Future[Any]) -> Any:
+        """The table the helper read (None if it failed); the helper validates it later itself."""
+        _head_start(self._idle, future)
+        self._idle = None
+        read = _unpickle(future)
+        if read is not None:
+            self._kept.add(table)
+        return read
 
     def submit(
         self, tables: Mapping[str, pd.DataFrame], *, lang: str, expectations: str | Path | None
@@ -131,10 +279,14 @@ class QualitySide:
             return
         # Only what the validation reads: pickling happens here, on the audit's side (a table over
         # the limit is only counted: its length, not a million residents).
+        # A table the helper read itself is validated from its own copy: nothing to send.
         try:
-            sent = _sent(tables, exp)
+            sent = _sent({t: f for t, f in tables.items() if t not in self._kept}, exp)
             self._futures = [
-                self._pool.submit(_validate_table, table, sent[table], lang, exp) for table in sent
+                self._pool.submit(_validate_kept, table, lang, exp)
+                if table in self._kept
+                else self._pool.submit(_validate_table, table, sent[table], lang, exp)
+                for table in tables
             ]
         except RuntimeError:  # the helper died already
             self._futures = None
@@ -162,10 +314,18 @@ class QualitySide:
         return combine(parts, folder, lang=lang, seconds=sum(part.seconds for part in parts))
 
     def close(self) -> None:
-        """Stop the helper (idempotent)."""
+        """Stop the helper and remove what it left in the scratch folder (idempotent)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            # Waits for a table still being read (a load that failed first): its file must not
+            # outlive the folder's removal. Otherwise the helper exits on its own.
+            reading = any(not future.done() for future in self._reads)
+            self._pool.shutdown(wait=reading, cancel_futures=True)
             self._pool = None
+        if self._scratch is not None:
+            import shutil
+
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
 
 def _validate_wards(
