@@ -167,6 +167,7 @@ def run_audit(
     expectations: str | Path | None = None,
     rules_extra: Sequence[str | Path] | None = None,
     quality_process: bool = True,
+    quality_side: Any | None = None,
 ) -> AuditResult:
     """Audit one ward.
 
@@ -186,6 +187,9 @@ def run_audit(
             The ward's ``rates.yml`` (data contract §1b) is always applied.
         quality_process: import GX and validate in a helper process, in parallel with loading
             and the checks (:mod:`audit_toolkit.quality.process`; same result). False: here.
+        quality_side: that helper, started by the caller with
+            ``QualitySide.start(gx_now=False, keep_open=True)``, who closes it (the CLI has it
+            write the workbook afterwards); default: one started and stopped here.
 
     Returns:
         An :class:`AuditResult` with one finding per person per check.
@@ -199,18 +203,24 @@ def run_audit(
     if lang not in ("vi", "en"):
         raise InputError(f"--lang {lang!r} is not supported", fix="Use --lang vi or --lang en")
     side = None
+    own_side = quality_side is None
     if quality and quality_process:
         from audit_toolkit.quality.process import QualitySide
 
         # Started before loading: GX's import overlaps loading and the checks. A ward read here
         # first lets the helper read its largest table, if large, before importing GX.
-        side = QualitySide.start(gx_now=isinstance(ward, WardData), idle=prepare_reports)
-    try:
-        ward_data = (
-            ward
-            if isinstance(ward, WardData)
-            else load_ward(Path(ward), offload=side.offload if side is not None else None)
+        side = (
+            quality_side
+            if quality_side is not None
+            else QualitySide.start(gx_now=isinstance(ward, WardData), idle=prepare_reports)
         )
+    try:
+        if isinstance(ward, WardData):
+            ward_data = ward
+            if side is not None:
+                side.offload(ward.path, [])  # nothing to read: a helper that waits imports GX now
+        else:
+            ward_data = load_ward(Path(ward), offload=side.offload if side is not None else None)
         if side is not None:
             side.submit(ward_data.tables, lang=lang, expectations=expectations)
         return audit_loaded(
@@ -227,7 +237,7 @@ def run_audit(
             rules_extra=_rules_extra(rules_extra),
         )
     finally:
-        if side is not None:
+        if side is not None and own_side:
             side.close()
 
 

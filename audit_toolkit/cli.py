@@ -182,16 +182,29 @@ def _audit(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"mask": mask, "sample_size": args.sample, "seed": args.seed}
     if is_batch(path):
         return _audit_batch(args, path, options)
-    result = run_audit(
-        path,
-        as_of=args.as_of,
-        period_from=args.period_from,
-        lang=args.lang,
-        quality=not args.no_quality,
-        expectations=args.expectations,
-        rules_extra=args.rules_extra,
-    )
-    folder = write_reports(result, args.out, **options)
+    # One helper process beside the audit: it reads a province's largest table, runs GX, then
+    # writes the workbook while this process draws the page (quality/process.py).
+    side = None
+    if not args.no_quality:
+        from audit_toolkit.audit import prepare_reports
+        from audit_toolkit.quality.process import QualitySide
+
+        side = QualitySide.start(gx_now=False, idle=prepare_reports, keep_open=True)
+    try:
+        result = run_audit(
+            path,
+            as_of=args.as_of,
+            period_from=args.period_from,
+            lang=args.lang,
+            quality=not args.no_quality,
+            expectations=args.expectations,
+            rules_extra=args.rules_extra,
+            quality_side=side,
+        )
+        folder = write_reports(result, args.out, helper=side, **options)
+    finally:
+        if side is not None:
+            side.close()
     _say(_layout_lines(result))
     _say(_summary_line(result))
     _say(t("cli.done", args.lang, path=folder))

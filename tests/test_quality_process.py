@@ -239,3 +239,20 @@ def test_run_audit_on_a_large_ward_gives_the_same_result(
     pd.testing.assert_frame_equal(got.findings, here.findings)  # type: ignore[attr-defined]
     for attr in ("summary", "failures", "finding_rows"):
         pd.testing.assert_frame_equal(getattr(got.quality, attr), getattr(here.quality, attr))  # type: ignore[attr-defined]
+
+
+def test_a_helper_kept_open_outlives_the_gx_result_then_exits_cleanly_when_closed() -> None:
+    import os
+
+    side = QualitySide.start(gx_now=False, keep_open=True)
+    tables = load_ward(WARD, offload=side.offload).tables
+    side.submit(tables, lang="vi", expectations=None)
+    pd.testing.assert_frame_equal(side.result().summary, validate_tables(tables, lang="vi").summary)
+    pid = side.call(os.getpid)
+    assert pid is not None and pid.result(timeout=60) != os.getpid()  # still there, for more work
+    procs = list(side._pool._processes.values())  # type: ignore[union-attr]
+    side.close()
+    for proc in procs:
+        proc.join(timeout=30)
+        assert proc.exitcode == 0  # ended at once after its work, without an error
+    assert side.call(os.getpid) is None  # closed: nothing more runs there

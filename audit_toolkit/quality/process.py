@@ -49,6 +49,19 @@ def _warm() -> None:
     from audit_toolkit.quality import batch, results  # noqa: F401
 
 
+def _warm_reports() -> None:
+    """Import the workbook writer and what it imports when it runs, in a helper kept for it
+    (see :meth:`QualitySide.call`), and read the report's messages."""
+    import openpyxl  # noqa: F401
+    import openpyxl.styles  # noqa: F401
+    import openpyxl.worksheet.hyperlink  # noqa: F401
+
+    import audit_toolkit.report.xlsx  # noqa: F401
+    from audit_toolkit.messages import t
+
+    t("report.heading", "vi")
+
+
 def _warm_io() -> None:
     """Prepare the helper to read a ward's table (pandas and the loader, not GX yet)."""
     from audit_toolkit.startup import prepare_process
@@ -144,12 +157,36 @@ def _unpickle(future: Future[Any]) -> Any:
             os.unlink(path)
 
 
+def _exit_without_teardown() -> None:
+    """In the helper: once its work is over, end the process without tearing the interpreter down.
+
+    A spawned process ends with ``sys.exit``, which then frees every module and object one by
+    one: ≈ 0.4 s for one that imported GX and pandas, which the parent waits for before it can
+    exit itself. The helper owns nothing that needs it (its results are sent, its files are the
+    parent's), so its last exit handler ends it at once, as a forked process ends (``os._exit``),
+    after flushing its output.
+    """
+    import atexit
+    import os
+    import sys
+
+    def end() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(0)
+
+    atexit.register(end)  # runs first: handlers run last-registered first
+
+
 def _start_pool(warm: Callable[[], None] = _warm) -> ProcessPoolExecutor | None:
     """A one-process pool already running ``warm`` (GX's import), or None where no helper can start."""
     if not side_process_allowed():
         return None
     try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=mp.get_context("spawn"), initializer=_exit_without_teardown
+        )
         pool.submit(warm)
     except (OSError, RuntimeError):
         return None
@@ -216,9 +253,15 @@ class QualitySide:
     """
 
     def __init__(
-        self, pool: ProcessPoolExecutor | None, *, warmed: bool = True, idle: Callable[[], None] | None = None
+        self,
+        pool: ProcessPoolExecutor | None,
+        *,
+        warmed: bool = True,
+        idle: Callable[[], None] | None = None,
+        keep_open: bool = False,
     ) -> None:
         self._pool = pool
+        self._keep_open = keep_open  # the caller closes it, after more work (:meth:`call`)
         self._idle = idle  # once, while waiting for a table the helper reads
         self._futures: list[Future[Any]] | None = None
         self._args: tuple[Mapping[str, pd.DataFrame], str, str | None] | None = None
@@ -228,14 +271,28 @@ class QualitySide:
         self._kept: set[str] = set()  # tables the helper read and keeps for GX (the ones audited)
 
     @classmethod
-    def start(cls, *, gx_now: bool = True, idle: Callable[[], None] | None = None) -> QualitySide:
-        """Start the helper; a helper that cannot start leaves GX to this process.
+    def start(
+        cls, *, gx_now: bool = True, idle: Callable[[], None] | None = None, keep_open: bool = False
+    ) -> QualitySide:
+        r"""Start the helper; a helper that cannot start leaves GX to this process.
 
         ``gx_now``: the helper imports GX at once. False: it only prepares to read, and imports GX
         once :meth:`offload` has given it the tables to read first (or none). ``idle``: work for
         this process if it has to wait for a table the helper reads (as in :meth:`result`).
+        ``keep_open``: the helper outlives :meth:`result` (which otherwise stops it) for more work
+        (:meth:`call`: the CLI has it write the workbook); the caller then :meth:`close`\ s it.
         """
-        return cls(_start_pool(_warm if gx_now else _warm_io), warmed=gx_now, idle=idle)
+        pool = _start_pool(_warm if gx_now else _warm_io)
+        return cls(pool, warmed=gx_now, idle=idle, keep_open=keep_open)
+
+    def call(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any] | None:
+        """Run ``fn(*args)`` in the helper after the work already given; None without a helper."""
+        if self._pool is None:
+            return None
+        try:
+            return self._pool.submit(fn, *args)
+        except RuntimeError:  # the helper died
+            return None
 
     def offload(self, ward: Path, tables: list[str]) -> dict[str, Callable[[], Any]]:
         """Read ``tables`` of ``ward`` in the helper, then import GX there (an
@@ -288,6 +345,8 @@ class QualitySide:
                 else self._pool.submit(_validate_table, table, sent[table], lang, exp)
                 for table in tables
             ]
+            if self._keep_open:
+                self._pool.submit(_warm_reports)  # then idle: ready for the workbook (:meth:`call`)
         except RuntimeError:  # the helper died already
             self._futures = None
 
@@ -300,7 +359,8 @@ class QualitySide:
         futures = self._futures or []
         _head_start(idle, futures[-1] if futures else None)
         parts = [_answer(future) for future in futures]
-        self.close()
+        if not self._keep_open:
+            self.close()
         if self._args is None:
             return None
         tables, lang, exp = self._args

@@ -6,8 +6,9 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audit_toolkit.report.files import safe_name
 from audit_toolkit.report.tables import batch_manifest, manifest, write_findings_csv, write_json
@@ -17,12 +18,24 @@ if TYPE_CHECKING:
 
 __all__ = ["ward_folder_name", "write_batch", "write_batch_summary", "write_reports"]
 
+_LOG = logging.getLogger(__name__)
+
 
 def ward_folder_name(result: AuditResult) -> str:
     """The ward's output folder: ward code and name made safe for a file name."""
     ward = result.ward
     parts = [p for p in (ward.ward_code, ward.ward_name) if p]
     return safe_name(" ".join(parts), default=safe_name(ward.ward_id))
+
+
+def _written(future: Any) -> bool:
+    """Whether the helper wrote the file (any failure: False, and the caller writes it itself)."""
+    try:
+        future.result()
+    except Exception:  # noqa: BLE001 - written again here, which raises the proper error
+        _LOG.debug("the helper could not write the workbook; written here", exc_info=True)
+        return False
+    return True
 
 
 def write_reports(
@@ -32,6 +45,7 @@ def write_reports(
     mask: bool = True,
     sample_size: int = 10,
     seed: int = 0,
+    helper: Any | None = None,
 ) -> Path:
     """Write every output of one ward audit into ``out/<ward>/`` and return that folder.
 
@@ -45,9 +59,12 @@ def write_reports(
         sample_size: people drawn at random for the field-visit sample (everyone with a
             high-severity finding is added on top when needed).
         seed: seed of the field-visit draw (the same seed gives the same sample).
+        helper: a process that writes the workbook meanwhile (the CLI's GX helper, done with GX:
+            :meth:`~audit_toolkit.quality.process.QualitySide.call`); if it fails, the workbook is
+            written here, which raises the proper error. Default: everything is written here.
     """
     from audit_toolkit.report.html import check_overview, write_html
-    from audit_toolkit.report.xlsx import write_xlsx
+    from audit_toolkit.report.xlsx import for_workbook, write_xlsx, write_xlsx_elsewhere
     from audit_toolkit.sampling import field_visit_sample
 
     folder = Path(out) / ward_folder_name(result)
@@ -55,9 +72,16 @@ def write_reports(
     write_findings_csv(result.findings, folder / "findings.csv")
     sample = field_visit_sample(result, result.findings, n=sample_size, seed=seed)
     overview = check_overview(result)  # the workbook's summary sheet and the page's overview
-    write_xlsx(
-        result, folder / "findings.xlsx", sample=sample, sample_size=sample_size, seed=seed, overview=overview
+    workbook = folder / "findings.xlsx"
+    elsewhere = (
+        helper.call(
+            write_xlsx_elsewhere, for_workbook(result), str(workbook), sample, sample_size, seed, overview
+        )
+        if helper is not None
+        else None
     )
+    if elsewhere is None:
+        write_xlsx(result, workbook, sample=sample, sample_size=sample_size, seed=seed, overview=overview)
     write_html(
         result,
         folder / "report.html",
@@ -67,6 +91,8 @@ def write_reports(
         seed=seed,
         overview=overview,
     )
+    if elsewhere is not None and not _written(elsewhere):
+        write_xlsx(result, workbook, sample=sample, sample_size=sample_size, seed=seed, overview=overview)
     extra = {
         "parameters": {**result.parameters, "sample_size": sample_size, "sample_seed": seed},
         "outputs": {

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from audit_toolkit.audit import AuditResult
 
-__all__ = ["DATE_FORMAT", "VND_FORMAT", "sheet_title", "write_xlsx"]
+__all__ = ["DATE_FORMAT", "VND_FORMAT", "for_workbook", "sheet_title", "write_xlsx", "write_xlsx_elsewhere"]
 
 #: Whole đồng with thousands separators; negatives (money owed to the person) in red.
 VND_FORMAT = '#,##0" ₫";[Red]-#,##0" ₫"'
@@ -434,3 +434,28 @@ def write_xlsx(
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return target
+
+
+def for_workbook(result: AuditResult) -> AuditResult:
+    """A copy of ``result`` with only what :func:`write_xlsx` reads when given the sample and the
+    overview: the ward's name and codes, the findings, the period and the times. Small enough to
+    send to another process (a province's tables and audit context are left out).
+    """
+    import dataclasses
+
+    ward = dataclasses.replace(
+        result.ward, tables={}, unreadable=result.ward.unreadable.iloc[:0], sources=[], undated=None
+    )
+    return dataclasses.replace(result, ward=ward, context=None, quality=None)  # type: ignore[arg-type]
+
+
+def write_xlsx_elsewhere(
+    result: AuditResult,
+    path: str,
+    sample: pd.DataFrame,
+    sample_size: int,
+    seed: int,
+    overview: list[dict[str, Any]],
+) -> str:
+    """:func:`write_xlsx` in a helper process, of a :func:`for_workbook` copy; returns the path."""
+    return str(write_xlsx(result, path, sample=sample, sample_size=sample_size, seed=seed, overview=overview))
