@@ -217,6 +217,31 @@ def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray
     return codes[:n], codes[n:]
 
 
+def first_positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Per value of ``ids``: the position of the first row of ``keys`` carrying it (-1 where none,
+    and where the id is missing: a missing key matches nothing).
+
+    For text, only the ids are hashed and every key is looked up in them (Arrow ``index_in``): a
+    few care lines' ids against a million residents cost one pass over the residents, not a
+    dictionary of all their IDs.
+    """
+    if isinstance(keys.dtype, pd.StringDtype) and isinstance(ids.dtype, pd.StringDtype):
+        wanted = arrow_text(ids)
+        found = pc.index_in(arrow_text(keys), value_set=wanted, skip_nulls=True)
+        slot = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        # An id repeated in ``ids`` is one slot: the first position of its value.
+        own = pc.index_in(wanted, value_set=wanted, skip_nulls=True)
+        own_slot = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        rows = np.flatnonzero(slot >= 0)
+    else:
+        key_code, id_code = key_codes(keys, ids)
+        slot, own_slot = key_code, id_code
+        rows = np.flatnonzero(slot >= 0)
+    first = np.full(int(max(slot.max(initial=-1), own_slot.max(initial=-1))) + 2, -1, dtype=np.int64)
+    first[slot[rows[::-1]]] = rows[::-1]  # assigned last to first: the first row wins
+    return np.where(own_slot >= 0, first[own_slot], -1)
+
+
 def frame_key_codes(
     left: pd.DataFrame, right: pd.DataFrame, keys: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,11 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit_toolkit.checks.base import AuditContext
-from audit_toolkit.checks.common import MATCH_COLUMNS, sources_by, take_rows
+from audit_toolkit.checks.common import MATCH_COLUMNS, first_positions, sources_by, take_rows
 from audit_toolkit.checks.facts.people import dated_deaths, register_pairs
 from audit_toolkit.checks.stopped import evidence_by_key, evidence_sources, summarise, with_identity
 from tests.factories import context, person, ward
@@ -144,3 +146,46 @@ def test_register_pairs_are_matched_once_per_register_frame() -> None:
     every = ctx.table("deaths")
     assert register_pairs(ctx, every) is not pairs
     assert sorted(register_pairs(ctx, every)["left_idx"].tolist()) == [0, 1]
+
+
+# ---------------------------------------------------------------------------------- first_positions
+def _first_positions_by_hand(keys: list[Any], ids: list[Any]) -> list[int]:
+    out = []
+    for value in ids:
+        hit = -1
+        if value is not None:
+            for i, key in enumerate(keys):
+                if key is not None and key == value:
+                    hit = i
+                    break
+        out.append(hit)
+    return out
+
+
+def test_first_positions_first_row_wins_and_missing_matches_nothing() -> None:
+    keys = ["001", None, "002", "001", "003", None]
+    ids = ["001", "004", None, "003", "001", "002"]
+    want = [0, -1, -1, 4, 0, 2]
+    assert _first_positions_by_hand(keys, ids) == want
+    for dtype in ("str", "object"):
+        got = first_positions(pd.Series(keys, dtype=dtype), pd.Series(ids, dtype=dtype))
+        assert got.tolist() == want
+
+
+def test_first_positions_of_nothing() -> None:
+    empty = pd.Series([], dtype="str")
+    assert first_positions(empty, pd.Series(["001"], dtype="str")).tolist() == [-1]
+    assert first_positions(pd.Series(["001"], dtype="str"), empty).tolist() == []
+    assert first_positions(pd.Series([None, None], dtype="str"), pd.Series([None], dtype="str")).tolist() == [
+        -1
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "dd", ""])), max_size=12),
+    ids=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "dd", "e", ""])), max_size=8),
+)
+def test_first_positions_is_the_first_row_by_hand(keys: list[Any], ids: list[Any]) -> None:
+    got = first_positions(pd.Series(keys, dtype="str"), pd.Series(ids, dtype="str"))
+    assert got.tolist() == _first_positions_by_hand(keys, ids)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, inner_join, match_people
-from audit_toolkit.checks.common import key_codes, lookup_numbers
+from audit_toolkit.checks.common import first_positions, lookup_numbers
 from audit_toolkit.checks.facts.cache import fact_cache
 from audit_toolkit.checks.facts.people import dated_deaths
 from audit_toolkit.months import month_of
@@ -38,13 +38,9 @@ _EPOCH_MONTH = cast(int, month_of(pd.Timestamp(0)))
 def _first_positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
     """Per value of ``ids`` (a ``str`` Series): the position of the first row of ``keys`` carrying it
     (-1 where none or missing)."""
-    # Positions on plain arrays (Arrow hashing): a million residents or a ward's few lines, no frame
-    # is filtered or copied.
-    frame_codes, id_codes = key_codes(keys.astype("str"), ids)
-    have = np.flatnonzero(frame_codes >= 0)
-    first = np.full(int(max(frame_codes.max(initial=-1), id_codes.max(initial=-1))) + 2, -1, dtype=np.int64)
-    first[frame_codes[have[::-1]]] = have[::-1]  # the first record of each ID wins
-    return np.where(id_codes >= 0, first[id_codes], -1)
+    # Positions on plain arrays (Arrow hashing of the few ids only): a million residents or a
+    # ward's few lines, no frame is filtered or copied.
+    return first_positions(keys.astype("str"), ids)
 
 
 def _taken(column: pd.Series, at: np.ndarray) -> np.ndarray:
