@@ -393,5 +393,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_INPUT
 
 
+def run() -> None:
+    """The ``audit-toolkit`` command: :func:`main`, then exit with its status.
+
+    The process ends right after: the objects it made are frozen out of the garbage collector
+    (``gc.freeze``) so that the interpreter's final collections do not walk them one by one
+    (≈ 0.25 s after an audit that drew charts and wrote a workbook); the system takes the memory
+    back at exit all the same. Files are closed and streams flushed before.
+    """
+    import gc
+
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

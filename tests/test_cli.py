@@ -151,3 +151,48 @@ def test_batch_audit_writes_every_ward_and_reports_the_unusable_one(
         assert (written / "findings.csv").read_bytes() == (alone / "findings.csv").read_bytes()
     summary = json.loads((out / "summary" / "manifest.json").read_text(encoding="utf-8"))
     assert "broken.xlsx" in json.dumps(summary, ensure_ascii=False)
+
+
+def test_the_command_as_a_process_writes_what_main_writes_and_exits_with_its_status(tmp_path: Path) -> None:
+    # The real command (audit_toolkit.cli:run, the console script): a GX helper beside it reads,
+    # validates and writes the workbook; the process ends with main's status.
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["audit-toolkit"] == "audit_toolkit.cli:run"
+    command = [sys.executable, "-m", "audit_toolkit.cli", "audit", str(WARD), "--as-of", "2023-02-28"]
+    done = subprocess.run(
+        [*command, "--from", "2022-01", "--out", str(tmp_path / "cmd")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "leaked" not in done.stderr
+    assert _audit(tmp_path) == 0
+    (there,) = (tmp_path / "cmd").iterdir()
+    (here,) = (tmp_path / "out").iterdir()
+    assert (there / "findings.csv").read_bytes() == (here / "findings.csv").read_bytes()
+    from audit_toolkit.messages import t
+
+    workbook = [pd.read_excel(f / "findings.xlsx", sheet_name=None) for f in (there, here)]
+    assert list(workbook[0]) == list(workbook[1]) and len(workbook[1]) >= 3
+    for name in workbook[1]:
+        # The summary's "generated at" is each run's own time; every other cell is compared.
+        a, b = (w[name].loc[w[name].iloc[:, 0] != t("report.xlsx.generated", "vi")] for w in workbook)
+        pd.testing.assert_frame_equal(a, b)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "audit_toolkit.cli",
+            "audit",
+            str(tmp_path / "nowhere"),
+            "--as-of",
+            "2023-02-28",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 2 and "nowhere" in bad.stderr
