@@ -212,7 +212,9 @@ def run_audit(
         side = (
             quality_side
             if quality_side is not None
-            else QualitySide.start(gx_now=isinstance(ward, WardData), idle=prepare_reports)
+            else QualitySide.start(
+                gx_now=isinstance(ward, WardData), idle=prepare_reports, expectations=expectations
+            )
         )
     try:
         if isinstance(ward, WardData):

@@ -189,7 +189,9 @@ def _audit(args: argparse.Namespace) -> int:
         from audit_toolkit.audit import prepare_reports
         from audit_toolkit.quality.process import QualitySide
 
-        side = QualitySide.start(gx_now=False, idle=prepare_reports, keep_open=True)
+        side = QualitySide.start(
+            gx_now=False, idle=prepare_reports, keep_open=True, expectations=args.expectations
+        )
     try:
         result = run_audit(
             path,

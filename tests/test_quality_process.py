@@ -173,13 +173,15 @@ def test_a_table_the_helper_read_is_validated_from_its_own_copy_not_sent_back() 
     helper = HeldReader()
     side = QualitySide(helper, warmed=False)  # type: ignore[arg-type]
     reads = side.offload(WARD, ["residents"])
-    assert [fn for _, fn, _ in helper.held] == [process._read_table]
+    # Read, then cut at once to what GX reads of it (the helper holds no more until GX gets to it).
+    assert [fn for _, fn, _ in helper.held] == [process._read_table, process._cut_kept]
     helper.finish()
+    assert "residents" in process._CUT and "residents" not in process._KEPT
     read = reads["residents"]()
     _same_read(read, read_table_alone(WARD, "residents"))
     tables["residents"] = read[0]
     side.submit(tables, lang="en", expectations=None)
-    calls = {args[0]: (fn, args) for _, fn, args in helper.held[1:]}
+    calls = {args[0]: (fn, args) for _, fn, args in helper.held[2:]}
     assert list(calls) == list(tables)
     assert calls["residents"] == (process._validate_kept, ("residents", "en", None))  # no rows sent
     assert all(fn is process._validate_table for t, (fn, _) in calls.items() if t != "residents")
@@ -188,7 +190,7 @@ def test_a_table_the_helper_read_is_validated_from_its_own_copy_not_sent_back() 
     for attr in ("summary", "failures", "finding_rows"):
         pd.testing.assert_frame_equal(getattr(got, attr), getattr(want, attr))
     assert got.skipped == want.skipped
-    assert not process._KEPT  # validated once, then let go
+    assert not process._KEPT and not process._CUT  # validated once, then let go
 
 
 def test_a_table_the_helper_could_not_read_is_read_and_validated_here() -> None:
@@ -199,7 +201,7 @@ def test_a_table_the_helper_could_not_read_is_read_and_validated_here() -> None:
     assert reads["no_such_table"]() is None
     tables = load_ward(WARD).tables
     side.submit(tables, lang="vi", expectations=None)
-    assert all(fn is process._validate_table for _, fn, _ in helper.held[1:])
+    assert all(fn is process._validate_table for _, fn, _ in helper.held[2:])
     helper.finish()
     pd.testing.assert_frame_equal(side.result().summary, validate_tables(tables, lang="vi").summary)
 
@@ -256,3 +258,28 @@ def test_a_helper_kept_open_outlives_the_gx_result_then_exits_cleanly_when_close
         proc.join(timeout=30)
         assert proc.exitcode == 0  # ended at once after its work, without an error
     assert side.call(os.getpid) is None  # closed: nothing more runs there
+
+
+def test_a_kept_table_cut_for_other_suites_is_validated_here(tmp_path: Path) -> None:
+    # The helper cut its copy for the suites it was started with; asked to validate with others,
+    # it declines and this process validates the table itself (the same result as everywhere).
+    folder = tmp_path / "expectations"
+    shutil.copytree(ROOT / "expectations", folder)
+    suite = folder / "residents.json"
+    doc = json.loads(suite.read_text(encoding="utf-8"))
+    doc["expectations"] = doc["expectations"][:1]  # other suites: another summary for the residents
+    suite.write_text(json.dumps(doc), encoding="utf-8")
+    helper = HeldReader()
+    side = QualitySide(helper, warmed=False)  # type: ignore[arg-type]  # started for the default suites
+    reads = side.offload(WARD, ["residents"])
+    helper.finish()
+    tables = dict(load_ward(WARD).tables)
+    tables["residents"] = reads["residents"]()[0]
+    side.submit(tables, lang="vi", expectations=folder)
+    helper.finish()
+    assert process._validate_kept("residents", "vi", str(folder)) is None  # nothing left, or declined
+    got, want = side.result(), validate_tables(tables, lang="vi", suites_dir=folder)
+    for attr in ("summary", "failures", "finding_rows"):
+        pd.testing.assert_frame_equal(getattr(got, attr), getattr(want, attr))
+    assert len(got.summary) != len(validate_tables(tables, lang="vi").summary)  # the suites differ
+    assert not process._KEPT and not process._CUT

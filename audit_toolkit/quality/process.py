@@ -85,6 +85,7 @@ def _read_table(ward: str, table: str, folder: str) -> str | None:
     from audit_toolkit.io.loader import read_table_alone
 
     _KEPT.pop(table, None)
+    _CUT.pop(table, None)
     read: Any = None
     try:
         read = read_table_alone(ward, table)
@@ -104,11 +105,36 @@ def _read_table(ward: str, table: str, folder: str) -> str | None:
 _KEPT: dict[str, pd.DataFrame] = {}
 
 
+#: In the helper: a kept table already cut to what GX reads of it (:func:`_cut_kept`), with the
+#: suites folder it was cut for.
+_CUT: dict[str, tuple[str | None, pd.DataFrame]] = {}
+
+
+def _cut_kept(table: str, expectations: str | None) -> None:
+    """Cut a kept table at once to what its validation reads (as the parent would cut it,
+    :func:`_sent`): until GX gets to it, the helper holds those columns, not all of them."""
+    from audit_toolkit.quality.results import read_by_validation
+
+    frame = _KEPT.get(table)
+    if frame is None:
+        return
+    try:
+        cut = read_by_validation({table: frame}, suites_dir=Path(expectations) if expectations else None)
+    except Exception:  # noqa: BLE001 - kept whole: _validate_kept tries again, the parent says why
+        return
+    _CUT[table] = (expectations, cut[table])
+    del _KEPT[table], frame
+    _give_back_memory()
+
+
 def _validate_kept(table: str, lang: str, expectations: str | None) -> Any:
     """:func:`_validate_table` of a table this helper read (the very rows the parent audits), cut
     as the parent would cut it (:func:`_sent`); None if it is not here or on any error."""
     from audit_toolkit.quality.results import read_by_validation
 
+    cut = _CUT.pop(table, None)
+    if cut is not None:
+        return _validate_table(table, cut[1], lang, expectations) if cut[0] == expectations else None
     frame = _KEPT.pop(table, None)
     if frame is None:
         return None
@@ -259,8 +285,10 @@ class QualitySide:
         warmed: bool = True,
         idle: Callable[[], None] | None = None,
         keep_open: bool = False,
+        expectations: str | Path | None = None,
     ) -> None:
         self._pool = pool
+        self._exp = str(expectations) if expectations else None  # the suites, for a kept table
         self._keep_open = keep_open  # the caller closes it, after more work (:meth:`call`)
         self._idle = idle  # once, while waiting for a table the helper reads
         self._futures: list[Future[Any]] | None = None
@@ -272,7 +300,12 @@ class QualitySide:
 
     @classmethod
     def start(
-        cls, *, gx_now: bool = True, idle: Callable[[], None] | None = None, keep_open: bool = False
+        cls,
+        *,
+        gx_now: bool = True,
+        idle: Callable[[], None] | None = None,
+        keep_open: bool = False,
+        expectations: str | Path | None = None,
     ) -> QualitySide:
         r"""Start the helper; a helper that cannot start leaves GX to this process.
 
@@ -281,9 +314,11 @@ class QualitySide:
         this process if it has to wait for a table the helper reads (as in :meth:`result`).
         ``keep_open``: the helper outlives :meth:`result` (which otherwise stops it) for more work
         (:meth:`call`: the CLI has it write the workbook); the caller then :meth:`close`\ s it.
+        ``expectations``: the suites the audit will validate with (as given to :meth:`submit`): a
+        table the helper reads is cut to what they read of it at once.
         """
         pool = _start_pool(_warm if gx_now else _warm_io)
-        return cls(pool, warmed=gx_now, idle=idle, keep_open=keep_open)
+        return cls(pool, warmed=gx_now, idle=idle, keep_open=keep_open, expectations=expectations)
 
     def call(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any] | None:
         """Run ``fn(*args)`` in the helper after the work already given; None without a helper."""
@@ -309,6 +344,8 @@ class QualitySide:
                     folder = self._scratch = _scratch_folder()
                     for table in tables:
                         futures[table] = self._pool.submit(_read_table, str(ward), table, folder)
+                    for table in tables:
+                        self._pool.submit(_cut_kept, table, self._exp)
                 self._reads = list(futures.values())
                 if not self._warmed:
                     self._pool.submit(_warm)
