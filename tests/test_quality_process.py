@@ -303,3 +303,25 @@ def test_a_kept_table_cut_for_other_suites_is_validated_here(tmp_path: Path) -> 
         pd.testing.assert_frame_equal(getattr(got, attr), getattr(want, attr))
     assert len(got.summary) != len(validate_tables(tables, lang="vi").summary)  # the suites differ
     assert not process._KEPT and not process._CUT
+
+
+def test_without_a_memory_backed_folder_every_table_is_read_here(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Where there is no /dev/shm (macOS, Windows), a table is never passed through a file on disk:
+    # the helper only runs GX, and the audit reads every table itself.
+    monkeypatch.setattr(process, "SCRATCH_ROOT", str(tmp_path / "no-such-folder"))
+    warmed: list[Any] = []
+
+    class Recording(HeldReader):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            if fn is process._warm:
+                warmed.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    helper = Recording()
+    side = QualitySide(helper, warmed=False)  # type: ignore[arg-type]
+    assert side.offload(WARD, ["residents"]) == {}
+    assert helper.held == [] and warmed == [process._warm]  # GX's import is still started early
+    assert side._scratch is None
+    assert not list(tmp_path.iterdir())

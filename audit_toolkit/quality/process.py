@@ -154,15 +154,23 @@ def _give_back_memory() -> None:
     pyarrow.default_memory_pool().release_unused()
 
 
-def _scratch_folder() -> str:
-    """A private temporary folder (mode 0700) for tables passed from the helper: in memory
-    (``/dev/shm``) where there is one, so a ward's personal data is never written to disk."""
+#: Memory-backed folder (tmpfs) where the helper leaves a table it read for the audit.
+SCRATCH_ROOT = "/dev/shm"
+
+
+def _scratch_folder() -> str | None:
+    """A private temporary folder (mode 0700) for tables passed from the helper, in memory
+    (:data:`SCRATCH_ROOT`); None where there is none (macOS, Windows): a ward's personal data is
+    never written to disk for speed, and the audit then reads every table itself."""
     import os
     import tempfile
 
-    shm = "/dev/shm"
-    where = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    return tempfile.mkdtemp(prefix="audit-toolkit-", dir=where)
+    if not (os.path.isdir(SCRATCH_ROOT) and os.access(SCRATCH_ROOT, os.W_OK)):
+        return None
+    try:
+        return tempfile.mkdtemp(prefix="audit-toolkit-", dir=SCRATCH_ROOT)
+    except OSError:
+        return None
 
 
 def _unpickle(future: Future[Any]) -> Any:
@@ -339,9 +347,10 @@ class QualitySide:
         futures: dict[str, Future[Any]] = {}
         self._kept.clear()
         if self._pool is not None:
+            folder = _scratch_folder() if tables else None  # None: every table is read here
             try:
-                if tables:
-                    folder = self._scratch = _scratch_folder()
+                if folder is not None:
+                    self._scratch = folder
                     for table in tables:
                         futures[table] = self._pool.submit(_read_table, str(ward), table, folder)
                     for table in tables:
@@ -349,7 +358,7 @@ class QualitySide:
                 self._reads = list(futures.values())
                 if not self._warmed:
                     self._pool.submit(_warm)
-            except (OSError, RuntimeError):  # no folder, or the helper died: everything is read here
+            except RuntimeError:  # the helper died: everything is read (and validated) here
                 futures = {}
         self._warmed = True
         return {table: functools.partial(self._join, table, future) for table, future in futures.items()}
