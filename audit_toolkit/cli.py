@@ -154,6 +154,18 @@ def _summary_line(result: AuditResult) -> str:
     )
 
 
+def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The audit's parameters from the command line, for a ward (``run_audit``) or a batch."""
+    return {
+        "as_of": args.as_of,
+        "period_from": args.period_from,
+        "lang": args.lang,
+        "quality": not args.no_quality,
+        "expectations": args.expectations,
+        "rules_extra": args.rules_extra,
+    }
+
+
 def _audit(args: argparse.Namespace) -> int:
     from audit_toolkit.audit import run_audit
     from audit_toolkit.io import is_batch
@@ -193,16 +205,7 @@ def _audit(args: argparse.Namespace) -> int:
             gx_now=False, idle=prepare_reports, keep_open=True, expectations=args.expectations
         )
     try:
-        result = run_audit(
-            path,
-            as_of=args.as_of,
-            period_from=args.period_from,
-            lang=args.lang,
-            quality=not args.no_quality,
-            expectations=args.expectations,
-            rules_extra=args.rules_extra,
-            quality_side=side,
-        )
+        result = run_audit(path, **_audit_options(args), quality_side=side)
         folder = write_reports(result, args.out, helper=side, **options)
     finally:
         if side is not None:
@@ -258,11 +261,7 @@ def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) 
     bar.refresh()
     batch = run_batch(
         path,
-        as_of=args.as_of,
-        period_from=args.period_from,
-        lang=args.lang,
-        quality=not args.no_quality,
-        expectations=args.expectations,
+        **_audit_options(args),
         on_result=on_result,
         on_progress=on_progress,
         workers=workers if args.scheduler is None else 1,
@@ -271,7 +270,6 @@ def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) 
         timeout=args.scheduler_timeout,
         out=args.out,
         report_options=options,
-        rules_extra=args.rules_extra,
     )
     bar.close()
     for ward_name, error in batch.errors.items():
