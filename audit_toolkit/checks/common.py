@@ -232,11 +232,9 @@ def first_positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
         # An id repeated in ``ids`` is one slot: the first position of its value.
         own = pc.index_in(wanted, value_set=wanted, skip_nulls=True)
         own_slot = np.asarray(pc.fill_null(own, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        rows = np.flatnonzero(slot >= 0)
     else:
-        key_code, id_code = key_codes(keys, ids)
-        slot, own_slot = key_code, id_code
-        rows = np.flatnonzero(slot >= 0)
+        slot, own_slot = key_codes(keys, ids)
+    rows = np.flatnonzero(slot >= 0)
     first = np.full(int(max(slot.max(initial=-1), own_slot.max(initial=-1))) + 2, -1, dtype=np.int64)
     first[slot[rows[::-1]]] = rows[::-1]  # assigned last to first: the first row wins
     return np.where(own_slot >= 0, first[own_slot], -1)

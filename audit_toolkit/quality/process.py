@@ -129,21 +129,15 @@ def _cut_kept(table: str, expectations: str | None) -> None:
 
 def _validate_kept(table: str, lang: str, expectations: str | None) -> Any:
     """:func:`_validate_table` of a table this helper read (the very rows the parent audits), cut
-    as the parent would cut it (:func:`_sent`); None if it is not here or on any error."""
-    from audit_toolkit.quality.results import read_by_validation
-
+    as the parent would cut it (:func:`_sent`); None if it is not here, was cut for other suites,
+    or on any error (the parent then validates it and raises the proper error)."""
+    if table not in _CUT:
+        _cut_kept(table, expectations)  # still whole: not cut yet
+    _KEPT.pop(table, None)
     cut = _CUT.pop(table, None)
-    if cut is not None:
-        return _validate_table(table, cut[1], lang, expectations) if cut[0] == expectations else None
-    frame = _KEPT.pop(table, None)
-    if frame is None:
+    if cut is None or cut[0] != expectations:
         return None
-    try:
-        sent = read_by_validation({table: frame}, suites_dir=Path(expectations) if expectations else None)
-    except Exception:  # noqa: BLE001 - the parent validates again and raises the proper error
-        return None
-    frame = None
-    return _validate_table(table, sent[table], lang, expectations)
+    return _validate_table(table, cut[1], lang, expectations)
 
 
 def _give_back_memory() -> None:
