@@ -199,6 +199,51 @@ def _unlabelled(ax: Axes, *axes: str) -> None:
         ax.yaxis.set_label_coords(0.0, 0.5)
 
 
+def _bars(
+    ax: Axes,
+    at: np.ndarray,
+    lengths: np.ndarray,
+    thickness: float,
+    *,
+    horizontal: bool = False,
+    edge: bool = False,
+    color: str | Sequence[str] = PRIMARY,
+    edgecolor: str = "none",
+    linewidth: float = 0.0,
+    label: str | None = None,
+) -> None:
+    """Bars from 0 to ``lengths`` at positions ``at`` (centred on them, or starting there with
+    ``edge``), drawn as one ``PolyCollection``, as ``ax.bar``/``ax.barh`` would draw them.
+
+    ``ax.bar`` adds one Rectangle artist per bar, and each costs ≈ 1 ms to add (data limits) and
+    to draw: a ward's five charts have ≈ 45 bars, most of their drawing time. One collection per
+    series draws the same rectangles (a test compares them with ``ax.bar``'s), with the same
+    autoscaling: 0 is a sticky edge, as for bars, and its label is the series' legend entry.
+    """
+    from matplotlib.collections import PolyCollection
+
+    at = np.asarray(at, dtype=float)
+    lengths = np.asarray(lengths, dtype=float)
+    low = at if edge else at - thickness / 2
+    high = low + thickness
+    zero = np.zeros_like(lengths)
+    corners = np.stack(
+        [np.column_stack(pair) for pair in ((low, zero), (low, lengths), (high, lengths), (high, zero))],
+        axis=1,
+    )
+    if horizontal:
+        corners = corners[:, :, ::-1]
+    bars = PolyCollection(
+        list(corners),
+        facecolors=color,
+        edgecolors=edgecolor,
+        linewidths=linewidth,
+        label=label if label is not None else "_nolegend_",
+    )
+    (bars.sticky_edges.x if horizontal else bars.sticky_edges.y).append(0.0)
+    ax.add_collection(bars)
+
+
 def _plain_int_axis(ax: Axes, axis: str = "x") -> None:
     from matplotlib.ticker import MaxNLocator
 
@@ -228,7 +273,14 @@ def bar_chart(
     fig, ax = _canvas("bar_chart", 6.0, _hbar_height(len(values)), left=_label_inches(names), bottom=0.35)
     _unlabelled(ax, "x", "y")
     y = np.arange(len(values))[::-1]
-    ax.barh(y, values.to_numpy(dtype=float), color=list(colours) if colours else PRIMARY, height=0.65)
+    _bars(
+        ax,
+        y,
+        values.to_numpy(dtype=float),
+        0.65,
+        horizontal=True,
+        color=list(colours) if colours else PRIMARY,
+    )
     ax.set_yticks(y, names)
     for yi, v in zip(y, values.to_numpy(), strict=True):
         if v:
@@ -259,8 +311,10 @@ def signed_bars(
     _unlabelled(ax, "y")
     fig.subplots_adjust(top=1 - 0.4 / height)  # room for the legend above the bars
     y = np.arange(len(frame))[::-1]
-    ax.barh(y, frame["over"].to_numpy() / 1e6, color=OVER, height=0.65, label=over_label)
-    ax.barh(y, -frame["under"].abs().to_numpy() / 1e6, color=UNDER, height=0.65, label=under_label)
+    _bars(ax, y, frame["over"].to_numpy() / 1e6, 0.65, horizontal=True, color=OVER, label=over_label)
+    _bars(
+        ax, y, -frame["under"].abs().to_numpy() / 1e6, 0.65, horizontal=True, color=UNDER, label=under_label
+    )
     ax.axvline(0, color="#344054", linewidth=0.8)
     ax.set_yticks(y, labels)
     ax.set_xlabel(unit_label)
@@ -289,8 +343,13 @@ def grouped_bars(
     palette = [PRIMARY, SECONDARY, OVER]
     for i, col in enumerate(cols):
         vals = frame[col].to_numpy(dtype=float)
-        ax.bar(
-            x + (i - (len(cols) - 1) / 2) * width, vals, width, color=palette[i % 3], label=series_labels[col]
+        _bars(
+            ax,
+            x + (i - (len(cols) - 1) / 2) * width,
+            vals,
+            width,
+            color=palette[i % 3],
+            label=series_labels[col],
         )
     ax.set_xticks(x, [str(k) for k in frame.index])
     ax.set_ylabel(ylabel)
@@ -318,7 +377,7 @@ def age_histogram(
     bins = np.arange(0, top + 5, 5)
     counts, edges = np.histogram(ages.to_numpy(dtype=float), bins=bins)
     fig, ax = _canvas("age_histogram", 6.0, 2.8)
-    ax.bar(edges[:-1], counts, width=5, align="edge", color=PRIMARY, edgecolor="white", linewidth=0.6)
+    _bars(ax, edges[:-1], counts, 5, edge=True, color=PRIMARY, edgecolor="white", linewidth=0.6)
     top_y = ax.get_ylim()[1]  # the lines below do not move it: read (autoscale) once
     for age in thresholds:
         ax.axvline(age, color=OVER, linestyle="--", linewidth=1)
@@ -347,7 +406,7 @@ def monthly_line(amounts: pd.Series, *, title: str, ylabel: str) -> str | None:
     _unlabelled(ax, "x")
     x = np.arange(len(amounts))
     vals = amounts.to_numpy(dtype=float) / 1e6
-    ax.bar(x, vals, color=PRIMARY, width=0.7)
+    _bars(ax, x, vals, 0.7)
     step = max(1, len(amounts) // 12)
     ax.set_xticks(x[::step], [str(k) for k in amounts.index[::step]], rotation=45, ha="right")
     ax.set_ylabel(ylabel)

@@ -86,3 +86,46 @@ def test_charts_drawn_inside_one_report_style_match_charts_drawn_alone() -> None
 
     # Leaving the style restores the user's settings (a notebook's own rcParams are untouched).
     assert matplotlib.rcParams["svg.fonttype"] != "none" or matplotlib.rcParams["font.size"] != 9
+
+
+@pytest.mark.parametrize(
+    ("horizontal", "edge", "lengths"),
+    [
+        (False, False, [3.0, 0.0, 7.5, 2.0]),
+        (True, False, [3.0, 0.0, 7.5, 2.0]),
+        (True, False, [-1.5, -4.0, 0.0, -0.2]),  # underpaid bars grow to the left of 0
+        (False, True, [12.0, 4.0, 0.0, 9.0]),  # histogram bins start at their edge
+    ],
+)
+def test_bars_draw_the_rectangles_and_limits_that_ax_bar_draws(
+    horizontal: bool, edge: bool, lengths: list[float]
+) -> None:
+    from matplotlib.figure import Figure
+
+    at = np.arange(len(lengths), dtype=float) * 5 if edge else np.arange(len(lengths), dtype=float)
+    thickness = 5.0 if edge else 0.65
+    reference = Figure().subplots()
+    if horizontal:
+        rects = reference.barh(at, lengths, height=thickness).patches
+    else:
+        rects = reference.bar(at, lengths, width=thickness, align="edge" if edge else "center").patches
+    ours = Figure().subplots()
+    charts._bars(ours, at, np.array(lengths), thickness, horizontal=horizontal, edge=edge)
+    (collection,) = ours.collections
+    drawn = [path.get_extents().extents for path in collection.get_paths()]
+    # A bar's bbox keeps its sign (x1 < x0 for a bar growing left): compare the corners.
+    expected = [(b.xmin, b.ymin, b.xmax, b.ymax) for b in (rect.get_bbox() for rect in rects)]
+    np.testing.assert_allclose(np.sort(np.array(drawn), axis=0), np.sort(np.array(expected), axis=0))
+    assert ours.get_xlim() == pytest.approx(reference.get_xlim())
+    assert ours.get_ylim() == pytest.approx(reference.get_ylim())
+
+
+def test_bars_label_is_the_series_legend_entry() -> None:
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    charts._bars(ax, np.arange(3), np.array([1.0, 2.0, 3.0]), 0.6, label="Chi thừa", color=charts.OVER)
+    charts._bars(ax, np.arange(3), np.array([1.0, 0.5, 0.0]), 0.6)
+    handles, labels = ax.get_legend_handles_labels()
+    assert labels == ["Chi thừa"]
+    assert len(handles) == 1
