@@ -42,6 +42,7 @@ __all__ = [
     "WardTask",
     "audit_wards",
     "chunk_size",
+    "group_wards",
     "default_workers",
     "run_batch_tasks",
     "run_tasks",
@@ -50,6 +51,9 @@ __all__ = [
 
 #: Largest number of wards one task loads and validates together (one GX pass per table).
 MAX_CHUNK = 25
+#: Largest input (bytes of the wards' files) one task loads together: a task keeps its wards'
+#: tables in memory until their reports are written, so a batch of large wards gets smaller tasks.
+MAX_TASK_BYTES = 32 * 1024 * 1024
 #: Fewest wards worth a task of their own (its own GX pass, and a worker's GX import).
 MIN_PER_TASK = 10
 
@@ -92,8 +96,8 @@ def default_workers() -> int:
 
 
 def chunk_size(wards: int, workers: int) -> int:
-    """Wards per task: as many as fit (up to 25) while every worker still gets a task, but never
-    fewer than ``MIN_PER_TASK``.
+    """Wards per task: as many as fit (up to ``MAX_CHUNK``) while every worker still gets a task, but
+    never fewer than ``MIN_PER_TASK`` (:func:`group_wards` then keeps large wards' tasks smaller).
 
     GX costs per call, not per row (≈ 1 s per table on a small ward): one pass over 25 wards costs
     about what one ward alone costs. A task of a few wards would pay that again in another process
@@ -101,6 +105,39 @@ def chunk_size(wards: int, workers: int) -> int:
     one task; progress is reported per ward anyway.
     """
     return max(1, min(MAX_CHUNK, max(MIN_PER_TASK, math.ceil(wards / max(workers, 1)))))
+
+
+def _input_bytes(path: str) -> int:
+    """Bytes of a ward's files (a workbook's own size); 0 when it cannot be listed (the task says why)."""
+    try:
+        ward = Path(path)
+        if ward.is_dir():
+            return sum(entry.stat().st_size for entry in os.scandir(ward) if entry.is_file())
+        return ward.stat().st_size
+    except OSError:
+        return 0
+
+
+def group_wards(paths: Sequence[str], size: int, max_bytes: int = MAX_TASK_BYTES) -> list[tuple[str, ...]]:
+    """``paths`` in order, cut into tasks of at most ``size`` wards and ``max_bytes`` of input.
+
+    A ward larger than ``max_bytes`` alone is a task of its own. Small wards (the usual batch) give
+    the tasks of :func:`chunk_size`; large ones give smaller tasks, so that a worker never holds
+    more than about ``max_bytes`` of input, typed, at once.
+    """
+    groups: list[tuple[str, ...]] = []
+    current: list[str] = []
+    held = 0
+    for path in paths:
+        need = _input_bytes(path)
+        if current and (len(current) >= size or held + need > max_bytes):
+            groups.append(tuple(current))
+            current, held = [], 0
+        current.append(path)
+        held += need
+    if current:
+        groups.append(tuple(current))
+    return groups
 
 
 #: Where a finished ward is announced: a queue (pool workers) or a callable (this process).
@@ -382,7 +419,7 @@ def run_batch_tasks(
         size = max(1, min(MAX_CHUNK, math.ceil(len(paths) / 8)))
     tasks = [
         WardTask(
-            paths=tuple(paths[i : i + size]),
+            paths=group,
             as_of=ts.date().isoformat(),
             period_from=period_from,
             lang=lang,
@@ -398,7 +435,7 @@ def run_batch_tasks(
             if batch_rates is None
             else str(batch_rates.resolve() if remote else batch_rates),
         )
-        for i in range(0, len(paths), size)
+        for group in group_wards(paths, size)
     ]
 
     def done(outcome: WardOutcome) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 import audit_toolkit.batch as batch_module
 from audit_toolkit.audit import run_batch
-from audit_toolkit.batch import WardTask, audit_wards, chunk_size, slim_result
+from audit_toolkit.batch import WardTask, audit_wards, chunk_size, group_wards, slim_result
 from audit_toolkit.cli import main
 from audit_toolkit.io import discover_wards
 from audit_toolkit.quality.process import WardsSide
@@ -178,6 +178,32 @@ def test_slim_result_carries_what_the_parent_would_otherwise_compute_ward_by_war
 )
 def test_chunk_size(wards: int, workers: int, size: int) -> None:
     assert chunk_size(wards, workers) == size
+
+
+def test_group_wards_cuts_by_count_and_by_input_bytes(tmp_path: Path) -> None:
+    sizes = {"a": 10, "b": 10, "c": 50, "d": 10, "e": 10, "f": 10}
+    paths = []
+    for name, size in sizes.items():
+        ward = tmp_path / name
+        ward.mkdir()
+        (ward / "beneficiaries.csv").write_bytes(b"x" * size)
+        paths.append(str(ward))
+    workbook = tmp_path / "g.xlsx"
+    workbook.write_bytes(b"x" * 15)
+    paths.append(str(workbook))
+    paths.append(str(tmp_path / "missing"))  # cannot be listed: counts 0 bytes (its task says why)
+
+    def names(groups: list[tuple[str, ...]]) -> list[str]:
+        return ["".join(Path(p).stem for p in g) for g in groups]
+
+    # By count only (bytes never reach the cap): the order is kept.
+    assert names(group_wards(paths, 3, max_bytes=10_000)) == ["abc", "def", "gmissing"]
+    # A cap of 40 bytes: "c" (50) is alone; the workbook's own size counts.
+    assert names(group_wards(paths, 10, max_bytes=40)) == ["ab", "c", "def", "gmissing"]
+    assert names(group_wards(paths, 10, max_bytes=35)) == ["ab", "c", "def", "gmissing"]
+    assert names(group_wards(paths, 10, max_bytes=25)) == ["ab", "c", "de", "fgmissing"]
+    # Every ward in exactly one task, in order.
+    assert [p for g in group_wards(paths, 2, max_bytes=25) for p in g] == paths
 
 
 @pytest.mark.usefixtures("one_ward_tasks")
