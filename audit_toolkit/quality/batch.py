@@ -150,6 +150,9 @@ def _split(
     totals = gx_outcomes(suite, rules, stacked, [_WARD, *keys])
     split: list[dict[int, Outcome]] = [{} for _ in subsets]
     domains: dict[str, pd.DataFrame] = {}
+    # The failing rows of a ward where a rule passed: one empty frame, a shallow copy per ward
+    # (building a DataFrame per ward and rule was a quarter of a small batch's GX time).
+    no_rows = pd.DataFrame({k: [] for k in keys})
     for rule in rules:
         total = totals[rule.number]
         element, missing = _domain_counts(rule, stacked, len(subsets), domains)
@@ -168,9 +171,7 @@ def _split(
         )
         for w in range(len(subsets)):
             part = by_ward.get(w)
-            rows = (
-                part[keys].reset_index(drop=True) if part is not None else pd.DataFrame({k: [] for k in keys})
-            )
+            rows = part[keys].reset_index(drop=True) if part is not None else no_rows.copy(deep=False)
             considered = int(element[w] - missing[w])
             split[w][rule.number] = Outcome(
                 element_count=int(element[w]),
