@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from audit_toolkit.checks.base import line_kind
+from audit_toolkit.checks.common import isin_keys
 from audit_toolkit.roster import PERSON_FIELDS
 
 if TYPE_CHECKING:
@@ -83,7 +84,12 @@ def _people(lines: pd.DataFrame) -> pd.DataFrame:
         frame["kind"] = line_kind(frame["category"])  # the one definition of a line's kind
     if "source" not in frame:
         frame["source"] = "beneficiaries:" + frame["_row"].astype("int64").astype(str)
-    frame["_kind_order"] = frame["kind"].map(_KIND_ORDER).fillna(9)
+    # One comparison per kind (three), not Series.map: a Python call per row on pandas 3 str columns.
+    kind = frame["kind"].astype("str")
+    kind_order = np.full(len(frame), 9, dtype=np.int64)
+    for name, rank in _KIND_ORDER.items():
+        kind_order[(kind == name).fillna(False).to_numpy(dtype=bool)] = rank
+    frame["_kind_order"] = kind_order
     frame["_order"] = np.arange(len(frame))
     frame = frame.sort_values(["person_key", "_kind_order", "_order"], kind="stable")
     # Each person's distinct sources in this order, joined: most people have one line, so only
@@ -134,9 +140,9 @@ def field_visit_sample(
         lines = roster_summary(result_or_lines).lines
     lines = lines.loc[lines["person_key"].notna() & (lines["person_key"].astype(str) != "")]
     active = lines["active_asof"].fillna(False).astype(bool) if "active_asof" in lines else True
-    everyone = _people(lines) if len(lines) else pd.DataFrame(columns=[*_PERSON_FIELDS, "source"])
+    no_people = pd.DataFrame(columns=[*_PERSON_FIELDS, "source"])
     population = (
-        _people(lines.loc[active] if isinstance(active, pd.Series) else lines) if len(lines) else everyone
+        _people(lines.loc[active] if isinstance(active, pd.Series) else lines) if len(lines) else no_people
     )
 
     # Everyone with a high-severity finding: their roster details where known, else the finding's.
@@ -146,7 +152,12 @@ def field_visit_sample(
         & (findings["person_key"].astype(str) != "")
         & ~findings["person_key"].astype(str).str.startswith("report:")
     ]
-    high_checks = high.groupby("person_key", sort=True)["check_id"].agg(lambda s: ", ".join(dict.fromkeys(s)))
+    # Each person's high-severity checks in order of first appearance, joined (one join per person).
+    firsts = high[["person_key", "check_id"]].drop_duplicates()
+    high_checks = firsts.groupby("person_key", sort=True)["check_id"].agg(", ".join)
+    # Their roster details: from their own lines (every line of theirs, active or not).
+    theirs = lines.loc[isin_keys(lines["person_key"], high_checks.index.to_series())]
+    everyone = _people(theirs) if len(theirs) else no_people
     forced = everyone.reindex(high_checks.index)
     from_findings = high.drop_duplicates("person_key").set_index("person_key")
     unknown = forced["full_name"].isna()
@@ -169,7 +180,10 @@ def field_visit_sample(
     rng = np.random.default_rng(seed)
     draw = pd.Series(rng.random(len(pool)), index=pool.index)
     rank = draw.groupby(strata.to_numpy()).rank(method="first").astype("int64")
-    chosen = pool.loc[(rank <= strata.map(alloc).fillna(0).astype("int64")).to_numpy()].copy()
+    quota = (
+        alloc.reindex(strata.to_numpy()).fillna(0).to_numpy(dtype="int64")
+    )  # per person: their stratum's draws
+    chosen = pool.loc[rank.to_numpy() <= quota].copy()
     chosen["reason"] = "random"
     chosen["checks"] = ""
 
