@@ -325,3 +325,32 @@ def test_without_a_memory_backed_folder_every_table_is_read_here(
     assert helper.held == [] and warmed == [process._warm]  # GX's import is still started early
     assert side._scratch is None
     assert not list(tmp_path.iterdir())
+
+
+def test_the_helper_forks_from_a_single_threaded_process_and_spawns_otherwise() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, time\n"
+        "from audit_toolkit.quality.process import _start_method\n"
+        "alone = _start_method()\n"
+        "threading.Thread(target=time.sleep, args=(1,), daemon=True).start()\n"
+        "print(alone, _start_method())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.split() == ["fork", "spawn"]
+
+
+def test_a_forked_helper_validates_as_this_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CLI forks its helper (it has one thread); pytest's workers may not, so force it here.
+    tables = load_ward(WARD).tables
+    monkeypatch.setattr(process, "_start_method", lambda: "fork")
+    side = QualitySide.start()
+    side.submit(tables, lang="vi", expectations=None)
+    got = side.result()
+    # Every table was validated by the helper itself (a failed helper is replaced by this process).
+    assert side._futures and all(f.result() is not None for f in side._futures)
+    expected = validate_tables(tables, lang="vi")
+    pd.testing.assert_frame_equal(got.summary, expected.summary)
+    pd.testing.assert_frame_equal(got.failures, expected.failures)
