@@ -241,13 +241,12 @@ def _audit_wards(task: WardTask, side: WardsSide | None) -> list[WardOutcome]:
         else:
             checked = batch_quality(wards, task.lang, task.expectations)
     extra = tuple(Path(f) for f in task.rules_extra)
-    # The checks of every ward first (GX validates in its helper meanwhile, when there is one),
-    # then each ward's GX result joins its findings and its outputs are written.
-    checks: list[tuple[str, WardData, CheckedWard]] = []
-    for p, ward_data, started, _ in loaded:
+
+    def check_one(p: str, ward_data: WardData, started: dt.datetime) -> CheckedWard | None:
         began = time.perf_counter()
         if ward_data.rates_file is None and task.batch_rates is not None:
             ward_data.rates_file = Path(task.batch_rates)  # the ward's own rates.yml wins over the batch's
+        state = None
         try:
             state = check_loaded(
                 ward_data,
@@ -259,7 +258,6 @@ def _audit_wards(task: WardTask, side: WardsSide | None) -> list[WardOutcome]:
                 only=None,
                 rules_extra=extra,
             )
-            checks.append((p, ward_data, state))
         except AuditToolkitError as exc:
             outcomes[p].error = str(exc)
         except Exception as exc:  # noqa: BLE001 - as above
@@ -267,17 +265,9 @@ def _audit_wards(task: WardTask, side: WardsSide | None) -> list[WardOutcome]:
         outcomes[p].seconds += time.perf_counter() - began
         if outcomes[p].error is not None:
             _tick(p)
-    if side is not None and task.quality and wards:
-        began = time.perf_counter()
-        by_index = side.result(idle=prepare_reports)
-        if by_index is None:  # the helper failed: one GX pass here, as without a helper
-            checked = batch_quality(wards, task.lang, task.expectations)
-        else:
-            checked = {id(wards[i]): result for i, result in by_index.items()}
-        waited = (time.perf_counter() - began) / max(len(checks), 1)
-        for p, _, _ in checks:
-            outcomes[p].seconds += waited
-    for p, ward_data, state in checks:
+        return state
+
+    def finish_one(p: str, ward_data: WardData, state: CheckedWard) -> None:
         began = time.perf_counter()
         outcome = outcomes[p]
         try:
@@ -298,6 +288,30 @@ def _audit_wards(task: WardTask, side: WardsSide | None) -> list[WardOutcome]:
             outcome.error = _unexpected(exc, p)
         outcome.seconds += time.perf_counter() - began
         _tick(p)
+
+    if side is None or not task.quality or not wards:
+        # GX, if any, has validated every ward above: each ward is checked, finished and written in
+        # turn, so the first is done after its own checks (not every ward's) and its audit state is
+        # freed before the next ward's checks.
+        for p, ward_data, started, _ in loaded:
+            state = check_one(p, ward_data, started)
+            if state is not None:
+                finish_one(p, ward_data, state)
+        return [outcomes[p] for p in task.paths]
+    # The checks of every ward first (GX validates in its helper meanwhile), then each ward's GX
+    # result joins its findings and its outputs are written.
+    checks = [(p, w, state) for p, w, started, _ in loaded if (state := check_one(p, w, started)) is not None]
+    began = time.perf_counter()
+    by_index = side.result(idle=prepare_reports)
+    if by_index is None:  # the helper failed: one GX pass here, as without a helper
+        checked = batch_quality(wards, task.lang, task.expectations)
+    else:
+        checked = {id(wards[i]): result for i, result in by_index.items()}
+    waited = (time.perf_counter() - began) / max(len(checks), 1)
+    for p, _, _ in checks:
+        outcomes[p].seconds += waited
+    for p, ward_data, state in checks:
+        finish_one(p, ward_data, state)
     return [outcomes[p] for p in task.paths]
 
 
