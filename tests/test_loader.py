@@ -489,3 +489,46 @@ def test_whitespace_only_cells_are_empty_and_spaced_totals_are_totals(tmp_path):
     assert ben["_row"].tolist() == [2, 4]
     assert ward.unreadable.empty
     assert ward.sources[0].rows_total == 2
+
+
+def _same_ward(got: WardData, want: WardData) -> None:
+    assert list(got.tables) == list(want.tables)
+    for name, frame in want.tables.items():
+        pd.testing.assert_frame_equal(got.tables[name], frame, obj=name)
+    pd.testing.assert_frame_equal(got.unreadable, want.unreadable)
+    if want.undated is None:
+        assert got.undated is None
+    else:
+        assert got.undated is not None
+        pd.testing.assert_frame_equal(got.undated, want.undated, obj="undated")
+    assert got.sources == want.sources
+    assert got.warnings == want.warnings
+    assert got.extra_columns == want.extra_columns
+
+
+def test_wards_read_together_are_the_wards_read_alone(tmp_path: Path) -> None:
+    from audit_toolkit.io import load_wards
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    paths = [p for d in ("sample", "sample-2026") for p in discover_wards(root / d)]
+    # A ward whose person tables lack a key column (no birth dates in the deaths list), and a ward
+    # that cannot be read, among them: keys are made per kind of table, errors stay in place.
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    write_csv(odd / "beneficiaries.csv", ben_rows())
+    write_csv(odd / "deaths.csv", ["national_id,full_name,death_date", "001190000001,Nguyễn Văn An,01/02/2022"])
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    write_csv(broken / "residents.csv", ["national_id,full_name", "001190000001,Nguyễn Văn An"])
+    together = load_wards([*paths, odd, broken])
+    assert isinstance(together[-1], InputError)
+    undated = 0
+    for path, got in zip([*paths, odd], together, strict=False):
+        assert isinstance(got, WardData), (path, got)
+        want = load_ward(path)
+        _same_ward(got, want)
+        undated += 0 if want.undated is None else len(want.undated)
+        for name in ("beneficiaries", "residents", "deaths"):
+            if name in want.tables:
+                assert want.tables[name]["person_key"].notna().any()
+    assert undated > 0  # undated rows were keyed too (compared above)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from audit_toolkit.contract import TABLES, CategoryTable, TableSpec, load_category_table, match_table_name
@@ -172,9 +173,13 @@ def _read_sources(
     user_map: dict[str, str],
     categories: CategoryTable,
     columns_file: str,
+    keys: bool = True,
 ) -> Generator[TypingRequest, TypingAnswer, _TableRead]:
     """Read every part (sheet or file) of one table and combine them (in steps: see
     :func:`audit_toolkit.io.layouts.read_part_steps`; :func:`run_steps` runs them alone).
+
+    ``keys``: add the rows' ``name_key`` and ``person_key`` (False: the caller adds them, as
+    :func:`load_wards` does for many wards at once with :func:`_add_person_keys`).
 
     Returns ``(rows, unreadable rows, sources, extra columns, warnings, undated rows)``; the last is
     ``None`` for a table that holds no persons (:func:`audit_toolkit.io.layouts.undated_rows`).
@@ -247,10 +252,10 @@ def _read_sources(
         extras += [e for e in info.extras if e not in extras]
         warnings += info.warnings
     good = pd.concat(goods, ignore_index=True) if several else goods[0].reset_index(drop=True)
-    if spec.person:
+    if spec.person and keys:
         good["name_key"], good["person_key"] = person_keys(good)
     kept = pd.concat(undated, ignore_index=True) if spec.person and undated else None
-    if kept is not None:
+    if kept is not None and keys:
         kept["name_key"], kept["person_key"] = person_keys(kept)
     sources = []
     described = {path: describe([i for i, _, _ in items]) for path, items in by_file.items()}
@@ -374,9 +379,18 @@ def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
         except Exception as exc:  # noqa: BLE001 - the ward's own error, handed back in its place
             preps.append(exc)
     groups = [
-        [p.steps(name) for name in p.names] if isinstance(p, _Prepared) and not p.large else [] for p in preps
+        [p.steps(name, False) for name in p.names] if isinstance(p, _Prepared) and not p.large else []
+        for p in preps
     ]
     reads = _run_together(groups)
+    _add_person_keys(
+        [
+            (name, read)
+            for prep, rows in zip(preps, reads, strict=True)
+            if isinstance(prep, _Prepared) and rows is not None
+            for name, read in zip(prep.names, rows, strict=True)
+        ]
+    )
     out: list[WardData | Exception] = []
     for prep, read in zip(preps, reads, strict=True):
         if isinstance(prep, Exception):
@@ -387,6 +401,44 @@ def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
         except Exception as exc:  # noqa: BLE001 - as above
             out.append(exc)
     return out
+
+
+#: The columns :func:`audit_toolkit.io.convert.person_keys` reads.
+_KEY_INPUTS = ("full_name", "national_id", "birth_date", "birth_date_year_only")
+
+
+def _add_person_keys(reads: Sequence[tuple[str, _TableRead]]) -> None:
+    """Add ``name_key`` and ``person_key`` to the rows (and undated rows) of the person tables read
+    (``(table name, read)``), as :func:`_read_sources` adds them table by table.
+
+    The keys are made row by row, so the frames that have the same key columns (a table of many
+    wards) are keyed in one call on their rows stacked: the same keys, for the cost of one call.
+    """
+    frames: dict[tuple[tuple[str, str], ...], list[pd.DataFrame]] = {}
+    for name, read in reads:
+        if not TABLES[name].person:
+            continue
+        for frame in (read[0], read[5]):
+            if frame is None:
+                continue
+            present = tuple((c, str(frame[c].dtype)) for c in _KEY_INPUTS if c in frame.columns)
+            frames.setdefault(present, []).append(frame)
+    for present, group in frames.items():
+        columns = [c for c, _ in present]
+        rows = [len(f) for f in group]
+        stacked = pd.concat([f[columns] for f in group], ignore_index=True) if columns else None
+        if stacked is None or not len(stacked):
+            for frame in group:
+                frame["name_key"], frame["person_key"] = person_keys(frame)
+            continue
+        name_keys, person_key_values = person_keys(stacked)
+        nk = name_keys.to_numpy(dtype=object, na_value=np.nan)
+        pk = person_key_values.to_numpy(dtype=object, na_value=np.nan)
+        at = 0
+        for frame, n in zip(group, rows, strict=True):
+            frame["name_key"] = pd.Series(nk[at : at + n], index=frame.index, dtype="str")
+            frame["person_key"] = pd.Series(pk[at : at + n], index=frame.index, dtype="str")
+            at += n
 
 
 def _run_together(
@@ -451,7 +503,9 @@ class _Prepared:
     names: list[str]  # the tables found, in contract order
     large: bool  # input files above _TOGETHER_MAX_BYTES: read table by table (memory), not together
     sizes: dict[str, float]  # bytes of each table's files (a file shared by k tables: 1/k each)
-    steps: Callable[[str], Generator[TypingRequest, TypingAnswer, _TableRead]]  # fresh steps for one table
+    steps: Callable[
+        ..., Generator[TypingRequest, TypingAnswer, _TableRead]
+    ]  # fresh steps: (table, keys=True)
 
 
 def _prepare(ward: Path, strict: bool) -> _Prepared:
@@ -488,9 +542,9 @@ def _prepare(ward: Path, strict: bool) -> _Prepared:
     if columns_file:
         warnings.append(f"{columns_file}: column names mapped for {', '.join(sorted(columns_map))}.")
 
-    def steps(name: str) -> Generator[TypingRequest, TypingAnswer, _TableRead]:
+    def steps(name: str, keys: bool = True) -> Generator[TypingRequest, TypingAnswer, _TableRead]:
         return _read_sources(
-            sources[name], ward, columns_map.get(name, {}), categories, columns_file or "columns.yml"
+            sources[name], ward, columns_map.get(name, {}), categories, columns_file or "columns.yml", keys
         )
 
     names = [name for name in TABLES if name in sources]
