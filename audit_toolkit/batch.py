@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Largest number of wards one task loads and validates together (one GX pass per table).
-MAX_CHUNK = 50
+MAX_CHUNK = 25
 #: Largest input (bytes of the wards' files) one task loads together: a task keeps its wards'
 #: tables in memory until their reports are written, so a batch of large wards gets smaller tasks.
 MAX_TASK_BYTES = 32 * 1024 * 1024
@@ -100,8 +100,7 @@ def chunk_size(wards: int, workers: int) -> int:
     never fewer than ``MIN_PER_TASK`` (:func:`group_wards` then keeps large wards' tasks smaller).
 
     GX costs per call, not per row (≈ 1 s per table on a small ward): one pass over 25 wards costs
-    about what one ward alone costs, and the typing of cells is shared the same way (100 small wards
-    on 2 workers: ≈ 4 % less CPU in tasks of 50 than of 25, for ≈ 0.25 GB more memory). A task of a few wards would pay that again in another process
+    about what one ward alone costs. A task of a few wards would pay that again in another process
     for nothing (the four sample wards take 16 s in one task, 23 s in two), so small batches run as
     one task; progress is reported per ward anyway.
     """

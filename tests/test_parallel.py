@@ -172,8 +172,7 @@ def test_slim_result_carries_what_the_parent_would_otherwise_compute_ward_by_war
         (4, 2, 10),  # a few wards: one task, not two GX passes and two GX imports
         (20, 2, 10),  # two workers: ten wards each
         (31, 2, 16),  # an odd count: the last task is smaller
-        (100, 2, 50),  # two workers: fifty wards each
-        (300, 2, 50),  # never more than 50 wards loaded together (and 32 MB: group_wards)
+        (100, 2, 25),  # never more than 25 wards loaded together
         (1, 8, 10),  # more workers than wards: one task
     ],
 )
