@@ -215,10 +215,10 @@ def _bars(
     """Bars from 0 to ``lengths`` at positions ``at`` (centred on them, or starting there with
     ``edge``), drawn as one ``PolyCollection``, as ``ax.bar``/``ax.barh`` would draw them.
 
-    ``ax.bar`` adds one Rectangle artist per bar, and each costs ≈ 1 ms to add (data limits) and
-    to draw: a ward's five charts have ≈ 45 bars, most of their drawing time. One collection per
-    series draws the same rectangles (a test compares them with ``ax.bar``'s), with the same
-    autoscaling: 0 is a sticky edge, as for bars, and its label is the series' legend entry.
+    ``ax.bar`` adds one Rectangle artist per bar, and each costs ≈ 0.3 ms to add (data limits) and
+    to draw: a ward's five charts have ≈ 45 bars, ≈ 12 of their ≈ 90 ms. One collection per series
+    draws the same rectangles (a test compares them with ``ax.bar``'s), with the same autoscaling:
+    0 is a sticky edge, as for bars, and its label is the series' legend entry.
     """
     from matplotlib.collections import PolyCollection
 
