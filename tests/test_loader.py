@@ -110,6 +110,29 @@ def test_person_key_without_valid_id(tmp_path):
     assert ben["name_key"].tolist() == ["le van cuong", "do thi dung"]
 
 
+def test_an_id_in_other_digits_is_not_a_valid_id_for_the_person_key(tmp_path):
+    # Full-width or Arabic-Indic digits are not the 12 ASCII digits of an ID: the person is keyed
+    # by name and birth date, as the checks (usable_ids) also treat that ID as not usable.
+    from audit_toolkit.checks.common import usable_ids
+
+    write_csv(
+        tmp_path / "beneficiaries.csv",
+        [
+            "Họ tên,Ngày sinh,CCCD,Diện hưởng",
+            "Lê Văn Cường,01/02/1940,０１９１４０００００１２,K5c",
+            "Đỗ Thị Dung,05/06/1941,١٢٣٤٥٦٧٨٩٠١٢,K5c",
+            "Phạm Văn An,07/08/1942,019142000034,K5c",
+        ],
+    )
+    ben = load_ward(tmp_path).tables["beneficiaries"]
+    assert ben["person_key"].tolist() == [
+        "nb:le van cuong|1940-02-01",
+        "nb:do thi dung|1941-06-05",
+        "id:019142000034",
+    ]
+    assert usable_ids(ben["national_id"]).tolist() == [False, False, True]
+
+
 def test_bad_values_go_to_unreadable_with_reasons(tmp_path):
     write_csv(
         tmp_path / "beneficiaries.csv",

@@ -402,7 +402,8 @@ def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     # Without names every name key is missing (what name_key gives for missing names).
     nk = name_key(table["full_name"]) if "full_name" in table else missing
     ids: pd.Series = table["national_id"] if "national_id" in table else missing
-    valid = ids.str.fullmatch(r"\d{12}").fillna(False).astype(bool)
+    # ASCII digits, as usable_ids reads them (a regex \d also takes full-width and Arabic-Indic ones).
+    valid = ids.str.fullmatch(r"[0-9]{12}").fillna(False).astype(bool)
     key: pd.Series = pd.Series(np.nan, index=index, dtype="str")
     need = ~valid & nk.notna()
     if "birth_date" in table and need.any():
