@@ -539,7 +539,9 @@ def test_wards_read_together_are_the_wards_read_alone(tmp_path: Path) -> None:
     odd = tmp_path / "odd"
     odd.mkdir()
     write_csv(odd / "beneficiaries.csv", ben_rows())
-    write_csv(odd / "deaths.csv", ["national_id,full_name,death_date", "001190000001,Nguyễn Văn An,01/02/2022"])
+    write_csv(
+        odd / "deaths.csv", ["national_id,full_name,death_date", "001190000001,Nguyễn Văn An,01/02/2022"]
+    )
     broken = tmp_path / "broken"
     broken.mkdir()
     write_csv(broken / "residents.csv", ["national_id,full_name", "001190000001,Nguyễn Văn An"])
