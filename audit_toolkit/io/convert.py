@@ -39,7 +39,7 @@ from audit_toolkit.normalize import (
 )
 from audit_toolkit.payment_months import ARREARS_REASON, LUMP_COLUMNS, payment_months
 
-__all__ = ["empty_column", "person_keys", "type_table", "type_tables"]
+__all__ = ["PERSON_KEY_INPUTS", "empty_column", "person_keys", "type_table", "type_tables"]
 
 _NUMBER_PARSERS: dict[str, tuple[Callable[[pd.Series], Parsed], str]] = {
     "month": (normalize_months, "cannot read month"),
@@ -393,8 +393,13 @@ def _required(spec: TableSpec, raw: pd.DataFrame, empty: dict[str, pd.Series], p
         )
 
 
+#: The columns :func:`person_keys` reads (a table may lack some: their keys are then missing).
+PERSON_KEY_INPUTS = ("full_name", "national_id", "birth_date", "birth_date_year_only")
+
+
 def person_keys(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """``name_key`` and ``person_key`` of each row (see docs/architecture.md)."""
+    """``name_key`` and ``person_key`` of each row (see docs/architecture.md), from
+    :data:`PERSON_KEY_INPUTS` alone: each row's keys depend on that row only."""
     index = table.index
     missing: pd.Series = pd.Series(np.nan, index=index, dtype="str")
     if not len(table):  # no rows (a table's undated rows, usually): no keys to make

@@ -15,7 +15,7 @@ import pandas as pd
 
 from audit_toolkit.contract import TABLES, CategoryTable, TableSpec, load_category_table, match_table_name
 from audit_toolkit.errors import InputError
-from audit_toolkit.io.convert import person_keys, type_tables
+from audit_toolkit.io.convert import PERSON_KEY_INPUTS, person_keys, type_tables
 from audit_toolkit.io.discover import (
     TableSource,
     WardMeta,
@@ -403,10 +403,6 @@ def load_wards(paths: Sequence[str | Path]) -> list[WardData | Exception]:
     return out
 
 
-#: The columns :func:`audit_toolkit.io.convert.person_keys` reads.
-_KEY_INPUTS = ("full_name", "national_id", "birth_date", "birth_date_year_only")
-
-
 def _add_person_keys(reads: Sequence[tuple[str, _TableRead]]) -> None:
     """Add ``name_key`` and ``person_key`` to the rows (and undated rows) of the person tables read
     (``(table name, read)``), as :func:`_read_sources` adds them table by table.
@@ -421,7 +417,7 @@ def _add_person_keys(reads: Sequence[tuple[str, _TableRead]]) -> None:
         for frame in (read[0], read[5]):
             if frame is None:
                 continue
-            present = tuple((c, str(frame[c].dtype)) for c in _KEY_INPUTS if c in frame.columns)
+            present = tuple((c, str(frame[c].dtype)) for c in PERSON_KEY_INPUTS if c in frame.columns)
             frames.setdefault(present, []).append(frame)
     for present, group in frames.items():
         columns = [c for c, _ in present]

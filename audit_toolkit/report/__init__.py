@@ -73,6 +73,10 @@ def write_reports(
     sample = field_visit_sample(result, result.findings, n=sample_size, seed=seed)
     overview = check_overview(result)  # the workbook's summary sheet and the page's overview
     workbook = folder / "findings.xlsx"
+
+    def workbook_here() -> None:
+        write_xlsx(result, workbook, sample=sample, sample_size=sample_size, seed=seed, overview=overview)
+
     elsewhere = (
         helper.call(
             write_xlsx_elsewhere, for_workbook(result), str(workbook), sample, sample_size, seed, overview
@@ -81,7 +85,7 @@ def write_reports(
         else None
     )
     if elsewhere is None:
-        write_xlsx(result, workbook, sample=sample, sample_size=sample_size, seed=seed, overview=overview)
+        workbook_here()
     write_html(
         result,
         folder / "report.html",
@@ -92,7 +96,7 @@ def write_reports(
         overview=overview,
     )
     if elsewhere is not None and not _written(elsewhere):
-        write_xlsx(result, workbook, sample=sample, sample_size=sample_size, seed=seed, overview=overview)
+        workbook_here()
     extra = {
         "parameters": {**result.parameters, "sample_size": sample_size, "sample_seed": seed},
         "outputs": {
