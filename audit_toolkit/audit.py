@@ -26,6 +26,7 @@ from audit_toolkit.findings import FINDING_COLUMNS, finalize
 from audit_toolkit.io import WardData, discover_wards, is_batch, load_ward
 from audit_toolkit.months import month_iso, month_num
 from audit_toolkit.rules import RuleSet, find_rates_file, load_rules, read_rates, resolve_extra_files
+from audit_toolkit.startup import fewer_collections
 
 __all__ = [
     "AuditResult",
@@ -155,6 +156,7 @@ def prepare_reports() -> None:
     environment().get_template("report.html.j2")
 
 
+@fewer_collections()
 def run_audit(
     ward: WardData | str | Path,
     *,

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from audit_toolkit.errors import AuditToolkitError, InputError
+from audit_toolkit.startup import fewer_collections
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -169,6 +170,7 @@ def _where() -> str:
     return f"{socket.gethostname()} (pid {os.getpid()})"
 
 
+@fewer_collections()
 def audit_wards(task: WardTask, *, quality_side: bool = False) -> list[WardOutcome]:
     """Audit the wards of ``task`` (the per-task function of every engine; importable by workers).
 

@@ -1,5 +1,6 @@
-"""Start-up of the toolkit's own processes (CLI, pool workers, GX helper): a lighter GX import, and
-an allocator that gives freed memory back (:func:`tune_allocator`).
+"""Start-up of the toolkit's own processes (CLI, pool workers, GX helper): a lighter GX import, an
+allocator that gives freed memory back (:func:`tune_allocator`), and a garbage collector that runs
+less often during an audit (:func:`fewer_collections`).
 
 ``import great_expectations`` costs 3–5 s of CPU, about half of it in modules the audit's suites
 never run: jsonschema's optional IRI grammar (``rfc3987_syntax``, compiled on import) and, through
@@ -20,19 +21,25 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import gc
 import importlib
 import importlib.util
 import sys
+import threading
 import types
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = [
     "DEFERRED",
+    "GC_THRESHOLDS",
     "MMAP_THRESHOLD",
     "DeferredModule",
     "defer_import",
+    "fewer_collections",
     "prepare_gx_import",
     "prepare_process",
     "tune_allocator",
@@ -126,7 +133,58 @@ def tune_allocator() -> bool:
     )
 
 
+#: The cyclic garbage collector's thresholds while an audit runs (CPython's default: 700, 10, 10).
+GC_THRESHOLDS = (20_000, 20, 20)
+
+_GC_LOCK = threading.Lock()
+#: Audits running now in this process under :func:`fewer_collections`, and the thresholds before.
+_GC_STATE: dict[str, Any] = {"depth": 0, "before": None}
+
+
+def _raised(thresholds: tuple[int, ...]) -> tuple[int, ...]:
+    """``thresholds`` raised to :data:`GC_THRESHOLDS`, never lowered; a first threshold of 0 (the
+    automatic collection switched off) stays off."""
+    if thresholds[0] == 0:
+        return thresholds
+    return tuple(max(a, b) for a, b in zip(thresholds, GC_THRESHOLDS, strict=True))
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often (:data:`GC_THRESHOLDS`) while inside.
+
+    An audit makes millions of short-lived pandas objects. At CPython's default thresholds the
+    collector runs ≈ 40 times a ward, and every tenth of its middle-generation runs walks the
+    whole heap (pandas, pyarrow, matplotlib, GX: ≈ 0.2 s each): measured on a 25-ward task, 10 %
+    of its CPU went to collections that found almost nothing, as pandas frees its objects by
+    reference counting. At these thresholds the young generation is collected every 20,000
+    allocations and the full heap almost never during an audit; garbage in reference cycles is
+    still collected, later. Nothing else changes: the same objects live and die.
+
+    Thread-safe and nestable (a notebook running two audits, a Dask worker running two tasks):
+    the first to enter sets the thresholds, the last to leave restores the ones it found, so a
+    user's interpreter is left as it was. Processes the toolkit owns keep them for good
+    (:func:`prepare_process`).
+    """
+    with _GC_LOCK:
+        if _GC_STATE["depth"] == 0:
+            before = gc.get_threshold()
+            _GC_STATE["before"] = before
+            gc.set_threshold(*_raised(before))
+        _GC_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_STATE["depth"] -= 1
+            if _GC_STATE["depth"] == 0:
+                gc.set_threshold(*_GC_STATE["before"])
+                _GC_STATE["before"] = None
+
+
 def prepare_process() -> None:
-    """Start-up of a process the toolkit owns: :func:`prepare_gx_import` and :func:`tune_allocator`."""
+    """Start-up of a process the toolkit owns: :func:`prepare_gx_import`, :func:`tune_allocator`,
+    and the garbage collector's :data:`GC_THRESHOLDS` for the whole process."""
     prepare_gx_import()
     tune_allocator()
+    gc.set_threshold(*_raised(gc.get_threshold()))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import threading
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from audit_toolkit.startup import DeferredModule, defer_import
+from audit_toolkit.startup import GC_THRESHOLDS, DeferredModule, defer_import, fewer_collections
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,3 +97,89 @@ print((rss() - before) // (1 << 20))
 
     assert grown("tuned") < 40  # the 39 freed arrays are gone
     assert grown("default") > 200  # and untuned they would have stayed: the probe sees a regression
+
+
+@pytest.fixture
+def default_gc() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # CPython's default, whatever this test process was given
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_fewer_collections_raises_the_thresholds_and_restores_them(default_gc: None) -> None:
+    with fewer_collections():
+        assert gc.get_threshold() == GC_THRESHOLDS
+        with fewer_collections():  # nested: still raised, and not restored by the inner exit
+            assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold() == (700, 10, 10)
+    with pytest.raises(RuntimeError), fewer_collections():  # restored on an error too
+        raise RuntimeError("audit failed")
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_fewer_collections_never_lowers_nor_switches_on(default_gc: None) -> None:
+    gc.set_threshold(50_000, 5, 100)
+    with fewer_collections():
+        assert gc.get_threshold() == (50_000, GC_THRESHOLDS[1], 100)
+    assert gc.get_threshold() == (50_000, 5, 100)
+    gc.set_threshold(0)  # automatic collection switched off by the user: stays off
+    with fewer_collections():
+        assert gc.get_threshold()[0] == 0
+
+
+def test_fewer_collections_across_threads_restores_once_all_have_left(default_gc: None) -> None:
+    # Two audits in two threads (a Dask worker's tasks) that end in either order.
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[tuple[int, ...]] = []
+
+    def first() -> None:
+        with fewer_collections():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with fewer_collections():
+            second_in.set()
+            first_out.wait(5)
+            seen.append(gc.get_threshold())  # the first has left: still raised for this one
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    assert seen == [GC_THRESHOLDS]
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_audits_run_with_fewer_collections_and_leave_the_interpreter_as_found(
+    default_gc: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import audit_toolkit.audit as audit_mod
+    import audit_toolkit.batch as batch_mod
+    from audit_toolkit.batch import WardTask
+
+    seen: list[tuple[int, ...]] = []
+
+    def spy(*args: object, **kwargs: object) -> list[object]:
+        seen.append(gc.get_threshold())
+        return []
+
+    monkeypatch.setattr(audit_mod, "audit_loaded", spy)
+    monkeypatch.setattr(batch_mod, "_audit_wards", spy)
+    audit_mod.run_audit(ROOT / "data" / "sample" / "phung-chi-kien", as_of="2023-02-28", quality=False)
+    batch_mod.audit_wards(WardTask(paths=(), as_of="2023-02-28", period_from="2022-03"))
+    assert seen == [GC_THRESHOLDS, GC_THRESHOLDS]
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_the_toolkits_own_processes_keep_the_raised_thresholds() -> None:
+    code = "import gc; from audit_toolkit.startup import prepare_process; prepare_process(); print(gc.get_threshold())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(GC_THRESHOLDS)
