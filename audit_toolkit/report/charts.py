@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import threading
@@ -89,6 +90,7 @@ def _canvas(
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=(width, height))
+        _measuring_canvas()(fig)  # becomes fig.canvas: savefig(format="svg") draws through it
         ax = fig.subplots()
         canvases[kind] = (fig, ax)
     fig.set_size_inches(width, height)
@@ -99,6 +101,98 @@ def _canvas(
         top=1 - 0.15 / height,
     )
     return fig, ax
+
+
+#: Text extents measured by :func:`_measuring_canvas`'s renderers, shared by all of them; emptied
+#: when it grows past :data:`_MEASURED_MAX` entries (a ward's charts measure ≈ 70 strings).
+_MEASURED: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_MEASURED_MAX = 20_000
+#: The settings a string's measured extent depends on besides its font properties.
+_MEASURE_RC = (
+    "font.family",
+    "font.sans-serif",
+    "font.serif",
+    "font.monospace",
+    "font.cursive",
+    "font.fantasy",
+    "text.hinting",
+    "text.hinting_factor",
+    "text.kerning_factor",
+    "text.usetex",
+    "mathtext.fontset",
+)
+
+
+@functools.cache
+def _measuring_canvas() -> type:
+    """An SVG canvas whose renderers share their text measurements (the same SVG, drawn sooner).
+
+    matplotlib caches the extent of each string per *renderer*, and ``savefig`` makes a new one
+    for every file: each chart of every ward measured its tick labels again with FreeType
+    (≈ 10 ms of a ward's ≈ 80 ms of charts). An SVG renderer's measurement depends only on the
+    string, its font properties and the font settings (it lays text out at 72 dpi whatever the
+    figure's), so these renderers keep them in one table (:data:`_MEASURED`), keyed by those.
+    The canvas draws exactly as ``FigureCanvasSVG.print_svg`` does (a test compares the files).
+    """
+    import codecs
+
+    import matplotlib
+    from matplotlib import cbook
+    from matplotlib.backends import backend_mixed, backend_svg
+
+    # matplotlib's backends are untyped: used through ``Any``.
+    rc: Any = matplotlib.rcParams
+    mixed_renderer: Any = backend_mixed.MixedModeRenderer
+    RendererSVG: Any = backend_svg.RendererSVG
+    FigureCanvasSVG: Any = backend_svg.FigureCanvasSVG
+
+    class MeasuringRendererSVG(RendererSVG):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._settings = tuple(_hashable(rc[k]) for k in _MEASURE_RC)
+
+        def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> Any:
+            # ``prop`` is matplotlib's own copy (its cache's key), never changed afterwards.
+            key = (s, prop, ismath, self._settings)
+            found = _MEASURED.get(key)
+            if found is None:
+                found = super().get_text_width_height_descent(s, prop, ismath)
+                if len(_MEASURED) >= _MEASURED_MAX:
+                    _MEASURED.clear()
+                _MEASURED[key] = found
+            return found
+
+    class MeasuringCanvasSVG(FigureCanvasSVG):  # type: ignore[misc,valid-type]
+        def print_svg(
+            self, filename: Any, *, bbox_inches_restore: Any = None, metadata: Any = None, **applied: Any
+        ) -> None:
+            # FigureCanvasSVG.print_svg (matplotlib 3.11), with the renderer above. ``applied``:
+            # what print_figure has set on the figure already (dpi, face and edge colours,
+            # orientation); it drops them for its own canvases' print methods, not for this one.
+            fh: Any
+            with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+                if not cbook.file_requires_unicode(fh):
+                    fh = codecs.getwriter("utf-8")(fh)
+                dpi = self.figure.dpi
+                self.figure.dpi = 72
+                width, height = self.figure.get_size_inches()
+                w, h = width * 72, height * 72
+                renderer = mixed_renderer(
+                    self.figure,
+                    width,
+                    height,
+                    dpi,
+                    MeasuringRendererSVG(w, h, fh, image_dpi=dpi, metadata=metadata),
+                    bbox_inches_restore=bbox_inches_restore,
+                )
+                self.figure.draw(renderer)
+                renderer.finalize()
+
+    return MeasuringCanvasSVG
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _empty(ax: Axes) -> None:

@@ -129,3 +129,50 @@ def test_bars_label_is_the_series_legend_entry() -> None:
     handles, labels = ax.get_legend_handles_labels()
     assert labels == ["Chi thừa"]
     assert len(handles) == 1
+
+
+def test_charts_draw_through_the_measuring_canvas_what_savefig_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The charts' canvas shares text measurements between renderers; its files must be the ones
+    # matplotlib's own SVG canvas writes, with the shared table empty and then warm.
+    charts.clear_canvases()
+    charts._MEASURED.clear()
+    cold = _draw_all(2)
+    warm = _draw_all(2)
+    assert charts._MEASURED  # measurements were kept
+    monkeypatch.setattr(charts, "_measuring_canvas", lambda: lambda fig: None)  # matplotlib's canvas
+    charts.clear_canvases()
+    plain = _draw_all(2)
+    charts.clear_canvases()
+    assert cold == plain and warm == plain
+
+
+def test_measurements_are_shared_between_renderers_and_follow_the_font_settings() -> None:
+    import io
+
+    import matplotlib
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    canvas = charts._measuring_canvas()(Figure())
+    prop = FontProperties(family="sans-serif", size=9)
+
+    def measure(cls: type) -> tuple[float, float, float]:
+        renderer = cls(100, 100, io.StringIO()) if cls is RendererSVG else None
+        if renderer is None:  # the measuring canvas's renderer, as print_svg makes it
+            seen: list[object] = []
+            canvas.figure.draw = lambda r: seen.append(r)
+            canvas.print_svg(io.StringIO())
+            renderer = seen[0]
+        return tuple(renderer.get_text_width_height_descent("Số phát hiện", prop.copy(), False))
+
+    charts._MEASURED.clear()
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"]}):
+        sans = measure(type(None))
+        assert sans == measure(RendererSVG)
+        assert len(charts._MEASURED) == 1
+        assert measure(type(None)) == sans and len(charts._MEASURED) == 1  # a new renderer: from the table
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans Mono"]}):
+        mono = measure(type(None))  # the same properties under another font: measured again
+        assert mono == measure(RendererSVG) and mono != sans
+        assert len(charts._MEASURED) == 2
