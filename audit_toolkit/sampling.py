@@ -78,31 +78,50 @@ def allocate(sizes: pd.Series, n: int) -> pd.Series:
 
 
 def _people(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per person: their first monthly-allowance line, with every row of theirs as source."""
-    frame = lines.copy()
-    if "kind" not in frame:
-        frame["kind"] = line_kind(frame["category"])  # the one definition of a line's kind
-    if "source" not in frame:
-        frame["source"] = "beneficiaries:" + frame["_row"].astype("int64").astype(str)
+    """One row per person: their first monthly-allowance line, with every row of theirs as source.
+
+    A person's lines are ordered by kind (:data:`_KIND_ORDER`), then as listed; people by
+    ``person_key``. Computed on positions (one sort of three integer keys, one take of the person
+    columns) rather than by sorting and de-duplicating the wide roster frame.
+    """
+    made = lines["kind"] if "kind" in lines else line_kind(lines["category"])
+    kind = pd.Series(made, index=lines.index).astype("str")
     # One comparison per kind (three), not Series.map: a Python call per row on pandas 3 str columns.
-    kind = frame["kind"].astype("str")
-    kind_order = np.full(len(frame), 9, dtype=np.int64)
+    kind_order = np.full(len(lines), 9, dtype=np.int64)
     for name, rank in _KIND_ORDER.items():
         kind_order[(kind == name).fillna(False).to_numpy(dtype=bool)] = rank
-    frame["_kind_order"] = kind_order
-    frame["_order"] = np.arange(len(frame))
-    frame = frame.sort_values(["person_key", "_kind_order", "_order"], kind="stable")
-    # Each person's distinct sources in this order, joined: most people have one line, so only
-    # the people with several distinct sources are joined group by group.
-    pairs = frame.loc[frame["person_key"].notna(), ["person_key", "source"]].drop_duplicates()
-    several = pairs["person_key"].duplicated(keep=False).to_numpy()
-    sources = pairs.loc[~several].set_index("person_key")["source"]
-    if several.any():
-        joined = pairs.loc[several].groupby("person_key", sort=True)["source"].agg(";".join)
-        sources = pd.concat([sources, joined])
-    first = frame.drop_duplicates("person_key").set_index("person_key")
-    people = first.reindex(columns=_PERSON_FIELDS)
-    people["source"] = sources
+    if "source" in lines:
+        source = lines["source"]
+    else:
+        source = "beneficiaries:" + lines["_row"].astype("int64").astype(str)
+    keys = lines["person_key"]
+    codes, _ = pd.factorize(keys, sort=True)  # in the order of the keys; missing: -1, sorted last
+    codes = np.where(codes < 0, codes.max(initial=-1) + 1, codes)
+    order = np.lexsort((np.arange(len(lines)), kind_order, codes))
+    ranked = codes[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(order) else order
+    firsts = order[starts]
+    where = lines.columns.get_indexer(pd.Index([c for c in _PERSON_FIELDS if c in lines]))
+    people = lines.iloc[firsts, where].reindex(columns=_PERSON_FIELDS)
+    people.index = pd.Index(keys.iloc[firsts], name="person_key")
+    # Each person's distinct sources in that order, joined: most people have one line, so only the
+    # people with several distinct sources are joined one by one.
+    texts = source.to_numpy(dtype=object)[order]
+    src_codes, _ = pd.factorize(pd.Series(texts, dtype=object))
+    pair = ranked.astype(np.int64) * (int(src_codes.max(initial=0)) + 2) + (src_codes + 1)
+    _, seen = np.unique(pair, return_index=True)
+    kept = np.zeros(len(order), dtype=bool)
+    kept[seen] = True
+    joined = texts[starts].copy()
+    bounds = np.r_[starts, len(order)]
+    # The rows without a key are one "person" (sorted last) whose sources are not gathered.
+    missing = keys.iloc[firsts].isna().to_numpy()
+    joined[missing] = np.nan
+    counts = np.add.reduceat(kept.astype(np.int64), starts) if len(order) else starts
+    for i in np.flatnonzero((counts > 1) & ~missing).tolist():
+        lo, hi = bounds[i], bounds[i + 1]
+        joined[i] = ";".join(texts[lo:hi][kept[lo:hi]].tolist())
+    people["source"] = pd.Series(joined, index=people.index, dtype=source.dtype)
     return people
 
 

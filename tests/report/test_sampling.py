@@ -148,3 +148,28 @@ def test_allocate(sizes: dict[str, int], n: int, expected: dict[str, int]) -> No
 def test_empty_roster_gives_an_empty_sample() -> None:
     sample = field_visit_sample(_lines({}), NO_FINDINGS, n=10, seed=0)
     assert sample.empty and list(sample.columns) == SAMPLE_COLUMNS
+
+
+def test_a_person_is_their_first_allowance_line_with_every_distinct_source() -> None:
+    from audit_toolkit.sampling import _people
+
+    lines = pd.DataFrame(
+        {
+            "person_key": pd.Series(["b", "a", "b", "b", "a", "b"], dtype="str"),
+            "kind": pd.Series(["C", "K", "K", "HTXH", "K", "K"], dtype="str"),
+            "category": pd.Series(["C1", "K1", "K6", "HTXH", "K1", "K6"], dtype="str"),
+            "full_name": pd.Series(
+                ["B carer", "A", "B first", "B pension", "A again", "B later"], dtype="str"
+            ),
+            "source": pd.Series(["s:1", "s:2", "s:3", "s:4", "s:2", "s:6"], dtype="str"),
+        }
+    )
+    people = _people(lines)
+    assert people.index.tolist() == ["a", "b"]  # by key
+    # b: the first K line (before HTXH, then C), whatever the listing order.
+    assert people["full_name"].tolist() == ["A", "B first"]
+    assert people["category"].tolist() == ["K1", "K6"]
+    # Every distinct source, in that same order (K lines as listed, then HTXH, then C).
+    assert people["source"].tolist() == ["s:2", "s:3;s:6;s:4;s:1"]
+    shuffled = _people(lines.iloc[[5, 3, 1, 0, 4, 2]].reset_index(drop=True))
+    assert shuffled.loc["a", "full_name"] == "A" and shuffled.loc["b", "source"] == "s:6;s:3;s:4;s:1"
