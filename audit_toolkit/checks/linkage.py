@@ -111,6 +111,19 @@ def _with_model_columns(ctx: AuditContext, lines: pd.DataFrame) -> pd.DataFrame:
     return lines.assign(sex=sex.astype("str").to_numpy(), tiebreak=tiebreak)
 
 
+def _model_lines(ctx: AuditContext) -> tuple[AuditContext, pd.DataFrame]:
+    """The context with the ward's undated rows (:func:`_with_undated`) and its line frame with the
+    model's columns: made once per ward for POSSIBLE_DUPLICATE and for the batch's cross-ward
+    frame (:func:`possible_duplicate_frame`), which the worker makes right after the checks."""
+    made: tuple[AuditContext, pd.DataFrame] = ctx.memo("possible_duplicate_lines", _make_model_lines)
+    return made
+
+
+def _make_model_lines(ctx: AuditContext) -> tuple[AuditContext, pd.DataFrame]:
+    full = _with_undated(ctx)
+    return full, _with_model_columns(full, line_frame(full))
+
+
 def score_lines(
     lines: pd.DataFrame,
     *,
@@ -380,12 +393,11 @@ def find_possible_duplicates(ctx: AuditContext) -> pd.DataFrame:
     probability with the per-field levels and weights, and the due amount of the lower lines over
     the overlapping months (what would have been overpaid if the ward confirms one person).
     """
-    full = _with_undated(ctx)
-    lines = _with_model_columns(full, line_frame(full))
+    full, lines = _model_lines(ctx)
     if len(lines) < 2:
         return empty_raw()
     undated = _undated_mask(ctx, lines)
-    lines["undated"] = undated
+    lines = lines.assign(undated=undated)
     scored = score_lines(lines, undated=undated)
     pairs = _ordered_by_key(scored.pairs)
     # DUPLICATE_ID / DUPLICATE_PERSON read the readable lines only.
@@ -439,9 +451,8 @@ def possible_duplicate_frame(ctx: AuditContext) -> pd.DataFrame:
     amount in ``last_m``, for the estimate of what a confirmed duplicate overpaid) and ``undated``
     (a row kept without its birth date, :attr:`audit_toolkit.io.loader.WardData.undated`).
     """
-    full = _with_undated(ctx)
-    lines = _with_model_columns(full, line_frame(full))
-    lines["undated"] = _undated_mask(ctx, lines)
+    full, lines = _model_lines(ctx)
+    lines = lines.assign(undated=_undated_mask(ctx, lines))
     lm = price_months(
         months_of_lines(full, lines["line_idx"].to_numpy(dtype=np.int64)), full.rules, full.ward.province_code
     )

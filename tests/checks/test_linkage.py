@@ -437,3 +437,27 @@ def test_every_cutoff_is_read_from_the_table() -> None:
     assert cut.name_jaro_winkler == doc["comparisons"]["name"]["jaro_winkler"]
     assert cut.given_jaro_winkler == doc["comparisons"]["given_name"]["jaro_winkler"]
     assert load_model().em_start_share == doc["estimation"]["em_start_share"]
+
+
+def test_the_model_lines_are_made_once_for_the_check_and_the_cross_ward_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import audit_toolkit.checks.linkage as linkage
+
+    made: list[int] = []
+    real = linkage._with_model_columns
+
+    def counted(ctx: Any, lines: pd.DataFrame) -> pd.DataFrame:
+        made.append(len(lines))
+        return real(ctx, lines)
+
+    monkeypatch.setattr(linkage, "_with_model_columns", counted)
+    listed = ward(beneficiaries=[_line(), _line(birth_date="1950-10-05"), *_fillers(6)])
+    alone = possible_duplicate_frame(context(listed))  # a context of its own
+    ctx = context(listed)
+    assert len(find_possible_duplicates(ctx)) == 1
+    after = possible_duplicate_frame(ctx)  # what the batch worker makes right after the checks
+    assert made == [8, 8]  # once for each context
+    # The check's own columns did not leak into the shared frame, nor the cross-ward frame's.
+    pd.testing.assert_frame_equal(after, alone)
+    assert len(find_possible_duplicates(ctx)) == 1 and made == [8, 8]
