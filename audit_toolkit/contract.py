@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +74,22 @@ class TableSpec:
     required_unless: dict[str, str] = field(default_factory=dict)
 
     def header_keys(self) -> dict[str, list[str]]:
-        """Folded header key (no spaces) → canonical columns it may name, in table order."""
+        """Folded header key (no spaces) → canonical columns it may name, in table order.
+
+        A new dict of new lists each call (the caller may add its own headers); the aliases are
+        folded once per table spec (every file of every ward read them again: ≈ 100 a table).
+        """
+        return {key: list(names) for key, names in self._folded_keys.items()}
+
+    @cached_property
+    def _folded_keys(self) -> dict[str, tuple[str, ...]]:
         keys: dict[str, list[str]] = {}
         for col in self.columns.values():
             for text in (col.name, *col.aliases):
                 bucket = keys.setdefault(fold_key(text), [])
                 if col.name not in bucket:
                     bucket.append(col.name)
-        return keys
+        return {key: tuple(names) for key, names in keys.items()}
 
 
 @dataclass(frozen=True)

@@ -213,3 +213,17 @@ def test_vocabularies(vocab, label, code):
 
 def test_sex_rejects_digits():
     assert "1" not in VOCABULARIES["sex"].mapping and "0" not in VOCABULARIES["sex"].mapping
+
+
+def test_header_keys_fold_every_alias_and_give_the_caller_its_own_copy() -> None:
+    spec = TABLES["beneficiaries"]
+    keys = spec.header_keys()
+    for col in spec.columns.values():
+        for text in (col.name, *col.aliases):
+            assert col.name in keys[fold_key(text)]
+    first = next(iter(keys))
+    before = list(keys[first])
+    keys[fold_key("Cột riêng")] = ["full_name"]  # what a user map adds
+    keys[first].append("a column of the caller's own")
+    again = spec.header_keys()
+    assert fold_key("Cột riêng") not in again and again[first] == before
