@@ -166,3 +166,17 @@ def test_write_is_atomic_and_replaces(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames == ["Tổng hợp", "Mẫu xác minh"]
     assert [p.name for p in tmp_path.iterdir()] == ["findings.xlsx"]  # no temporary file left behind
+
+
+def test_header_rows_are_bold_wrapped_and_the_response_columns_stand_out(tmp_path: Path) -> None:
+    wb = _workbook(tmp_path)
+    for title in ("DECEASED_ACTIVE", "Mẫu xác minh"):
+        ws = wb[title]
+        fills = []
+        for cell in ws[1]:
+            assert cell.font.bold and cell.alignment.wrap_text and cell.alignment.vertical == "top"
+            assert cell.fill.fill_type == "solid"
+            fills.append(cell.fill.start_color.rgb)
+        # The ward's response columns (from the 12th) on their own colour, the others on the header's.
+        assert set(fills[11:]) == {"FFFFF8E1"} and set(fills[:11]) == {"FFE4E7EC"} and len(fills) > 11
+        assert not ws.cell(2, 1).font.bold  # the rows below keep the default style
