@@ -36,8 +36,14 @@ def month_of(values: pd.Series | pd.Timestamp) -> pd.Series | int:
     if isinstance(values, pd.Timestamp):
         return month_num(values.year, values.month)
     s = pd.to_datetime(values)
-    out = s.dt.year * 12 + s.dt.month - 1
-    return out.astype("Int64")
+    arr = s.to_numpy()
+    if arr.dtype.kind != "M":  # timezone-aware: pandas' own fields
+        out = s.dt.year * 12 + s.dt.month - 1
+        return out.astype("Int64")
+    # One cast to calendar months (counted from 1970-01) instead of two field extractions and
+    # arithmetic on Series: the same numbers, NA where the date is missing.
+    months = arr.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return pd.Series(pd.arrays.IntegerArray(months, np.isnat(arr)), index=s.index, name=s.name)
 
 
 def month_iso(m: int) -> str:
