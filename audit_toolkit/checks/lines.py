@@ -268,7 +268,9 @@ def paid_months(ctx: AuditContext, lm: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         line_of.loc[assigned["pay_idx"].to_numpy(dtype=np.int64)] = assigned["line_idx"].to_numpy(
             dtype=np.int64
         )
-    got = pay.assign(line_idx=line_of).loc[lambda p: p["line_idx"].notna() & p["received"] & p["m"].notna()]
+    # Only the columns read below travel (payments_linked is wide: every filter copies each column).
+    got = pay[["m", "received", "amount", "source"]].assign(line_idx=line_of)
+    got = got.loc[got["line_idx"].notna() & got["received"] & got["m"].notna()]
     got = got.assign(line_idx=got["line_idx"].astype("int64"), m=got["m"].astype("int64"))
     got = got.merge(lm[["line_idx", "m"]].astype("int64"), on=["line_idx", "m"])
     received = got.groupby(["line_idx", "m"], as_index=False)["amount"].sum()
