@@ -295,13 +295,15 @@ class AuditContext:
 
         has_rid = p["record_id"].notna()
         has_cat = p["category"].notna() if "category" in p else pd.Series(False, index=p.index)
-        with_rid = lines.loc[lines["record_id"].notna()]
+        # What link() and one_person() read (the roster is wide: a filter copies every column).
+        keyed = lines[["record_id", "national_id", "category", "line_idx", "person_key"]]
+        with_rid = keyed.loc[keyed["record_id"].notna()]
         if has_rid.any() and len(with_rid):
             link(has_rid, ["record_id"], with_rid)
             # A record number shared by a person's lines (K6 + C1): the payment's category decides.
             link(has_rid & has_cat, ["record_id", "category"], with_rid)
         has_id = p["national_id"].notna()
-        with_id = lines.loc[lines["national_id"].notna()]
+        with_id = keyed.loc[keyed["national_id"].notna()]
         if has_cat.any():
             link(has_id & has_cat, ["national_id", "category"], with_id)
         link(has_id, ["national_id"], with_id)
@@ -365,7 +367,8 @@ def _link_by_name(
         p["name_linked"] = False
         return
     p["_by"] = p["birth_date"].dt.year.astype("Int64")
-    right = lines.assign(_by=lines["birth_date"].dt.year.astype("Int64"))
+    right = lines[["name_key", "birth_date", "category", "line_idx"]]  # what link() reads
+    right = right.assign(_by=right["birth_date"].dt.year.astype("Int64"))
     right = right.loc[right["name_key"].notna()]
     has_birth = p["birth_date"].notna()
     for mask, keys in (
