@@ -26,6 +26,7 @@ import pandas as pd
 
 from audit_toolkit.checks.base import AuditContext, check, row_refs
 from audit_toolkit.checks.common import (
+    MATCH_COLUMNS,
     active_in_month,
     format_dates,
     isin_keys,
@@ -174,7 +175,8 @@ def find_missed_elderly(ctx: AuditContext) -> pd.DataFrame:
     lines = ctx.lines
     # Only a monthly allowance or a social pension of their own counts: a care-support (C) line
     # pays the person as a carer, not as an elder.
-    cand = _without(cand, lines.loc[lines["active_asof"] & (lines["kind"] != "C")])
+    # Only the columns person matching reads (the roster is wide: a filter copies every column).
+    cand = _without(cand, lines.loc[lines["active_asof"] & (lines["kind"] != "C"), list(MATCH_COLUMNS)])
     if cand.empty:
         return empty_raw()
     sources = _sources_by_person(cand, "residents")
@@ -226,7 +228,8 @@ def find_missed_disability(ctx: AuditContext) -> pd.DataFrame:
     if latest.empty:
         return empty_raw()
     lines = ctx.lines
-    k6 = lines.loc[lines["active_asof"] & (lines["category"] == _DISABILITY_LINE)]
+    # Matched against only (the columns person matching reads: the roster is wide).
+    k6 = lines.loc[lines["active_asof"] & (lines["category"] == _DISABILITY_LINE), list(MATCH_COLUMNS)]
     people = res.loc[isin_keys(res["person_key"], latest["person_key"])]
     if len(k6):
         by_person = people.loc[match_candidates(people, k6)["left_idx"].unique(), "person_key"]
