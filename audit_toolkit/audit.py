@@ -404,6 +404,7 @@ def finish_loaded(
     )
 
 
+@fewer_collections()
 def run_batch(
     path: str | Path,
     *,

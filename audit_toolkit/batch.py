@@ -342,6 +342,8 @@ def slim_result(result: AuditResult) -> AuditResult:
     ``ctx.has`` answers as before), the GX result and
     the rule set (the parent attaches its own: :func:`attach_rules`).
     """
+    import pandas as pd
+
     ctx = result.context
     # Computed here, where the tables are, so the parent never needs them.
     derived: dict[str, Any] = {"lines": ctx.lines, "line_months": ctx.line_months}
@@ -362,8 +364,6 @@ def slim_result(result: AuditResult) -> AuditResult:
 
     extras[NEAR_FRAME] = possible_duplicate_frame(ctx)
     lines = line_frame(ctx)  # made for the ward's checks already; CROSS_WARD_DUPLICATE reads it
-    import pandas as pd
-
     ward = result.ward
     # Each other table as its column names over no rows, in one block of object columns: a typed
     # empty frame (one block per dtype, an Arrow array per text column) took ≈ 6 ms a ward to

@@ -173,9 +173,11 @@ def test_audits_run_with_fewer_collections_and_leave_the_interpreter_as_found(
 
     monkeypatch.setattr(audit_mod, "audit_loaded", spy)
     monkeypatch.setattr(batch_mod, "_audit_wards", spy)
+    monkeypatch.setattr(audit_mod, "discover_wards", spy)  # a batch run in this process, no ward
     audit_mod.run_audit(ROOT / "data" / "sample" / "phung-chi-kien", as_of="2023-02-28", quality=False)
     batch_mod.audit_wards(WardTask(paths=(), as_of="2023-02-28", period_from="2022-03"))
-    assert seen == [GC_THRESHOLDS, GC_THRESHOLDS]
+    audit_mod.run_batch(ROOT / "data" / "sample", as_of="2023-02-28", quality=False)
+    assert seen == [GC_THRESHOLDS, GC_THRESHOLDS, GC_THRESHOLDS]
     assert gc.get_threshold() == (700, 10, 10)
 
 
