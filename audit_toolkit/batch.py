@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,65 @@ def group_wards(paths: Sequence[str], size: int, max_bytes: int = MAX_TASK_BYTES
     if current:
         groups.append(tuple(current))
     return groups
+
+
+#: What the pool's fork server imports before it forks a worker (:func:`start_worker_server`).
+SERVER_PRELOAD = ("audit_toolkit.batch", "audit_toolkit.audit")
+#: Imported there first when the batch is validated: prepares the process and imports GX.
+SERVER_PRELOAD_GX = "audit_toolkit.quality.preload"
+
+_SERVER_LOCK = threading.Lock()
+#: Whether :func:`start_worker_server` started the fork server in this process and no pool used it yet.
+_SERVER: dict[str, bool] = {"started": False, "fresh": False}
+
+
+def start_worker_server(*, quality: bool = True) -> bool:
+    """Start the process pool's fork server now, and return at once; False when started already.
+
+    Pool workers are forked from this server (:func:`_pool_round`) with what it imported: the
+    audit's modules (:data:`SERVER_PRELOAD`) and, with ``quality``, Great Expectations
+    (:data:`SERVER_PRELOAD_GX`), an import of ≈ 1 s that each worker would otherwise pay again
+    before its first validation. The server imports them on the other core while this process goes
+    on with its own start (its imports, the summary's preparation); the pool's first worker waits
+    for it only if it is not ready by then. Cheap to call more than once: a later call does nothing.
+    """
+    import multiprocessing as mp
+    from multiprocessing import forkserver
+
+    with _SERVER_LOCK:
+        if _SERVER["started"]:
+            return False
+        modules = [SERVER_PRELOAD_GX, *SERVER_PRELOAD] if quality else list(SERVER_PRELOAD)
+        mp.get_context("forkserver").set_forkserver_preload(modules)
+        forkserver.ensure_running()
+        _SERVER.update(started=True, fresh=True)
+        return True
+
+
+def _take_fresh_server() -> bool:
+    """Whether the fork server was started by this process and is used by a pool for the first
+    time (it may still be importing: work for this process meanwhile costs the workers nothing)."""
+    with _SERVER_LOCK:
+        fresh = _SERVER["fresh"]
+        _SERVER["fresh"] = False
+        return fresh
+
+
+def pool_likely(path: Path, workers: int) -> bool:
+    """Whether a batch folder will likely run on a process pool: ``workers`` > 1 and more child
+    folders than one task takes (:data:`MIN_PER_TASK`).
+
+    A guess from the folder's listing, before the wards are discovered (which imports pandas), for
+    the CLI to start the pool's server (:func:`start_worker_server`) as its very first step. A
+    wrong guess costs time only: the server starts later, or starts and is not used.
+    """
+    if workers <= 1:
+        return False
+    try:
+        folders = sum(1 for e in os.scandir(path) if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return False
+    return folders > MIN_PER_TASK
 
 
 #: Where a finished ward is announced: a queue (pool workers) or a callable (this process).
@@ -625,7 +685,12 @@ def _pool_round(
     # forkserver: workers fork from a clean server that imported the package once (no inherited
     # threads or locks from this process, as fork would give; faster than spawn).
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["audit_toolkit.batch", "audit_toolkit.audit"])
+    start_worker_server(quality=any(tasks[i].quality for i in which))
+    if idle is not None and _take_fresh_server():
+        # The server is importing on the other core: this process's own work costs nothing now,
+        # whereas beside two busy workers it would take time from one of them.
+        _idle(idle)
+        idle = None
     broken: list[int] = []
     with ProcessPoolExecutor(
         max_workers=max(1, min(workers, len(which))),
@@ -635,10 +700,7 @@ def _pool_round(
     ) as pool:
         pending: dict[Future[list[WardOutcome]], int] = {pool.submit(audit_wards, tasks[i]): i for i in which}
         if idle is not None:
-            try:
-                idle()
-            except Exception:  # noqa: BLE001 - only a head start: the caller does the same work again
-                _LOG.debug("head start while the pool audits failed; the work is redone later", exc_info=True)
+            _idle(idle)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -651,6 +713,13 @@ def _pool_round(
                     if on_outcome:
                         on_outcome(outcome)
     return sorted(broken)
+
+
+def _idle(idle: Callable[[], None]) -> None:
+    try:
+        idle()
+    except Exception:  # noqa: BLE001 - only a head start: the caller does the same work again
+        _LOG.debug("head start while the pool audits failed; the work is redone later", exc_info=True)
 
 
 def outcomes_of(future: Any, task: WardTask, where: str) -> Iterator[WardOutcome]:

@@ -167,6 +167,7 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    _start_worker_server_early(args)
     from audit_toolkit.audit import run_audit
     from audit_toolkit.io import is_batch
     from audit_toolkit.messages import t
@@ -214,6 +215,18 @@ def _audit(args: argparse.Namespace) -> int:
     _say(_summary_line(result))
     _say(t("cli.done", args.lang, path=folder))
     return EXIT_OK
+
+
+def _start_worker_server_early(args: argparse.Namespace) -> None:
+    """For a batch that will likely run on a process pool, start the pool's server before this
+    process imports pandas and the audit: the server imports them, and GX, on the other core
+    meanwhile, and the workers fork from it ready (``audit_toolkit.batch.start_worker_server``)."""
+    if args.scheduler is not None or not args.path.is_dir():
+        return
+    from audit_toolkit.batch import default_workers, pool_likely, start_worker_server
+
+    if pool_likely(args.path, default_workers() if args.workers is None else args.workers):
+        start_worker_server(quality=not args.no_quality)
 
 
 def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) -> int:

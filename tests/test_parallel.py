@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from audit_toolkit.cli import main
 from audit_toolkit.io import discover_wards
 from audit_toolkit.quality.process import WardsSide
 from audit_toolkit.report import write_batch
+from audit_toolkit.startup import GC_THRESHOLDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -273,3 +276,115 @@ def test_gx_in_a_helper_process_gives_the_findings_and_quality_of_one_process(
                 first.quality.summary.drop(columns=["seconds"], errors="ignore"),
             )
             pd.testing.assert_frame_equal(other.quality.failures, first.quality.failures)
+
+
+def test_pool_likely_counts_the_batch_folders_child_folders(tmp_path: Path) -> None:
+    for i in range(batch_module.MIN_PER_TASK):
+        (tmp_path / f"ward-{i}").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "rates.yml").write_text("", encoding="utf-8")
+    # As many child folders as one task takes: one task, in this process (no pool).
+    assert not batch_module.pool_likely(tmp_path, 2)
+    (tmp_path / "ward-last").mkdir()
+    assert batch_module.pool_likely(tmp_path, 2)
+    assert not batch_module.pool_likely(tmp_path, 1)
+    assert not batch_module.pool_likely(tmp_path / "absent", 2)
+
+
+_SERVER_PROBE = """
+import sys
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing as mp
+from audit_toolkit.batch import start_worker_server
+
+assert start_worker_server(quality={quality}) is True
+assert start_worker_server(quality={quality}) is False  # once per process
+assert "great_expectations" not in sys.modules  # imported by the server, not here
+with ProcessPoolExecutor(1, mp_context=mp.get_context("forkserver")) as pool:
+    gx = pool.submit(eval, "'great_expectations' in __import__('sys').modules").result()
+    audit = pool.submit(eval, "'audit_toolkit.audit' in __import__('sys').modules").result()
+    gc = pool.submit(eval, "__import__('gc').get_threshold()").result()
+print(gx, audit, gc[0])
+"""
+
+
+@pytest.mark.parametrize("quality", [True, False])
+def test_workers_fork_from_a_server_that_imported_the_audit_and_gx_once(quality: bool) -> None:
+    # A fresh interpreter: the server of this test process may have been started already.
+    probe = subprocess.run(
+        [sys.executable, "-c", _SERVER_PROBE.format(quality=quality)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    gx, audit, threshold = probe.stdout.split()
+    # A worker starts with what the server imported: the audit, and GX for a validated batch
+    # (imported after the toolkit's own start-up: the garbage collector's thresholds are raised).
+    assert (gx, audit) == (str(quality), "True")
+    assert (int(threshold) == GC_THRESHOLDS[0]) is quality
+
+
+class _Pool:
+    """Stands in for ProcessPoolExecutor: runs each task at once, in this process."""
+
+    def __init__(self, events: list[str]) -> None:
+        events.append("pool")
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Any, task: WardTask) -> Any:
+        from concurrent.futures import Future
+
+        future: Future[Any] = Future()
+        future.set_result(fn(task))
+        return future
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_the_parents_own_work_runs_while_a_fresh_server_imports(
+    fresh: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import concurrent.futures
+
+    events: list[str] = []
+    monkeypatch.setattr(batch_module, "start_worker_server", lambda quality=True: fresh)
+    monkeypatch.setattr(batch_module, "_take_fresh_server", lambda: fresh)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", lambda **kw: _Pool(events))
+    tasks = [WardTask(paths=(str(tmp_path / "absent"),), as_of="2023-02-28", quality=False)]
+    found: dict[str, Any] = {}
+    broken = batch_module._pool_round(
+        tasks, [0], 2, found, None, None, last=False, idle=lambda: events.append("idle")
+    )
+    assert broken == [] and found[str(tmp_path / "absent")].error
+    # A server still importing leaves a core free for the parent's work: it runs first. Else the
+    # workers start first (the work runs beside them, as a head start on what follows them).
+    assert events == (["idle", "pool"] if fresh else ["pool", "idle"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "started"),
+    [
+        ([], [True]),
+        (["--no-quality"], [False]),
+        (["--workers", "2"], [True]),
+        (["--workers", "1"], []),
+        (["--scheduler", "tcp://127.0.0.1:1"], []),
+    ],
+)
+def test_the_cli_starts_the_worker_server_first_for_a_batch_on_a_pool(
+    extra: list[str], started: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[bool] = []
+    monkeypatch.setattr(batch_module, "start_worker_server", lambda quality=True: calls.append(quality))
+    monkeypatch.setattr(batch_module, "default_workers", lambda: 2)
+    for i in range(batch_module.MIN_PER_TASK + 1):
+        (tmp_path / f"ward-{i}").mkdir()  # no ward in them: the audit then stops (exit 2)
+    assert main(["audit", str(tmp_path), *ARGS, "--out", str(tmp_path / "out"), *extra]) == 2
+    assert calls == started

@@ -155,7 +155,7 @@ class HeldReader(HeldExecutor):
     """A held helper that leaves out GX's warm-up import (it would tune this test process)."""
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if fn is process._warm:
+        if fn is process.warm_gx:
             done: Future[Any] = Future()
             done.set_result(None)
             return done
@@ -315,14 +315,14 @@ def test_without_a_memory_backed_folder_every_table_is_read_here(
 
     class Recording(HeldReader):
         def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-            if fn is process._warm:
+            if fn is process.warm_gx:
                 warmed.append(fn)
             return super().submit(fn, *args, **kwargs)
 
     helper = Recording()
     side = QualitySide(helper, warmed=False)  # type: ignore[arg-type]
     assert side.offload(WARD, ["residents"]) == {}
-    assert helper.held == [] and warmed == [process._warm]  # GX's import is still started early
+    assert helper.held == [] and warmed == [process.warm_gx]  # GX's import is still started early
     assert side._scratch is None
     assert not list(tmp_path.iterdir())
 

@@ -37,8 +37,9 @@ def side_process_allowed() -> bool:
     return not mp.current_process().daemon
 
 
-def _warm() -> None:
-    """Import GX in the helper as soon as it starts."""
+def warm_gx() -> None:
+    """Import GX in a process the toolkit owns (the GX helper, the batch's worker server), as
+    soon as it starts."""
     # The helper is our own process: GX's import without what the audit never uses (as the CLI
     # does; see cli._skip_slow_optional_imports and audit_toolkit.startup).
     from audit_toolkit.startup import prepare_process
@@ -222,7 +223,7 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _start_pool(warm: Callable[[], None] = _warm) -> ProcessPoolExecutor | None:
+def _start_pool(warm: Callable[[], None] = warm_gx) -> ProcessPoolExecutor | None:
     """A one-process pool already running ``warm`` (GX's import), or None where no helper can start."""
     if not side_process_allowed():
         return None
@@ -334,7 +335,7 @@ class QualitySide:
         ``expectations``: the suites the audit will validate with (as given to :meth:`submit`): a
         table the helper reads is cut to what they read of it at once.
         """
-        pool = _start_pool(_warm if gx_now else _warm_io)
+        pool = _start_pool(warm_gx if gx_now else _warm_io)
         return cls(pool, warmed=gx_now, idle=idle, keep_open=keep_open, expectations=expectations)
 
     def call(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any] | None:
@@ -366,7 +367,7 @@ class QualitySide:
                         self._pool.submit(_cut_kept, table, self._exp)
                 self._reads = list(futures.values())
                 if not self._warmed:
-                    self._pool.submit(_warm)
+                    self._pool.submit(warm_gx)
             except RuntimeError:  # the helper died: everything is read (and validated) here
                 futures = {}
         self._warmed = True
