@@ -162,6 +162,20 @@ def _measuring_canvas() -> type:
                 _MEASURED[key] = found
             return found
 
+        def _get_font_height_metrics(self, prop: Any) -> Any:
+            # Text._get_layout asks its renderer for a font's ascent, descent and line gap before
+            # it reads them from the font's tables itself: the same values (its computation, at
+            # the 72 dpi of an SVG canvas), read once per font and settings instead of twice per
+            # text drawn. None: none of those tables, and matplotlib measures as it would.
+            # ``prop`` is the text's own, which may change later: stored as a copy.
+            found = _HEIGHTS.get((prop, self._settings))
+            if found is None:
+                found = _height_metrics(prop)
+                if len(_HEIGHTS) >= _MEASURED_MAX:
+                    _HEIGHTS.clear()
+                _HEIGHTS[(prop.copy(), self._settings)] = found
+            return found
+
     class MeasuringCanvasSVG(FigureCanvasSVG):  # type: ignore[misc,valid-type]
         def print_svg(
             self, filename: Any, *, bbox_inches_restore: Any = None, metadata: Any = None, **applied: Any
@@ -189,6 +203,31 @@ def _measuring_canvas() -> type:
                 renderer.finalize()
 
     return MeasuringCanvasSVG
+
+
+#: Font height metrics (:func:`_height_metrics`) of the measuring renderers, as :data:`_MEASURED`.
+_HEIGHTS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+
+
+def _height_metrics(prop: Any) -> tuple[Any, Any, Any]:
+    """``(ascent, descent, line gap)`` of the font of ``prop`` on a 72 dpi canvas, as
+    ``matplotlib.text.Text._get_layout`` (3.11) reads them from its OS/2 or hhea table; ``(None,
+    None, None)`` when it has neither (matplotlib then measures the text instead)."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font: Any = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, linegap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * fontsize * 72 / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale
+    return None, None, None
 
 
 def _hashable(value: Any) -> Any:

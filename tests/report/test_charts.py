@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,9 +139,10 @@ def test_charts_draw_through_the_measuring_canvas_what_savefig_draws(monkeypatch
     # matplotlib's own SVG canvas writes, with the shared table empty and then warm.
     charts.clear_canvases()
     charts._MEASURED.clear()
+    charts._HEIGHTS.clear()
     cold = _draw_all(2)
     warm = _draw_all(2)
-    assert charts._MEASURED  # measurements were kept
+    assert charts._MEASURED and charts._HEIGHTS  # measurements were kept
     monkeypatch.setattr(charts, "_measuring_canvas", lambda: lambda fig: None)  # matplotlib's canvas
     charts.clear_canvases()
     plain = _draw_all(2)
@@ -176,3 +180,25 @@ def test_measurements_are_shared_between_renderers_and_follow_the_font_settings(
         mono = measure(type(None))  # the same properties under another font: measured again
         assert mono == measure(RendererSVG) and mono != sans
         assert len(charts._MEASURED) == 2
+
+
+def test_font_height_metrics_are_kept_per_font_and_settings_not_per_text() -> None:
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family="sans-serif", size=9)
+    charts._HEIGHTS.clear()
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans"]}):
+        canvas = charts._measuring_canvas()(Figure())
+        seen: list[Any] = []
+        canvas.figure.draw = lambda r: seen.append(r)
+        canvas.print_svg(io.StringIO())
+        renderer = seen[0]
+        nine = renderer._get_font_height_metrics(prop)
+        assert nine == charts._height_metrics(prop) and None not in nine
+        prop.set_size(18)  # a text's properties change: the nine-point entry stays the nine-point one
+        eighteen = renderer._get_font_height_metrics(prop)
+        assert eighteen == pytest.approx(tuple(2 * v for v in nine))
+        assert renderer._get_font_height_metrics(FontProperties(family="sans-serif", size=9)) == nine
+        assert len(charts._HEIGHTS) == 2
