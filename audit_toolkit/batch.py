@@ -384,18 +384,14 @@ def _unexpected(exc: BaseException, path: str) -> str:
 NEAR_FRAME = "possible_duplicate_frame"
 _ROSTER_KEY = "roster_summary"  # audit_toolkit.roster caches the roster summary under this key
 
-#: Payment columns the batch never reads after a ward is audited (evidence stays in its own outputs).
-_PAYMENT_EVIDENCE = frozenset(
-    {"_file", "_sheet", "full_name", "name_key", "paid_date", "paid_date_year_only"}
-)
-
 
 def slim_result(result: AuditResult) -> AuditResult:
     """``result`` with only what the batch needs after the ward's reports are written.
 
     Kept: findings, check statuses, parameters, the ward's identity, sources, unreadable rows and
     ``report`` table (the summary's reported counts), and the context's ``lines``,
-    ``line_months``, ``payments_linked`` and line frame (what ``CROSS_WARD_DUPLICATE`` reads), and in
+    ``line_months``, ``payments_linked`` (its
+    :data:`~audit_toolkit.checks.lines.PAID_MONTHS_COLUMNS`) and line frame (what ``CROSS_WARD_DUPLICATE`` reads), and in
     ``context.extras`` the roster summary and the cross-ward POSSIBLE_DUPLICATE frame
     (:data:`NEAR_FRAME`), made here once instead of in the parent. Dropped: every
     other table's rows and dtypes (their columns stay, as ``object`` columns of no rows, so
@@ -408,11 +404,13 @@ def slim_result(result: AuditResult) -> AuditResult:
     # Computed here, where the tables are, so the parent never needs them.
     derived: dict[str, Any] = {"lines": ctx.lines, "line_months": ctx.line_months}
     if ctx.has("payments") and ctx.has("beneficiaries"):
+        from audit_toolkit.checks.lines import PAID_MONTHS_COLUMNS
+
+        # The largest frame of a slim result, kept to what the parent reads of it: the columns the
+        # cross-ward check prices months with (the roster summary's, received, m and amount, among
+        # them). A ward of 150 lines: ≈ 0.68 → 0.44 MB to pickle, send and unpickle.
         pay = ctx.payments_linked
-        # Most of a slim result's size (≈ 0.4 of 0.6 MB for a ward of 150 lines): the raw text and
-        # name columns, which the cross-ward check never reads from payments (it prices months).
-        unused = [c for c in pay.columns if c.endswith("_raw") or c in _PAYMENT_EVIDENCE]
-        derived["payments_linked"] = pay.drop(columns=unused)
+        derived["payments_linked"] = pay[[c for c in pay.columns if c in PAID_MONTHS_COLUMNS]]
     # Made here, on the worker, rather than one ward after another in the parent: the roster
     # summary (the batch summary's per-ward figures) and the slim line frame of the cross-ward
     # POSSIBLE_DUPLICATE step (what the parent would compute from this slim result: same frame).

@@ -17,12 +17,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import audit_toolkit.batch as batch_module
 from audit_toolkit.audit import run_batch
 from audit_toolkit.batch import WardTask, audit_wards, chunk_size, group_wards, slim_result
+from audit_toolkit.checks.lines import PAID_MONTHS_COLUMNS
 from audit_toolkit.cli import main
 from audit_toolkit.io import discover_wards
 from audit_toolkit.quality.process import WardsSide
@@ -135,13 +137,34 @@ def test_slim_result_keeps_what_the_batch_reads_and_drops_the_tables() -> None:
     pd.testing.assert_frame_equal(slim.findings, full.findings)
     pd.testing.assert_frame_equal(slim.context.lines, full.context.lines)
     slim_pay, full_pay = slim.context.payments_linked, full.context.payments_linked
-    # Only raw text and evidence columns are left behind; the rows and every other column are kept.
-    dropped = set(full_pay.columns) - set(slim_pay.columns)
-    assert dropped and all(c.endswith("_raw") or c in {"_file", "_sheet", "full_name", "name_key"} or
-                           c.startswith("paid_date") for c in dropped)  # fmt: skip
+    # Every row, and only the columns the cross-ward check prices months with.
+    assert set(PAID_MONTHS_COLUMNS) < set(full_pay.columns)
+    assert list(slim_pay.columns) == [c for c in full_pay.columns if c in PAID_MONTHS_COLUMNS]
     pd.testing.assert_frame_equal(slim_pay, full_pay[list(slim_pay.columns)])
     assert slim.counts_by_check == full.counts_by_check
     assert len(full.ward.tables["residents"]) > 0  # the full result is left as it was
+
+
+@pytest.mark.parametrize(
+    "ward", sorted(p.name for p in SAMPLE.iterdir() if p.is_dir() or p.suffix == ".xlsx")
+)
+def test_a_slim_result_prices_every_line_as_the_full_result_does(ward: str) -> None:
+    # What CROSS_WARD_DUPLICATE reads of a slim result: every line's months, priced and paid
+    # (ambiguous payments tied to lines included), as from the full result.
+    from audit_toolkit.checks.lines import month_values
+
+    [outcome] = audit_wards(
+        WardTask(paths=(str(SAMPLE / ward),), as_of="2023-02-28", period_from="2022-01", slim=False)
+    )
+    full = outcome.result
+    assert full is not None
+    slim = slim_result(full)
+    slim.context.rules = full.context.rules
+    every = np.arange(len(full.context.lines), dtype=np.int64)
+    for mine, theirs in zip(
+        month_values(slim.context, every), month_values(full.context, every), strict=True
+    ):
+        pd.testing.assert_frame_equal(mine, theirs)
 
 
 def test_slim_result_carries_what_the_parent_would_otherwise_compute_ward_by_ward() -> None:

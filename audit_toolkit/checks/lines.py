@@ -26,6 +26,7 @@ from audit_toolkit.checks.facts.money import due_amounts
 from audit_toolkit.rules import RuleSet
 
 __all__ = [
+    "PAID_MONTHS_COLUMNS",
     "components",
     "line_frame",
     "line_rank",
@@ -238,6 +239,21 @@ def price_months(lm: pd.DataFrame, rules: RuleSet, province_code: str | None) ->
     lm["value"] = lm["due"]
     lm["basis"] = "due"
     return lm
+
+
+#: The columns of ``ctx.payments_linked`` that :func:`paid_months` reads (with the ambiguous
+#: payments it ties to lines): all a batch's slim results keep of it (``batch.slim_result``).
+PAID_MONTHS_COLUMNS = (
+    "pay_idx",
+    "line_idx",
+    "m",
+    "received",
+    "amount",
+    "source",
+    "record_id",
+    "national_id",
+    "category",
+)
 
 
 def paid_months(ctx: AuditContext, lm: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
