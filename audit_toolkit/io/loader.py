@@ -422,18 +422,23 @@ def _add_person_keys(reads: Sequence[tuple[str, _TableRead]]) -> None:
     for present, group in frames.items():
         columns = [c for c, _ in present]
         rows = [len(f) for f in group]
-        stacked = pd.concat([f[columns] for f in group], ignore_index=True) if columns else None
+        # Column by column (a frame's column list would copy each frame's columns first).
+        stacked = (
+            pd.DataFrame({c: pd.concat([f[c] for f in group], ignore_index=True) for c in columns})
+            if columns
+            else None
+        )
         if stacked is None or not len(stacked):
             for frame in group:
                 frame["name_key"], frame["person_key"] = person_keys(frame)
             continue
         name_keys, person_key_values = person_keys(stacked)
-        nk = name_keys.to_numpy(dtype=object, na_value=np.nan)
-        pk = person_key_values.to_numpy(dtype=object, na_value=np.nan)
+        # Each frame's share of the keys: slices of the same arrays (no conversion per frame).
+        nk, pk = name_keys.array, person_key_values.array
         at = 0
         for frame, n in zip(group, rows, strict=True):
-            frame["name_key"] = pd.Series(nk[at : at + n], index=frame.index, dtype="str")
-            frame["person_key"] = pd.Series(pk[at : at + n], index=frame.index, dtype="str")
+            frame["name_key"] = pd.Series(nk[at : at + n], index=frame.index, copy=False)
+            frame["person_key"] = pd.Series(pk[at : at + n], index=frame.index, copy=False)
             at += n
 
 
