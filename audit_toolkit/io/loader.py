@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from audit_toolkit.contract import TABLES, CategoryTable, TableSpec, load_category_table, match_table_name
