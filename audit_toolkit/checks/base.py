@@ -288,8 +288,10 @@ class AuditContext:
         def link(left_mask: pd.Series, keys: list[str], right: pd.DataFrame) -> None:
             # An inner join on keys that name one line each (the callers' masks leave no key missing).
             # Only the key columns travel (the roster is wide: filtering it copies every column).
-            unique = right[keys + ["line_idx"]].drop_duplicates(keys, keep=False)
             left = p.loc[left_mask & p["line_idx"].isna(), ["pay_idx", *keys]]
+            if left.empty:  # every such payment is linked already (the usual case after the first key)
+                return
+            unique = right[keys + ["line_idx"]].drop_duplicates(keys, keep=False)
             li, ri = inner_join(*frame_key_codes(left, unique, keys))
             p.loc[left["pay_idx"].to_numpy()[li], "line_idx"] = unique["line_idx"].to_numpy()[ri]
 
@@ -325,9 +327,14 @@ class AuditContext:
             found.index = p.index
             return found
 
-        by_id = one_person("national_id", with_id)
-        by_rid = one_person("record_id", with_rid) if len(with_rid) else pd.Series(pd.NA, index=p.index)
-        p["person_key"] = by_line.fillna(by_id).fillna(by_rid).fillna(p.get("person_key"))
+        # Each fallback only where the ones before left a payment without a person (usually none).
+        person = by_line
+        if person.isna().any():
+            person = person.fillna(one_person("national_id", with_id))
+        if person.isna().any():
+            by_rid = one_person("record_id", with_rid) if len(with_rid) else pd.Series(pd.NA, index=p.index)
+            person = person.fillna(by_rid)
+        p["person_key"] = person.fillna(p.get("person_key"))
         # Money by the month it is FOR: catch-up lumps split over their months (checks/facts.py).
         from audit_toolkit.checks.facts import allocate_payments
 

@@ -7,6 +7,7 @@ same month-allocated payments (checks/facts.py ``allocate_payments`` behind ``pa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -299,3 +300,28 @@ def test_allocation_keeps_every_dong_and_each_share_inside_its_months(rows: list
             <= row.m
             <= paid
         )
+
+
+def test_each_payment_is_given_its_lines_person_else_the_one_person_behind_its_id_or_record() -> None:
+    linked = person(full_name="Lê Văn Bình", record_id="R1", **K6)
+    # The same ID and category on two lines (a data error): no line is chosen, the person is known.
+    twice = person(full_name="Trần Thị Cúc", record_id="R2", **K6)
+    again = dict(twice, record_id="R3", start_month="2024-01")
+    # One person's two lines under one record number (no ID on the payment): the person is known.
+    by_record = person(full_name="Phạm Văn Dũng", record_id="R4", **K6)
+    by_record_too = dict(by_record, start_month="2024-01")
+    month = {"month": "2025-03", "amount": 1_500_000.0, "category": "K6"}
+    pays = [
+        {"national_id": linked["national_id"], "full_name": linked["full_name"], **month},
+        {"national_id": twice["national_id"], "full_name": twice["full_name"], **month},
+        {"national_id": None, "record_id": "R4", "full_name": by_record["full_name"], **month},
+        {"national_id": "001099000001", "full_name": "Người Lạ", **month},  # nobody's
+    ]
+    ctx: Any = _ctx([linked, twice, again, by_record, by_record_too], pays)
+    p = ctx.payments_linked.sort_values("pay_idx")
+    keys = ctx.lines.set_index("national_id")["person_key"]
+    assert p["line_idx"].isna().tolist() == [False, True, True, True]
+    got = p["person_key"].tolist()
+    assert got[0] == keys[linked["national_id"]] and got[1] == keys[twice["national_id"]].iloc[0]
+    assert got[2] == keys[by_record["national_id"]].iloc[0]
+    assert got[3] == ctx.table("payments")["person_key"].iloc[3]  # the payment's own key
