@@ -226,7 +226,10 @@ def _start_worker_server_early(args: argparse.Namespace) -> None:
     from audit_toolkit.batch import default_workers, pool_likely, start_worker_server
 
     if pool_likely(args.path, default_workers() if args.workers is None else args.workers):
-        start_worker_server(quality=not args.no_quality)
+        try:
+            start_worker_server(quality=not args.no_quality)
+        except (OSError, ValueError):  # only a head start: the pool starts its server itself
+            return
 
 
 def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) -> int:

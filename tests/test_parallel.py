@@ -411,3 +411,19 @@ def test_the_cli_starts_the_worker_server_first_for_a_batch_on_a_pool(
         (tmp_path / f"ward-{i}").mkdir()  # no ward in them: the audit then stops (exit 2)
     assert main(["audit", str(tmp_path), *ARGS, "--out", str(tmp_path / "out"), *extra]) == 2
     assert calls == started
+
+
+def test_a_worker_server_that_cannot_start_early_does_not_stop_the_audit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(quality: bool = True) -> bool:
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(batch_module, "start_worker_server", refuse)
+    monkeypatch.setattr(batch_module, "default_workers", lambda: 2)
+    for i in range(batch_module.MIN_PER_TASK + 1):
+        (tmp_path / f"ward-{i}").mkdir()
+    # The audit goes on to its own verdict on the folder (no table in it: exit 2, saying so).
+    assert main(["audit", str(tmp_path), *ARGS, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "beneficiaries" in err and "no more processes" not in err
