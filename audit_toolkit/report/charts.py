@@ -132,6 +132,9 @@ def _measuring_canvas() -> type:
     (≈ 10 ms of a ward's ≈ 80 ms of charts). An SVG renderer's measurement depends only on the
     string, its font properties and the font settings (it lays text out at 72 dpi whatever the
     figure's), so these renderers keep them in one table (:data:`_MEASURED`), keyed by those.
+    They also answer matplotlib's question for a font's ascent, descent and line gap (the renderer
+    hook ``_get_font_height_metrics``, which ``Text`` asks before reading the font's tables twice
+    per text) from one table per font and settings (:data:`_HEIGHTS`).
     The canvas draws exactly as ``FigureCanvasSVG.print_svg`` does (a test compares the files).
     """
     import codecs
