@@ -389,14 +389,13 @@ def slim_result(result: AuditResult) -> AuditResult:
     """``result`` with only what the batch needs after the ward's reports are written.
 
     Kept: findings, check statuses, parameters, the ward's identity, sources, unreadable rows and
-    ``report`` table (the summary's reported counts), and the context's ``lines``,
-    ``line_months``, ``payments_linked`` (its
-    :data:`~audit_toolkit.checks.lines.PAID_MONTHS_COLUMNS`) and line frame (what ``CROSS_WARD_DUPLICATE`` reads), and in
-    ``context.extras`` the roster summary and the cross-ward POSSIBLE_DUPLICATE frame
-    (:data:`NEAR_FRAME`), made here once instead of in the parent. Dropped: every
-    other table's rows and dtypes (their columns stay, as ``object`` columns of no rows, so
-    ``ctx.has`` answers as before), the GX result and
-    the rule set (the parent attaches its own: :func:`attach_rules`).
+    ``report`` table (the summary's reported counts); the context's ``lines``, ``line_months``,
+    ``payments_linked`` (its :data:`~audit_toolkit.checks.lines.PAID_MONTHS_COLUMNS`) and line
+    frame (what ``CROSS_WARD_DUPLICATE`` reads); in ``context.extras`` the roster summary and the
+    cross-ward POSSIBLE_DUPLICATE frame (:data:`NEAR_FRAME`), made here once instead of in the
+    parent. Dropped: every other table's rows and dtypes (their columns stay, as ``object``
+    columns of no rows, so ``ctx.has`` answers as before), the GX result and the rule set (the
+    parent attaches its own: :func:`attach_rules`).
     """
     import pandas as pd
 
