@@ -568,11 +568,19 @@ def _with_origin(rows: pd.DataFrame, file: str, sheet: str, excel_rows: np.ndarr
     rebuilds the frame's column layout): ≈ 0.2 ms less per table part, same frame.
     """
     n = len(rows)
+
+    def repeated(text: str) -> pd.api.extensions.ExtensionArray:
+        # One Arrow call, not a list of n Python strings converted one by one.
+        values: pd.api.extensions.ExtensionArray = pd.array(
+            pa.repeat(pa.scalar(text, type=pa.large_string()), n), dtype="str"
+        )
+        return values
+
     origin = pd.DataFrame(
         {
             "_row": excel_rows[rows.index.to_numpy(dtype="int64")],
-            "_file": pd.Series([file] * n, dtype="str", index=rows.index),
-            "_sheet": pd.Series([sheet] * n, dtype="str", index=rows.index),
+            "_file": repeated(file),
+            "_sheet": repeated(sheet),
         },
         index=rows.index,
     )

@@ -44,6 +44,8 @@ _COUNT = re.compile(
 )
 _SUBTOTAL = re.compile(r"^(cong|tong cong|tong so|tong|total)( .*)?$")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
+#: The cleaned label of rows under no section (what ``normalize_text`` gives for a missing label).
+_NO_LABEL = pd.Series([np.nan], dtype="str")
 
 
 @dataclass
@@ -99,16 +101,30 @@ def find_sections(
         outer: a label above every section (the sheet's name in a one-sheet-per-category workbook).
     """
     index = data.index
-    filled = present.sum(axis=1)
+    # The mask as one array (a few row-wise reductions on plain arrays, no frame per column subset).
+    mask = present.to_numpy(dtype=bool)
+    at: dict[int, int] = {int(c): i for i, c in enumerate(present.columns.tolist())}
+
+    def any_of(cols: list[int]) -> np.ndarray:
+        where = np.array([at[c] for c in cols if c in at], dtype=np.int64)
+        return np.asarray(mask[:, where].any(axis=1), dtype=bool)
+
+    filled = mask.sum(axis=1)
     # Only rows with no person can be section or subtotal rows; a section row holds a label, maybe its
     # numbering in its own cell, and maybe counts or amounts.
-    person_free = ~present[[c for c in person_cols if c in present]].any(axis=1)
-    candidates = filled.le(4) & person_free
+    person_free = ~any_of(person_cols)
+    candidates = (filled <= 4) & person_free
     section = pd.Series(False, index=index)
     subtotal = pd.Series(False, index=index)
     tokens: dict[int, tuple[str | None, str, bool]] = {}
-    sub = data.loc[candidates]
-    for row, cells in zip(sub.index.tolist(), sub.itertuples(index=False, name=None), strict=True):
+    # A tidy list has no candidate at all: no frame of them and no row tuples to build then.
+    sub = data.loc[candidates] if candidates.any() else None
+    rows = (
+        zip(sub.index.tolist(), sub.itertuples(index=False, name=None), strict=True)
+        if sub is not None
+        else ()
+    )
+    for row, cells in rows:
         all_texts = [_cell_text(v) for v in cells]
         texts = [t for t in all_texts if t]
         if not texts:
@@ -140,9 +156,10 @@ def find_sections(
         tokens[row] = (kind, rest, in_name_col)
     # A row with only numbers in amount columns (and nothing else) is a subtotal.
     if money_cols:
-        only_money = person_free & present[[c for c in money_cols if c in present]].any(axis=1)
+        only_money = person_free & any_of(money_cols)
         others = [c for c in (int(x) for x in present.columns.tolist()) if c not in set(money_cols)]
-        only_money &= ~present[others].any(axis=1) if others else True
+        if others:
+            only_money &= ~any_of(others)
         subtotal |= only_money
 
     # Decide which candidate rows are sections: a numbering token, capitals, or a label that maps.
@@ -180,7 +197,8 @@ def find_sections(
     label_u = pd.Series(
         [p if label_of[p] is None else label_of[p] for p in distinct] + [None], dtype="object"
     )
-    clean_u = normalize_text(label_u).values.astype("str")
+    # Without any section path every row's label is missing: no text to clean then.
+    clean_u = normalize_text(label_u).values.astype("str") if distinct else _NO_LABEL.copy()
     pos = np.where(codes < 0, len(distinct), codes)
     label = clean_u.take(pos)
     label.index = index
