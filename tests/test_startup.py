@@ -69,17 +69,18 @@ def test_gx_imports_and_validates_without_scipy_stats_or_altair() -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator (a no-op elsewhere)")
 def test_tuned_allocator_gives_freed_big_arrays_back() -> None:
     # After one big block is freed, glibc's default keeps later blocks of that size in its heap
-    # (a province's 8 MB columns stayed in the process after the check that made them).
+    # (a province's frames of 16 MB and more stayed in the process after the check that made them).
     probe = """
 import os, sys, numpy as np
-from audit_toolkit.startup import tune_allocator
+from audit_toolkit.startup import MMAP_THRESHOLD, tune_allocator
 tuned = sys.argv[1] == "tuned"
 if tuned:
     assert tune_allocator() is True
 rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-np.ones(2 << 20)  # a 16 MB block mapped and freed: glibc raises its threshold (untuned)
+np.ones(3 << 20)  # a 24 MB block mapped and freed: glibc raises its threshold to 24 MB (untuned)
 before = rss()
-kept = [np.ones(1 << 20) for _ in range(40)]  # 320 MB
+size = 2 * MMAP_THRESHOLD // 8  # 16 MB blocks: from the tuned threshold up, under the raised one
+kept = [np.ones(size) for _ in range(320 * (1 << 20) // (8 * size))]  # 320 MB in all
 del kept[:-1]  # the last one, highest in the heap, keeps it from shrinking (untuned)
 print((rss() - before) // (1 << 20))
 """
