@@ -1,7 +1,8 @@
 """Benchmark (run by hand, not in the tests): every target of issue 9 beside its measured figure.
 
     .venv/bin/python bench/run_bench.py [--only province,batch,ward,notebook,national,clone]
-        [--lines 75000] [--residents 1000000] [--wards 100] [--national-wards 500] [--keep] [--no-quality]
+        [--lines 75000] [--residents 1000000] [--wards 100] [--national-wards 500] [--repeat 3]
+        [--keep] [--no-quality]
 
 Generates synthetic data with numpy (seeded), runs the real CLI (``python -m audit_toolkit.cli``)
 in a subprocess on it, and prints wall time, CPU time (user + system of the process tree), peak
@@ -15,8 +16,11 @@ memory (RSS of the process tree, sampled) and the machine's load average, then a
 - national: a 3,321-commune batch extrapolated from the 100- and ``--national-wards``-ward runs
   (time and peak memory per ward, summary size), on this machine and per cluster core.
 
+Each target is run ``--repeat`` times (default 3; the province as floor and toolkit in turn, so
+each pair shares the machine's state) and reported as the median with the range: on a shared machine
+one run's wall time follows the load of the moment. The 500-ward run of ``national`` runs once.
 ``--no-quality`` passes the CLI's flag (skip GX) to time the checks alone: not a target figure.
-On a shared machine wall times follow the load; CPU seconds are the steadier comparison.
+CPU seconds are the steadier comparison between two versions of the code.
 """
 
 from __future__ import annotations
@@ -246,6 +250,40 @@ def _say(label: str, figures: tuple[float, float, float, int]) -> None:
     )
 
 
+Figures = tuple[float, float, float, int]
+
+
+def _repeated(label: str, commands: list[list[str]]) -> list[Figures]:
+    """Run each command (one per repeat) and print its figures; a failed run stops the benchmark."""
+    out: list[Figures] = []
+    for i, cmd in enumerate(commands, start=1):
+        figures = run(cmd)
+        _say(f"{label} (run {i}/{len(commands)})" if len(commands) > 1 else label, figures)
+        if figures[3] != 0:
+            raise SystemExit(f"{label}: exit {figures[3]}")
+        out.append(figures)
+    return out
+
+
+def _median(runs: list[Figures]) -> Figures:
+    """Median wall, CPU and peak memory of the runs (each taken on its own)."""
+    wall, cpu, peak = (float(np.median([r[k] for r in runs])) for k in range(3))
+    return wall, cpu, peak, max(r[3] for r in runs)
+
+
+def _range(runs: list[Figures], k: int = 0, unit: str = "s", digits: int = 1, *, counted: bool = True) -> str:
+    """``"26.1 s (25.9–27.7 s over 3 runs)"`` (``counted=False``: ``"26.1 s (25.9–27.7)"``): the
+    median of figure ``k`` of the runs, then its range when repeated."""
+    values = [r[k] for r in runs]
+    median = f"{float(np.median(values)):.{digits}f} {unit}"
+    if len(values) == 1:
+        return median
+    low, high = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    return (
+        f"{median} ({low}–{high} {unit} over {len(values)} runs)" if counted else f"{median} ({low}–{high})"
+    )
+
+
 def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -264,6 +302,9 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=1_000_000)
     parser.add_argument("--wards", type=int, default=100)
     parser.add_argument("--national-wards", type=int, default=500)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each target (median and range reported)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep bench/out/ afterwards")
     parser.add_argument("--only", default="province,batch,ward,notebook", help="comma-separated parts to run")
     parser.add_argument("--no-quality", action="store_true", help="pass --no-quality to the CLI (skip GX)")
@@ -277,47 +318,84 @@ def main() -> None:
     # Warm-up, not measured: the first run writes the bytecode caches (as a user's first audit does).
     sample = ROOT / "data" / "sample" / "phung-chi-kien"
     run(cli(sample, OUT / "warm-up", as_of="2023-02-28", period_from="2022-01"))
+    repeat = max(1, args.repeat)
     if "province" in parts:
         t0 = time.perf_counter()
         write_ward(
             OUT / "province", rng, lines=args.lines, residents=args.residents, code="19000", name="Tỉnh mẫu"
         )
         print(f"generated province dataset in {time.perf_counter() - t0:.1f} s", flush=True)
-        floor = run([sys.executable, str(ROOT / "bench" / "floor.py"), str(OUT / "province"),
-                     str(OUT / "floor" / "findings.csv"), "--as-of", AS_OF, "--from", "2022-03"])  # fmt: skip
-        _say("floor (bench/floor.py)", floor)
-        tool = run(cli(OUT / "province", OUT / "reports-province", *extra))
-        _say(
-            f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments",
-            tool,
-        )
+        floor_cmd = [sys.executable, str(ROOT / "bench" / "floor.py"), str(OUT / "province"),
+                     str(OUT / "floor" / "findings.csv"), "--as-of", AS_OF, "--from", "2022-03"]  # fmt: skip
+        label = f"province: {args.lines:,} lines, {args.residents:,} residents, {args.lines * len(MONTHS):,} payments"
+        floors: list[Figures] = []
+        tools: list[Figures] = []
+        for _ in range(repeat):  # floor and toolkit in turn: each pair shares the machine's state
+            floors += _repeated("floor (bench/floor.py)", [floor_cmd])
+            tools += _repeated(label, [cli(OUT / "province", OUT / "reports-province", *extra)])
+        floor, tool = _median(floors), _median(tools)
+        ratios = [t[0] / f[0] for t, f in zip(tools, floors, strict=True)]
+        spread = f", {min(ratios):.1f}–{max(ratios):.1f}× pair by pair" if repeat > 1 else ""
         rows.append(("province, all outputs + GX", "≤ 2.5× floor, ≤ 2 GB",
-                     f"{tool[0]:.1f} s = {tool[0] / floor[0]:.1f}× floor {floor[0]:.1f} s "
+                     f"{_range(tools)} = {tool[0] / floor[0]:.1f}× floor {_range(floors)}{spread} "
                      f"(CPU {tool[1]:.1f} s = {tool[1] / max(floor[1], 1e-9):.1f}× {floor[1]:.1f} s), "
-                     f"{tool[2]:.2f} GB"))  # fmt: skip
+                     f"peak {_range(tools, 2, 'GB', 2, counted=False)}"))  # fmt: skip
     batches: dict[int, tuple[float, float, float, int, int]] = {}
     sizes = [args.wards] + ([args.national_wards] if "national" in parts else [])
     if "batch" in parts or "national" in parts:
         for n in sizes:
             _batch(OUT / f"batch-{n}", rng, n)
-            figures = run(cli(OUT / f"batch-{n}", OUT / f"reports-batch-{n}", *extra))
-            _say(f"batch: {n} wards of 150 lines / 3,000 residents", figures)
-            batches[n] = (*figures, _du(OUT / f"reports-batch-{n}" / "summary"))
+            times = repeat if n == args.wards else 1
+            runs = _repeated(
+                f"batch: {n} wards of 150 lines / 3,000 residents",
+                [cli(OUT / f"batch-{n}", OUT / f"reports-batch-{n}-{i}", *extra) for i in range(times)],
+            )
+            batches[n] = (*_median(runs), _du(OUT / f"reports-batch-{n}-0" / "summary"))
+            if n == args.wards:
+                cpu, peak = _range(runs, 1, counted=False), _range(runs, 2, "GB", 2, counted=False)
+                rows.append((f"{args.wards} wards, every output + summary", "≤ 30 s",
+                             f"{_range(runs)} (CPU {cpu}), peak {peak}"))  # fmt: skip
             shutil.rmtree(OUT / f"batch-{n}", ignore_errors=True)
-        secs, cpu, peak, _, _ = batches[args.wards]
-        rows.append((f"{args.wards} wards, every output + summary", "≤ 30 s",
-                     f"{secs:.1f} s (CPU {cpu:.1f} s), {peak:.2f} GB"))  # fmt: skip
+    ward = ROOT / "data" / "sample" / "phung-chi-kien"
     if "ward" in parts:
-        ward = ROOT / "data" / "sample" / "phung-chi-kien"
-        figures = run(cli(ward, OUT / "reports-ward", as_of="2023-02-28", period_from="2022-01"))
-        _say("sample ward, cold process, with GX", figures)
-        rows.append(("sample ward, cold, GX", "≤ 4 s", f"{figures[0]:.1f} s (CPU {figures[1]:.1f} s)"))
+        runs = _repeated(
+            "sample ward, cold process, with GX",
+            [
+                cli(ward, OUT / f"reports-ward-{i}", as_of="2023-02-28", period_from="2022-01")
+                for i in range(repeat)
+            ],
+        )
+        rows.append(
+            ("sample ward, cold, GX", "≤ 4 s", f"{_range(runs)} (CPU {_range(runs, 1, counted=False)})")
+        )
     if "notebook" in parts:
-        ward = ROOT / "data" / "sample" / "phung-chi-kien"
-        figures = run([sys.executable, "-m", "audit_toolkit.cli", "notebook", "ward", str(ward), "--as-of",
-                       "2023-02-28", "--from", "2022-01", "--out", str(OUT / "nb")])  # fmt: skip
-        _say("ward notebook executed and exported", figures)
-        rows.append(("notebook executed + exported", "≤ 8 s", f"{figures[0]:.1f} s (CPU {figures[1]:.1f} s)"))
+        runs = _repeated(
+            "ward notebook executed and exported",
+            [
+                [
+                    sys.executable,
+                    "-m",
+                    "audit_toolkit.cli",
+                    "notebook",
+                    "ward",
+                    str(ward),
+                    "--as-of",
+                    "2023-02-28",
+                    "--from",
+                    "2022-01",
+                    "--out",
+                    str(OUT / f"nb-{i}"),
+                ]
+                for i in range(repeat)
+            ],  # fmt: skip
+        )
+        rows.append(
+            (
+                "notebook executed + exported",
+                "≤ 8 s",
+                f"{_range(runs)} (CPU {_range(runs, 1, counted=False)})",
+            )
+        )
     if "clone" in parts:
         scratch = Path(tempfile.mkdtemp(prefix="audit-clone-"))
         subprocess.run(["git", "clone", "-q", str(ROOT), str(scratch / "repo")], check=True)
