@@ -211,9 +211,10 @@ def _init_worker(queue: Any) -> None:
     _PROGRESS = queue
     # As the CLI does for itself (cli._skip_slow_optional_imports): GX's import without what the
     # audit never uses (jsonschema's IRI grammar; scipy.stats and altair deferred to first use).
-    from audit_toolkit.startup import prepare_process
+    from audit_toolkit.startup import WORKER_MMAP_THRESHOLD, prepare_process, tune_allocator
 
     prepare_process()
+    tune_allocator(WORKER_MMAP_THRESHOLD)
 
 
 def _tick(path: str) -> None:

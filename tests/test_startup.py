@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from audit_toolkit.startup import GC_THRESHOLDS, DeferredModule, defer_import, fewer_collections
+import audit_toolkit.batch as batch_module
+from audit_toolkit.startup import (
+    GC_THRESHOLDS,
+    MMAP_THRESHOLD,
+    WORKER_MMAP_THRESHOLD,
+    DeferredModule,
+    defer_import,
+    fewer_collections,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,6 +106,48 @@ print((rss() - before) // (1 << 20))
 
     assert grown("tuned") < 40  # the 39 freed arrays are gone
     assert grown("default") > 200  # and untuned they would have stayed: the probe sees a regression
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator (a no-op elsewhere)")
+def test_a_one_ward_process_keeps_million_value_columns_and_a_worker_gives_them_back() -> None:
+    # A freed 4 MiB array: reused from the heap at the default threshold (a province's columns),
+    # given back at a pool worker's.
+    probe = """
+import os, sys, numpy as np
+from audit_toolkit.startup import tune_allocator
+assert tune_allocator(int(sys.argv[1]) if sys.argv[1] else None) is True
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+before = rss()
+block = np.ones(1 << 19)  # 4 MiB
+del block
+print((rss() - before) // (1 << 20))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+
+    def kept(threshold: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", probe, threshold], capture_output=True, text=True, check=True, env=env
+        )
+        return int(run.stdout)
+
+    assert 8_000_000 < MMAP_THRESHOLD  # a million values of 8 bytes stay under it
+    assert kept("") >= 3
+    assert kept(str(WORKER_MMAP_THRESHOLD)) < 2
+
+
+def test_a_pool_worker_starts_with_the_worker_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    import audit_toolkit.startup as startup
+
+    calls: list[int | None] = []
+
+    def record(threshold: int | None = None) -> bool:
+        calls.append(threshold)
+        return True
+
+    monkeypatch.setattr(startup, "tune_allocator", record)
+    monkeypatch.setattr(batch_module, "_PROGRESS", None)
+    batch_module._init_worker(None)
+    assert calls[-1] == WORKER_MMAP_THRESHOLD
 
 
 @pytest.fixture
