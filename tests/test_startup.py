@@ -74,7 +74,29 @@ def test_gx_imports_and_validates_without_scipy_stats_or_altair() -> None:
     assert out[1] == "0.0"  # and they still work when used
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator (a no-op elsewhere)")
+#: The allocator tests read glibc's behaviour (tune_allocator is a no-op elsewhere).
+_GLIBC = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+
+#: The start of a memory probe: ``rss()``, the resident size of the probe's own process in bytes.
+_RSS = """
+import os
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+"""
+
+
+def _probe_mib(probe: str, arg: str) -> int:
+    """The number (MiB) a memory probe prints, run in a fresh interpreter with glibc's defaults,
+    whatever this process was given: dask's nanny (the LocalCluster test) sets
+    ``MALLOC_TRIM_THRESHOLD_`` in the environment of the process that starts it, and untuned glibc
+    would then give blocks back too."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    run = subprocess.run(
+        [sys.executable, "-c", _RSS + probe, arg], capture_output=True, text=True, check=True, env=env
+    )
+    return int(run.stdout)
+
+
+@_GLIBC
 def test_tuned_allocator_gives_freed_big_arrays_back() -> None:
     # After one big block is freed, glibc's default keeps later blocks of that size in its heap
     # (a province's frames of 16 MB and more stayed in the process after the check that made them).
@@ -84,7 +106,6 @@ from audit_toolkit.startup import MMAP_THRESHOLD, tune_allocator
 tuned = sys.argv[1] == "tuned"
 if tuned:
     assert tune_allocator() is True
-rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 np.ones(3 << 20)  # a 24 MB block mapped and freed: glibc raises its threshold to 24 MB (untuned)
 before = rss()
 size = 2 * MMAP_THRESHOLD // 8  # 16 MB blocks: from the tuned threshold up, under the raised one
@@ -93,22 +114,13 @@ del kept[:-1]  # the last one, highest in the heap, keeps it from shrinking (unt
 print((rss() - before) // (1 << 20))
 """
 
-    # glibc's defaults, whatever this process was given: dask's nanny (the LocalCluster test) sets
-    # MALLOC_TRIM_THRESHOLD_ in the environment of the process that starts it, and untuned glibc
-    # would then give the blocks back too.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-
-    def grown(how: str) -> int:
-        run = subprocess.run(
-            [sys.executable, "-c", probe, how], capture_output=True, text=True, check=True, env=env
-        )
-        return int(run.stdout)
-
-    assert grown("tuned") < 40  # the 39 freed arrays are gone
-    assert grown("default") > 200  # and untuned they would have stayed: the probe sees a regression
+    assert _probe_mib(probe, "tuned") < 40  # the freed arrays (304 MB) are gone
+    assert (
+        _probe_mib(probe, "default") > 200
+    )  # and untuned they would have stayed: the probe sees a regression
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator (a no-op elsewhere)")
+@_GLIBC
 def test_a_one_ward_process_keeps_million_value_columns_and_a_worker_gives_them_back() -> None:
     # A freed 4 MiB array: reused from the heap at the default threshold (a province's columns),
     # given back at a pool worker's.
@@ -116,23 +128,15 @@ def test_a_one_ward_process_keeps_million_value_columns_and_a_worker_gives_them_
 import os, sys, numpy as np
 from audit_toolkit.startup import tune_allocator
 assert tune_allocator(int(sys.argv[1]) if sys.argv[1] else None) is True
-rss = lambda: int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 before = rss()
 block = np.ones(1 << 19)  # 4 MiB
 del block
 print((rss() - before) // (1 << 20))
 """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-
-    def kept(threshold: str) -> int:
-        run = subprocess.run(
-            [sys.executable, "-c", probe, threshold], capture_output=True, text=True, check=True, env=env
-        )
-        return int(run.stdout)
 
     assert 8_000_000 < MMAP_THRESHOLD  # a million values of 8 bytes stay under it
-    assert kept("") >= 3
-    assert kept(str(WORKER_MMAP_THRESHOLD)) < 2
+    assert _probe_mib(probe, "") >= 3
+    assert _probe_mib(probe, str(WORKER_MMAP_THRESHOLD)) < 2
 
 
 def test_a_pool_worker_starts_with_the_worker_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
