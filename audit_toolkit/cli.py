@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -232,6 +233,15 @@ def _start_worker_server_early(args: argparse.Namespace) -> None:
             return
 
 
+def _terminal_columns() -> int:
+    """Columns of the terminal standard error is on, as it reports them (0: not a terminal, or
+    a terminal that reports no size)."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) -> int:
     """A batch folder: every ward on ``--workers`` processes or a ``--scheduler``, then the summary."""
     from tqdm import tqdm
@@ -260,12 +270,28 @@ def _audit_batch(args: argparse.Namespace, path: Path, options: dict[str, Any]) 
     workers = args.workers or default_workers()
     started = time.perf_counter()
     # Wards done of N, whichever worker finished them; tqdm's rate gives the ETA.
-    bar = tqdm(total=0, unit="ward", file=sys.stderr, disable=None, dynamic_ncols=True)
+    sized = _terminal_columns() > 0
+    # A terminal that reports no size (some containers, `script`): tqdm would draw nothing there
+    # (a bar of no columns, on no rows); the usual size ($COLUMNS and $LINES, else 80 × 24) instead.
+    usual = shutil.get_terminal_size()
+    bar = tqdm(
+        total=0,
+        unit="ward",
+        file=sys.stderr,
+        disable=None,
+        dynamic_ncols=sized,
+        ncols=None if sized else usual.columns,
+        nrows=None if sized else usual.lines,
+    )
 
     def on_progress(done: int, total: int, ward_path: Path) -> None:
         bar.total = total
-        bar.set_description_str(t("cli.ward_progress", args.lang, n=done, total=total, ward=ward_path.name))
+        # Count first, then show: the label and the bar say the same number of wards done.
+        bar.set_description_str(
+            t("cli.ward_progress", args.lang, n=done, total=total, ward=ward_path.name), refresh=False
+        )
         bar.update(done - bar.n)
+        bar.refresh()
 
     def on_result(result: AuditResult) -> None:
         bar.write(_summary_line(result), file=sys.stderr)

@@ -196,3 +196,58 @@ def test_the_command_as_a_process_writes_what_main_writes_and_exits_with_its_sta
         cwd=ROOT,
     )
     assert bad.returncode == 2 and "nowhere" in bad.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX only")
+@pytest.mark.parametrize("columns", [120, 0])
+def test_a_batch_on_a_terminal_shows_wards_done_of_n_with_an_eta(tmp_path: Path, columns: int) -> None:
+    # The real command on a terminal of 120 columns, and on one that reports no size (drawn 80
+    # wide): the bar counts wards done of N, its label says the same count, and tqdm's bracket
+    # gives elapsed<remaining (the ETA) and the rate.
+    import fcntl
+    import os
+    import pty
+    import re
+    import struct
+    import termios
+
+    city = tmp_path / "city"
+    city.mkdir()
+    shutil.copytree(WARD, city / WARD.name)
+    shutil.copy(ROOT / "data" / "sample" / "song-cau.xlsx", city / "song-cau.xlsx")
+    command = [sys.executable, "-m", "audit_toolkit.cli", "audit", str(city), "--as-of", "2023-02-28"]
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40 if columns else 0, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    with subprocess.Popen(
+        [*command, "--from", "2022-01", "--lang", "en", "--out", str(tmp_path / "out")],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=env,
+    ) as process:
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert process.wait(timeout=120) == 0
+    os.close(master)
+    text = shown.decode("utf-8", "replace")
+    bars = [line for line in re.split(r"[\r\n]", text) if re.search(r"\| *\d/2 \[", line)]
+    assert bars, text
+    for line in bars:
+        # Before the first ward is done the bar has no label yet.
+        labelled = re.search(r"Ward (\d)/2: .*\| *(\d)/2 \[", line)
+        assert labelled is not None or re.search(r"\| *0/2 \[", line), line
+        if labelled is not None:
+            assert labelled.group(1) == labelled.group(2), line
+    assert any(re.search(r"\| *1/2 \[\d\d:\d\d<\d\d:\d\d, ", line) for line in bars), bars
+    assert re.search(r"Ward 2/2: .*100%.*\| *2/2 \[", bars[-1]), bars[-1]
+    assert max(len(line) for line in bars) <= (columns or 80)
