@@ -208,6 +208,7 @@ def test_a_batch_on_a_terminal_shows_wards_done_of_n_with_an_eta(tmp_path: Path,
     import os
     import pty
     import re
+    import select
     import struct
     import termios
 
@@ -230,6 +231,10 @@ def test_a_batch_on_a_terminal_shows_wards_done_of_n_with_an_eta(tmp_path: Path,
         os.close(slave)
         shown = b""
         while True:
+            ready, _, _ = select.select([master], [], [], 120)
+            if not ready:
+                process.kill()
+                pytest.fail(f"the command showed nothing for 120 s: {shown[-500:]!r}")
             try:
                 chunk = os.read(master, 65536)
             except OSError:  # the command ended and closed the terminal
