@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import math
 import os
@@ -201,14 +202,15 @@ def pool_likely(path: Path, workers: int) -> bool:
     return folders > MIN_PER_TASK
 
 
-#: Where a finished ward is announced: a queue (pool workers) or a callable (this process).
+#: Where a finished ward is announced: a pipe (pool workers, :class:`_Progress`) or a callable
+#: (this process).
 _PROGRESS: Any = None
 
 
-def _init_worker(queue: Any) -> None:
-    """Start of a pool worker (our own process): progress queue, and GX's import made lighter."""
+def _init_worker(progress: Any) -> None:
+    """Start of a pool worker (our own process): progress pipe, and GX's import made lighter."""
     global _PROGRESS
-    _PROGRESS = queue
+    _PROGRESS = progress
     # As the CLI does for itself (cli._skip_slow_optional_imports): GX's import without what the
     # audit never uses (jsonschema's IRI grammar; scipy.stats and altair deferred to first use).
     from audit_toolkit.startup import WORKER_MMAP_THRESHOLD, prepare_process, tune_allocator
@@ -224,7 +226,57 @@ def _tick(path: str) -> None:
     if callable(sink):
         sink(path)
     else:
-        sink.put(path)
+        sink.send_bytes(_digest(path))
+
+
+def _digest(path: str) -> bytes:
+    """A ward's path as the 16 bytes a pool worker announces it by (:class:`_Progress`)."""
+    return hashlib.blake2b(os.fsencode(path), digest_size=16).digest()
+
+
+class _Progress:
+    """Wards done in a pool's workers, relayed by a thread here to ``on_progress(path)``.
+
+    The workers write to one pipe without a lock: each ward is a 20-byte message (length and
+    :func:`_digest`), and a write of at most ``PIPE_BUF`` bytes to a pipe is atomic, so messages
+    never interleave. A worker killed mid-batch (the kernel's OOM killer, a signal) thus cannot
+    leave a lock held for ever, as it could with a ``multiprocessing`` queue (a lock around each
+    write): the other workers, and this process's last write to stop the thread, would then wait
+    for it, and the batch would hang. :meth:`close` once the workers have ended: the thread reads
+    what they wrote, then stops.
+    """
+
+    def __init__(self, paths: Sequence[str], on_progress: Callable[[str], None] | None) -> None:
+        import multiprocessing as mp
+
+        self._paths = {_digest(p): p for p in paths}
+        self._on_progress = on_progress
+        self._reader, self.writer = mp.Pipe(duplex=False)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._relay, name="ward-progress", daemon=True)
+        self._thread.start()
+
+    def _relay(self) -> None:
+        while True:
+            try:
+                if not self._reader.poll(0.05):
+                    if self._stop.is_set():
+                        return
+                    continue
+                path = self._paths.get(self._reader.recv_bytes())
+            except (EOFError, OSError):
+                return
+            if path is not None and self._on_progress:
+                try:
+                    self._on_progress(path)
+                except Exception:  # noqa: BLE001 - progress only: the batch goes on without it
+                    _LOG.debug("progress report failed", exc_info=True)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self._reader.close()
+        self.writer.close()
 
 
 def _where() -> str:
@@ -639,29 +691,17 @@ def _run_pool(
     """Tasks on a process pool. A worker that dies breaks the pool and every task still in it:
     those tasks then run again one per fresh pool, so only the task that kills its worker again
     fails (its wards listed with the reason) and the others complete."""
-    import multiprocessing as mp
-    import threading
-
     found: dict[str, WardOutcome] = {}
-    # Workers announce each ward on this queue; a thread here turns that into progress.
-    queue = mp.get_context("forkserver").SimpleQueue()
-
-    def relay() -> None:
-        while (path := queue.get()) is not None:
-            if on_progress:
-                on_progress(path)
-
-    listener = threading.Thread(target=relay, name="ward-progress", daemon=True)
-    listener.start()
+    # Workers announce each ward done on this pipe; a thread here turns that into progress.
+    progress = _Progress([p for task in tasks for p in task.paths], on_progress)
     try:
         broken = _pool_round(
-            tasks, range(len(tasks)), workers, found, on_outcome, queue, last=False, idle=idle
+            tasks, range(len(tasks)), workers, found, on_outcome, progress.writer, last=False, idle=idle
         )
         for i in broken:
-            _pool_round(tasks, [i], 1, found, on_outcome, queue, last=True)
+            _pool_round(tasks, [i], 1, found, on_outcome, progress.writer, last=True)
     finally:
-        queue.put(None)
-        listener.join(timeout=5)
+        progress.close()  # the pools' workers have ended: what they wrote is in the pipe
     return found
 
 
@@ -671,7 +711,7 @@ def _pool_round(
     workers: int,
     found: dict[str, WardOutcome],
     on_outcome: Done | None,
-    queue: Any,
+    progress: Any,
     *,
     last: bool,
     idle: Callable[[], None] | None = None,
@@ -694,7 +734,7 @@ def _pool_round(
         max_workers=max(1, min(workers, len(which))),
         mp_context=ctx,
         initializer=_init_worker,
-        initargs=(queue,),
+        initargs=(progress,),
     ) as pool:
         pending: dict[Future[list[WardOutcome]], int] = {pool.submit(audit_wards, tasks[i]): i for i in which}
         if idle is not None:

@@ -427,3 +427,118 @@ def test_a_worker_server_that_cannot_start_early_does_not_stop_the_audit(
     assert main(["audit", str(tmp_path), *ARGS, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "beneficiaries" in err and "no more processes" not in err
+
+
+class _WorkerKiller:
+    """Kills this process's pool workers (the fork server's children) with SIGKILL, from a thread:
+    the first one only (``once``), or every one until stopped. Real deaths, no mock of the pool."""
+
+    def __init__(self, *, once: bool) -> None:
+        import threading
+
+        self.once = once
+        self.killed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _workers(self) -> list[Any]:
+        import psutil
+
+        found = []
+        for child in psutil.Process().children(recursive=True):
+            try:
+                parent = child.parent()
+                if parent is not None and "forkserver" in " ".join(parent.cmdline()):
+                    found.append(child)
+            except psutil.Error:  # ended meanwhile
+                continue
+        return found
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            for worker in self._workers():
+                try:
+                    worker.kill()
+                except psutil.Error:
+                    continue
+                self.killed += 1
+                if self.once:
+                    return
+            self._stop.wait(0.01)
+
+    def __enter__(self) -> _WorkerKiller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+@pytest.mark.usefixtures("one_ward_tasks")
+def test_a_worker_killed_mid_batch_leaves_the_same_outputs(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pool breaks; the tasks it held run again, one per fresh pool, and complete.
+    one = tmp_path / "one"
+    assert main(["audit", str(city), *ARGS, "--out", str(one), "--workers", "1"]) == 0
+    killed = tmp_path / "killed"
+    with _WorkerKiller(once=True) as killer:
+        assert main(["audit", str(city), *ARGS, "--out", str(killed), "--workers", "2"]) == 0
+    assert killer.killed == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert _files(killed) == _files(one)
+    assert _summary(killed) == _summary(one)
+
+
+@pytest.mark.usefixtures("one_ward_tasks")
+def test_workers_that_keep_dying_fail_their_wards_by_name_and_exit_2(
+    city: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every worker dies, the re-run ones too: each ward is named as stopped, nothing hangs, and
+    # with no ward audited the command exits 2 without a summary that would read "no findings".
+    out = tmp_path / "out"
+    with _WorkerKiller(once=False) as killer:
+        assert main(["audit", str(city), *ARGS, "--out", str(out), "--workers", "2"]) == 2
+    # broken.xlsx is unusable anyway: its own error may come before its worker is killed.
+    good = [ward for ward in discover_wards(city) if ward.name != "broken.xlsx"]
+    assert killer.killed >= 2  # the first pool's worker, and the re-run ones'
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for ward in good:
+        assert f"a worker process stopped while auditing {ward}" in err, ward
+    assert not (out / "summary").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork is POSIX only")
+def test_progress_from_many_writers_arrives_whole_and_once() -> None:
+    # Pool workers write to one pipe without a lock: 3 processes × 400 wards, each message whole,
+    # and every one delivered, also those still in the pipe when the workers have ended.
+    import multiprocessing as mp
+    import time
+
+    paths = [f"/shared/city/phuong-{i:04d}" for i in range(1200)]
+    seen: list[str] = []
+
+    def slow_first(path: str) -> None:
+        if not seen:  # the rest waits in the pipe: close() must still deliver it
+            time.sleep(0.5)
+        seen.append(path)
+
+    progress = batch_module._Progress(paths, slow_first)
+
+    def write(part: list[str]) -> None:
+        batch_module._PROGRESS = progress.writer
+        for path in part:
+            batch_module._tick(path)
+
+    writers = [mp.get_context("fork").Process(target=write, args=(paths[i::3],)) for i in range(3)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    progress.close()
+    assert sorted(seen) == paths
