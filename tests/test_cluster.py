@@ -167,3 +167,51 @@ def test_cluster_copy_of_the_sample_is_read_from_the_shared_path(
     )
     assert code == 0
     assert len(_findings(out)) == 3
+
+
+def test_a_worker_killed_mid_batch_leaves_the_same_findings(
+    cluster: LocalCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A real worker process killed (SIGKILL) while it audits a ward: the scheduler gives its task
+    # to a worker again (the nanny restarts the dead one), and the batch completes as without it.
+    import signal
+    import threading
+
+    from distributed import Client
+
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert main(["audit", str(SAMPLE), *ARGS, "--out", str(local), "--workers", "1"]) == 0
+    killed: list[str] = []
+    stop = threading.Event()
+
+    def kill_one_busy_worker() -> None:
+        with Client(cluster.scheduler_address, set_as_default=False) as watcher:
+            while not stop.is_set():
+                busy = [w for w, keys in watcher.processing().items() if keys]
+                if busy:
+                    pid = watcher.run(os.getpid, workers=busy[:1])[busy[0]]
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(busy[0])
+                    return
+                time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_one_busy_worker, daemon=True)
+    killer.start()
+    try:
+        assert (
+            main(
+                ["audit", str(SAMPLE), *ARGS, "--out", str(remote), "--scheduler", cluster.scheduler_address]
+            )
+            == 0
+        )
+    finally:
+        stop.set()
+        killer.join(timeout=30)
+    assert len(killed) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert _findings(remote) == _findings(local)
+    manifest = json.loads((remote / "summary" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["errors"] == {}
+    # The nanny has restarted the worker: the module's cluster has its two workers for later tests.
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=60)
