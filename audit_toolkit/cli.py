@@ -211,7 +211,7 @@ def _audit(args: argparse.Namespace) -> int:
         folder = write_reports(result, args.out, helper=side, **options)
     finally:
         if side is not None:
-            side.close()
+            side.close(wait=True)  # this process ends next: see QualitySide.close
     _say(_layout_lines(result))
     _say(_summary_line(result))
     _say(t("cli.done", args.lang, path=folder))

@@ -153,6 +153,20 @@ def test_batch_audit_writes_every_ward_and_reports_the_unusable_one(
     assert "broken.xlsx" in json.dumps(summary, ensure_ascii=False)
 
 
+def test_the_command_returns_only_once_its_helper_has_exited(tmp_path: Path) -> None:
+    # The process ends right after main returns. A helper pool's manager thread still closing its
+    # wake-up pipe then races the interpreter's exit, which writes to that pipe: Python 3.11
+    # printed "OSError: [Errno 9] Bad file descriptor" after a successful audit (seen in CI;
+    # CPython gh-125451). main must leave no such thread running.
+    import threading
+    from concurrent.futures.process import _ExecutorManagerThread  # the stdlib's, test-only
+
+    before = set(threading.enumerate())
+    assert _audit(tmp_path) == 0
+    left = [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread) and t not in before]
+    assert left == []
+
+
 def test_the_command_as_a_process_writes_what_main_writes_and_exits_with_its_status(tmp_path: Path) -> None:
     # The real command (audit_toolkit.cli:run, the console script): a GX helper beside it reads,
     # validates and writes the workbook; the process ends with main's status.

@@ -429,13 +429,21 @@ class QualitySide:
         # The helper's own validation time (as validate_tables measures it there), not its GX import.
         return combine(parts, folder, lang=lang, seconds=sum(part.seconds for part in parts))
 
-    def close(self) -> None:
-        """Stop the helper and remove what it left in the scratch folder (idempotent)."""
+    def close(self, *, wait: bool = False) -> None:
+        """Stop the helper and remove what it left in the scratch folder (idempotent).
+
+        ``wait``: return once the helper has exited, as a process about to end must (the command).
+        Otherwise the pool's manager thread may still be closing its wake-up pipe while the
+        interpreter's exit writes to it: Python 3.11 then may print an ``OSError: [Errno 9] Bad
+        file descriptor`` traceback after a successful run (CPython gh-125451, fixed in later 3.12
+        and 3.13 releases). The exit waits for that thread all the same: waiting here costs the
+        command nothing.
+        """
         if self._pool is not None:
             # Waits for a table still being read (a load that failed first): its file must not
             # outlive the folder's removal. Otherwise the helper exits on its own.
             reading = any(not future.done() for future in self._reads)
-            self._pool.shutdown(wait=reading, cancel_futures=True)
+            self._pool.shutdown(wait=wait or reading, cancel_futures=True)
             self._pool = None
         if self._scratch is not None:
             import shutil
