@@ -34,8 +34,15 @@ ARGS = ["--as-of", "2023-02-28", "--from", "2022-01"]
 def cluster() -> Iterator[LocalCluster]:
     saved = dict(os.environ)
     try:
+        # The scheduler's HTTP server on a free port of this machine only: dashboard_address=None
+        # still binds its default 8787, so a second cluster (or anything else on 8787) made this
+        # fixture fail with "Port 8787 is already in use".
         with LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address="127.0.0.1:0",
+            host="127.0.0.1",
         ) as local:
             yield local
     finally:
