@@ -97,6 +97,65 @@ def _kernel_environment() -> Iterator[None]:
         os.environ["PATH"] = old
 
 
+#: Longest path of a Unix domain socket (``sun_path`` holds 104 bytes on macOS and the BSDs, 108
+#: on Linux, the final NUL included).
+_SOCKET_PATH_MAX = 103
+
+
+@contextlib.contextmanager
+def private_kernel() -> Iterator[dict[str, Any]]:
+    """papermill's arguments for a kernel only this user can reach, for the time of one run.
+
+    By default a kernel listens on five TCP ports of 127.0.0.1, and any local user can connect to
+    them: its iopub socket publishes every output of the notebook (tables of beneficiaries, their
+    IDs) signed but not encrypted; ipykernel 7 warns about it on standard error ("Kernel is running
+    over TCP without encryption"). Here its sockets are Unix domain sockets in a private temporary
+    folder (mode 0700), removed after the run: nothing goes through a port.
+
+    Yields ``{}`` (the default TCP kernel) where there are no Unix domain sockets (Windows) or
+    where the temporary folder's path is too long for a socket's path.
+
+    Example:
+        >>> with private_kernel() as kwargs:  # doctest: +SKIP
+        ...     pm.execute_notebook(template, out, kernel_name="python3", **kwargs)
+    """
+    import shutil
+    import socket
+    import tempfile
+
+    if not hasattr(socket, "AF_UNIX") or os.name == "nt":
+        yield {}
+        return
+    folder = tempfile.mkdtemp(prefix="audit-toolkit-kernel-")  # mode 0700: this user only
+    try:
+        connection = os.path.join(folder, "kernel.json")
+        # The kernel's sockets are "<connection file without .json>-ipc-<n>" (n: up to 5 digits).
+        if len(os.fsencode(os.path.splitext(connection)[0] + "-ipc-65535")) > _SOCKET_PATH_MAX:
+            yield {}
+        else:
+            yield {"kernel_manager_class": _ipc_kernel_manager(connection)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ipc_kernel_manager(connection: str) -> type[Any]:
+    """nbclient's kernel manager, with IPC transport and ``connection`` as its connection file
+    (the sockets' paths derive from it)."""
+    from jupyter_client import AsyncKernelManager  # type: ignore[attr-defined]  # re-exported untyped
+    from traitlets import default
+
+    class PrivateKernelManager(AsyncKernelManager):  # type: ignore[misc]  # jupyter_client's untyped class
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        @default("connection_file")
+        def _connection_file_default(self) -> str:
+            return connection
+
+    return PrivateKernelManager
+
+
 def keep_language(cells: list[Any], lang: str) -> list[Any]:
     """The cells of one language: untagged cells and those tagged ``lang-<lang>``.
 
@@ -206,7 +265,7 @@ def run_notebook(
     # This process waits while the kernel runs: prepare the export meanwhile.
     warming = _start_warm_export()
     try:
-        with _kernel_environment():
+        with _kernel_environment(), private_kernel() as kernel:
             pm.execute_notebook(
                 str(template),
                 str(tmp),
@@ -215,6 +274,7 @@ def run_notebook(
                 progress_bar=False,
                 log_output=False,
                 cwd=str(out),
+                **kernel,
             )
         os.replace(tmp, executed)
     except pm.PapermillExecutionError as exc:

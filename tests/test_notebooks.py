@@ -10,7 +10,14 @@ import pytest
 
 from audit_toolkit.checks.status import ReasonCode
 from audit_toolkit.cli import main
-from audit_toolkit.notebooks import LANG_TAG, NOTEBOOKS, export_html, keep_language, run_notebook
+from audit_toolkit.notebooks import (
+    LANG_TAG,
+    NOTEBOOKS,
+    export_html,
+    keep_language,
+    private_kernel,
+    run_notebook,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
@@ -109,8 +116,34 @@ def test_first_code_cell_holds_typed_commented_parameters(name: str) -> None:
     assert lines and all(re.match(r"^\w+: (str|bool|int) = .+  # .+", line) for line in lines), lines
 
 
+def test_the_kernel_listens_on_sockets_of_a_private_folder_removed_after_the_run() -> None:
+    import os
+    import stat
+
+    with private_kernel() as kwargs:
+        manager = kwargs["kernel_manager_class"](kernel_name="python3")
+        folder = Path(manager.connection_file).parent
+        assert manager.transport == "ipc"  # Unix domain sockets, no TCP port
+        assert Path(manager.ip).parent == folder  # the sockets are "<ip>-<n>" in that folder
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700  # this user only
+    assert not folder.exists()
+
+
+def test_a_temporary_folder_too_deep_for_a_socket_path_keeps_the_default_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    deep = tmp_path / ("d" * 90)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    with private_kernel() as kwargs:
+        assert kwargs == {}  # TCP on 127.0.0.1, as papermill does by default
+    assert list(deep.iterdir()) == []
+
+
 @pytest.mark.notebook
-def test_ward_notebook_gives_the_cli_findings(tmp_path: Path) -> None:
+def test_ward_notebook_gives_the_cli_findings(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     assert (
         main(
             ["audit", str(WARD), "--as-of", "2023-02-28", "--from", "2022-01", "--out", str(tmp_path / "cli")]
@@ -129,6 +162,9 @@ def test_ward_notebook_gives_the_cli_findings(tmp_path: Path) -> None:
         },
         tmp_path / "nb",
     )
+    # The kernel (a child process writing to this one's standard error) ran without TCP ports:
+    # ipykernel warns when its outputs, personal data included, go through them in clear.
+    assert "without encryption" not in capfd.readouterr().err
     cli_csv = next((tmp_path / "cli").glob("*/findings.csv"))
     nb_csv = tmp_path / "nb" / cli_csv.parent.name / "findings.csv"
     assert nb_csv.read_bytes() == cli_csv.read_bytes()
