@@ -192,7 +192,11 @@ def write_ward(
     )
 
 
-def run(cmd: list[str], *, cwd: Path = ROOT) -> tuple[float, float, float, int]:
+#: Wall seconds, CPU seconds, peak GB and exit status of one run.
+Figures = tuple[float, float, float, int]
+
+
+def run(cmd: list[str], *, cwd: Path = ROOT) -> Figures:
     """Run ``cmd``; return (wall seconds, CPU seconds, peak RSS in GB of the process tree, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Measure what a user's installed toolkit does: with its bytecode cached (a shell that sets
@@ -243,14 +247,11 @@ def _load() -> str:
     return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def _say(label: str, figures: tuple[float, float, float, int]) -> None:
+def _say(label: str, figures: Figures) -> None:
     secs, cpu, peak, rc = figures
     print(
         f"{label}: {secs:.1f} s wall, {cpu:.1f} s CPU, peak {peak:.2f} GB, exit {rc} ({_load()})", flush=True
     )
-
-
-Figures = tuple[float, float, float, int]
 
 
 def _repeated(label: str, commands: list[list[str]]) -> list[Figures]:
