@@ -99,15 +99,21 @@ def default_workers() -> int:
 
 
 def chunk_size(wards: int, workers: int) -> int:
-    """Wards per task: as many as fit (up to ``MAX_CHUNK``) while every worker still gets a task, but
-    never fewer than ``MIN_PER_TASK`` (:func:`group_wards` then keeps large wards' tasks smaller).
+    """Wards per task: the fewest tasks of at most ``MAX_CHUNK`` wards whose number is a multiple of
+    ``workers`` (every worker gets as many tasks as the others), with the wards shared evenly
+    between them, but never fewer than ``MIN_PER_TASK`` (:func:`group_wards` then keeps large
+    wards' tasks smaller).
 
     GX costs per call, not per row (≈ 1 s per table on a small ward): one pass over 25 wards costs
     about what one ward alone costs. A task of a few wards would pay that again in another process
     for nothing (the four sample wards take 16 s in one task, 23 s in two), so small batches run as
-    one task; progress is reported per ward anyway.
+    one task; progress is reported per ward anyway. Even shares keep the workers busy to the end:
+    51 wards on 2 workers are four tasks of 13, 13, 13 and 12 wards, not 25, 25 and a last task of
+    one ward that one worker audits alone (with a GX pass of its own) while the other waits.
     """
-    return max(1, min(MAX_CHUNK, max(MIN_PER_TASK, math.ceil(wards / max(workers, 1)))))
+    workers = max(workers, 1)
+    rounds = max(1, math.ceil(wards / (workers * MAX_CHUNK)))
+    return max(1, min(MAX_CHUNK, max(MIN_PER_TASK, math.ceil(wards / (rounds * workers)))))
 
 
 def _input_bytes(path: str) -> int:

@@ -201,7 +201,12 @@ def test_slim_result_carries_what_the_parent_would_otherwise_compute_ward_by_war
         (4, 2, 10),  # a few wards: one task, not two GX passes and two GX imports
         (20, 2, 10),  # two workers: ten wards each
         (31, 2, 16),  # an odd count: the last task is smaller
-        (100, 2, 25),  # never more than 25 wards loaded together
+        (100, 2, 25),  # never more than 25 wards loaded together: two tasks per worker
+        (51, 2, 13),  # even tasks: four of 13, 13, 13 and 12 wards, not 25 + 25 + a task of one
+        (101, 2, 17),  # six tasks (three per worker), the last of 16 wards
+        (1000, 2, 25),  # twenty tasks per worker
+        (60, 2, 15),  # four tasks of 15 (30 wards a worker), not 25, 25 and 10 (35 on one worker)
+        (150, 4, 19),  # four workers, two rounds: eight tasks of 19 wards (the last of 17)
         (1, 8, 10),  # more workers than wards: one task
     ],
 )
