@@ -143,7 +143,19 @@ def test_a_temporary_folder_too_deep_for_a_socket_path_keeps_the_default_kernel(
 
 
 @pytest.mark.notebook
-def test_ward_notebook_gives_the_cli_findings(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_ward_notebook_gives_the_cli_findings(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_client.manager import AsyncKernelManager
+
+    shutdowns: list[bool] = []
+    shutdown = AsyncKernelManager.shutdown_kernel
+
+    async def recorded(self: AsyncKernelManager, now: bool = False, restart: bool = False) -> None:
+        shutdowns.append(now)
+        await shutdown(self, now=now, restart=restart)
+
+    monkeypatch.setattr(AsyncKernelManager, "shutdown_kernel", recorded)
     assert (
         main(
             ["audit", str(WARD), "--as-of", "2023-02-28", "--from", "2022-01", "--out", str(tmp_path / "cli")]
@@ -165,6 +177,9 @@ def test_ward_notebook_gives_the_cli_findings(tmp_path: Path, capfd: pytest.Capt
     # The kernel (a child process writing to this one's standard error) ran without TCP ports:
     # ipykernel warns when its outputs, personal data included, go through them in clear.
     assert "without encryption" not in capfd.readouterr().err
+    # Stopped at once after its last cell, not after waiting for its children: multiprocessing's
+    # resource tracker (started by the audit's helper) ignores the SIGTERM the kernel sends them.
+    assert shutdowns == [True]
     cli_csv = next((tmp_path / "cli").glob("*/findings.csv"))
     nb_csv = tmp_path / "nb" / cli_csv.parent.name / "findings.csv"
     assert nb_csv.read_bytes() == cli_csv.read_bytes()
